@@ -1,0 +1,353 @@
+"""DuckDB: schema, the one connection, the single writer, submissions.
+
+One `Store` owns the database file.  Readers take a cursor per thread; every
+write goes through `Store.write()`, which serialises writers with a lock and
+wraps each in one transaction, so a submission lands whole or not at all.
+
+Facts are kept for every submission; only a unit-quarter's *active* submission
+counts.  The `rollup` table holds, per unit, quarter and stored indicator, the
+aggregate over the unit's whole subtree; it is refreshed inside the same
+transaction as the submission that changes it, bottom-up along the tree, so
+chart queries never aggregate raw facts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import catalog as catalog_mod
+from . import queries
+from .catalog import Catalog, Tree, Unit
+
+DEFAULT_DB = catalog_mod.DATA_DIR / "dangjian.duckdb"
+MIGRATIONS_DIR = queries.QUERIES_DIR / "migrations"
+SCHEMA_VERSION = max(int(p.name[:3]) for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+LOCK_TIMEOUT_S = float(os.environ.get("DANGJIAN_LOCK_TIMEOUT", "10"))
+DEMO_USER = "演示数据 demo"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("DANGJIAN_DB") or DEFAULT_DB)
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process (usually the running app) holds the database file."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission_id: int
+    status: str  # "loaded" | "duplicate"
+    superseded_id: int | None
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None, *, lock_timeout: float = LOCK_TIMEOUT_S):
+        self.path = Path(path) if path is not None else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = _connect_with_retry(self.path, lock_timeout)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._tree: Tree | None = None
+        self.catalog: Catalog = catalog_mod.catalog()
+        self._migrate()
+        self._sync_catalog()
+        if self.scalar("SELECT count(*) FROM units") == 0:
+            self.load_tree(catalog_mod.read_tree())
+        if self.meta("rollup_dirty") == "1":
+            self.rebuild_rollup()
+
+    # --- connections -------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (DuckDB connections are not shared across threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self._con.cursor()
+        return cur
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where the original bytes of accepted returns are kept, beside the database."""
+        return self.path.parent / "archive"
+
+    def scalar(self, sql: str, params=None):
+        row = self.cursor().execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    def df(self, sql: str, params=None) -> pd.DataFrame:
+        return self.cursor().execute(sql, params or []).df()
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """Run the named query `queries/<name>.sql` with bound parameters."""
+        return queries.run(self.cursor(), name, params)
+
+    @contextlib.contextmanager
+    def write(self):
+        """The single writer: one transaction, serialised across threads."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    # --- schema ------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.meta("schema_version") or 0)
+
+    @property
+    def data_version(self) -> int:
+        """Bumped by every write; caches of query results key on it."""
+        return int(self.meta("data_version") or 0)
+
+    def _migrate(self) -> None:
+        cur = self.cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '0'), ('data_version', '0')")
+        current = self.schema_version
+        for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+            version = int(path.name[:3])
+            if version <= current:
+                continue
+            with self._write_lock:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in _statements(path.read_text(encoding="utf-8")):
+                        cur.execute(statement)
+                    cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+        if current and current < 2:
+            # Version 1 files had no closure or roll-up: build them from what they hold.
+            self.load_tree(self.tree())
+
+    def _sync_catalog(self) -> None:
+        """The catalog file is the source of truth; the tables mirror it for SQL joins."""
+        cat = self.catalog
+        domain_order = {d.code: d.sort_order for d in cat.domains}
+        domains = pd.DataFrame([(d.code, d.name_zh, d.name_en, d.sort_order) for d in cat.domains])
+        indicators = pd.DataFrame(
+            [
+                (i.code, i.domain, i.name_zh, i.name_en, i.unit_zh, i.unit_en, i.value_type, i.time_agg,
+                 i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
+                 domain_order[i.domain])
+                for i in cat.indicators
+            ]
+        )
+        with self.write() as cur:
+            cur.execute("DELETE FROM domains")
+            cur.register("catalog_domains", domains)
+            cur.execute("INSERT INTO domains SELECT * FROM catalog_domains")
+            cur.unregister("catalog_domains")
+            cur.execute("DELETE FROM indicators")
+            cur.register("catalog_indicators", indicators)
+            cur.execute(
+                "INSERT INTO indicators (code, domain, name_zh, name_en, unit_zh, unit_en, value_type, time_agg,"
+                " unit_agg, formula_op, formula_args, threshold, levels, sort_order, domain_order)"
+                " SELECT * FROM catalog_indicators"
+            )
+            cur.unregister("catalog_indicators")
+
+    # --- the organisation tree ---------------------------------------------------------
+
+    def tree(self) -> Tree:
+        if self._tree is None:
+            rows = self.cursor().execute(
+                "SELECT code, name_zh, name_en, level, parent_code, active_from, active_to, sort_order FROM units"
+            ).fetchall()
+            self._tree = Tree([Unit(*r) for r in rows])
+        return self._tree
+
+    def load_tree(self, tree: Tree) -> None:
+        """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up."""
+        frame = pd.DataFrame(
+            [(u.code, u.name_zh, u.name_en, u.level, u.parent_code, u.active_from, u.active_to, u.sort_order)
+             for u in tree.units],
+            columns=["code", "name_zh", "name_en", "level", "parent_code", "active_from", "active_to", "sort_order"],
+        )
+        with self.write() as cur:
+            cur.execute("DELETE FROM units")
+            cur.register("new_units", frame)
+            cur.execute("INSERT INTO units SELECT * FROM new_units")
+            cur.unregister("new_units")
+            queries.run(cur, "unit_closure_rebuild", {})
+            self._rebuild_rollup(cur)
+        self._tree = None
+
+    # --- submissions -------------------------------------------------------------------
+
+    def submit(
+        self,
+        unit_code: str,
+        quarter: str,
+        facts: pd.DataFrame,
+        *,
+        user: str,
+        file_name: str | None = None,
+        sha256: str | None = None,
+        template_version: str | None = None,
+        is_demo: bool = False,
+        archive_path: str | None = None,
+        warnings: int = 0,
+        refresh: bool = True,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Load one reporting unit's return for one quarter, superseding the active one.
+
+        `facts` has columns unit_code, indicator_code, value (already validated).
+        With refresh=False (bulk loads) the roll-up is marked dirty and rebuilt by
+        `rebuild_rollup()`; the facts still land in one transaction.
+        """
+        facts = facts[["unit_code", "indicator_code", "value"]]
+        with self.write() as cur:
+            active = cur.execute(
+                "SELECT id, sha256 FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'",
+                [unit_code, quarter],
+            ).fetchone()
+            if active and sha256 and active[1] == sha256:
+                return SubmitResult(active[0], "duplicate", None)
+            if active:
+                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [active[0]])
+            new_id = cur.execute(
+                "INSERT INTO submissions (unit_code, quarter, submitted_by, submitted_at, file_name, sha256,"
+                " template_version, status, is_demo, archive_path, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
+                [unit_code, quarter, user, submitted_at or datetime.now(), file_name, sha256, template_version,
+                 is_demo, archive_path, warnings],
+            ).fetchone()[0]
+            cur.register("new_facts", facts)
+            cur.execute(
+                "INSERT INTO facts SELECT ?, unit_code, ?, indicator_code, CAST(value AS DOUBLE) FROM new_facts",
+                [new_id, quarter],
+            )
+            cur.unregister("new_facts")
+            if refresh:
+                self._refresh_rollup(cur, quarter, unit_code)
+            else:
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('rollup_dirty', '1')")
+        return SubmitResult(new_id, "loaded", active[0] if active else None)
+
+    def restore(self, submission_id: int) -> int | None:
+        """Make an earlier submission active again; returns the one it supersedes."""
+        row = self.cursor().execute(
+            "SELECT unit_code, quarter, status FROM submissions WHERE id = ?", [submission_id]
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no submission {submission_id}")
+        unit_code, quarter, status = row
+        if status == "active":
+            return None
+        with self.write() as cur:
+            previous = cur.execute(
+                "SELECT id FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'",
+                [unit_code, quarter],
+            ).fetchone()
+            if previous:
+                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]])
+            cur.execute("UPDATE submissions SET status = 'active' WHERE id = ?", [submission_id])
+            self._refresh_rollup(cur, quarter, unit_code)
+        return previous[0] if previous else None
+
+    def clear_demo(self) -> int:
+        """Remove every demo submission and its facts in one step; returns how many."""
+        with self.write() as cur:
+            n = cur.execute("SELECT count(*) FROM submissions WHERE is_demo").fetchone()[0]
+            cur.execute("DELETE FROM facts WHERE submission_id IN (SELECT id FROM submissions WHERE is_demo)")
+            cur.execute("DELETE FROM submissions WHERE is_demo")
+            self._rebuild_rollup(cur)
+        return n
+
+    def has_demo(self) -> bool:
+        return bool(self.scalar("SELECT count(*) FROM submissions WHERE is_demo AND status = 'active'"))
+
+    # --- roll-up -----------------------------------------------------------------------
+
+    def rebuild_rollup(self) -> None:
+        with self.write() as cur:
+            self._rebuild_rollup(cur)
+
+    def _rebuild_rollup(self, cur) -> None:
+        cur.execute("DELETE FROM rollup")
+        queries.run(cur, "rollup_rebuild", {})
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('rollup_dirty', '0')")
+
+    def _refresh_rollup(self, cur, quarter: str, reporting_unit: str) -> None:
+        """Recompute the roll-up of a return's units and their ancestors, deepest first.
+
+        Each level is computed from its own facts plus its children's (already
+        current) roll-up rows, so only one return's units and one path to the root
+        are touched, however large the tree.
+        """
+        tree = self.tree()
+        affected = [u.code for u in tree.return_units(reporting_unit)]
+        affected += [a.code for a in tree.ancestors(reporting_unit)]
+        by_depth: dict[int, list[str]] = {}
+        for code in affected:
+            by_depth.setdefault(tree.depth(code), []).append(code)
+        for depth in sorted(by_depth, reverse=True):
+            params = {"quarter": quarter, "units": by_depth[depth]}
+            queries.run(cur, "rollup_delete", params)
+            queries.run(cur, "rollup_refresh", params)
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (no semicolons inside our literals)."""
+    without_comments = re.sub(r"--[^\n]*", "", sql)
+    return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+def _connect_with_retry(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open the file; if another process holds it, wait a bounded time, then say so plainly."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", str(exc))
+                pid = f" (PID {holder.group(1)})" if holder else ""
+                raise DatabaseBusy(
+                    f"数据库 {path} 正被另一个进程{pid}占用（通常是正在运行的看板应用）。"
+                    f"请在看板的「报表上传」页面上传，或停止应用后重试。 | "
+                    f"The database {path} is held by another process{pid}, usually the running dashboard. "
+                    f"Upload through the app's Upload page, or stop the app and run this again."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
