@@ -176,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseBusy as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
+    except BrokenPipeError:  # `units | head`: the reader left; not an error
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

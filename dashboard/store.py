@@ -60,10 +60,13 @@ class Store:
         self._write_lock = threading.RLock()
         self._tree: Tree | None = None
         self.catalog: Catalog = catalog_mod.catalog()
-        self._migrate()
+        migrated_from = self._migrate()
         self._sync_catalog()
         if self.scalar("SELECT count(*) FROM units") == 0:
             self.load_tree(catalog_mod.read_tree())
+        elif 0 < migrated_from < 2:
+            # Version 1 files had no closure or roll-up: build them from what they hold.
+            self.load_tree(self.tree())
         if self.meta("rollup_dirty") == "1":
             self.rebuild_rollup()
 
@@ -132,7 +135,8 @@ class Store:
         """Bumped by every write; caches of query results key on it."""
         return int(self.meta("data_version") or 0)
 
-    def _migrate(self) -> None:
+    def _migrate(self) -> int:
+        """Apply the migrations the file lacks; returns the version it had."""
         cur = self.cursor()
         cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', '0'), ('data_version', '0')")
@@ -151,9 +155,7 @@ class Store:
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
-        if current and current < 2:
-            # Version 1 files had no closure or roll-up: build them from what they hold.
-            self.load_tree(self.tree())
+        return current
 
     def _sync_catalog(self) -> None:
         """The catalog file is the source of truth; the tables mirror it for SQL joins."""
@@ -322,6 +324,52 @@ class Store:
             params = {"quarter": quarter, "units": by_depth[depth]}
             queries.run(cur, "rollup_delete", params)
             queries.run(cur, "rollup_refresh", params)
+
+    # --- bulk load (benchmarks, migrations of whole archives) --------------------------
+
+    def bulk_load(self, submissions: pd.DataFrame, facts: pd.DataFrame, *, user: str, is_demo: bool = False,
+                  file_name: str | None = None, template_version: str | None = "bulk") -> int:
+        """Load many returns in one transaction, then rebuild the roll-up once.
+
+        `submissions`: unit_code (the reporting unit), quarter, submitted_at.
+        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid).
+        Each (reporting unit, quarter) supersedes its active submission, as `submit` does.
+        Facts are written sorted by (unit_code, quarter, indicator_code), so DuckDB's
+        per-row-group min/max (zonemaps) skip most of the table for one unit's rows.
+        Returns the number of submissions loaded.
+        """
+        subs = submissions[["unit_code", "quarter", "submitted_at"]]
+        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value"]]
+        with self.write() as cur:
+            cur.register("bulk_subs", subs)
+            cur.register("bulk_facts", facts)
+            try:
+                cur.execute(
+                    "UPDATE submissions SET status = 'superseded' WHERE status = 'active'"
+                    " AND (unit_code, quarter) IN (SELECT (unit_code, quarter) FROM bulk_subs)"
+                )
+                cur.execute(
+                    "CREATE OR REPLACE TEMP TABLE bulk_ids AS "
+                    "SELECT nextval('submission_ids')::INTEGER AS id, unit_code, quarter, submitted_at FROM bulk_subs"
+                )
+                cur.execute(
+                    "INSERT INTO submissions (id, unit_code, quarter, submitted_by, submitted_at, file_name, sha256,"
+                    " template_version, status, is_demo, archive_path, warnings)"
+                    " SELECT id, unit_code, quarter, ?, submitted_at, ?, NULL, ?, 'active', ?, NULL, 0 FROM bulk_ids",
+                    [user, file_name, template_version, is_demo],
+                )
+                cur.execute(
+                    "INSERT INTO facts SELECT b.id, f.unit_code, f.quarter, f.indicator_code, CAST(f.value AS DOUBLE)"
+                    " FROM bulk_facts f JOIN bulk_ids b ON b.unit_code = f.reporting_unit AND b.quarter = f.quarter"
+                    " ORDER BY f.unit_code, f.quarter, f.indicator_code"
+                )
+                n = cur.execute("SELECT count(*) FROM bulk_ids").fetchone()[0]
+                cur.execute("DROP TABLE bulk_ids")
+            finally:
+                cur.unregister("bulk_subs")
+                cur.unregister("bulk_facts")
+            self._rebuild_rollup(cur)
+        return n
 
 
 def _statements(sql: str) -> list[str]:
