@@ -1,0 +1,109 @@
+"""The filters every page shares — units, period range, granularity, language — as plain data.
+
+The app keeps them in the URL (`?unit=SW01&unit=SW02&period=2024Q1&period=2024Q4&gran=half&lang=en`)
+so a copied link opens the same view.  This module turns whatever arrives there into a valid
+`Filters` (unknown units dropped, a reversed range put right, bad values replaced by defaults)
+and back; it knows nothing of Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import periods
+from .catalog import Tree
+from .i18n import DEFAULT_LANG, LANGS
+
+# URL query-parameter names, which are also the Streamlit widget keys of the sidebar filters.
+KEY_UNITS = "unit"
+KEY_PERIOD = "period"
+KEY_GRAN = "gran"
+KEY_LANG = "lang"
+DEFAULT_GRANULARITY = "quarter"
+DEFAULT_SPAN = 12  # quarters shown by default, ending at the latest quarter with data
+MAX_UNITS = 12
+
+
+@dataclass(frozen=True)
+class Filters:
+    units: tuple[str, ...]
+    first: str  # quarter
+    last: str  # quarter
+    granularity: str = DEFAULT_GRANULARITY
+    lang: str = DEFAULT_LANG
+
+    @property
+    def quarters(self) -> list[str]:
+        return periods.quarter_range(self.first, self.last)
+
+    @property
+    def current_period(self) -> str:
+        """The period the range ends in: what 'this period' means on every page."""
+        return periods.period_of(self.last, self.granularity)
+
+    def values_params(self, units=None, indicators=(), scope: str = "subtree", first=None, last=None) -> dict:
+        """Bound parameters for queries/indicator_values.sql under these filters."""
+        return {
+            "units": list(self.units if units is None else units),
+            "from": first or self.first,
+            "to": last or self.last,
+            "granularity": self.granularity,
+            "indicators": list(indicators),
+            "scope": scope,
+        }
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        return {
+            KEY_UNITS: list(self.units),
+            KEY_PERIOD: [self.first, self.last],
+            KEY_GRAN: self.granularity,
+            KEY_LANG: self.lang,
+        }
+
+
+def default_range(available: list[str], span: int = DEFAULT_SPAN) -> tuple[str, str]:
+    """The last `span` quarters of the data (the whole of it if shorter)."""
+    if not available:
+        return ("2024Q1", "2024Q4")
+    return (available[max(0, len(available) - span)], available[-1])
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
+    """Filters from raw query-parameter values, every bad part replaced by its default."""
+    units = []
+    for code in _as_list(raw.get(KEY_UNITS)):
+        if code in tree and code not in units:
+            units.append(code)
+    units = units[:MAX_UNITS] if KEY_UNITS in raw else [tree.root.code]
+    first, last = default_range(available)
+    span = _as_list(raw.get(KEY_PERIOD))
+    try:
+        chosen = [periods.quarter(q) for q in span]
+    except periods.PeriodError:
+        chosen = []
+    if chosen:
+        a, b = chosen[0], chosen[-1]
+        if periods.quarter_index(a) > periods.quarter_index(b):
+            a, b = b, a
+        first, last = a, b
+    gran = raw.get(KEY_GRAN)
+    gran = gran if gran in periods.GRANULARITIES else DEFAULT_GRANULARITY
+    lang = raw.get(KEY_LANG)
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    order = {u.code: u.sort_order for u in tree.units}
+    return Filters(tuple(sorted(units, key=order.__getitem__)), first, last, gran, lang)
+
+
+def unit_label(tree: Tree, code: str, lang: str = DEFAULT_LANG, indent: bool = True) -> str:
+    """A unit's name, indented by its depth so the picker reads as the tree."""
+    u = tree[code]
+    pad = "\u3000" * tree.depth(code) if indent else ""
+    return f"{pad}{u.name(lang)}"

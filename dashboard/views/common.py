@@ -1,0 +1,273 @@
+"""What every page shares: the store, cached queries, the sidebar filters, charts with their tables.
+
+Not a page itself.  The store is opened once per database file (st.cache_resource); query
+results are cached on (database, data_version, query, parameters), so any write — an upload,
+a restore — makes every chart read fresh figures at once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts, export, periods
+from dashboard import filters as flt
+from dashboard.catalog import Indicator
+from dashboard.i18n import t as _t
+from dashboard.store import Store, default_db_path
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+# --- the store and its queries ---------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> dict:
+    store = Store(path)
+    autoloaded = False
+    if not store.scalar("SELECT count(*) FROM submissions"):
+        from dashboard.demo import load_demo
+
+        load_demo(store)
+        autoloaded = True
+    return {"store": store, "autoloaded": autoloaded}
+
+
+def db_path() -> str:
+    return str(default_db_path())
+
+
+def store() -> Store:
+    return _open_store(db_path())["store"]
+
+
+def demo_autoloaded() -> bool:
+    return _open_store(db_path())["autoloaded"]
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _cached_query(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
+    return _open_store(path)["store"].query(name, **json.loads(params_json))
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with bound parameters, cached until the next write."""
+    s = store()
+    return _cached_query(db_path(), s.data_version, name, json.dumps(params, sort_keys=True, ensure_ascii=False))
+
+
+@st.cache_data(show_spinner=False)
+def _quarters(path: str, version: int) -> list[str]:
+    span = _open_store(path)["store"].cursor().execute(
+        "SELECT min(quarter), max(quarter) FROM submissions WHERE status = 'active'").fetchone()
+    if not span or span[0] is None:
+        return []
+    return periods.quarter_range(span[0], span[1])
+
+
+def quarters_with_data() -> list[str]:
+    return _quarters(db_path(), store().data_version)
+
+
+def invalidate() -> None:
+    """After a write: data_version has moved on, so the caches key on a new version anyway; drop the old."""
+    _cached_query.clear()
+    _quarters.clear()
+
+
+# --- language and text --------------------------------------------------------------------------
+
+
+def lang() -> str:
+    value = st.session_state.get(flt.KEY_LANG)
+    return value if value in ("zh", "en") else "zh"
+
+
+def t(key: str, **fields) -> str:
+    return _t(key, lang(), **fields)
+
+
+def unit_name(code: str) -> str:
+    tree = store().tree()
+    return tree[code].name(lang()) if code in tree else code
+
+
+def ind_label(ind: Indicator) -> str:
+    return ind.name(lang())
+
+
+def name_col(prefix: str = "unit_name") -> str:
+    return f"{prefix}_en" if lang() == "en" else f"{prefix}_zh"
+
+
+# --- the shared filters -------------------------------------------------------------------------
+
+
+def sidebar_language() -> str:
+    st.sidebar.segmented_control(
+        "语言 / Language", ["zh", "en"], default="zh", required=True, key=flt.KEY_LANG,
+        format_func={"zh": "中文", "en": "English"}.__getitem__, bind="query-params",
+    )
+    return lang()
+
+
+def sidebar_filters() -> flt.Filters:
+    """Unit(s), period range and granularity: the widgets write the URL, so a link keeps the view."""
+    tree = store().tree()
+    available = quarters_with_data() or list(flt.default_range([]))
+    first, last = flt.default_range(available)
+    codes = [u.code for u in tree.units]
+    with st.sidebar:
+        st.markdown(f"**{t('filters_heading')}**")
+        st.multiselect(
+            t("filter_units"), codes, default=[tree.root.code], key=flt.KEY_UNITS, bind="query-params",
+            format_func=lambda c: flt.unit_label(tree, c, lang()), max_selections=flt.MAX_UNITS,
+            help=t("filter_units_help"), placeholder=t("filter_units_placeholder"),
+        )
+        if len(available) > 1:
+            st.select_slider(
+                t("filter_period"), options=available, value=(first, last), key=flt.KEY_PERIOD,
+                bind="query-params", help=t("filter_period_help"),
+            )
+        st.segmented_control(
+            t("filter_gran"), list(periods.GRANULARITIES), default=flt.DEFAULT_GRANULARITY, required=True,
+            key=flt.KEY_GRAN, bind="query-params", format_func=lambda g: t(f"gran_{g}"),
+        )
+        st.caption(t("filters_in_url"))
+    return filters()
+
+
+def filters() -> flt.Filters:
+    tree = store().tree()
+    raw = {flt.KEY_PERIOD: st.session_state.get(flt.KEY_PERIOD), flt.KEY_GRAN: st.session_state.get(flt.KEY_GRAN),
+           flt.KEY_LANG: lang()}
+    if flt.KEY_UNITS in st.session_state:
+        raw[flt.KEY_UNITS] = st.session_state[flt.KEY_UNITS]
+    return flt.clean(raw, tree, quarters_with_data())
+
+
+def periods_in(f: flt.Filters) -> list[str]:
+    return list(dict.fromkeys(periods.period_of(q, f.granularity) for q in f.quarters))
+
+
+# --- page pieces --------------------------------------------------------------------------------
+
+
+def page_header(title: str, f: flt.Filters, note: str | None = None) -> None:
+    st.title(title)
+    names = "、".join(unit_name(c) for c in f.units) if f.units else "—"
+    st.caption(t("scope_caption", units=names, first=f.first, last=f.last, gran=t(f"gran_{f.granularity}"))
+               + (f" · {note}" if note else ""))
+
+
+def need_units(f: flt.Filters) -> bool:
+    """False (and a friendly word) when no unit is selected."""
+    if not f.units:
+        st.info(t("empty_units"))
+        return False
+    return True
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, width="stretch")
+
+
+def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = None,
+          expanded: bool = False) -> None:
+    """The table behind a chart, one click away, with CSV (UTF-8 BOM) and formatted .xlsx downloads."""
+    with st.expander(label or t("table_behind"), expanded=expanded):
+        if frame.empty:
+            st.info(t("no_data"))
+            return
+        st.dataframe(frame, hide_index=True, key=f"{key}_table", width="stretch")
+        c1, c2, _ = st.columns([1, 1, 3])
+        data = frame.copy()
+        c1.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{file_stem}.csv",
+                           mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+        c2.download_button(t("download_xlsx"), lambda: export.to_xlsx_bytes(data), file_name=f"{file_stem}.xlsx",
+                           mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:")
+
+
+def values_table(values: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """indicator_values rows as a person reads them, headed in the chosen language."""
+    en = lang() == "en"
+    out = pd.DataFrame({
+        t("col_unit_code"): values["unit_code"],
+        t("col_unit"): values["unit_name_en" if en else "unit_name_zh"],
+        t("col_period"): values["period"],
+        t("col_indicator"): values["indicator_name_en" if en else "indicator_name_zh"],
+        t("col_value"): values["value"],
+        t("col_uom"): values["unit_en" if en else "unit_zh"],
+    })
+    return out[columns] if columns else out
+
+
+def ranking_table(rank: pd.DataFrame, ind: Indicator, period: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        t("col_rank"): rank["rank"],
+        t("col_unit_code"): rank["unit_code"],
+        t("col_unit"): rank["unit_name"],
+        t("col_period"): period,
+        t("col_indicator"): ind.name(lang()),
+        t("col_value"): rank["value"],
+        t("col_uom"): ind.unit(lang()),
+    })
+
+
+def indicator_picker(domain: str, key: str) -> Indicator:
+    cat = store().catalog
+    options = [i.code for i in cat.of_domain(domain)]
+    default = analysis.headline(cat, domain)
+    code = st.selectbox(t("pick_indicator"), options, index=options.index(default), key=key,
+                        format_func=lambda c: f"{cat[c].name(lang())}（{cat[c].unit(lang())}）", bind="query-params")
+    return cat[code or default]
+
+
+def ranking_and_trend(domain: str, f: flt.Filters) -> tuple[Indicator, list[str]]:
+    """The first two charts of every domain page: units ranked, and the trend over periods."""
+    tree = store().tree()
+    pick_ind, pick_period = st.columns(2, gap="large")
+    with pick_ind:
+        ind = indicator_picker(domain, key=f"{domain}_ind")
+    units = analysis.scope_units(tree, f.units, f.quarters)
+    params = f.values_params(units=units, indicators=[ind.code])
+    values = query("indicator_values", **params)
+    with_data = [p for p in periods_in(f) if p in set(values["period"])]
+    period = None
+    if with_data:
+        with pick_period:
+            period = st.selectbox(t("pick_period"), with_data, index=len(with_data) - 1, key=f"{domain}_rank_period",
+                                  help=t("pick_period_help"))
+        period = period if period in with_data else with_data[-1]
+    left, right = st.columns(2, gap="large")
+    with left:
+        if period is None:
+            st.subheader(t("ranking_title_short", indicator=ind.name(lang())))
+            st.info(t("empty_period", indicator=ind.name(lang())))
+        else:
+            now = values[values["period"] == period]
+            rank = analysis.ranking(now, units, tree, lang=lang(), lower_is_better=ind.lower_is_better)
+            title = t("ranking_title", indicator=ind.name(lang()), period=period)
+            fig = charts.ranking_bar(rank, title=title, indicator=ind.name(lang()), unit=ind.unit(lang()),
+                                     value_type=ind.value_type, lang=lang())
+            chart(charts.tag(fig, "indicator_values", params, period=period), key=f"{domain}_ranking")
+            st.caption(t("ranking_note", n=int(rank["n_ranked"].iloc[0]), total=len(rank)))
+            table(ranking_table(rank, ind, period), f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
+    with right:
+        tparams = f.values_params(indicators=[ind.code])
+        trend = query("indicator_values", **tparams)
+        title = t("trend_title", indicator=ind.name(lang()))
+        if trend.empty:
+            st.subheader(title)
+            st.info(t("empty_selection"))
+        else:
+            fig = charts.trend_lines(trend, title=title, indicator=ind.name(lang()), unit=ind.unit(lang()),
+                                     value_type=ind.value_type, lang=lang())
+            chart(charts.tag(fig, "indicator_values", tparams), key=f"{domain}_trend")
+            table(values_table(trend), f"{domain}_trend_{ind.code}", f"{domain}_trend")
+    return ind, units

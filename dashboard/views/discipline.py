@@ -1,0 +1,51 @@
+"""纪律执纪 Discipline: units ranked by a discipline indicator (四种形态合计 by default), its trend,
+and the 四种形态 cases of each unit in the selected range stacked by form (first to fourth)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts
+from dashboard.views import common as ui
+
+DOMAIN = "discipline"
+
+
+def forms_section(f, units: list[str]) -> None:
+    cat = ui.store().catalog
+    params = f.values_params(units=units, indicators=list(analysis.FOUR_FORMS))
+    values = ui.query("indicator_values", **params)
+    title = ui.t("forms_title", first=f.first, last=f.last)
+    if values.empty:
+        st.subheader(title)
+        st.info(ui.t("empty_selection"))
+        return
+    totals = values.groupby(["unit_order", "unit_code", ui.name_col(), "indicator_code"], as_index=False)["value"].sum()
+    totals = totals.sort_values("unit_order")
+    frame = pd.DataFrame({"unit_name": totals[ui.name_col()], "form": totals["indicator_code"], "value": totals["value"]})
+    labels = {c: cat[c].name(ui.lang()) for c in analysis.FOUR_FORMS}
+    unit = cat["form1_cases"].unit(ui.lang())
+    fig = charts.stacked_bars(frame, series_col="form", series_labels=labels, title=title,
+                              x_title=cat["four_forms_total"].name(ui.lang()), unit=unit, lang=ui.lang())
+    ui.chart(charts.tag(fig, "indicator_values", params, summed="period"), key="discipline_forms")
+    wide = frame.pivot_table(index="unit_name", columns="form", values="value", aggfunc="sum", sort=False).reindex(
+        columns=list(analysis.FOUR_FORMS)).fillna(0)
+    wide.columns = [labels[c] for c in wide.columns]
+    wide[cat["four_forms_total"].name(ui.lang())] = wide.sum(axis=1)
+    wide = wide.reset_index().rename(columns={"unit_name": ui.t("col_unit")})
+    ui.table(wide, f"discipline_forms_{f.first}_{f.last}", "discipline_forms")
+
+
+def main() -> None:
+    f = ui.filters()
+    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
+    if not ui.need_units(f):
+        return
+    _, units = ui.ranking_and_trend(DOMAIN, f)
+    st.divider()
+    forms_section(f, units)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""防汛动员 Flood response: units ranked by a mobilization indicator, its trend, and for the flood
+quarter (by default the quarter with the most flood-duty person-days) each unit's temporary
+branches, commando teams, duty person-days and donations side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts
+from dashboard.views import common as ui
+
+DOMAIN = "flood"
+PEAK_INDICATOR = "duty_person_days"
+
+
+def flood_quarter() -> str | None:
+    """A quarter picker over all the data; the default is the peak of flood duty at the top of the tree."""
+    available = ui.quarters_with_data()
+    if not available:
+        return None
+    root = ui.store().tree().root.code
+    peak = ui.query("indicator_values", units=[root], indicators=[PEAK_INDICATOR], scope="subtree",
+                    granularity="quarter", **{"from": available[0], "to": available[-1]})
+    default = peak.loc[peak["value"].idxmax(), "period"] if len(peak) else available[-1]
+    return st.selectbox(ui.t("pick_flood_quarter"), available, index=available.index(default), key="flood_quarter",
+                        help=ui.t("pick_flood_quarter_help"))
+
+
+def mobilization_section(f, units: list[str]) -> None:
+    cat = ui.store().catalog
+    q = flood_quarter()
+    if q is None:
+        st.info(ui.t("no_data"))
+        return
+    params = f.values_params(units=units, indicators=list(analysis.FLOOD_PANELS), first=q, last=q) | {
+        "granularity": "quarter"}
+    values = ui.query("indicator_values", **params)
+    title = ui.t("flood_title", quarter=q)
+    if values.empty:
+        st.subheader(title)
+        st.info(ui.t("empty_selection"))
+        return
+    frame = values.assign(unit_name=values[ui.name_col()])
+    order = {c: i for i, c in enumerate(units)}
+    frame = frame.sort_values("unit_code", key=lambda s: s.map(order))
+    inds = [(c, cat[c].name(ui.lang()), cat[c].unit(ui.lang()), cat[c].value_type) for c in analysis.FLOOD_PANELS]
+    fig = charts.panels(frame, inds, title=title, lang=ui.lang())
+    ui.chart(charts.tag(fig, "indicator_values", params), key="flood_mobilization")
+    wide = frame.pivot_table(index="unit_name", columns="indicator_code", values="value", aggfunc="first",
+                             sort=False).reindex(columns=list(analysis.FLOOD_PANELS))
+    wide.columns = [f"{cat[c].name(ui.lang())}（{cat[c].unit(ui.lang())}）" for c in wide.columns]
+    wide = wide.reset_index().rename(columns={"unit_name": ui.t("col_unit")})
+    wide.insert(1, ui.t("col_quarter"), q)
+    ui.table(wide, f"flood_mobilization_{q}", "flood_mobilization")
+
+
+def main() -> None:
+    f = ui.filters()
+    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
+    if not ui.need_units(f):
+        return
+    _, units = ui.ranking_and_trend(DOMAIN, f)
+    st.divider()
+    mobilization_section(f, units)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""学习教育 Study: units ranked by a study indicator (主题党日 by default), its trend, and the
+三会一课 check — the share of branch-quarters that held the required 支部党员大会 (≥1),
+支委会 (≥3) and 主题党日 (≥3) — with the branches that fell short."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts
+from dashboard.views import common as ui
+
+DOMAIN = "study"
+
+
+def compliance_section(f, units: list[str]) -> None:
+    cat = ui.store().catalog
+    rules = analysis.COMPLIANCE_RULES
+    params = {"groups": units, "indicators": list(rules), "from": f.first, "to": f.last}
+    per_branch = analysis.compliance(ui.query("branch_compliance", **params))
+    summary = analysis.compliance_summary(per_branch)
+    labels = {c: ui.t("rule_label", indicator=cat[c].name(ui.lang()), n=int(n)) for c, n in rules.items()}
+    title = ui.t("compliance_title", first=f.first, last=f.last)
+    if summary.empty:
+        st.subheader(title)
+        st.info(ui.t("empty_branches"))
+        return
+    fig = charts.compliance_bars(summary, {**labels, "all_ok": ui.t("rule_all")}, title=title, lang=ui.lang())
+    ui.chart(charts.tag(fig, "branch_compliance", params), key="study_compliance")
+    st.caption(ui.t("compliance_note"))
+    gname = ui.name_col("group_name")
+    shown = pd.DataFrame({ui.t("col_unit_code"): summary["group_code"], ui.t("col_unit"): summary[gname],
+                          ui.t("col_branch_quarters"): summary["branch_quarters"]})
+    for c, label in {**labels, "all_ok": ui.t("rule_all")}.items():
+        shown[label + "（%）"] = summary[c]
+    ui.table(shown, f"study_compliance_{f.first}_{f.last}", "study_compliance")
+    short = per_branch[~per_branch["all_ok"]]
+    detail = pd.DataFrame({
+        ui.t("col_parent"): short[gname], ui.t("col_unit_code"): short["unit_code"],
+        ui.t("col_unit"): short[ui.name_col()], ui.t("col_quarter"): short["quarter"],
+        **{cat[c].name(ui.lang()): short[c] for c in rules},
+    })
+    ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short",
+             label=ui.t("short_branches", n=len(detail)))
+
+
+def main() -> None:
+    f = ui.filters()
+    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
+    if not ui.need_units(f):
+        return
+    _, units = ui.ranking_and_trend(DOMAIN, f)
+    st.divider()
+    compliance_section(f, units)
+
+
+if __name__ == "__main__":
+    main()
