@@ -1,0 +1,98 @@
+"""Import one return: check it, then load it in one transaction, keeping the original file.
+
+    outcome = import_return(store, data, "SW01_2024Q3.xlsx", user="张三")
+    outcome.status   # 'loaded' | 'duplicate' | 'rejected' | 'valid' (dry run passed)
+
+A rejected file changes nothing in the database.  An accepted one is recorded (who,
+when, file name, SHA-256, template version) and its bytes are kept under
+`store.archive_dir`, named by their SHA-256, before the submission is written; the
+submission supersedes the active one of the same unit and quarter, which stays in the
+history.  Re-importing the identical file is reported as a duplicate and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import Problem
+from .report import problems_frame, report_workbook
+from .validate import fetch, validate
+
+__all__ = ["ImportOutcome", "Problem", "import_return", "problems_frame", "report_workbook"]
+
+STATUSES = ("loaded", "duplicate", "rejected", "valid")
+
+
+@dataclass
+class ImportOutcome:
+    file_name: str
+    status: str  # 'loaded' | 'duplicate' | 'rejected' | 'valid'
+    submission_id: int | None
+    superseded_id: int | None
+    reporting_unit: str | None
+    quarter: str | None
+    problems: list[Problem] = field(default_factory=list)
+    n_values: int = 0
+    sha256: str = ""
+    template_version: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _archive(store, data: bytes, sha: str) -> str:
+    """Keep the original bytes under archive_dir as <sha256>.xlsx; returns the path relative to the DB."""
+    folder = store.archive_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha}.xlsx"
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return str(target.relative_to(store.path.parent))
+
+
+def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False) -> ImportOutcome:
+    """Validate one uploaded workbook and, unless rejected or `dry_run`, load it."""
+    file_name = Path(file_name).name
+    sha = hashlib.sha256(data).hexdigest()
+    found, parsed = validate(store, data, file_name)
+    outcome = ImportOutcome(file_name, "rejected", None, None, parsed.reporting_unit, parsed.quarter,
+                            found.items, len(parsed.values), sha, parsed.version)
+    if found.errors:
+        return outcome
+    if dry_run:
+        outcome.status = "valid"
+        return outcome
+    active = fetch(store, "ingest_active_submission", unit=parsed.reporting_unit, quarter=parsed.quarter)
+    if active and active[0][1] == sha:  # the same bytes again: nothing to archive or write
+        outcome.status, outcome.submission_id = "duplicate", active[0][0]
+        return outcome
+    facts = pd.DataFrame(parsed.facts(), columns=["unit_code", "indicator_code", "value"])
+    result = store.submit(
+        parsed.reporting_unit, parsed.quarter, facts, user=user, file_name=file_name, sha256=sha,
+        template_version=parsed.version, archive_path=_archive(store, data, sha),
+        warnings=len(outcome.warnings),
+    )
+    outcome.status, outcome.submission_id, outcome.superseded_id = result.status, result.submission_id, result.superseded_id
+    return outcome

@@ -1,0 +1,506 @@
+"""Read a return with python-calamine and check every cell against the catalog and the tree.
+
+Every problem is collected, never only the first.  The policy for what real returns
+contain (also printed in the template's 填报说明):
+
+    blank                          not reported, nothing loaded
+    "5次", "12人"                   warning, read as the number (a unit of measure after it)
+    "１２" (full width)             warning, read as 12
+    '12 (text)                     warning, read as 12
+    "X", "—", "/", "无"            warning, read as not reported
+    "30余", "约5", "5左右"          error (approximate)
+    "90%"                          error (rates are derived)
+    negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
+    money with more than 2 decimals: warning, rounded
+    formula with a cached result: warning, the result is read; without one: error
+    merged cells across the input rows: error
+    dates, TRUE/FALSE: error
+    a figure in a grey (not applicable) cell: warning, ignored
+    compliance shortfalls (a branch with no 党员大会 in the quarter): warning, never a refusal
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import python_calamine
+
+from .. import periods, queries
+from ..catalog import BRANCH_LEVELS, Indicator, Tree, Unit
+from . import container as container_mod
+from .layout import (
+    CODE_ROW,
+    FIRST_DATA_ROW,
+    FIRST_VALUE_COL,
+    GUIDE_PERIOD_CELL,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    META_SHEET,
+    REPORT_SHEET,
+    RETIRED_TEMPLATE_VERSIONS,
+    TEMPLATE_VERSION,
+    UNIT_COL,
+    DomainSheet,
+    ReturnLayout,
+    address,
+    header,
+    layout,
+)
+from .problems import ERROR, WARNING, Collector, expectation
+from .template import expected_of
+
+SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION})
+EXTRA_ROWS = 200  # rows past the last unit a sheet may span before it is refused
+MAX_COLS = 300
+PLACEHOLDERS = frozenset({"x", "×", "—", "——", "-", "--", "/", "\\", "无", "空", "暂无", "n/a", "na", "null", "none",
+                          "…", "...", "－", "―", "_"})
+MEASURE_WORDS = frozenset({"次", "人", "个", "件", "支", "元", "天", "人次", "星", "分", "名", "场", "期", "项", "条",
+                           "人·天", "人天", "户", "篇", "位", "批", "起", "颗星", "星级"})
+_NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM_RE = re.compile(_NUM)
+_SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
+_APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
+_PERCENT_RE = re.compile(rf"{_NUM}\s*%")
+
+
+# --- cross-field rules and compliance ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """left (summed) must not exceed the right side, which adds up what is named.
+
+    The rule is skipped where the catalog does not store one of its indicators (the
+    four forms' total is derived, so that rule only bites if a catalog stores it) and
+    for a unit that did not fill the cells it compares.
+    """
+
+    key: str
+    left: tuple[str, ...]
+    right: tuple[str, ...] = ()
+    previous: str | None = None  # + the unit's own value at the end of the previous quarter
+    carried: tuple[str, str] | None = None  # + (cumulative first - cumulative second) before the quarter
+    branches: bool = False  # + the branches under the unit
+
+
+RULES = (
+    Rule("val_rule_forms_total", ("form1_cases", "form2_cases", "form3_cases", "form4_cases"), ("four_forms_total",)),
+    Rule("val_rule_conversions", ("converted_full",), previous="probationary"),
+    Rule("val_rule_active_registered", ("xxqg_active",), ("xxqg_registered",)),
+    Rule("val_rule_payers_members", ("dues_payers",), ("members_total",)),
+    Rule("val_rule_probationary_members", ("probationary",), ("members_total",)),
+    Rule("val_rule_disposed", ("clues_disposed",), ("clues_received",), carried=("clues_received", "clues_disposed")),
+    Rule("val_rule_branch_count", ("weak_branches",), branches=True),
+    Rule("val_rule_branch_count", ("branch_elections",), branches=True),
+    Rule("val_rule_branch_count", ("branches_4star",), branches=True),
+)
+
+# The branch work rules (支部工作条例): per quarter at least this many, for units at level 'branch'.
+COMPLIANCE = (
+    ("branch_general_meetings", 1, "val_comp_general_meeting"),
+    ("branch_committee_meetings", 3, "val_comp_committee"),
+    ("theme_party_days", 3, "val_comp_theme_day"),
+    ("party_lectures", 1, "val_comp_lecture"),
+)
+
+
+# --- the result ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    reporting_unit: str | None = None
+    quarter: str | None = None
+    version: str | None = None
+    # (unit, indicator) -> (value, sheet, cell)
+    values: dict[tuple[str, str], tuple[float, str, str]] = field(default_factory=dict)
+
+    def facts(self) -> list[tuple[str, str, float]]:
+        return [(u, i, v[0]) for (u, i), v in self.values.items()]
+
+
+# --- one cell ---------------------------------------------------------------------------------
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, dict]]]:
+    """A cell's value for `ind`, and the problems it raises as (text key, severity, fields).
+
+    Returns (None, []) for a blank cell; (None, [errors...]) for a cell that cannot be read.
+    """
+    notes: list[tuple[str, str, dict]] = []
+    if isinstance(raw, bool):
+        return None, [("val_bool", ERROR, {})]
+    if isinstance(raw, (datetime, date, time, timedelta)):
+        return None, [("val_date", ERROR, {})]
+    if isinstance(raw, (int, float)):
+        v = float(raw)
+    else:
+        text = str(raw).strip()
+        if not text:
+            return None, []
+        norm = unicodedata.normalize("NFKC", text).strip()
+        changed = norm != text
+        if norm.lower() in PLACEHOLDERS or text in PLACEHOLDERS:
+            return None, [("val_placeholder", WARNING, {"text": text})]
+        if _NUM_RE.fullmatch(norm):
+            v = float(norm.replace(",", ""))
+            notes.append(("val_fullwidth" if changed else "val_text_number", WARNING, {"value": _fmt(v)}))
+        elif _PERCENT_RE.fullmatch(norm):
+            return None, [("val_percent", ERROR, {})]
+        elif _APPROX_RE.fullmatch(norm):
+            return None, [("val_approx", ERROR, {})]
+        else:
+            m = _SUFFIX_RE.fullmatch(norm)
+            if m and (m[2] in MEASURE_WORDS or m[2] == ind.unit_zh):
+                v = float(m[1].replace(",", ""))
+                notes.append(("val_suffix", WARNING, {"suffix": m[2], "value": _fmt(v)}))
+            else:
+                return None, [("val_not_number", ERROR, {})]
+    if not math.isfinite(v):
+        return None, [("val_not_number", ERROR, {})]
+    if v < 0:
+        return None, [("val_negative", ERROR, {})]
+    if ind.value_type == "stars":
+        if not v.is_integer() or not 1 <= v <= 5:
+            return None, [("val_stars", ERROR, {})]
+    elif ind.value_type == "count" and not v.is_integer():
+        return None, [("val_not_whole", ERROR, {})]
+    if ind.value_type == "money":
+        r = round(v, 2)
+        if abs(r - v) > 1e-9:
+            notes.append(("val_money_rounded", WARNING, {"value": f"{r:.2f}"}))
+        v = r
+    if (ind.min is not None and v < ind.min) or (ind.max is not None and v > ind.max):
+        return None, [("val_out_of_range", ERROR, {})]
+    return v, notes
+
+
+# --- the workbook -------------------------------------------------------------------------------
+
+
+def _text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return unicodedata.normalize("NFKC", str(v)).strip() if v is not None else ""
+
+
+class _Book:
+    """The calamine workbook with each sheet opened once."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self.names = list(wb.sheet_names)
+        self._sheets: dict = {}
+
+    def sheet(self, name: str):
+        if name not in self._sheets:
+            self._sheets[name] = self.wb.get_sheet_by_name(name)
+        return self._sheets[name]
+
+
+def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
+    """Check one uploaded return; the collector holds every problem, `Parsed` what can be loaded."""
+    out = Collector(file_name)
+    parsed = Parsed()
+    box = container_mod.inspect(data, file_name, out)
+    if box is None:
+        return out, parsed
+    try:
+        wb = _Book(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        names = wb.names
+    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
+                detail=str(exc)[:200])
+        return out, parsed
+    tree = store.tree()
+    lay = _check_meta(wb, names, store, out, parsed)
+    if lay is None:
+        return out, parsed
+    _check_guide(wb, names, parsed, out)
+    expected = {s.name: s for s in lay.sheets}
+    extra = [n for n in names if n not in expected and n not in (GUIDE_SHEET, META_SHEET, REPORT_SHEET)]
+    grids: dict[str, list[list]] = {}
+    for name in extra:
+        grids[name] = _grid(wb, name, lay, out, check=False)
+    for sheet in lay.sheets:
+        if sheet.name in names:
+            grid = _grid(wb, sheet.name, lay, out)
+            if grid is not None:
+                _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()), out, parsed)
+            continue
+        codes = {i.code for i in sheet.indicators}
+        renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
+                        and len(codes & {_text(v) for v in grids[n][CODE_ROW]}) * 2 >= len(codes)), None)
+        if renamed:
+            extra.remove(renamed)
+            out.add("val_sheet_renamed", sheet=renamed, found=renamed, expected=(sheet.name, sheet.name),
+                    other_name=renamed, name=sheet.name)
+        else:
+            out.add("val_sheet_missing", sheet=sheet.name, expected=(sheet.name, sheet.name), name=sheet.name)
+    for name in extra:
+        out.warn("val_sheet_extra", sheet=name, found=name, name=name)
+    _check_rules(store, lay, tree, parsed, out)
+    if not parsed.values and not out.errors:
+        out.add("val_no_values")
+    return out, parsed
+
+
+def _check_meta(wb, names, store, out: Collector, parsed: Parsed) -> ReturnLayout | None:
+    tree = store.tree()
+    if META_SHEET not in names:
+        out.add("val_meta_missing", sheet=META_SHEET, expected=expectation("val_exp_xlsx"), name=META_SHEET)
+        return None
+    rows = wb.sheet(META_SHEET).to_python(skip_empty_area=False, nrows=20)
+    meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2}
+    version = parsed.version = meta.get("template_version", "")
+    where = {"sheet": META_SHEET}
+    if version not in SUPPORTED_TEMPLATE_VERSIONS:
+        key = "val_version_retired" if version in RETIRED_TEMPLATE_VERSIONS else "val_version_unknown"
+        out.add(key, cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version, version=version,
+                current=TEMPLATE_VERSION, **where)
+        return None
+    unit = meta.get("reporting_unit", "")
+    if unit not in tree:
+        out.add("val_meta_unit_unknown", cell="B2", unit_code=unit, found=unit, code=unit, **where)
+        return None
+    if not tree.is_reporting(unit):
+        out.add("val_meta_unit_not_reporting", cell="B2", unit=tree[unit], found=unit, code=unit,
+                reporter=tree.reporting_unit_of(unit).code, **where)
+        return None
+    try:
+        quarter = periods.quarter(meta.get("period", ""))
+    except periods.PeriodError:
+        out.add("val_meta_period_bad", cell="B3", found=meta.get("period", ""), period=meta.get("period", ""), **where)
+        return None
+    parsed.reporting_unit, parsed.quarter = unit, quarter
+    today = datetime.now()
+    current = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    if periods.quarter_index(quarter) > periods.quarter_index(current):
+        out.add("val_period_future", cell="B3", found=quarter, period=quarter, **where)
+    return layout(store.catalog, tree, unit, quarter)
+
+
+def _check_guide(wb, names, parsed: Parsed, out: Collector) -> None:
+    if GUIDE_SHEET not in names:
+        out.warn("val_sheet_missing", sheet=GUIDE_SHEET, name=GUIDE_SHEET)
+        return
+    r, c = GUIDE_PERIOD_CELL
+    rows = wb.sheet(GUIDE_SHEET).to_python(skip_empty_area=False, nrows=r + 1)
+    found = _text(rows[r][c]) if len(rows) > r and len(rows[r]) > c else ""
+    try:
+        same = periods.quarter(found) == parsed.quarter
+    except periods.PeriodError:
+        same = False
+    if not same:
+        out.add("val_period_mismatch", sheet=GUIDE_SHEET, cell=address(r, c),
+                expected=(parsed.quarter, parsed.quarter), found=found, period=parsed.quarter, text=found)
+
+
+def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) -> list[list] | None:
+    sheet = wb.sheet(name)
+    limit = FIRST_DATA_ROW + len(lay.units) + EXTRA_ROWS
+    rows, cols = sheet.height, sheet.width
+    if rows > limit or cols > MAX_COLS:
+        if check:
+            out.add("val_sheet_too_big", sheet=name, found=f"{rows}×{cols}", rows=rows, cols=cols,
+                    template_rows=FIRST_DATA_ROW + len(lay.units), name=name)
+        return None
+    return sheet.to_python(skip_empty_area=False)
+
+
+def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
+                 formulas: set[tuple[int, int]],
+                 out: Collector, parsed: Parsed) -> None:
+    name = sheet.name
+    for (r0, c0), (r1, c1) in (wb.sheet(name).merged_cell_ranges or []):
+        if r1 >= FIRST_DATA_ROW:
+            rng = f"{address(r0, c0)}:{address(r1, c1)}"
+            out.add("val_merged", sheet=name, cell=address(r0, c0), found=rng, range=rng)
+    heads = grid[HEADER_ROW] if len(grid) > HEADER_ROW else []
+    codes = grid[CODE_ROW] if len(grid) > CODE_ROW else []
+    by_code = {i.code: i for i in sheet.indicators}
+    columns: dict[str, int] = {}
+    for c in range(FIRST_VALUE_COL, len(codes)):
+        code = _text(codes[c])
+        ind = by_code.get(code)
+        if ind is None:
+            if code or any(len(row) > c and _text(row[c]) for row in grid[FIRST_DATA_ROW:]):
+                out.warn("val_col_extra", sheet=name, cell=address(CODE_ROW, c), found=code, code=code)
+            continue
+        if code in columns:
+            out.add("val_col_duplicate", sheet=name, cell=address(CODE_ROW, c), indicator=ind, found=code, code=code,
+                    other=address(CODE_ROW, columns[code]))
+            continue
+        columns[code] = c
+        head = _text(heads[c]) if len(heads) > c else ""
+        if head not in (_text(header(ind)), _text(ind.name_zh)):
+            out.warn("val_col_renamed", sheet=name, cell=address(HEADER_ROW, c), indicator=ind,
+                     expected=(header(ind), f"{ind.name_en} ({ind.unit_en})"), found=head, heading=head, code=code)
+    for ind in sheet.indicators:
+        if ind.code not in columns:
+            out.add("val_col_missing", sheet=name, indicator=ind, expected=(ind.code, ind.code), code=ind.code)
+    cols = [(by_code[code], c) for code, c in columns.items()]
+    seen: dict[str, int] = {}
+    values = parsed.values
+    for r in range(FIRST_DATA_ROW, len(grid)):
+        row = grid[r]
+        code = _text(row[UNIT_COL]) if row else ""
+        if not code:
+            if any(len(row) > c and _text(row[c]) for _, c in cols):
+                out.add("val_unit_blank", sheet=name, cell=address(r, UNIT_COL),
+                        expected=expectation("val_exp_unit_in_return"))
+            continue
+        exp_unit = expectation("val_exp_unit_in_return")
+        if code not in tree:
+            out.add("val_unit_unknown", sheet=name, cell=address(r, UNIT_COL), unit_code=code, expected=exp_unit,
+                    found=code, code=code)
+            continue
+        unit = tree[code]
+        if code not in lay.unit_codes:
+            owner = tree.reporting_unit_of(code).code
+            if owner == lay.reporting_unit.code:
+                span = f"{unit.active_from or ''}–{unit.active_to or ''}"
+                out.add("val_unit_inactive", sheet=name, cell=address(r, UNIT_COL), unit=unit, expected=exp_unit,
+                        found=code, code=code, period=lay.quarter, span=span)
+            else:
+                out.add("val_unit_outside", sheet=name, cell=address(r, UNIT_COL), unit=unit, expected=exp_unit,
+                        found=code, code=code, reporter=lay.reporting_unit.code, owner=owner)
+            continue
+        if code in seen:
+            out.add("val_unit_duplicate", sheet=name, cell=address(r, UNIT_COL), unit=unit, found=code, code=code,
+                    other=seen[code] + 1)
+            continue
+        seen[code] = r
+        filled = False
+        unreadable: set[str] = set()
+        for ind, c in cols:
+            raw = row[c] if len(row) > c else ""
+            is_formula = (r, c) in formulas
+            if raw == "" or raw is None:
+                if is_formula:
+                    out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
+                            expected=expected_of(ind), found="=…")
+                continue
+            cell = address(r, c)
+            if not ind.reported_by(unit.level):
+                out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,
+                         expected=expectation("val_exp_blank"), found=raw)
+                continue
+            v, notes = read_cell(raw, ind)
+            if v is None and notes:
+                unreadable.add(ind.code)
+            for key, severity, fields in notes:
+                out.add(key, severity, sheet=name, cell=cell, unit=unit, indicator=ind, expected=expected_of(ind),
+                        found=raw, **fields)
+            if v is None:
+                continue
+            if is_formula:
+                out.warn("val_formula", sheet=name, cell=cell, unit=unit, indicator=ind, expected=expected_of(ind),
+                         found=raw, value=_fmt(v))
+            values[(code, ind.code)] = (v, name, cell)
+            filled = True
+        if filled and unit.level == "branch":
+            _check_compliance(unit, r, cols, name, values, unreadable, out)
+    for u in lay.units:
+        if u.code not in seen:
+            out.warn("val_unit_missing", sheet=name, unit=u, code=u.code)
+
+
+def _check_compliance(unit: Unit, r: int, cols, sheet: str, values, unreadable: set[str], out: Collector) -> None:
+    """Shortfalls against the branch work rules: warnings, never a reason to refuse a return.
+    A blank counts as none held; a cell that could not be read is already an error."""
+    where = {ind.code: (ind, c) for ind, c in cols}
+    for code, minimum, key in COMPLIANCE:
+        if code not in where or code in unreadable:
+            continue
+        ind, c = where[code]
+        got = values.get((unit.code, code))
+        v = got[0] if got else 0
+        if v < minimum:
+            out.warn(key, sheet=sheet, cell=address(r, c), unit=unit, indicator=ind,
+                     expected=expectation("val_exp_at_least", minimum=minimum), found=got[0] if got else "",
+                     value=_fmt(v))
+
+
+# --- rules across cells ---------------------------------------------------------------------------
+
+
+def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Collector) -> None:
+    cat = store.catalog
+    values = parsed.values
+    rules = [r for r in RULES if all(c in cat and cat[c].is_stored
+                                     for c in (*r.left, *r.right, *([r.previous] if r.previous else []),
+                                               *(r.carried or ())))]
+    prior: dict | None = None
+    history = False
+    for rule in rules:
+        for u in lay.units:
+            lefts = [values.get((u.code, c)) for c in rule.left]
+            if all(x is None for x in lefts):
+                continue
+            rights = [values.get((u.code, c)) for c in rule.right]
+            if any(x is None for x in rights):
+                continue
+            left = sum(x[0] for x in lefts if x is not None)
+            right = sum(x[0] for x in rights)
+            fields: dict = {}
+            if rule.previous or rule.carried:
+                if left <= right + 1e-9 and (rule.carried or left == 0):
+                    continue  # holds whatever earlier quarters say: no need to ask the database
+                if prior is None:
+                    prior, history = _prior(store, lay, cat)
+                if rule.previous:
+                    start = prior.get((u.code, rule.previous), (None, None))[0]
+                    if start is None:
+                        continue
+                    right += start
+                    what = expectation("val_what_prev_probationary")
+                if rule.carried:
+                    plus = prior.get((u.code, rule.carried[0]), (None, 0))[1] or 0
+                    minus = prior.get((u.code, rule.carried[1]), (None, 0))[1] or 0
+                    carried = max(0.0, plus - minus)
+                    fields = {"received": _fmt(right), "carried": _fmt(carried)}
+                    right += carried
+                    what = expectation("val_what_received_carried")
+            elif rule.branches:
+                right = sum(1 for x in tree.subtree(u.code) if x.level in BRANCH_LEVELS and x.active_in(lay.quarter))
+                what = expectation("val_what_branches")
+                ind = cat[rule.left[0]]
+                fields = {"ind_name": (ind.name_zh, ind.name_en)}
+            elif len(rule.right) == 1:
+                what = (cat[rule.right[0]].name_zh, cat[rule.right[0]].name_en)
+            else:
+                what = expectation("val_what_total")
+            if left <= right + 1e-9:
+                continue
+            key, severity = rule.key, ERROR
+            if rule.carried and not history:
+                key, severity = "val_rule_disposed_no_history", WARNING
+            first = next(x for x in lefts if x is not None)
+            out.add(key, severity, sheet=first[1], cell=first[2], unit=u, indicator=cat[rule.left[0]],
+                    expected=expectation("val_exp_le", limit=_fmt(right), what=what), found=_fmt(left),
+                    left=_fmt(left), right=_fmt(right), **fields)
+
+
+def _prior(store, lay: ReturnLayout, cat) -> tuple[dict, bool]:
+    codes = sorted({c for r in RULES for c in ([r.previous] if r.previous else []) + list(r.carried or ())
+                    if c in cat})
+    rows = fetch(store, "ingest_prior_values", reporting_unit=lay.reporting_unit.code, quarter=lay.quarter,
+                 previous=periods.shift(lay.quarter, -1), indicators=codes)
+    return {(u, i): (prev, cum) for u, i, prev, cum in rows}, bool(rows)
+
+
+def fetch(store, name: str, **params) -> list[tuple]:
+    """A named query's rows as tuples: `queries.run` without the DataFrame, for the import's
+    small lookups, where building a frame would cost more than the query."""
+    wanted = queries.parameters(name)
+    return store.cursor().execute(queries.sql(name), {k: v for k, v in params.items() if k in wanted}).fetchall()
