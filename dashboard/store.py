@@ -162,14 +162,24 @@ class Store:
         cat = self.catalog
         domain_order = {d.code: d.sort_order for d in cat.domains}
         domains = pd.DataFrame([(d.code, d.name_zh, d.name_en, d.sort_order) for d in cat.domains])
-        indicators = pd.DataFrame(
-            [
-                (i.code, i.domain, i.name_zh, i.name_en, i.unit_zh, i.unit_en, i.value_type, i.time_agg,
-                 i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
-                 domain_order[i.domain])
-                for i in cat.indicators
-            ]
-        )
+        rows = [
+            (i.code, i.domain, i.name_zh, i.name_en, i.unit_zh, i.unit_en, i.value_type, i.time_agg,
+             i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
+             domain_order[i.domain])
+            for i in cat.indicators
+        ]
+        # Opening a file must not write to it when the catalog is unchanged: a read-only
+        # command or a rejected import leaves the database as it found it (data_version too).
+        held = self.cursor().execute(
+            "SELECT code, domain, name_zh, name_en, unit_zh, unit_en, value_type, time_agg, unit_agg, formula_op,"
+            " formula_args, threshold, levels, sort_order, domain_order FROM indicators ORDER BY code"
+        ).fetchall()
+        held_domains = self.cursor().execute(
+            "SELECT code, name_zh, name_en, sort_order FROM domains ORDER BY code"
+        ).fetchall()
+        if held == sorted(rows) and held_domains == sorted(domains.itertuples(index=False, name=None)):
+            return
+        indicators = pd.DataFrame(rows)
         with self.write() as cur:
             cur.execute("DELETE FROM domains")
             cur.register("catalog_domains", domains)
