@@ -14,9 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts dashboard/, not the repo, on the path
     sys.path.insert(0, str(ROOT))
 
+import logging  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
 from dashboard.views import common  # noqa: E402
+
+LOG = logging.getLogger("dashboard.app")
 
 # (section text key, [(file, url path, title text key or domain code, icon)])
 PAGES = [
@@ -65,7 +69,13 @@ def main() -> None:
         st.toast(common.t("demo_autoloaded"), icon=":material/info:")
     if store.has_demo():
         st.warning(common.t("demo_banner"), icon=":material/science:")
-    page.run()
+    try:
+        page.run()
+    except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail
+        LOG.exception("page %s failed", page.url_path)
+        st.error(common.t("page_failed"), icon=":material/error:")
+        with st.expander(common.t("page_failed_details")):
+            st.code(f"{type(exc).__name__}: {exc}")
 
 
 main()

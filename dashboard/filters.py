@@ -89,6 +89,8 @@ def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
         chosen = [periods.quarter(q) for q in span]
     except periods.PeriodError:
         chosen = []
+    if available:
+        chosen = [q for q in chosen if q in available]
     if chosen:
         a, b = chosen[0], chosen[-1]
         if periods.quarter_index(a) > periods.quarter_index(b):

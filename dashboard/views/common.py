@@ -19,6 +19,7 @@ from dashboard.i18n import t as _t
 from dashboard.store import Store, default_db_path
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERIOD_STATE = "_period"
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -64,7 +65,7 @@ def query(name: str, **params) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def _quarters(path: str, version: int) -> list[str]:
     span = _open_store(path)["store"].cursor().execute(
-        "SELECT min(quarter), max(quarter) FROM submissions WHERE status = 'active'").fetchone()
+        "SELECT min(quarter), max(quarter) FROM submissions WHERE status = 'active'").fetchall()[0]
     if not span or span[0] is None:
         return []
     return periods.quarter_range(span[0], span[1])
@@ -108,43 +109,68 @@ def name_col(prefix: str = "unit_name") -> str:
 # --- the shared filters -------------------------------------------------------------------------
 
 
+def _seed_from_url() -> None:
+    """On a session's first run, the URL decides the filters (a shared link opens the same view)."""
+    if st.session_state.get("_filters_seeded"):
+        # Re-assigning keeps the values when a page switch would otherwise reset a widget.
+        for key in (flt.KEY_UNITS, flt.KEY_GRAN, flt.KEY_LANG):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+        return
+    qp = st.query_params
+    raw = {k: qp.get_all(k) for k in (flt.KEY_UNITS, flt.KEY_PERIOD) if k in qp}
+    raw.update({k: qp.get(k) for k in (flt.KEY_GRAN, flt.KEY_LANG) if k in qp})
+    f = flt.clean(raw, store().tree(), quarters_with_data())
+    st.session_state[flt.KEY_UNITS] = list(f.units)
+    st.session_state[PERIOD_STATE] = (f.first, f.last)  # the slider's own value is passed, see sidebar_filters
+    st.session_state[flt.KEY_GRAN] = f.granularity
+    st.session_state[flt.KEY_LANG] = f.lang
+    st.session_state["_filters_seeded"] = True
+
+
 def sidebar_language() -> str:
+    _seed_from_url()
     st.sidebar.segmented_control(
-        "语言 / Language", ["zh", "en"], default="zh", required=True, key=flt.KEY_LANG,
-        format_func={"zh": "中文", "en": "English"}.__getitem__, bind="query-params",
+        "语言 / Language", ["zh", "en"], required=True, key=flt.KEY_LANG,
+        format_func={"zh": "中文", "en": "English"}.__getitem__,
     )
     return lang()
 
 
 def sidebar_filters() -> flt.Filters:
-    """Unit(s), period range and granularity: the widgets write the URL, so a link keeps the view."""
+    """Unit(s), period range and granularity; written back to the URL so a copied link keeps the view."""
     tree = store().tree()
-    available = quarters_with_data() or list(flt.default_range([]))
-    first, last = flt.default_range(available)
+    available = quarters_with_data()
     codes = [u.code for u in tree.units]
     with st.sidebar:
         st.markdown(f"**{t('filters_heading')}**")
         st.multiselect(
-            t("filter_units"), codes, default=[tree.root.code], key=flt.KEY_UNITS, bind="query-params",
+            t("filter_units"), codes, key=flt.KEY_UNITS,
             format_func=lambda c: flt.unit_label(tree, c, lang()), max_selections=flt.MAX_UNITS,
             help=t("filter_units_help"), placeholder=t("filter_units_placeholder"),
         )
         if len(available) > 1:
-            st.select_slider(
-                t("filter_period"), options=available, value=(first, last), key=flt.KEY_PERIOD,
-                bind="query-params", help=t("filter_period_help"),
-            )
+            # A range slider must be given its value (else it is a one-value slider); the value
+            # lives under its own key so a page switch cannot reset it.
+            span = tuple(st.session_state.get(PERIOD_STATE) or flt.default_range(available))
+            if span[0] not in available or span[1] not in available:
+                span = flt.default_range(available)
+            chosen = st.select_slider(t("filter_period"), options=available, value=span, key=flt.KEY_PERIOD,
+                                      help=t("filter_period_help"))
+            st.session_state[PERIOD_STATE] = tuple(chosen)
         st.segmented_control(
-            t("filter_gran"), list(periods.GRANULARITIES), default=flt.DEFAULT_GRANULARITY, required=True,
-            key=flt.KEY_GRAN, bind="query-params", format_func=lambda g: t(f"gran_{g}"),
+            t("filter_gran"), list(periods.GRANULARITIES), required=True, key=flt.KEY_GRAN,
+            format_func=lambda g: t(f"gran_{g}"),
         )
         st.caption(t("filters_in_url"))
-    return filters()
+    f = filters()
+    st.query_params.update(f.to_query())
+    return f
 
 
 def filters() -> flt.Filters:
     tree = store().tree()
-    raw = {flt.KEY_PERIOD: st.session_state.get(flt.KEY_PERIOD), flt.KEY_GRAN: st.session_state.get(flt.KEY_GRAN),
+    raw = {flt.KEY_PERIOD: st.session_state.get(PERIOD_STATE), flt.KEY_GRAN: st.session_state.get(flt.KEY_GRAN),
            flt.KEY_LANG: lang()}
     if flt.KEY_UNITS in st.session_state:
         raw[flt.KEY_UNITS] = st.session_state[flt.KEY_UNITS]
@@ -224,7 +250,7 @@ def indicator_picker(domain: str, key: str) -> Indicator:
     options = [i.code for i in cat.of_domain(domain)]
     default = analysis.headline(cat, domain)
     code = st.selectbox(t("pick_indicator"), options, index=options.index(default), key=key,
-                        format_func=lambda c: f"{cat[c].name(lang())}（{cat[c].unit(lang())}）", bind="query-params")
+                        format_func=lambda c: f"{cat[c].name(lang())}（{cat[c].unit(lang())}）")
     return cat[code or default]
 
 

@@ -1,0 +1,122 @@
+"""单位对比 Compare: two to five units side by side across every domain's headline indicators,
+each value with the unit's rank among its siblings (the units under the same parent), as a
+table and as small bar charts; and one unit's profile — its figures, ranks and trends."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts
+from dashboard.views import common as ui
+
+MIN_UNITS, MAX_UNITS = 2, 5
+
+
+def _indicators(all_of_them: bool):
+    cat = ui.store().catalog
+    return [i for i in cat.indicators if all_of_them or i.headline]
+
+
+def figures(f, units: list[str], inds) -> pd.DataFrame:
+    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
+    tree = ui.store().tree()
+    pool = analysis.siblings_of(tree, units)
+    by_ref: dict[str, list] = {}
+    for i in inds:
+        by_ref.setdefault(analysis.reference_quarter(i.quarters, f.last), []).append(i)
+    rows = []
+    for ref, group in by_ref.items():
+        first, last = analysis.comparison_windows(ref, f.granularity)["current"]
+        values = ui.query("indicator_values", **f.values_params(units=pool, indicators=[i.code for i in group],
+                                                                 first=first, last=last))
+        for ind in group:
+            mine = values[values["indicator_code"] == ind.code]
+            for code in units:
+                rank, n = analysis.siblings_rank(mine, tree, code, lower_is_better=ind.lower_is_better, lang=ui.lang())
+                v = mine.loc[mine["unit_code"] == code, "value"]
+                rows.append({"unit_code": code, "unit_name": ui.unit_name(code), "indicator_code": ind.code,
+                             "domain": ind.domain, "period": mine["period"].iloc[0] if len(mine) else None,
+                             "value": float(v.iloc[0]) if len(v) else None, "rank": rank, "n": n})
+    return pd.DataFrame(rows)
+
+
+def compare_section(f) -> None:
+    tree = ui.store().tree()
+    cat = ui.store().catalog
+    codes = [u.code for u in tree.units]
+    chosen = list(f.units) if MIN_UNITS <= len(f.units) <= MAX_UNITS else analysis.scope_units(tree, f.units, f.quarters)[:3]
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    units = c1.multiselect(ui.t("compare_units"), codes, default=chosen, key="compare_units",
+                           max_selections=MAX_UNITS, format_func=lambda c: ui.unit_name(c), help=ui.t("compare_units_help"))
+    everything = c2.toggle(ui.t("compare_all"), key="compare_all")
+    if len(units) < MIN_UNITS:
+        st.info(ui.t("compare_need_two"))
+        return
+    inds = _indicators(everything)
+    frame = figures(f, units, inds)
+    title = ui.t("compare_title", period=f.current_period)
+    heads = [i for i in inds if i.headline]
+    plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
+    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in heads]
+    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=title, x_col="x", lang=ui.lang())
+    ui.chart(charts.tag(fig, "indicator_values", {"units": units, "granularity": f.granularity, "last": f.last}),
+             key="compare_chart")
+    names = {c: ui.unit_name(c) for c in units}
+    table = []
+    for ind in inds:
+        row = {ui.t("col_domain"): cat.domain(ind.domain).name(ui.lang()), ui.t("col_indicator"): ind.name(ui.lang()),
+               ui.t("col_uom"): ind.unit(ui.lang())}
+        part = frame[frame["indicator_code"] == ind.code].set_index("unit_code")
+        row[ui.t("col_period")] = next((p for p in part["period"] if p), "")
+        for code in units:
+            r = part.loc[code]
+            row[names[code]] = r["value"]
+            row[ui.t("col_rank_of", unit=names[code])] = f"{r['rank']}/{r['n']}" if pd.notna(r["rank"]) else "—"
+        table.append(row)
+    shown = pd.DataFrame(table)
+    st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
+    st.caption(ui.t("compare_rank_note"))
+    ui.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=ui.t("export_this_table"))
+
+
+def profile_section(f) -> None:
+    tree = ui.store().tree()
+    codes = [u.code for u in tree.units]
+    st.subheader(ui.t("profile_title"))
+    default = f.units[0] if f.units else tree.root.code
+    code = st.selectbox(ui.t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
+                        format_func=lambda c: ui.unit_name(c))
+    inds = _indicators(False)
+    frame = figures(f, [code], inds)
+    parent = tree.parent(code)
+    st.caption(ui.t("profile_caption", parent=ui.unit_name(parent.code) if parent else "—",
+                    n=len(tree.kids(code)), period=f.current_period))
+    cols = st.columns(4)
+    for k, ind in enumerate(inds):
+        r = frame[frame["indicator_code"] == ind.code].iloc[0]
+        value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
+        rank = ui.t("rank_among", rank=r["rank"], n=r["n"]) if pd.notna(r["rank"]) else ui.t("rank_none")
+        cols[k % 4].metric(f"{ind.name(ui.lang())}（{ind.unit(ui.lang())}）", value, border=True,
+                           help=ui.t("metric_help", period=r["period"] or "—"))
+        cols[k % 4].caption(rank)
+    params = f.values_params(units=[code], indicators=[i.code for i in inds])
+    trend = ui.query("indicator_values", **params)
+    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in inds]
+    title = ui.t("profile_trend_title", unit=ui.unit_name(code))
+    fig = charts.small_multiples(trend.assign(unit_name=trend[ui.name_col()]), spec, title=title, x_col="period",
+                                 lang=ui.lang(), kind="line")
+    ui.chart(charts.tag(fig, "indicator_values", params), key="profile_trend")
+    ui.table(ui.values_table(trend), f"profile_{code}_{f.first}_{f.last}", "profile")
+
+
+def main() -> None:
+    f = ui.filters()
+    ui.page_header(ui.t("page_compare"), f)
+    compare_section(f)
+    st.divider()
+    profile_section(f)
+
+
+if __name__ == "__main__":
+    main()
