@@ -1,0 +1,254 @@
+"""`python -m dashboard bench`: the app's speed at provincial scale, against the plain way.
+
+1. Data: a provincial tree (about 20,000 units in five levels) x 12 quarters x the whole
+   catalog, drawn with numpy and bulk-loaded into a temporary database (never Excel).
+2. Queries: every named query behind a chart with the filters a page uses (whole
+   province, one city, one committee): median and p95 of repeated runs, beside the same
+   answer computed the plain way (pandas on the same data, loaded once), checked equal.
+3. Imports: generated returns imported end to end (read, validate, load, archive), in ms
+   per return, beside pandas.read_excel + concat + insert on the same files.
+4. Pages: the app on the provincial database in Debian's Chromium, time from a page
+   switch to all charts drawn, beside a trivial one-chart page; the app's peak memory.
+
+Targets (DESIGN.md §6): chart query <= 50 ms median and >= 5x the plain way; import
+<= 10 ms per return and >= 3x; every page <= 2.5x the trivial page; app <= 1.5 GB.
+The benchmark reports; it never fails on a time.  It exits 1 if an answer differs from
+the plain way's, since then the times compare different work.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import bench_baseline as plain
+from . import demo
+from .store import Store
+
+SCALES = {"small": 2_000, "province": 20_000}
+FIRST, LAST = demo.PROVINCE_FIRST_QUARTER, demo.PROVINCE_LAST_QUARTER
+TARGET_QUERY_MS = 50.0
+TARGET_QUERY_RATIO = 5.0
+TARGET_IMPORT_MS = 10.0
+TARGET_IMPORT_RATIO = 3.0
+TARGET_PAGE_RATIO = 2.5
+TARGET_PEAK_RSS_MB = 1536.0
+
+
+@dataclass
+class Settings:
+    scale: str
+    quick: bool
+    pages: bool
+    query_runs: int = 30
+    baseline_runs: int = 3
+    returns: int = 1000
+    page_runs: int = 5
+
+    @classmethod
+    def of(cls, args) -> Settings:
+        s = cls(scale=args.scale, quick=args.quick, pages=not args.no_pages)
+        if args.quick:
+            s.query_runs, s.baseline_runs, s.returns, s.page_runs = 5, 1, 40, 1
+        return s
+
+
+@dataclass
+class Report:
+    data: dict = field(default_factory=dict)
+    queries: dict = field(default_factory=dict)
+    import_: dict = field(default_factory=dict)
+    pages: dict = field(default_factory=dict)
+    peak_rss_mb: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
+                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems}
+
+
+def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- 1. data ----------------------------------------------------------------------------
+
+
+def build_database(path: Path, n_target: int) -> dict:
+    t = time.perf_counter()
+    with Store(path) as store:
+        figures = demo.load_province(store, n_target)
+        store.cursor().execute("CHECKPOINT")
+        figures["rollup_rows"] = store.scalar("SELECT count(*) FROM rollup")
+    figures["seconds"] = round(time.perf_counter() - t, 1)
+    return figures
+
+
+# --- 2. queries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryCase:
+    """One chart query with the filters a page uses, and its plain-pandas twin."""
+
+    name: str
+    query: str
+    params: dict
+    baseline: Callable[[plain.PlainData, dict], object]
+
+
+def _iv_params(units: list[str], scope: str = "subtree", granularity: str = "quarter") -> dict:
+    return {"units": units, "from": FIRST, "to": LAST, "granularity": granularity, "indicators": [],
+            "scope": scope}
+
+
+def _iv_plain(data: plain.PlainData, p: dict):
+    return plain.indicator_values(data, p["units"], p["from"], p["to"], p["granularity"], p["indicators"],
+                                  p["scope"])
+
+
+def query_cases(store: Store) -> list[QueryCase]:
+    """The filters the pages use: the whole province and its cities, one city and its
+    committees, one committee and its general branches, one committee's own rows."""
+    tree = store.tree()
+    root = tree.root.code
+    city = tree.kids(root)[0].code
+    committee = tree.kids(city)[0].code
+    with_kids = lambda code: [code] + [u.code for u in tree.kids(code)]  # noqa: E731
+    return [
+        QueryCase("indicator_values · province", "indicator_values", _iv_params(with_kids(root)), _iv_plain),
+        QueryCase("indicator_values · province by year", "indicator_values",
+                  _iv_params(with_kids(root), granularity="year"), _iv_plain),
+        QueryCase("indicator_values · city", "indicator_values", _iv_params(with_kids(city)), _iv_plain),
+        QueryCase("indicator_values · committee", "indicator_values", _iv_params(with_kids(committee)), _iv_plain),
+        QueryCase("indicator_values · committee own rows", "indicator_values",
+                  _iv_params([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain),
+    ]
+
+
+def bench_queries(path: Path, settings: Settings, report: Report) -> None:
+    with Store(path) as store:
+        cases = query_cases(store)
+        t = time.perf_counter()
+        data = plain.PlainData.load(store)
+        load_s = time.perf_counter() - t
+        _say(f"plain way: loaded {len(data.facts):,} facts into pandas in {load_s:.1f} s")
+        for case in cases:
+            times = _ms(lambda: store.query(case.query, **case.params), settings.query_runs)
+            answer = store.query(case.query, **case.params)
+            base_times = _ms(lambda: case.baseline(data, case.params), settings.baseline_runs, warmup=0)
+            mismatch = plain.compare(answer, case.baseline(data, case.params))
+            med, base = statistics.median(times), statistics.median(base_times)
+            report.queries[case.name] = {
+                "query": case.query, "rows": len(answer), "median_ms": round(med, 1),
+                "p95_ms": round(_p95(times), 1), "baseline_ms": round(base, 1),
+                "ratio": round(base / med, 1) if med else None, "match": mismatch is None,
+            }
+            if mismatch:
+                report.problems.append(f"MISMATCH {case.name}: {mismatch}")
+                _say(f"!!! MISMATCH between SQL and the plain way for {case.name}: {mismatch}")
+            _say(f"{case.name}: {med:.1f} ms median, plain {base:.0f} ms")
+        del data
+        gc.collect()
+
+
+# --- 5. output --------------------------------------------------------------------------
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISSED")
+
+
+def format_table(report: Report, settings: Settings) -> str:
+    lines = []
+    d = report.data
+    lines.append(f"党建指标看板 benchmark · scale {settings.scale}{' (quick)' if settings.quick else ''} · "
+                 f"{d.get('units', 0):,} units · {d.get('returns', 0):,} returns · {d.get('facts', 0):,} facts · "
+                 f"{d.get('rollup_rows', 0):,} roll-up rows · built in {d.get('seconds', 0)} s")
+    lines.append("")
+    lines.append(f"{'query':<42} {'rows':>7} {'median ms':>10} {'p95 ms':>8} {'plain ms':>9} {'ratio':>7}  target")
+    for name, q in report.queries.items():
+        ok = q["median_ms"] <= TARGET_QUERY_MS and (q["ratio"] or 0) >= TARGET_QUERY_RATIO
+        flag = _mark(ok) if q["match"] else "MISMATCH"
+        lines.append(f"{name:<42} {q['rows']:>7} {q['median_ms']:>10.1f} {q['p95_ms']:>8.1f} "
+                     f"{q['baseline_ms']:>9.1f} {q['ratio']:>6.1f}x  {flag}")
+    if report.import_:
+        i = report.import_
+        lines.append("")
+        lines.append(f"{'import':<42} {'returns':>7} {'ms/return':>10} {'':>8} {'plain ms':>9} {'ratio':>7}  target")
+        ok = i.get("ms_per_return") is not None and i["ms_per_return"] <= TARGET_IMPORT_MS and (
+            i.get("ratio") or 0) >= TARGET_IMPORT_RATIO
+        lines.append(f"{'import_return (read, validate, load, archive)':<42} {i.get('returns', 0):>7} "
+                     f"{i.get('ms_per_return') or float('nan'):>10.1f} {'':>8} "
+                     f"{i.get('baseline_ms_per_return') or float('nan'):>9.1f} {i.get('ratio') or float('nan'):>6.1f}x  "
+                     f"{_mark(ok) if i.get('ms_per_return') is not None else i.get('note', '')}")
+    if report.pages:
+        lines.append("")
+        lines.append(f"{'page':<42} {'charts':>7} {'ms':>10} {'':>8} {'trivial':>9} {'ratio':>7}  target")
+        for name, p in report.pages.items():
+            ok = p["ratio"] is not None and p["ratio"] <= TARGET_PAGE_RATIO
+            lines.append(f"{name:<42} {p.get('charts', 0):>7} {p['ms']:>10.0f} {'':>8} {p['trivial_ms']:>9.0f} "
+                         f"{p['ratio']:>6.2f}x  {_mark(ok) if not name.startswith('(') else 'reference'}")
+    if report.peak_rss_mb is not None:
+        lines.append("")
+        lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
+                     f"{_mark(report.peak_rss_mb <= TARGET_PEAK_RSS_MB)}")
+    for p in report.problems:
+        lines.append(f"PROBLEM: {p}")
+    return "\n".join(lines)
+
+
+def cmd_bench(args) -> int:
+    settings = Settings.of(args)
+    report = Report()
+    workdir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
+    db = workdir / "province.duckdb"
+    try:
+        _say(f"building the {settings.scale} database in {workdir} ...")
+        report.data = build_database(db, SCALES[settings.scale])
+        _say(f"built: {report.data}")
+        bench_queries(db, settings, report)
+        gc.collect()
+        try:
+            from . import bench_import
+        except ImportError as exc:  # the importer has not landed
+            report.import_ = {"note": f"skipped: {exc}"}
+        else:
+            bench_import.run(db, workdir, settings, report)
+        if settings.pages:
+            from . import bench_pages
+
+            bench_pages.run(db, workdir, settings, report)
+    finally:
+        if not os.environ.get("DANGJIAN_BENCH_KEEP"):
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(format_table(report, settings))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if any(p.startswith("MISMATCH") for p in report.problems) else 0

@@ -1,0 +1,169 @@
+"""The plain way, for the benchmark to measure against: the same answers in pandas.
+
+`PlainData.load(store)` reads the active facts, the tree's closure and the catalog into
+pandas once; each function here then computes what a named query returns, as a
+reasonably written pandas program would (filter, merge with the closure, group by) --
+no pre-aggregated roll-up, no database.  The benchmark checks that both give the same
+figures before it compares their times.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .store import Store
+
+KEY = ["unit_code", "period", "indicator_code"]
+
+
+@dataclass
+class PlainData:
+    facts: pd.DataFrame  # unit_code, quarter, indicator_code, value (active submissions only)
+    closure: pd.DataFrame  # ancestor, descendant
+    units: pd.DataFrame
+    indicators: pd.DataFrame  # indexed by code
+
+    @classmethod
+    def load(cls, store: Store) -> PlainData:
+        facts = store.df(
+            "SELECT f.unit_code, f.quarter, f.indicator_code, f.value FROM facts f"
+            " JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'"
+        )
+        closure = store.df("SELECT ancestor, descendant FROM unit_closure")
+        units = store.df("SELECT code, name_zh, name_en, level, parent_code, sort_order FROM units")
+        indicators = store.df("SELECT * FROM indicators").set_index("code")
+        return cls(facts, closure, units, indicators)
+
+
+def _period(quarters: pd.Series, granularity: str) -> pd.Series:
+    if granularity == "quarter":
+        return quarters
+    year = quarters.str[:4]
+    if granularity == "year":
+        return year
+    return year + "H" + np.where(quarters.str[-1].isin(["1", "2"]), "1", "2")
+
+
+def indicator_values(data: PlainData, units: list[str], from_: str, to: str, granularity: str,
+                     indicators: list[str], scope: str) -> pd.DataFrame:
+    """queries/indicator_values.sql, the plain way."""
+    cat = data.indicators
+    requested = [c for c in cat.index if not indicators or c in indicators]
+    needed = set(requested)
+    for c in requested:
+        args = cat.at[c, "formula_args"]
+        if args is not None and len(args):
+            needed.update(args)
+
+    facts = data.facts[(data.facts["quarter"] >= from_) & (data.facts["quarter"] <= to)]
+    threshold = facts["indicator_code"].map(cat["threshold"])
+    facts = facts.assign(high=(facts["value"] >= threshold).astype("int64"))
+    if scope == "subtree":
+        closure = data.closure[data.closure["ancestor"].isin(units)]
+        rows = facts[facts["unit_code"].isin(closure["descendant"])]
+        rows = rows.merge(closure, left_on="unit_code", right_on="descendant")
+        base = (rows.groupby(["ancestor", "quarter", "indicator_code"], as_index=False)
+                .agg(total=("value", "sum"), maximum=("value", "max"), n_units=("value", "size"),
+                     n_high=("high", "sum"))
+                .rename(columns={"ancestor": "unit_code"}))
+    else:
+        rows = facts[facts["unit_code"].isin(units)]
+        base = rows.assign(total=rows["value"], maximum=rows["value"], n_units=1, n_high=rows["high"])
+        base = base[["unit_code", "quarter", "indicator_code", "total", "maximum", "n_units", "n_high"]]
+
+    # one value per unit, quarter and indicator
+    stored = base[base["indicator_code"].isin(needed)]
+    unit_agg = stored["indicator_code"].map(cat["unit_agg"])
+    value = np.select([unit_agg == "sum", unit_agg == "max", unit_agg == "mean"],
+                      [stored["total"], stored["maximum"], stored["total"] / stored["n_units"].replace(0, np.nan)],
+                      np.nan)
+    parts = [pd.DataFrame({"unit_code": stored["unit_code"], "quarter": stored["quarter"],
+                           "indicator_code": stored["indicator_code"],
+                           "time_agg": stored["indicator_code"].map(cat["time_agg"]), "value": value})]
+    for code in needed:
+        op = cat.at[code, "formula_op"]
+        if op in ("count", "count_high"):
+            src = base[base["indicator_code"] == cat.at[code, "formula_args"][0]]
+            parts.append(pd.DataFrame({"unit_code": src["unit_code"], "quarter": src["quarter"],
+                                       "indicator_code": code, "time_agg": "last",
+                                       "value": (src["n_units"] if op == "count" else src["n_high"]).astype("float64")}))
+    quarterly = pd.concat(parts, ignore_index=True)
+    quarterly["period"] = _period(quarterly["quarter"], granularity)
+
+    # over time: flows sum, peaks take the max, stocks the last quarter with data
+    out = []
+    for agg, group in quarterly.groupby("time_agg"):
+        keys = group.groupby(KEY, sort=False)
+        if agg == "sum":
+            out.append(keys["value"].sum().reset_index())
+        elif agg == "max":
+            out.append(keys["value"].max().reset_index())
+        else:
+            last = group.dropna(subset=["value"]).sort_values("quarter").drop_duplicates(KEY, keep="last")
+            out.append(last[KEY + ["value"]])
+    periodic = pd.concat(out, ignore_index=True)
+
+    # derived after both roll-ups: ratios as percentages, sums of parts
+    derived = []
+    for code in requested:
+        op = cat.at[code, "formula_op"]
+        args = list(cat.at[code, "formula_args"] if cat.at[code, "formula_op"] else [])
+        if op == "ratio":
+            wide = periodic[periodic["indicator_code"].isin(args)].pivot_table(
+                index=["unit_code", "period"], columns="indicator_code", values="value", aggfunc="sum")
+            if args[0] in wide and args[1] in wide:
+                num = wide[args[0]]
+                den = wide[args[1]].replace(0, np.nan)
+                derived.append((100.0 * num / den).rename("value").reset_index().assign(indicator_code=code))
+        elif op == "sum":
+            part = periodic[periodic["indicator_code"].isin(args)]
+            derived.append(part.groupby(["unit_code", "period"], as_index=False)["value"].sum()
+                           .assign(indicator_code=code))
+    combined = pd.concat([periodic] + derived, ignore_index=True)
+    combined = combined[combined["indicator_code"].isin(requested) & combined["value"].notna()]
+
+    ind = cat.loc[combined["indicator_code"]]
+    combined["value"] = np.where(ind["value_type"].to_numpy() == "money",
+                                 combined["value"].round(2), combined["value"].round(4))
+    result = combined.merge(data.units, left_on="unit_code", right_on="code").merge(
+        cat[["domain", "name_zh", "name_en", "unit_zh", "unit_en", "value_type", "domain_order", "sort_order"]]
+        .rename(columns={"name_zh": "indicator_name_zh", "name_en": "indicator_name_en",
+                         "sort_order": "indicator_order"}),
+        left_on="indicator_code", right_index=True)
+    result = result.rename(columns={"name_zh": "unit_name_zh", "name_en": "unit_name_en", "level": "unit_level",
+                                    "sort_order": "unit_order"})
+    result = result.sort_values(["unit_order", "period", "domain_order", "indicator_order"], ignore_index=True)
+    return result[["unit_code", "unit_name_zh", "unit_name_en", "unit_level", "parent_code", "unit_order",
+                   "period", "domain", "indicator_code", "indicator_name_zh", "indicator_name_en", "value",
+                   "unit_zh", "unit_en", "value_type", "domain_order", "indicator_order"]]
+
+
+def compare(sql: pd.DataFrame, plain: pd.DataFrame, key: list[str] = KEY, value: str = "value",
+            tol: float = 1.0001e-4) -> str | None:
+    """None if both give the same figures (same keys, values within tol); else what differs.
+
+    Both sides round to 4 places (money to 2); a value exactly halfway may round either
+    way (84.44375 is stored as 84.443749... or 84.443750...), so one unit in the last
+    place is allowed: tol for figures, 100 x tol for money."""
+    a = sql[key + [value] + (["value_type"] if "value_type" in sql else [])].astype({k: "str" for k in key})
+    b = plain[key + [value]].astype({k: "str" for k in key})
+    if len(a) != len(b):
+        return f"{len(a)} rows from SQL, {len(b)} the plain way"
+    m = a.merge(b, on=key, how="outer", suffixes=("_sql", "_plain"), indicator=True)
+    only = m[m["_merge"] != "both"]
+    if len(only):
+        buf = io.StringIO()
+        only.head(5).to_string(buf)
+        return f"{len(only)} keys in one answer only:\n{buf.getvalue()}"
+    x, y = m[f"{value}_sql"].astype("float64"), m[f"{value}_plain"].astype("float64")
+    atol = np.where(m["value_type"] == "money", 100 * tol, tol) if "value_type" in m else tol
+    bad = m[~((np.abs(x - y) <= atol) | (x.isna() & y.isna()))]
+    if len(bad):
+        buf = io.StringIO()
+        bad.head(5).to_string(buf)
+        return f"{len(bad)} values differ:\n{buf.getvalue()}"
+    return None
