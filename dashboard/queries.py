@@ -8,6 +8,7 @@ checked against an allow-list by the caller.
 from __future__ import annotations
 
 import re
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -48,4 +49,35 @@ def run(cursor, name: str, params: dict | None = None) -> pd.DataFrame | None:
         raise TypeError(f"query {name} needs parameters {sorted(missing)}")
     bound = {k: v for k, v in params.items() if k in wanted}
     result = cursor.execute(sql(name), bound) if bound else cursor.execute(sql(name))
-    return result.df() if result.description else None
+    return _frame(result) if result.description else None
+
+
+# Result columns whose Arrow -> pandas conversion gives exactly the frame `.df()` gives,
+# provided ints and booleans hold no NULL and text columns are not all NULL.
+_ARROW_SAFE_TYPES = frozenset({"VARCHAR", "DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BOOLEAN"})
+
+
+def _frame(result) -> pd.DataFrame:
+    """The result's rows as a DataFrame, identical to `.df()`, but faster for chart queries.
+
+    At provincial scale `.df()` spends most of a chart query's time building the text
+    columns (20,000 rows: ~60 ms of ~90 ms); going through Arrow takes a third of that.
+    Results where the two conversions could differ (dates, decimals, lists, NULLs in
+    integer or boolean columns, all-NULL text, no rows, repeated column names) fall
+    back to `.df()`'s own conversion of the same rows.
+    """
+    types = [str(d[1]) for d in result.description]
+    names = [d[0] for d in result.description]
+    if len(set(names)) != len(names) or not all(t in _ARROW_SAFE_TYPES for t in types):
+        return result.df()
+    with warnings.catch_warnings():
+        # "Arrow output on a DB-API result makes an extra copy": measured, still 2x faster
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        table = result.to_arrow_table()
+    if table.num_rows == 0 or any(
+        table.column(i).null_count > (0 if t != "VARCHAR" else table.num_rows - 1) for i, t in enumerate(types)
+    ):
+        import duckdb
+
+        return duckdb.from_arrow(table).df()
+    return table.to_pandas()
