@@ -219,3 +219,30 @@ def test_cli_report_option_writes_the_marked_workbook(empty_store, tmp_path, cap
     assert main(["import", "--db", db, "--report", str(report), str(f)]) == 1
     assert f"学习教育!{bad}" in capsys.readouterr().out
     assert load(report.read_bytes())["学习教育"][bad].comment is not None
+
+
+def test_two_processes_importing_the_same_unit_and_quarter_lose_nothing(sw05_q1_filled, tmp_path):
+    """DuckDB lets one process write a file: the second waits for the lock, then supersedes."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    store, data, _ = sw05_q1_filled
+    db = str(store.path)
+    store.close()
+    files = []
+    for n in (21, 22):
+        f = tmp_path / f"proc{n}.xlsx"
+        f.write_bytes(set_value(data, "学习教育", "SW0501", "special_education", n)[0])
+        files.append(f)
+    procs = [subprocess.Popen([sys.executable, "-m", "dashboard", "import", "--db", db, "--user", f.stem, str(f)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for f in files]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0, 0], results
+    with Store(db) as s:
+        rows = s.cursor().execute("SELECT status, submitted_by FROM submissions ORDER BY id").fetchall()
+        assert sorted(r[1] for r in rows) == ["proc21", "proc22"]
+        assert [r[0] for r in rows] == ["superseded", "active"]
+        assert _value(s, "SW0501", "special_education") == int(rows[1][1][-2:])

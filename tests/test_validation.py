@@ -327,6 +327,8 @@ def test_the_four_forms_never_exceed_their_total_where_a_catalog_stores_one(empt
     wb = load(data)
     assert error.where == f"纪律执纪!{cell_of(wb, '纪律执纪', 'SW01', 'form1_cases')}"
     assert error.message_zh == f"四种形态各项之和 {forms} 超过了合计 {forms - 1}。"
+    assert (error.expected_zh, error.expected_en) == (f"不大于 {forms - 1}（四种形态合计）",
+                                                      f"at most {forms - 1} (Four forms total)")
     data, _ = set_value(data, "纪律执纪", "SW01", "four_forms_total", forms)
     assert import_return(empty_store, data, "forms.xlsx", user="tester").status == "loaded"
 

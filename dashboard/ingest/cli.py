@@ -21,6 +21,7 @@ from .template import build_template
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 10  # show a progress bar from this many files (on a terminal)
+BULK_MIN_FILES = 20  # from this many files, rebuild the roll-up once after the last one
 
 
 def _usage(key: str, **fields) -> int:
@@ -128,16 +129,19 @@ def cmd_import(args) -> int:
     outcomes: list[ImportOutcome] = []
     blobs: list[bytes] = []
     progress = _Progress(len(files))
+    bulk = len(files) >= BULK_MIN_FILES  # one roll-up rebuild at the end instead of one per file
     with Store(args.db) as store:
         for n, f in enumerate(files, 1):
             data = f.read_bytes()
-            outcome = import_return(store, data, f.name, user, dry_run=args.dry_run)
+            outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
             outcomes.append(outcome)
             if args.report:
                 blobs.append(data)
             progress.clear()
             _print_outcome(outcome)
             progress.step(n, f.name)
+        if bulk and any(o.status == "loaded" for o in outcomes):
+            store.rebuild_rollup()
     progress.close()
     counts = pd.Series([o.status for o in outcomes]).value_counts()
     if len(files) > 1:

@@ -72,8 +72,14 @@ def _archive(store, data: bytes, sha: str) -> str:
     return str(target.relative_to(store.path.parent))
 
 
-def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False) -> ImportOutcome:
-    """Validate one uploaded workbook and, unless rejected or `dry_run`, load it."""
+def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False, *,
+                  refresh: bool = True) -> ImportOutcome:
+    """Validate one uploaded workbook and, unless rejected or `dry_run`, load it.
+
+    `refresh=False` is for loading many files in a row: each still lands in its own
+    transaction, the roll-up is marked dirty and rebuilt once by `store.rebuild_rollup()`
+    (or by the next `Store()` on that file, should the process die first).
+    """
     file_name = Path(file_name).name
     sha = hashlib.sha256(data).hexdigest()
     found, parsed = validate(store, data, file_name)
@@ -92,7 +98,7 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     result = store.submit(
         parsed.reporting_unit, parsed.quarter, facts, user=user, file_name=file_name, sha256=sha,
         template_version=parsed.version, archive_path=_archive(store, data, sha),
-        warnings=len(outcome.warnings),
+        warnings=len(outcome.warnings), refresh=refresh,
     )
     outcome.status, outcome.submission_id, outcome.superseded_id = result.status, result.submission_id, result.superseded_id
     return outcome

@@ -113,4 +113,7 @@ class Collector:
 
 
 def expectation(key: str, **fields) -> tuple[str, str]:
-    return i18n.t(key, "zh", **fields), i18n.t(key, "en", **fields)
+    """(Chinese, English) of an 'expected' text; a field given as a (zh, en) pair is split."""
+    zh = {k: (v[0] if isinstance(v, tuple) else v) for k, v in fields.items()}
+    en = {k: (v[1] if isinstance(v, tuple) else v) for k, v in fields.items()}
+    return i18n.t(key, "zh", **zh), i18n.t(key, "en", **en)
