@@ -217,14 +217,24 @@ def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
     try:
         wb = _Book(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
         names = wb.names
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:  # a damaged workbook
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
                 detail=str(exc)[:200])
         return out, parsed
+    try:
+        _check_workbook(store, wb, names, box, out, parsed)
+    except python_calamine.CalamineError as exc:  # a sheet that cannot be parsed, found late
+        parsed.values.clear()
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
+                detail=str(exc)[:200])
+    return out, parsed
+
+
+def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, parsed: Parsed) -> None:
     tree = store.tree()
     lay = _check_meta(wb, names, store, out, parsed)
     if lay is None:
-        return out, parsed
+        return
     _check_guide(wb, names, parsed, out)
     expected = {s.name: s for s in lay.sheets}
     extra = [n for n in names if n not in expected and n not in (GUIDE_SHEET, META_SHEET, REPORT_SHEET)]
@@ -251,7 +261,6 @@ def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
     _check_rules(store, lay, tree, parsed, out)
     if not parsed.values and not out.errors:
         out.add("val_no_values")
-    return out, parsed
 
 
 def _check_meta(wb, names, store, out: Collector, parsed: Parsed) -> ReturnLayout | None:
