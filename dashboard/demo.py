@@ -82,9 +82,9 @@ def _branch_values(code: str, q: str, st: BranchState, lag: bool, rng: random.Ra
 
     # member development: application -> activist -> candidate -> probationary -> full
     new_apps = rng.choice([0, 0, 1, 1, 2, 3])
-    new_activists = min(new_apps, rng.choice([0, 0, 0, 1]))
+    new_activists = min(new_apps, rng.choice([0, 0, 1, 1]))
     admitted = 1 if rng.random() < 0.12 else 0
-    new_candidates = admitted + (1 if rng.random() < 0.15 else 0)
+    new_candidates = admitted + (1 if rng.random() < 0.06 else 0)
     start_prob = st.probationary
     # a member admitted four quarters ago is due to convert; never more than were probationary
     due = st.history[-4] if len(st.history) >= 4 else (1 if start_prob and rng.random() < 0.25 else 0)
@@ -95,7 +95,8 @@ def _branch_values(code: str, q: str, st: BranchState, lag: bool, rng: random.Ra
     st.history.append(admitted)
     st.probationary = start_prob + admitted - converted  # an extended probation stays probationary
     st.members = max(5, st.members + admitted - leaving)
-    st.activists = max(0, st.activists + new_activists - new_candidates)
+    dropped = 1 if (st.activists and rng.random() < 0.2) else 0  # activists who lapse
+    st.activists = max(0, st.activists + new_activists - new_candidates - dropped)
     st.registered = max(st.registered, st.members + rng.randint(0, 1))
     v.update(
         new_applications=new_apps, new_activists=new_activists, activists=st.activists,
