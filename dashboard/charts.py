@@ -263,7 +263,9 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
                               row=r, col=c)
     fig.update_xaxes(type="category", showticklabels=(kind == "line"))
     fig.update_annotations(font_size=FONT_SIZE)
-    return style(fig, title, None, None, height=300 * rows + 120)
+    style(fig, title, None, None, height=300 * rows + 150)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.04 if kind == "bar" else -0.1, "x": 0})
+    return fig
 
 
 def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict[str, str], *, title: str,

@@ -98,6 +98,22 @@ def unit_name(code: str) -> str:
     return tree[code].name(lang()) if code in tree else code
 
 
+def unit_fmt(indent: bool = False):
+    """A format_func naming units in the current language.
+
+    The language is fixed when the widget is drawn: a format_func may be called outside
+    the script run (AppTest does), where session state cannot be read.
+    """
+    lg, tree = lang(), store().tree()
+    return lambda c: flt.unit_label(tree, c, lg, indent=indent) if c in tree else str(c)
+
+
+def text_fmt(prefix: str):
+    """A format_func giving the text `prefix + option` in the current language."""
+    lg = lang()
+    return lambda v: _t(f"{prefix}{v}", lg)
+
+
 def ind_label(ind: Indicator) -> str:
     return ind.name(lang())
 
@@ -146,7 +162,7 @@ def sidebar_filters() -> flt.Filters:
         st.markdown(f"**{t('filters_heading')}**")
         st.multiselect(
             t("filter_units"), codes, key=flt.KEY_UNITS,
-            format_func=lambda c: flt.unit_label(tree, c, lang()), max_selections=flt.MAX_UNITS,
+            format_func=unit_fmt(indent=True), max_selections=flt.MAX_UNITS,
             help=t("filter_units_help"), placeholder=t("filter_units_placeholder"),
         )
         if len(available) > 1:
@@ -160,7 +176,7 @@ def sidebar_filters() -> flt.Filters:
             st.session_state[PERIOD_STATE] = tuple(chosen)
         st.segmented_control(
             t("filter_gran"), list(periods.GRANULARITIES), required=True, key=flt.KEY_GRAN,
-            format_func=lambda g: t(f"gran_{g}"),
+            format_func=text_fmt("gran_"),
         )
         st.caption(t("filters_in_url"))
     f = filters()
@@ -249,8 +265,9 @@ def indicator_picker(domain: str, key: str) -> Indicator:
     cat = store().catalog
     options = [i.code for i in cat.of_domain(domain)]
     default = analysis.headline(cat, domain)
+    lg = lang()
     code = st.selectbox(t("pick_indicator"), options, index=options.index(default), key=key,
-                        format_func=lambda c: f"{cat[c].name(lang())}（{cat[c].unit(lang())}）")
+                        format_func=lambda c: f"{cat[c].name(lg)}（{cat[c].unit(lg)}）")
     return cat[code or default]
 
 

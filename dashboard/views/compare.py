@@ -37,8 +37,14 @@ def figures(f, units: list[str], inds) -> pd.DataFrame:
                 v = mine.loc[mine["unit_code"] == code, "value"]
                 rows.append({"unit_code": code, "unit_name": ui.unit_name(code), "indicator_code": ind.code,
                              "domain": ind.domain, "period": mine["period"].iloc[0] if len(mine) else None,
-                             "value": float(v.iloc[0]) if len(v) else None, "rank": rank, "n": n})
-    return pd.DataFrame(rows)
+                             "value": float(v.iloc[0]) if len(v) else float("nan"), "rank": rank, "n": n})
+    out = pd.DataFrame(rows)
+    out["rank"] = out["rank"].astype("Int64")
+    return out
+
+
+def rank_text(rank, n) -> str:
+    return f"{int(rank)}/{int(n)}" if pd.notna(rank) and n > 1 else "—"
 
 
 def compare_section(f) -> None:
@@ -48,7 +54,7 @@ def compare_section(f) -> None:
     chosen = list(f.units) if MIN_UNITS <= len(f.units) <= MAX_UNITS else analysis.scope_units(tree, f.units, f.quarters)[:3]
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     units = c1.multiselect(ui.t("compare_units"), codes, default=chosen, key="compare_units",
-                           max_selections=MAX_UNITS, format_func=lambda c: ui.unit_name(c), help=ui.t("compare_units_help"))
+                           max_selections=MAX_UNITS, format_func=ui.unit_fmt(), help=ui.t("compare_units_help"))
     everything = c2.toggle(ui.t("compare_all"), key="compare_all")
     if len(units) < MIN_UNITS:
         st.info(ui.t("compare_need_two"))
@@ -58,7 +64,8 @@ def compare_section(f) -> None:
     title = ui.t("compare_title", period=f.current_period)
     heads = [i for i in inds if i.headline]
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
-    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in heads]
+    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in heads
+            if i.code in set(plot["indicator_code"])]
     fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=title, x_col="x", lang=ui.lang())
     ui.chart(charts.tag(fig, "indicator_values", {"units": units, "granularity": f.granularity, "last": f.last}),
              key="compare_chart")
@@ -71,8 +78,8 @@ def compare_section(f) -> None:
         row[ui.t("col_period")] = next((p for p in part["period"] if p), "")
         for code in units:
             r = part.loc[code]
-            row[names[code]] = r["value"]
-            row[ui.t("col_rank_of", unit=names[code])] = f"{r['rank']}/{r['n']}" if pd.notna(r["rank"]) else "—"
+            row[names[code]] = round(r["value"], 2) if ind.value_type in ("rate", "stars", "score") else r["value"]
+            row[ui.t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
         table.append(row)
     shown = pd.DataFrame(table)
     st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
@@ -86,7 +93,7 @@ def profile_section(f) -> None:
     st.subheader(ui.t("profile_title"))
     default = f.units[0] if f.units else tree.root.code
     code = st.selectbox(ui.t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
-                        format_func=lambda c: ui.unit_name(c))
+                        format_func=ui.unit_fmt())
     inds = _indicators(False)
     frame = figures(f, [code], inds)
     parent = tree.parent(code)
@@ -96,13 +103,15 @@ def profile_section(f) -> None:
     for k, ind in enumerate(inds):
         r = frame[frame["indicator_code"] == ind.code].iloc[0]
         value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
-        rank = ui.t("rank_among", rank=r["rank"], n=r["n"]) if pd.notna(r["rank"]) else ui.t("rank_none")
+        rank = (ui.t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
+                else ui.t("rank_none"))
         cols[k % 4].metric(f"{ind.name(ui.lang())}（{ind.unit(ui.lang())}）", value, border=True,
                            help=ui.t("metric_help", period=r["period"] or "—"))
         cols[k % 4].caption(rank)
     params = f.values_params(units=[code], indicators=[i.code for i in inds])
     trend = ui.query("indicator_values", **params)
-    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in inds]
+    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in inds
+            if i.code in set(trend["indicator_code"])]
     title = ui.t("profile_trend_title", unit=ui.unit_name(code))
     fig = charts.small_multiples(trend.assign(unit_name=trend[ui.name_col()]), spec, title=title, x_col="period",
                                  lang=ui.lang(), kind="line")

@@ -22,16 +22,17 @@ def main() -> None:
     cat, tree = store.catalog, store.tree()
     codes = [i.code for i in cat.indicators]
     heads = [i.code for i in cat.indicators if i.headline]
+    lg = ui.lang()
     inds = st.multiselect(ui.t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
-                          format_func=lambda c: f"{cat.domain(cat[c].domain).name(ui.lang())} · {cat[c].name(ui.lang())}"
-                                                f"（{cat[c].unit(ui.lang())}）",
+                          format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · {cat[c].name(lg)}"
+                                                f"（{cat[c].unit(lg)}）",
                           placeholder=ui.t("explorer_indicators_placeholder"))
     c1, c2, c3 = st.columns(3)
     children = c1.toggle(ui.t("explorer_children"), key="explorer_children", help=ui.t("explorer_children_help"))
     scope = c2.radio(ui.t("explorer_scope"), ["subtree", "own"], key="explorer_scope", horizontal=True,
-                     format_func=lambda s: ui.t(f"scope_{s}"), help=ui.t("explorer_scope_help"))
+                     format_func=ui.text_fmt("scope_"), help=ui.t("explorer_scope_help"))
     layout = c3.radio(ui.t("explorer_layout"), ["wide", "long"], key="explorer_layout", horizontal=True,
-                      format_func=lambda s: ui.t(f"layout_{s}"))
+                      format_func=ui.text_fmt("layout_"))
     if not inds:
         st.info(ui.t("explorer_need_indicator"))
         return
@@ -60,7 +61,7 @@ def main() -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
     sort_by = c1.selectbox(ui.t("explorer_sort"), [""] + cols, key="explorer_sort",
-                           format_func=lambda c: c or ui.t("explorer_sort_none"))
+                           format_func=lambda c, none=ui.t("explorer_sort_none"): c or none)
     descending = c2.toggle(ui.t("explorer_desc"), key="explorer_desc")
     if sort_by:
         frame = frame.sort_values(sort_by, ascending=not descending, kind="stable", na_position="last")

@@ -37,7 +37,7 @@ def matrix_section(f, reporting: list[str]) -> None:
 def history_section(f, reporting: list[str]) -> None:
     st.subheader(ui.t("history_title"))
     c1, c2 = st.columns(2)
-    unit = c1.selectbox(ui.t("pick_reporting_unit"), reporting, key="subs_unit", format_func=ui.unit_name)
+    unit = c1.selectbox(ui.t("pick_reporting_unit"), reporting, key="subs_unit", format_func=ui.unit_fmt())
     quarters = f.quarters[::-1]
     quarter = c2.selectbox(ui.t("pick_quarter"), quarters, key="subs_quarter")
     if unit is None or quarter is None:
@@ -63,8 +63,9 @@ def history_section(f, reporting: list[str]) -> None:
         return
     options = older["submission_id"].tolist()
     by_id = history.set_index("submission_id")
+    lg = ui.lang()
     pick = st.selectbox(ui.t("pick_restore"), options, key="subs_restore_id",
-                        format_func=lambda i: ui.t("restore_option", id=i, at=str(by_id.loc[i, "submitted_at"])[:16],
+                        format_func=lambda i: ui._t("restore_option", lg, id=i, at=str(by_id.loc[i, "submitted_at"])[:16],
                                                    by=by_id.loc[i, "submitted_by"]))
     if st.button(ui.t("restore_button"), key="subs_restore", type="primary"):
         previous = ui.store().restore(int(pick))

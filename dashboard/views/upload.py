@@ -24,7 +24,7 @@ def template_section(f) -> None:
     quarters = (available + [periods.shift(available[-1], 1)] if available else [f.last])[::-1]
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     unit = c1.selectbox(ui.t("pick_reporting_unit"), reporting, index=reporting.index(default_unit),
-                        key="upload_unit", format_func=ui.unit_name)
+                        key="upload_unit", format_func=ui.unit_fmt())
     quarter = c2.selectbox(ui.t("pick_quarter"), quarters, index=0, key="upload_quarter")
     store = ui.store()
     c3.download_button(ui.t("download_template"), lambda: build_template(store, unit, quarter),

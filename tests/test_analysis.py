@@ -1,0 +1,205 @@
+"""The app's plain logic: shared filters, rankings, comparison windows, 三会一课 compliance,
+submission status, and the named queries the pages add — no Streamlit involved."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard import analysis, filters
+from dashboard.catalog import read_tree
+from tests.conftest import small_tree
+
+QUARTERS = [f"{y}Q{q}" for y in (2022, 2023, 2024) for q in (1, 2, 3, 4)]
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return read_tree()
+
+
+# --- filters --------------------------------------------------------------------------
+
+
+def test_filters_default_to_root_and_last_twelve_quarters(tree):
+    f = filters.clean({}, tree, QUARTERS)
+    assert f.units == ("SW",)
+    assert (f.first, f.last, f.granularity, f.lang) == ("2022Q1", "2024Q4", "quarter", "zh")
+
+
+def test_filters_survive_a_round_trip_through_the_url(tree):
+    f = filters.Filters(("SW01", "SW02"), "2023Q1", "2024Q2", "half", "en")
+    assert filters.clean(f.to_query(), tree, QUARTERS) == f
+
+
+def test_bad_url_values_fall_back_to_defaults(tree):
+    raw = {"unit": ["SW02", "NOPE", "SW01", "SW01"], "period": ["2024Q2", "2023q1"], "gran": "weekly", "lang": "fr"}
+    f = filters.clean(raw, tree, QUARTERS)
+    assert f.units == ("SW01", "SW02")  # unknown dropped, duplicates dropped, tree order
+    assert (f.first, f.last) == ("2023Q1", "2024Q2")  # normalised and put in order
+    assert (f.granularity, f.lang) == ("quarter", "zh")
+    bad = filters.clean({"period": ["1999Q1", "x"]}, tree, QUARTERS)
+    assert (bad.first, bad.last) == ("2022Q1", "2024Q4")
+
+
+def test_an_empty_unit_parameter_means_no_unit(tree):
+    assert filters.clean({"unit": []}, tree, QUARTERS).units == ()
+
+
+def test_current_period_follows_granularity():
+    f = filters.Filters(("SW",), "2023Q1", "2024Q3", "half")
+    assert f.current_period == "2024H2"
+    assert filters.Filters(("SW",), "2023Q1", "2024Q3", "year").current_period == "2024"
+
+
+# --- scope and ranking ------------------------------------------------------------------
+
+
+def test_one_unit_ranks_its_children_several_rank_themselves(tree):
+    assert analysis.scope_units(tree, ["SW08"]) == ["SW0801", "SW0802", "SW0803"]
+    assert analysis.scope_units(tree, ["SW09", "SW01"]) == ["SW01", "SW09"]
+    assert analysis.scope_units(tree, ["SW0101"]) == ["SW0101"]  # a branch has no children
+
+
+def test_temporary_branches_count_only_in_their_quarters(tree):
+    assert "SW03T1" in analysis.scope_units(tree, ["SW03"], ["2023Q3"])
+    assert "SW03T1" not in analysis.scope_units(tree, ["SW03"], ["2024Q1", "2024Q2"])
+
+
+def test_ranking_sorts_best_first_ties_in_tree_order_missing_last():
+    t = small_tree()
+    values = pd.DataFrame({"unit_code": ["C1B2", "C1B1", "C2"], "value": [3.0, 3.0, 5.0]})
+    r = analysis.ranking(values, ["C1", "C1B1", "C1B2", "C2"], t)
+    assert r["unit_code"].tolist() == ["C2", "C1B1", "C1B2", "C1"]
+    assert r["rank"].tolist()[:3] == [1, 2, 2] and pd.isna(r["rank"].iloc[3])
+    assert math.isnan(r["value"].iloc[3]) and r["n_ranked"].iloc[0] == 3
+    low = analysis.ranking(values, ["C1B1", "C1B2", "C2"], t, lower_is_better=True)
+    assert low["unit_code"].tolist() == ["C1B1", "C1B2", "C2"]
+
+
+def test_bottom_units_are_the_last_ranked():
+    t = small_tree()
+    values = pd.DataFrame({"unit_code": ["C1", "C1B1", "C1B2"], "value": [9.0, 1.0, 4.0]})
+    r = analysis.ranking(values, ["C1", "C1B1", "C1B2", "C2"], t)
+    assert analysis.bottom_units(r)["unit_code"].tolist() == ["C1B1", "C1B2"]
+
+
+def test_siblings_rank():
+    t = small_tree()
+    values = pd.DataFrame({"unit_code": ["C1B1", "C1B2"], "value": [2.0, 7.0]})
+    assert analysis.siblings_rank(values, t, "C1B1") == (2, 2)
+    assert analysis.siblings_of(t, ["C1B1", "C2"]) == ["C1B1", "C1B2", "C1", "C2"]
+
+
+def test_reporting_scope(tree):
+    assert analysis.reporting_scope(tree, ["SW0301"]) == ["SW03"]
+    assert analysis.reporting_scope(tree, ["SW"])[:3] == ["SW", "SW01", "SW02"]
+    assert len(analysis.reporting_scope(tree, ["SW"])) == len(tree.reporting_units)
+
+
+# --- periods compared -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("last, gran, expected", [
+    ("2024Q4", "quarter", {"current": ("2024Q4", "2024Q4"), "previous": ("2024Q3", "2024Q3"),
+                           "year_before": ("2023Q4", "2023Q4")}),
+    ("2024Q3", "half", {"current": ("2024Q3", "2024Q3"), "previous": ("2024Q1", "2024Q1"),
+                        "year_before": ("2023Q3", "2023Q3")}),
+    ("2024Q2", "year", {"current": ("2024Q1", "2024Q2"), "previous": ("2023Q1", "2023Q2"),
+                        "year_before": ("2023Q1", "2023Q2")}),
+])
+def test_comparison_windows_are_like_for_like(last, gran, expected):
+    assert analysis.comparison_windows(last, gran) == expected
+
+
+def test_reference_quarter_for_indicators_reported_once_a_year():
+    assert analysis.reference_quarter("all", "2024Q4") == "2024Q4"
+    assert analysis.reference_quarter("Q1", "2024Q4") == "2024Q1"
+    assert analysis.reference_quarter("Q3", "2024Q2") == "2023Q3"
+
+
+def test_deltas():
+    key = {"unit_code": ["A", "A"], "indicator_code": ["x", "y"]}
+    d = analysis.deltas(pd.DataFrame({**key, "value": [10.0, 5.0]}), pd.DataFrame({**key, "value": [8.0, 5.0]}),
+                        pd.DataFrame({"unit_code": ["A"], "indicator_code": ["x"], "value": [12.0]}))
+    assert d["delta_previous"].tolist() == [2.0, 0.0]
+    assert d["delta_year"].iloc[0] == -2.0 and pd.isna(d["delta_year"].iloc[1])
+
+
+# --- 三会一课 --------------------------------------------------------------------------
+
+
+def test_compliance_by_hand():
+    rows = []
+    for unit, quarter, gm, cm, td in [("B1", "2024Q1", 1, 3, 3), ("B1", "2024Q2", 0, 3, 3), ("B2", "2024Q1", 1, 2, 4)]:
+        for code, v in (("branch_general_meetings", gm), ("branch_committee_meetings", cm), ("theme_party_days", td)):
+            rows.append({"group_code": "G", "group_name_zh": "组", "group_name_en": "G", "group_order": 1,
+                         "unit_code": unit, "unit_name_zh": unit, "unit_name_en": unit, "unit_order": int(unit[1]),
+                         "quarter": quarter, "indicator_code": code, "value": float(v)})
+    per = analysis.compliance(pd.DataFrame(rows))
+    assert per["all_ok"].tolist() == [True, False, False]
+    s = analysis.compliance_summary(per).iloc[0]
+    assert s["branch_quarters"] == 3
+    assert s["branch_general_meetings"] == pytest.approx(66.7)
+    assert s["branch_committee_meetings"] == pytest.approx(66.7)
+    assert s["theme_party_days"] == 100.0 and s["all_ok"] == pytest.approx(33.3)
+
+
+def test_compliance_of_demo_data_puts_the_laggards_last(demo_store):
+    tree = demo_store.tree()
+    groups = [k.code for k in tree.kids("SW")]
+    long = demo_store.query("branch_compliance", groups=groups, indicators=list(analysis.COMPLIANCE_RULES),
+                            **{"from": "2024Q1", "to": "2024Q4"})
+    summary = analysis.compliance_summary(analysis.compliance(long)).set_index("group_code")
+    worst = summary["all_ok"].nsmallest(2).index.tolist()
+    assert sorted(worst) == ["SW08", "SW09"]
+
+
+# --- queries the pages add ----------------------------------------------------------------
+
+
+def test_submission_status_marks_missing_and_late_returns(demo_store):
+    status = demo_store.query("submission_status", units=["SW08", "SW09", "SW12"],
+                              quarters=["2024Q3", "2024Q4"], deadline_days=analysis.DEADLINE_DAYS)
+    by = status.set_index(["unit_code", "quarter"])
+    assert by.loc[("SW08", "2024Q4"), "status"] == "missing"
+    assert by.loc[("SW12", "2024Q3"), "status"] == "missing"
+    submitted = status[status["submission_id"].notna()]
+    assert submitted["is_demo"].all()
+    for r in submitted.itertuples():  # late means after the 15th day after the quarter's end
+        assert (r.status == "late") == (pd.Timestamp(r.submitted_at).normalize() > pd.Timestamp(r.deadline))
+    assert str(by.loc[("SW08", "2024Q3"), "deadline"])[:10] == "2024-10-15"
+    done = analysis.completeness(status, "2024Q4")
+    assert (done["submitted"], done["total"], done["missing_codes"]) == (1, 3, ["SW08", "SW09"])
+
+
+def test_status_matrix_has_a_row_per_unit_and_a_column_per_quarter(demo_store):
+    status = demo_store.query("submission_status", units=["SW", "SW08"], quarters=["2024Q3", "2024Q4"],
+                              deadline_days=15)
+    m = analysis.status_matrix(status)
+    assert m["unit_code"].tolist() == ["SW", "SW08"]
+    assert m.loc[1, "2024Q4"] == "missing" and m.loc[0, "2024Q4"].endswith("+demo")
+
+
+def test_star_distribution_counts_every_rated_branch_once(demo_store):
+    tree = demo_store.tree()
+    dist = demo_store.query("star_distribution", groups=["SW01", "SW08"], indicator="star_rating",
+                            **{"from": "2022Q1", "to": "2024Q4"})
+    per_group = dist.groupby("group_code")["n_branches"].sum().to_dict()
+    assert per_group == {"SW01": len(tree.kids("SW01")), "SW08": len(tree.kids("SW08"))}
+    assert dist["stars"].between(1, 5).all()
+
+
+def test_submission_history_and_diff_after_a_resubmission(demo_store):
+    facts = demo_store.df("SELECT f.unit_code, f.indicator_code, f.value FROM facts f JOIN submissions s "
+                          "ON s.id = f.submission_id WHERE s.status = 'active' AND s.unit_code = 'SW12' "
+                          "AND s.quarter = '2024Q2'")
+    facts.loc[facts["indicator_code"] == "theme_party_days", "value"] = 9.0
+    result = demo_store.submit("SW12", "2024Q2", facts, user="测试", file_name="again.xlsx", sha256="x" * 64)
+    history = demo_store.query("submission_history", units=["SW12"], **{"from": "2024Q2", "to": "2024Q2"})
+    assert history["status"].tolist() == ["active", "superseded"]
+    assert history["submitted_by"].iloc[0] == "测试"
+    diff = demo_store.query("submission_diff", new_id=result.submission_id, old_id=result.superseded_id)
+    assert diff["indicator_code"].tolist() == ["theme_party_days"] and diff["new_value"].iloc[0] == 9.0

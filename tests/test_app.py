@@ -1,0 +1,352 @@
+"""The app under Streamlit's AppTest, on a private copy of the demo database.
+
+Every page runs without an exception or an error box; every chart has a title and named
+axes; and every chart's numbers equal its named query's for the same filters (each figure
+records its query and parameters in layout.meta; the test reruns that query on the store and
+also checks the parameters are the ones the filters ask for).  Then the flows a person
+does: the shared filters from a link, the language switch, an empty selection, finding the
+unit with the fewest 主题党日 last quarter, uploading a return, restoring a version.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import analysis, periods
+from dashboard.ingest import build_template
+from dashboard.store import Store
+from tests.return_files import fill, set_value
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+TIMEOUT = 60
+PAGES = ["overview", "study", "members", "stars", "discipline", "flood", "compare", "explorer", "upload",
+         "submissions"]
+DOMAINS = ["study", "members", "stars", "discipline", "flood"]
+
+
+@pytest.fixture
+def app_db(demo_db_file, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo database, which the app opens through $DANGJIAN_DB."""
+    path = tmp_path / "app.duckdb"
+    shutil.copy(demo_db_file, path)
+    monkeypatch.setenv("DANGJIAN_DB", str(path))
+    yield path
+    from dashboard.views import common
+
+    common._open_store.clear()
+    common._cached_query.clear()
+
+
+def app_store(path: Path) -> Store:
+    """The store the app itself holds (the same cached object), to run the named queries on."""
+    from dashboard.views import common
+
+    return common._open_store(str(path))["store"]
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page by its key, as the figure JSON the browser gets."""
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def run_meta(store: Store, fig: dict) -> pd.DataFrame:
+    meta = fig["layout"]["meta"]
+    return store.query(meta["query"], **meta["params"])
+
+
+def close(a, b) -> bool:
+    return a == pytest.approx(b, rel=1e-9, abs=1e-9)
+
+
+# --- every page -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_clean_and_every_chart_is_titled(app_db, page):
+    at = open_app(page)
+    assert_clean(at)
+    assert at.title, "each page has a title"
+    assert any("演示数据" in w.value for w in at.warning), "the demo banner shows while demo data is loaded"
+    for key, fig in figures(at).items():
+        layout = fig["layout"]
+        assert layout["title"]["text"], key
+        assert layout["meta"]["query"], key
+        axes = [v.get("title", {}).get("text") for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+        subplot_titles = [a["text"] for a in layout.get("annotations", [])]
+        assert any(axes) or subplot_titles, f"{key}: no axis names"
+        for trace in fig["data"]:
+            if trace["type"] != "heatmap" or "%{z" in trace.get("hovertemplate", ""):
+                assert "hovertemplate" in trace, key
+
+
+def test_expected_charts_are_on_each_domain_page(app_db):
+    expected = {
+        "study": {"study_ranking", "study_trend", "study_compliance"},
+        "members": {"members_ranking", "members_trend", "members_pipeline"},
+        "stars": {"stars_ranking", "stars_trend", "stars_heatmap", "stars_distribution"},
+        "discipline": {"discipline_ranking", "discipline_trend", "discipline_forms"},
+        "flood": {"flood_ranking", "flood_trend", "flood_mobilization"},
+    }
+    at = open_app()
+    for page, keys in expected.items():
+        at.switch_page(f"views/{page}.py").run()
+        assert_clean(at)
+        assert set(figures(at)) == keys, page
+        labels = {b.proto.label for b in at.get("download_button")}
+        assert {"下载 CSV", "下载 Excel"} <= labels
+
+
+# --- each chart's numbers are its query's -----------------------------------------------------
+
+
+def check_ranking(store, fig, tree):
+    meta = fig["layout"]["meta"]
+    q = run_meta(store, fig)
+    q = q[q["period"] == meta["period"]]
+    expected = dict(zip(q["unit_name_zh"], q["value"]))
+    bar = fig["data"][0]
+    shown = {y: x for y, x, txt in zip(bar["y"], bar["x"], bar["text"]) if txt != "未报送"}
+    assert shown.keys() == expected.keys()
+    assert all(close(shown[k], expected[k]) for k in expected)
+    missing = [y for y, txt in zip(bar["y"], bar["text"]) if txt == "未报送"]
+    assert set(missing) == {tree[c].name_zh for c in meta["params"]["units"]} - set(expected)
+    values = [x for x, txt in zip(bar["x"], bar["text"]) if txt != "未报送"]
+    assert values == sorted(values, reverse=True), "best first, as ranked"
+
+
+def check_trend(store, fig):
+    q = run_meta(store, fig)
+    for trace in fig["data"]:
+        part = q[q["unit_name_zh"] == trace["name"]]
+        assert trace["x"] == part["period"].tolist()
+        assert all(close(a, b) for a, b in zip(trace["y"], part["value"]))
+    assert len(fig["data"]) == q["unit_code"].nunique()
+
+
+def check_special(store, key, fig):
+    q = run_meta(store, fig)
+    data = fig["data"]
+    if key == "study_compliance":
+        summary = analysis.compliance_summary(analysis.compliance(q))
+        for trace, code in zip(data, [*analysis.COMPLIANCE_RULES, "all_ok"]):
+            assert trace["x"] == summary["group_name_zh"].tolist()
+            assert all(close(a, b) for a, b in zip(trace["y"], summary[code]))
+    elif key == "members_pipeline":
+        stages = analysis.pipeline(q)
+        for trace, (_, part) in zip(data, stages.groupby("unit_code", sort=False)):
+            assert trace["x"] == part.sort_values("stage")["value"].tolist()
+    elif key == "stars_heatmap":
+        pivot = q.pivot_table(index=["unit_order", "unit_name_zh"], columns="period", values="value")
+        assert data[0]["y"] == pivot.index.get_level_values(1).tolist()
+        assert data[0]["x"] == [str(c) for c in pivot.columns]
+        for row_shown, row in zip(data[0]["z"], pivot.to_numpy()):
+            assert all(close(a, b) if a is not None else pd.isna(b) for a, b in zip(row_shown, row))
+    elif key == "stars_distribution":
+        for trace in data:
+            stars = int(trace["name"][0])
+            want = q[q["stars"] == stars].set_index("group_name_zh")["n_branches"]
+            got = dict(zip(trace["y"], trace["x"]))
+            assert all(got[k] == (want.get(k, 0)) for k in got)
+        assert sum(sum(t["x"]) for t in data) == q["n_branches"].sum()
+    elif key == "discipline_forms":
+        sums = q.groupby(["unit_name_zh", "indicator_code"])["value"].sum()
+        for trace, code in zip(data, analysis.FOUR_FORMS):
+            for unit, x in zip(trace["y"], trace["x"]):
+                assert close(x, sums.get((unit, code), 0))
+    elif key == "flood_mobilization":
+        for trace in data:
+            part = q[q["indicator_code"] == trace["meta"]].set_index("unit_name_zh")["value"]
+            for unit, x in zip(trace["y"], trace["x"]):
+                assert (x is None and unit not in part) or close(x, part[unit])
+    else:
+        raise AssertionError(f"no check for {key}")
+
+
+@pytest.mark.parametrize("query", [{}, {"unit": ["SW05"], "gran": "half", "period": ["2023Q1", "2024Q2"]},
+                                   {"unit": ["SW08", "SW09", "SW01"], "gran": "year"}])
+def test_domain_charts_show_exactly_their_queries_numbers(app_db, query):
+    at = open_app(**query)
+    store = app_store(app_db)
+    tree = store.tree()
+    units = query.get("unit", ["SW"])
+    first, last = query.get("period", ["2022Q1", "2024Q4"])
+    quarters = periods.quarter_range(first, last)
+    for page in DOMAINS:
+        at.switch_page(f"views/{page}.py").run()
+        assert_clean(at)
+        for key, fig in figures(at).items():
+            params = fig["layout"]["meta"]["params"]
+            if "granularity" in params and key not in ("stars_heatmap", "flood_mobilization"):
+                assert params["granularity"] == query.get("gran", "quarter"), key
+            if key.endswith("_ranking"):
+                assert params["units"] == analysis.scope_units(tree, units, quarters), key
+                assert (params["from"], params["to"]) == (first, last)
+                check_ranking(store, fig, tree)
+            elif key.endswith("_trend"):
+                assert params["units"] == sorted(units, key=lambda c: tree[c].sort_order)
+                check_trend(store, fig)
+            else:
+                check_special(store, key, fig)
+
+
+def test_submission_matrix_is_the_status_query(app_db):
+    at = open_app("submissions")
+    assert_clean(at)
+    fig = figures(at)["submissions_matrix"]
+    q = run_meta(app_store(app_db), fig)
+    trace = fig["data"][0]
+    cells = {(u, qq): c for u, row in zip(trace["y"], trace["customdata"]) for qq, c in zip(trace["x"], row)}
+    for r in q.itertuples():
+        assert cells[(r.unit_name_zh, r.quarter)] == r.status + ("+demo" if r.is_demo else "")
+    assert cells[("节约用水办公室党总支", "2024Q4")] == "missing"
+
+
+def test_overview_figures_equal_the_query(app_db):
+    at = open_app()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    store = app_store(app_db)
+    q = store.query("indicator_values", units=["SW"], indicators=["theme_party_days"], granularity="quarter",
+                    scope="subtree", **{"from": "2024Q4", "to": "2024Q4"})
+    assert metrics["主题党日（次）"] == f"{q['value'].iloc[0]:,.0f}"
+    assert any("已报送 11/13" in p.proto.text for p in at.get("progress"))
+
+
+# --- what a person does -------------------------------------------------------------------------
+
+
+def test_a_link_opens_the_same_view(app_db):
+    at = open_app("study", unit=["SW05"], gran="half", period=["2023Q1", "2024Q2"], lang="en")
+    assert_clean(at)
+    assert at.sidebar.multiselect(key="unit").value == ["SW05"]
+    assert at.title[0].value == "Study & education"
+    ranking = figures(at)["study_ranking"]
+    assert ranking["layout"]["meta"]["params"]["granularity"] == "half"
+    assert "SW05G1" in ranking["layout"]["meta"]["params"]["units"]
+    assert ranking["layout"]["meta"]["period"] == "2024H1"
+    assert at.query_params["unit"] == "SW05" or at.query_params["unit"] == ["SW05"]
+
+
+def test_language_switch_changes_every_label(app_db):
+    at = open_app()
+    at.sidebar.segmented_control(key="lang").set_value("en").run()
+    assert_clean(at)
+    assert at.title[0].value == "Overview"
+    at.switch_page("views/study.py").run()
+    fig = figures(at)["study_ranking"]
+    assert fig["layout"]["title"]["text"].startswith("Theme Party days")
+    assert "Water Supply Group Party Committee" in fig["data"][0]["y"]
+    assert at.sidebar.segmented_control(key="lang").value == "en"
+
+
+def test_an_empty_unit_selection_is_a_friendly_message(app_db):
+    at = open_app()
+    at.sidebar.multiselect(key="unit").set_value([]).run()
+    for page in ["overview", "study", "flood", "explorer", "submissions"]:
+        at.switch_page(f"views/{page}.py").run()
+        assert_clean(at)
+        assert any("至少一个单位" in i.value for i in at.info), page
+
+
+def test_the_unit_with_fewest_theme_party_days_last_quarter_and_its_export(app_db):
+    at = open_app("study")
+    fig = figures(at)["study_ranking"]
+    assert fig["layout"]["meta"]["period"] == "2024Q4"
+    bar = fig["data"][0]
+    ranked = [(y, x) for y, x, txt in zip(bar["y"], bar["x"], bar["text"]) if txt != "未报送"]
+    assert ranked[-1][0] == "水利工程质量监督站党支部"
+    assert {y for y, txt in zip(bar["y"], bar["text"]) if txt == "未报送"} == {"节约用水办公室党总支", "水政监察支队党总支"}
+    at.selectbox(key="study_rank_period").set_value("2024Q3").run()
+    bar = figures(at)["study_ranking"]["data"][0]
+    ranked = [y for y, txt in zip(bar["y"], bar["text"]) if txt != "未报送"]
+    assert ranked[-2:] == ["水政监察支队党总支", "节约用水办公室党总支"]  # the laggards SW09, SW08 in 2024Q3
+    assert at.get("download_button")[0].proto.label == "下载 CSV"
+    assert "study_ranking" in at.get("download_button")[0].proto.id
+
+
+def test_an_upload_loads_at_once_and_records_the_uploader(app_db):
+    store = app_store(app_db)
+    data, typed = fill(build_template(store, "SW12", "2024Q3"))
+    at = open_app("upload")
+    assert_clean(at)
+    at.text_input(key="upload_user").set_value("李四")
+    at.get("file_uploader")[0].set_value(("SW12_2024Q3.xlsx", data, "application/octet-stream"))
+    at.run()
+    at.button(key="upload_submit").click().run()
+    assert_clean(at)
+    assert any("已导入" in s.value for s in at.success)
+    row = store.df("SELECT submitted_by, file_name FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q3' "
+                   "AND status = 'active'")
+    assert row.values.tolist() == [["李四", "SW12_2024Q3.xlsx"]]
+    at.switch_page("views/study.py").run()
+    at.selectbox(key="study_rank_period").set_value("2024Q3").run()
+    bar = figures(at)["study_ranking"]["data"][0]
+    shown = dict(zip(bar["y"], bar["x"]))
+    assert shown["水利工程质量监督站党支部"] == typed[("SW12", "theme_party_days")]
+
+
+def test_a_bad_return_gets_the_problem_list_and_the_marked_workbook(app_db):
+    store = app_store(app_db)
+    data, _ = fill(build_template(store, "SW12", "2024Q3"))
+    bad, where = set_value(data, "学习教育", "SW12", "theme_party_days", -3)
+    before = store.scalar("SELECT count(*) FROM submissions")
+    at = open_app("upload")
+    at.text_input(key="upload_user").set_value("王五")
+    at.get("file_uploader")[0].set_value([("bad.xlsx", bad, "application/octet-stream")])
+    at.run()
+    at.button(key="upload_submit").click().run()
+    assert not at.exception
+    assert any("未导入任何数据" in e.value for e in at.error)
+    problems = at.dataframe[1].value  # after the per-file summary
+    assert any(str(v).endswith(where) for v in problems.iloc[:, 1])
+    assert any(b.proto.label.startswith("下载标注问题的报表") for b in at.get("download_button"))
+    assert store.scalar("SELECT count(*) FROM submissions") == before
+
+
+def test_restoring_an_earlier_version(app_db):
+    store = app_store(app_db)
+    first = store.scalar("SELECT id FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q2' AND status = 'active'")
+    facts = store.df(f"SELECT unit_code, indicator_code, value FROM facts WHERE submission_id = {int(first)}")
+    facts["value"] = facts["value"] + 1
+    second = store.submit("SW12", "2024Q2", facts, user="赵六", file_name="again.xlsx", sha256="y" * 64).submission_id
+    at = open_app("submissions")
+    at.selectbox(key="subs_unit").set_value("SW12").run()
+    at.selectbox(key="subs_quarter").set_value("2024Q2").run()
+    assert at.selectbox(key="subs_restore_id").value == first
+    at.button(key="subs_restore").click().run()
+    assert_clean(at)
+    assert any(str(first) in s.value for s in at.success)
+    active = store.scalar("SELECT id FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q2' AND status = 'active'")
+    assert active == first and second != first
+
+
+def test_explorer_exports_exactly_the_table_shown(app_db):
+    at = open_app("explorer", unit=["SW08"])
+    at.toggle(key="explorer_children").set_value(True).run()
+    at.selectbox(key="explorer_sort").set_value(at.selectbox(key="explorer_sort").options[4]).run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert set(table.iloc[:, 0]) == {"SW08", "SW0801", "SW0802", "SW0803"}
+    col = table.columns[3]
+    assert table[col].tolist() == table.sort_values(col, kind="stable", na_position="last")[col].tolist()
