@@ -116,7 +116,9 @@ def test_cli_writes_the_template_and_refuses_a_unit_that_does_not_report(empty_s
     out = tmp_path / "SW02_2024Q3.xlsx"
     assert main(["template", "--db", db, "--unit", "SW02", "--period", "2024q3", "--out", str(out)]) == 0
     assert load(out.read_bytes())[META_SHEET]["B3"].value == "2024Q3"
-    assert main(["template", "--db", db, "--unit", "SW0201", "--period", "2024Q3", "--out", str(tmp_path / "x.xlsx")]) == 2
+    other = ["--period", "2024Q3", "--out", str(tmp_path / "x.xlsx")]
+    assert main(["template", "--db", db, "--unit", "SW0201", *other]) == 2
     err = capsys.readouterr().err
     assert "SW0201" in err and "SW02" in err and "does not file its own return" in err
-    assert main(["template", "--db", db, "--unit", "NOPE", "--period", "2024Q3", "--out", str(tmp_path / "y.xlsx")]) == 2
+    assert main(["template", "--db", db, "--unit", "NOPE", *other]) == 2
+    assert not (tmp_path / "x.xlsx").exists()

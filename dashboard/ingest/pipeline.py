@@ -100,5 +100,6 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
         template_version=parsed.version, archive_path=_archive(store, data, sha),
         warnings=len(outcome.warnings), refresh=refresh,
     )
-    outcome.status, outcome.submission_id, outcome.superseded_id = result.status, result.submission_id, result.superseded_id
+    outcome.status = result.status
+    outcome.submission_id, outcome.superseded_id = result.submission_id, result.superseded_id
     return outcome
