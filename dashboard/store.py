@@ -67,8 +67,8 @@ class Store:
         elif 0 < migrated_from < 2:
             # Version 1 files had no closure or roll-up: build them from what they hold.
             self.load_tree(self.tree())
-        if self.meta("rollup_dirty") == "1":
-            self.rebuild_rollup()
+        if self.dirty_quarters():
+            self.refresh_dirty_rollup()  # a bulk load was cut short before its refresh
 
     # --- connections -------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class Store:
         return self.path.parent / "archive"
 
     def scalar(self, sql: str, params=None):
-        row = self.cursor().execute(sql, params or []).fetchone()
+        row = first_row(self.cursor().execute(sql, params or []))
         return row[0] if row else None
 
     def df(self, sql: str, params=None) -> pd.DataFrame:
@@ -241,53 +241,61 @@ class Store:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
         `facts` has columns unit_code, indicator_code, value (already validated).
-        With refresh=False (bulk loads) the roll-up is marked dirty and rebuilt by
-        `rebuild_rollup()`; the facts still land in one transaction.
+        With refresh=False (bulk loads) the quarter is marked dirty and its roll-up
+        recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
+        An identical file (same SHA-256 as the active one) changes nothing at all.
         """
         facts = facts[["unit_code", "indicator_code", "value"]]
-        with self.write() as cur:
-            active = cur.execute(
-                "SELECT id, sha256 FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'",
-                [unit_code, quarter],
-            ).fetchone()
-            if active and sha256 and active[1] == sha256:
-                return SubmitResult(active[0], "duplicate", None)
-            if active:
-                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [active[0]])
-            new_id = cur.execute(
-                "INSERT INTO submissions (unit_code, quarter, submitted_by, submitted_at, file_name, sha256,"
-                " template_version, status, is_demo, archive_path, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
-                [unit_code, quarter, user, submitted_at or datetime.now(), file_name, sha256, template_version,
-                 is_demo, archive_path, warnings],
-            ).fetchone()[0]
-            cur.register("new_facts", facts)
-            cur.execute(
-                "INSERT INTO facts SELECT ?, unit_code, ?, indicator_code, CAST(value AS DOUBLE) FROM new_facts",
-                [new_id, quarter],
-            )
-            cur.unregister("new_facts")
-            if refresh:
-                self._refresh_rollup(cur, quarter, unit_code)
-            else:
-                cur.execute("INSERT OR REPLACE INTO meta VALUES ('rollup_dirty', '1')")
-        return SubmitResult(new_id, "loaded", active[0] if active else None)
+        with self._write_lock:
+            if sha256:
+                active = first_row(self.cursor().execute(
+                    "SELECT id FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'"
+                    " AND sha256 = ?", [unit_code, quarter, sha256]))
+                if active:
+                    return SubmitResult(active[0], "duplicate", None)
+            with self.write() as cur:
+                return self._submit(cur, unit_code, quarter, facts, user, file_name, sha256, template_version,
+                                    is_demo, archive_path, warnings, refresh, submitted_at)
+
+    def _submit(self, cur, unit_code, quarter, facts, user, file_name, sha256, template_version, is_demo,
+                archive_path, warnings, refresh, submitted_at) -> SubmitResult:
+        superseded = first_row(cur.execute(
+            "UPDATE submissions SET status = 'superseded' WHERE unit_code = ? AND quarter = ? AND status = 'active'"
+            " RETURNING id", [unit_code, quarter]))
+        new_id = first_row(cur.execute(
+            "INSERT INTO submissions (unit_code, quarter, submitted_by, submitted_at, file_name, sha256,"
+            " template_version, status, is_demo, archive_path, warnings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
+            [unit_code, quarter, user, submitted_at or datetime.now(), file_name, sha256, template_version,
+             is_demo, archive_path, warnings],
+        ))[0]
+        cur.register("new_facts", facts)
+        cur.execute(
+            "INSERT INTO facts SELECT ?, unit_code, ?, indicator_code, CAST(value AS DOUBLE) FROM new_facts",
+            [new_id, quarter],
+        )
+        cur.unregister("new_facts")
+        if refresh:
+            self._refresh_rollup(cur, quarter, unit_code)
+        else:
+            cur.execute("INSERT OR IGNORE INTO rollup_dirty VALUES (?)", [quarter])
+        return SubmitResult(new_id, "loaded", superseded[0] if superseded else None)
 
     def restore(self, submission_id: int) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes."""
-        row = self.cursor().execute(
+        row = first_row(self.cursor().execute(
             "SELECT unit_code, quarter, status FROM submissions WHERE id = ?", [submission_id]
-        ).fetchone()
+        ))
         if row is None:
             raise KeyError(f"no submission {submission_id}")
         unit_code, quarter, status = row
         if status == "active":
             return None
         with self.write() as cur:
-            previous = cur.execute(
+            previous = first_row(cur.execute(
                 "SELECT id FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'",
                 [unit_code, quarter],
-            ).fetchone()
+            ))
             if previous:
                 cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]])
             cur.execute("UPDATE submissions SET status = 'active' WHERE id = ?", [submission_id])
@@ -297,7 +305,7 @@ class Store:
     def clear_demo(self) -> int:
         """Remove every demo submission and its facts in one step; returns how many."""
         with self.write() as cur:
-            n = cur.execute("SELECT count(*) FROM submissions WHERE is_demo").fetchone()[0]
+            n = first_row(cur.execute("SELECT count(*) FROM submissions WHERE is_demo"))[0]
             cur.execute("DELETE FROM facts WHERE submission_id IN (SELECT id FROM submissions WHERE is_demo)")
             cur.execute("DELETE FROM submissions WHERE is_demo")
             self._rebuild_rollup(cur)
@@ -309,13 +317,30 @@ class Store:
     # --- roll-up -----------------------------------------------------------------------
 
     def rebuild_rollup(self) -> None:
+        """Recompute the whole roll-up from the active facts."""
         with self.write() as cur:
             self._rebuild_rollup(cur)
 
-    def _rebuild_rollup(self, cur) -> None:
-        cur.execute("DELETE FROM rollup")
-        queries.run(cur, "rollup_rebuild", {})
-        cur.execute("INSERT OR REPLACE INTO meta VALUES ('rollup_dirty', '0')")
+    def dirty_quarters(self) -> list[str]:
+        return [r[0] for r in self.cursor().execute("SELECT quarter FROM rollup_dirty ORDER BY quarter").fetchall()]
+
+    def refresh_dirty_rollup(self) -> list[str]:
+        """Recompute the roll-up of the quarters bulk loads left stale; returns them."""
+        with self._write_lock:
+            dirty = self.dirty_quarters()
+            if dirty:
+                with self.write() as cur:
+                    self._rebuild_rollup(cur, dirty)
+        return dirty
+
+    def _rebuild_rollup(self, cur, quarters: list[str] | None = None) -> None:
+        if quarters:
+            cur.execute("DELETE FROM rollup WHERE list_contains(?, quarter)", [quarters])
+            cur.execute("DELETE FROM rollup_dirty WHERE list_contains(?, quarter)", [quarters])
+        else:
+            cur.execute("DELETE FROM rollup")
+            cur.execute("DELETE FROM rollup_dirty")
+        queries.run(cur, "rollup_rebuild", {"quarters": quarters or []})
 
     def _refresh_rollup(self, cur, quarter: str, reporting_unit: str) -> None:
         """Recompute the roll-up of a return's units and their ancestors, deepest first.
@@ -373,13 +398,20 @@ class Store:
                     " FROM bulk_facts f JOIN bulk_ids b ON b.unit_code = f.reporting_unit AND b.quarter = f.quarter"
                     " ORDER BY f.unit_code, f.quarter, f.indicator_code"
                 )
-                n = cur.execute("SELECT count(*) FROM bulk_ids").fetchone()[0]
+                n = first_row(cur.execute("SELECT count(*) FROM bulk_ids"))[0]
                 cur.execute("DROP TABLE bulk_ids")
             finally:
                 cur.unregister("bulk_subs")
                 cur.unregister("bulk_facts")
             self._rebuild_rollup(cur)
         return n
+
+
+def first_row(result):
+    """The first row of a result, reading it to the end: DuckDB 2.0 refuses further work on a
+    cursor whose result was only partly fetched (ResourceInUseException)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
 
 
 def _statements(sql: str) -> list[str]:

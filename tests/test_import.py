@@ -268,7 +268,7 @@ def test_many_files_load_each_in_its_own_transaction_and_rebuild_the_rollup_once
         return sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in dump_store(s)["rollup"])
 
     with Store(bulk) as s:
-        assert s.meta("rollup_dirty") == "0"
+        assert s.dirty_quarters() == []
         rolled = rollup(s)
     with Store(one_by_one) as s:
         assert rollup(s) == rolled and len(rolled) > 0

@@ -167,3 +167,25 @@ def test_export_long_year_via_the_command_line(loaded, capsys, tmp_path):
     by_unit = {r["unit_code"]: r["unit_name"] for r in rows}
     assert by_unit["C1B1"] == "一支部"
     assert {r["period"] for r in rows} == {"2023"}
+
+
+def test_bulk_loads_refresh_only_the_quarters_they_touched(loaded):
+    changed = dict(C1_RETURN)
+    changed[("C1B2", "theme_party_days")] = [9, 9, 9, 9]
+    for n in (1, 2):
+        loaded.submit("C1", QUARTERS[n], facts_for(n, changed), user="bulk", refresh=False)
+    assert loaded.dirty_quarters() == ["2023Q2", "2023Q3"]
+    assert loaded.refresh_dirty_rollup() == ["2023Q2", "2023Q3"]
+    assert loaded.dirty_quarters() == []
+    assert values(loaded, ["C1"], granularity="quarter")[("C1", "2023Q2", "theme_party_days")] == 3 + 9 + 0
+    refreshed = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    loaded.rebuild_rollup()
+    pd.testing.assert_frame_equal(refreshed, loaded.df("SELECT * FROM rollup ORDER BY ALL"))
+
+
+def test_an_identical_file_changes_nothing_not_even_the_data_version(loaded):
+    first = loaded.submit("C1", "2024Q1", facts_for(0, C1_RETURN), user="t", sha256="abc")
+    version = loaded.data_version
+    again = loaded.submit("C1", "2024Q1", facts_for(0, C1_RETURN), user="t", sha256="abc")
+    assert again.status == "duplicate" and again.submission_id == first.submission_id
+    assert loaded.data_version == version

@@ -141,7 +141,7 @@ def cmd_import(args) -> int:
             _print_outcome(outcome)
             progress.step(n, f.name)
         if bulk and any(o.status == "loaded" for o in outcomes):
-            store.rebuild_rollup()
+            store.refresh_dirty_rollup()
     progress.close()
     counts = pd.Series([o.status for o in outcomes]).value_counts()
     if len(files) > 1:

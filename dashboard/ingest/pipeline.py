@@ -77,7 +77,7 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     """Validate one uploaded workbook and, unless rejected or `dry_run`, load it.
 
     `refresh=False` is for loading many files in a row: each still lands in its own
-    transaction, the roll-up is marked dirty and rebuilt once by `store.rebuild_rollup()`
+    transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
     """
     file_name = Path(file_name).name
