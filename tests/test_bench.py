@@ -48,7 +48,7 @@ def test_bulk_load_makes_active_submissions_and_a_current_rollup(province_store)
         "SELECT count(*) FROM facts f JOIN submissions s ON s.id = f.submission_id"
         " WHERE s.quarter <> f.quarter")
     assert bad == 0
-    assert province_store.meta("rollup_dirty") == "0"
+    assert province_store.dirty_quarters() == []
     root_members = province_store.scalar(
         "SELECT total FROM rollup WHERE unit_code = ? AND quarter = '2024Q4' AND indicator_code = 'members_total'",
         [tree.root.code])
