@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import bench_baseline as plain
-from . import demo
+from . import demo, periods
 from .store import Store
 
 SCALES = {"small": 2_000, "province": 20_000}
@@ -58,7 +58,7 @@ class Settings:
     def of(cls, args) -> Settings:
         s = cls(scale=args.scale, quick=args.quick, pages=not args.no_pages)
         if args.quick:
-            s.query_runs, s.baseline_runs, s.returns, s.page_runs = 5, 1, 40, 1
+            s.query_runs, s.baseline_runs, s.returns, s.page_runs = 3, 1, 16, 2
         return s
 
 
@@ -115,17 +115,14 @@ def build_database(path: Path, n_target: int) -> dict:
 
 @dataclass(frozen=True)
 class QueryCase:
-    """One chart query with the filters a page uses, and its plain-pandas twin."""
+    """One chart query with the parameters a page passes, and its plain-pandas twin."""
 
     name: str
     query: str
     params: dict
     baseline: Callable[[plain.PlainData, dict], object]
-
-
-def _iv_params(units: list[str], scope: str = "subtree", granularity: str = "quarter") -> dict:
-    return {"units": units, "from": FIRST, "to": LAST, "granularity": granularity, "indicators": [],
-            "scope": scope}
+    key: tuple[str, ...] = tuple(plain.KEY)
+    value: str = "value"
 
 
 def _iv_plain(data: plain.PlainData, p: dict):
@@ -133,23 +130,59 @@ def _iv_plain(data: plain.PlainData, p: dict):
                                   p["scope"])
 
 
+def _iv(units, indicators=(), first=FIRST, last=LAST, granularity="quarter", scope="subtree") -> dict:
+    return {"units": list(units), "from": first, "to": last, "granularity": granularity,
+            "indicators": list(indicators), "scope": scope}
+
+
 def query_cases(store: Store) -> list[QueryCase]:
-    """The filters the pages use: the whole province and its cities, one city and its
-    committees, one committee and its general branches, one committee's own rows."""
-    tree = store.tree()
+    """Every named query behind a chart, with the parameters its page passes when the
+    sidebar selects the whole province, one city, or one committee (see dashboard/views)."""
+    from . import analysis
+
+    tree, cat = store.tree(), store.catalog
     root = tree.root.code
     city = tree.kids(root)[0].code
     committee = tree.kids(city)[0].code
-    with_kids = lambda code: [code] + [u.code for u in tree.kids(code)]  # noqa: E731
-    return [
-        QueryCase("indicator_values · province", "indicator_values", _iv_params(with_kids(root)), _iv_plain),
-        QueryCase("indicator_values · province by year", "indicator_values",
-                  _iv_params(with_kids(root), granularity="year"), _iv_plain),
-        QueryCase("indicator_values · city", "indicator_values", _iv_params(with_kids(city)), _iv_plain),
-        QueryCase("indicator_values · committee", "indicator_values", _iv_params(with_kids(committee)), _iv_plain),
-        QueryCase("indicator_values · committee own rows", "indicator_values",
-                  _iv_params([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain),
-    ]
+    quarters = periods.quarter_range(FIRST, LAST)
+    heads = [i.code for i in cat.indicators if i.headline]
+    study = analysis.headline(cat, "study")
+    rules = list(analysis.COMPLIANCE_RULES)
+    cases = []
+    for scope, code in (("province", root), ("city", city), ("committee", committee)):
+        kids = analysis.scope_units(tree, [code], quarters)
+        reporting = analysis.reporting_scope(tree, [code])
+        cases += [
+            QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", _iv(kids, [study]), _iv_plain),
+            QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", _iv([code], [study]), _iv_plain),
+            QueryCase(f"{scope} · headlines (indicator_values)", "indicator_values",
+                      _iv([code], heads, first=LAST, last=LAST), _iv_plain),
+            QueryCase(f"{scope} · star heatmap (indicator_values)", "indicator_values",
+                      _iv(kids, ["star_rating"], granularity="year"), _iv_plain),
+            QueryCase(f"{scope} · flood panels (indicator_values)", "indicator_values",
+                      _iv(kids, analysis.FLOOD_PANELS, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
+            QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
+                      _iv([code] + kids), _iv_plain),
+            QueryCase(f"{scope} · 三会一课 (branch_compliance)", "branch_compliance",
+                      {"groups": kids, "indicators": rules, "from": FIRST, "to": LAST},
+                      lambda d, p: plain.branch_compliance(d, p["groups"], p["indicators"], p["from"], p["to"]),
+                      key=("group_code", "unit_code", "quarter", "indicator_code")),
+            QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",
+                      {"groups": kids, "indicator": "star_rating", "from": FIRST, "to": LAST},
+                      lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),
+                      key=("group_code", "stars"), value="n_branches"),
+            QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
+                      {"units": reporting, "quarters": quarters, "deadline_days": analysis.DEADLINE_DAYS},
+                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadline_days"]),
+                      key=("unit_code", "quarter"), value="status"),
+        ]
+    cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",
+                           _iv([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain))
+    cases.append(QueryCase("committee · history (submission_history)", "submission_history",
+                           {"units": [committee], "from": LAST, "to": LAST},
+                           lambda d, p: plain.submission_history(d, p["units"], p["from"], p["to"]),
+                           key=("submission_id",), value="n_values"))
+    return cases
 
 
 def bench_queries(path: Path, settings: Settings, report: Report) -> None:
@@ -162,8 +195,12 @@ def bench_queries(path: Path, settings: Settings, report: Report) -> None:
         for case in cases:
             times = _ms(lambda: store.query(case.query, **case.params), settings.query_runs)
             answer = store.query(case.query, **case.params)
-            base_times = _ms(lambda: case.baseline(data, case.params), settings.baseline_runs, warmup=0)
-            mismatch = plain.compare(answer, case.baseline(data, case.params))
+            t = time.perf_counter()
+            baseline = case.baseline(data, case.params)
+            base_times = [(time.perf_counter() - t) * 1000]
+            if base_times[0] < 2000:  # a slow plain way is timed once: it is slow either way
+                base_times += _ms(lambda: case.baseline(data, case.params), settings.baseline_runs - 1, warmup=0)
+            mismatch = plain.compare(answer, baseline, key=list(case.key), value=case.value)
             med, base = statistics.median(times), statistics.median(base_times)
             report.queries[case.name] = {
                 "query": case.query, "rows": len(answer), "median_ms": round(med, 1),
@@ -186,34 +223,41 @@ def _mark(ok: bool | None) -> str:
 
 
 def format_table(report: Report, settings: Settings) -> str:
+    W = 52  # noqa: N806
     lines = []
     d = report.data
     lines.append(f"党建指标看板 benchmark · scale {settings.scale}{' (quick)' if settings.quick else ''} · "
                  f"{d.get('units', 0):,} units · {d.get('returns', 0):,} returns · {d.get('facts', 0):,} facts · "
                  f"{d.get('rollup_rows', 0):,} roll-up rows · built in {d.get('seconds', 0)} s")
     lines.append("")
-    lines.append(f"{'query':<42} {'rows':>7} {'median ms':>10} {'p95 ms':>8} {'plain ms':>9} {'ratio':>7}  target")
+    lines.append(f"{'query':<{W}} {'rows':>7} {'median ms':>10} {'p95 ms':>8} {'plain ms':>9} {'ratio':>7}  target")
     for name, q in report.queries.items():
         ok = q["median_ms"] <= TARGET_QUERY_MS and (q["ratio"] or 0) >= TARGET_QUERY_RATIO
         flag = _mark(ok) if q["match"] else "MISMATCH"
-        lines.append(f"{name:<42} {q['rows']:>7} {q['median_ms']:>10.1f} {q['p95_ms']:>8.1f} "
+        lines.append(f"{name:<{W}} {q['rows']:>7} {q['median_ms']:>10.1f} {q['p95_ms']:>8.1f} "
                      f"{q['baseline_ms']:>9.1f} {q['ratio']:>6.1f}x  {flag}")
+    ok_q = sum(1 for q in report.queries.values()
+               if q["median_ms"] <= TARGET_QUERY_MS and (q["ratio"] or 0) >= TARGET_QUERY_RATIO)
+    lines.append(f"{ok_q} of {len(report.queries)} chart queries meet both targets "
+                 f"(median <= {TARGET_QUERY_MS:.0f} ms, >= {TARGET_QUERY_RATIO:.0f}x the plain way)")
     if report.import_:
         i = report.import_
         lines.append("")
-        lines.append(f"{'import':<42} {'returns':>7} {'ms/return':>10} {'':>8} {'plain ms':>9} {'ratio':>7}  target")
+        lines.append(f"{'import':<{W}} {'returns':>7} {'ms/return':>10} {'':>8} {'plain ms':>9} {'ratio':>7}  target")
         ok = i.get("ms_per_return") is not None and i["ms_per_return"] <= TARGET_IMPORT_MS and (
             i.get("ratio") or 0) >= TARGET_IMPORT_RATIO
-        lines.append(f"{'import_return (read, validate, load, archive)':<42} {i.get('returns', 0):>7} "
+        lines.append(f"{'import_return (read, validate, load, archive)':<{W}} {i.get('returns', 0):>7} "
                      f"{i.get('ms_per_return') or float('nan'):>10.1f} {'':>8} "
                      f"{i.get('baseline_ms_per_return') or float('nan'):>9.1f} {i.get('ratio') or float('nan'):>6.1f}x  "
                      f"{_mark(ok) if i.get('ms_per_return') is not None else i.get('note', '')}")
     if report.pages:
         lines.append("")
-        lines.append(f"{'page':<42} {'charts':>7} {'ms':>10} {'':>8} {'trivial':>9} {'ratio':>7}  target")
+        lines.append(f"{'page (switch to all charts drawn)':<{W}} {'charts':>7} {'warm ms':>10} {'cold ms':>8} "
+                     f"{'trivial':>9} {'ratio':>7}  target")
         for name, p in report.pages.items():
             ok = p["ratio"] is not None and p["ratio"] <= TARGET_PAGE_RATIO
-            lines.append(f"{name:<42} {p.get('charts', 0):>7} {p['ms']:>10.0f} {'':>8} {p['trivial_ms']:>9.0f} "
+            cold = f"{p['cold_ms']:>8.0f}" if "cold_ms" in p else f"{'':>8}"
+            lines.append(f"{name:<{W}} {p.get('charts', 0):>7} {p['ms']:>10.0f} {cold} {p['trivial_ms']:>9.0f} "
                          f"{p['ratio']:>6.2f}x  {_mark(ok) if not name.startswith('(') else 'reference'}")
     if report.peak_rss_mb is not None:
         lines.append("")
@@ -242,9 +286,9 @@ def cmd_bench(args) -> int:
         else:
             bench_import.run(db, workdir, settings, report)
         if settings.pages:
-            from . import bench_pages
+            from . import bench_browser
 
-            bench_pages.run(db, workdir, settings, report)
+            bench_browser.run(db, workdir, settings, report)
     finally:
         if not os.environ.get("DANGJIAN_BENCH_KEEP"):
             shutil.rmtree(workdir, ignore_errors=True)

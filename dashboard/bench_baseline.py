@@ -26,6 +26,8 @@ class PlainData:
     closure: pd.DataFrame  # ancestor, descendant
     units: pd.DataFrame
     indicators: pd.DataFrame  # indexed by code
+    submissions: pd.DataFrame
+    fact_submission: pd.Series  # submission_id of every fact, active or not
 
     @classmethod
     def load(cls, store: Store) -> PlainData:
@@ -36,7 +38,9 @@ class PlainData:
         closure = store.df("SELECT ancestor, descendant FROM unit_closure")
         units = store.df("SELECT code, name_zh, name_en, level, parent_code, sort_order FROM units")
         indicators = store.df("SELECT * FROM indicators").set_index("code")
-        return cls(facts, closure, units, indicators)
+        submissions = store.df("SELECT * FROM submissions")
+        fact_submission = store.df("SELECT submission_id FROM facts")["submission_id"]
+        return cls(facts, closure, units, indicators, submissions, fact_submission)
 
 
 def _period(quarters: pd.Series, granularity: str) -> pd.Series:
@@ -59,7 +63,10 @@ def indicator_values(data: PlainData, units: list[str], from_: str, to: str, gra
         if args is not None and len(args):
             needed.update(args)
 
-    facts = data.facts[(data.facts["quarter"] >= from_) & (data.facts["quarter"] <= to)]
+    sources = set(needed) | {cat.at[c, "formula_args"][0] for c in needed
+                             if cat.at[c, "formula_op"] in ("count", "count_high")}
+    facts = data.facts[(data.facts["quarter"] >= from_) & (data.facts["quarter"] <= to)
+                       & data.facts["indicator_code"].isin(sources)]
     threshold = facts["indicator_code"].map(cat["threshold"])
     facts = facts.assign(high=(facts["value"] >= threshold).astype("int64"))
     if scope == "subtree":
@@ -142,6 +149,66 @@ def indicator_values(data: PlainData, units: list[str], from_: str, to: str, gra
                    "unit_zh", "unit_en", "value_type", "domain_order", "indicator_order"]]
 
 
+def _branches(data: PlainData, groups: list[str]) -> pd.DataFrame:
+    """group_code, unit_code of every branch under each group (from the closure)."""
+    closure = data.closure[data.closure["ancestor"].isin(groups)]
+    branch_codes = data.units.loc[data.units["level"] == "branch", "code"]
+    closure = closure[closure["descendant"].isin(branch_codes)]
+    return closure.rename(columns={"ancestor": "group_code", "descendant": "unit_code"})
+
+
+def branch_compliance(data: PlainData, groups: list[str], indicators: list[str], from_: str, to: str) -> pd.DataFrame:
+    """queries/branch_compliance.sql, the plain way."""
+    branches = _branches(data, groups)
+    f = data.facts
+    f = f[(f["quarter"] >= from_) & (f["quarter"] <= to) & f["indicator_code"].isin(indicators)
+          & f["unit_code"].isin(branches["unit_code"])]
+    out = branches.merge(f, on="unit_code")
+    units = data.units.set_index("code")
+    out["group_order"] = out["group_code"].map(units["sort_order"])
+    out["unit_order"] = out["unit_code"].map(units["sort_order"])
+    return out.sort_values(["group_order", "unit_order", "quarter", "indicator_code"], ignore_index=True)
+
+
+def star_distribution(data: PlainData, groups: list[str], indicator: str, from_: str, to: str) -> pd.DataFrame:
+    """queries/star_distribution.sql, the plain way."""
+    branches = _branches(data, groups)
+    f = data.facts
+    f = f[(f["indicator_code"] == indicator) & (f["quarter"] >= from_) & (f["quarter"] <= to)
+          & f["unit_code"].isin(branches["unit_code"])]
+    latest = f.sort_values("quarter").drop_duplicates("unit_code", keep="last")[["unit_code", "value"]]
+    out = branches.merge(latest, on="unit_code")
+    out["stars"] = np.floor(out["value"] + 0.5).astype("int64")
+    out = out.groupby(["group_code", "stars"], as_index=False).size().rename(columns={"size": "n_branches"})
+    out["group_order"] = out["group_code"].map(data.units.set_index("code")["sort_order"])
+    return out.sort_values(["group_order", "stars"], ignore_index=True)
+
+
+def submission_status(data: PlainData, units: list[str], quarters: list[str], deadline_days: int) -> pd.DataFrame:
+    """queries/submission_status.sql, the plain way."""
+    grid = pd.MultiIndex.from_product([[u for u in data.units["code"] if u in set(units)], quarters],
+                                      names=["unit_code", "quarter"]).to_frame(index=False)
+    end = pd.PeriodIndex(grid["quarter"], freq="Q").end_time.normalize()
+    grid["deadline"] = end + pd.Timedelta(days=deadline_days)
+    subs = data.submissions[data.submissions["status"] == "active"]
+    out = grid.merge(subs[["unit_code", "quarter", "id", "submitted_at"]], on=["unit_code", "quarter"], how="left")
+    today = pd.Timestamp.today().normalize()
+    submitted = out["submitted_at"].dt.normalize()
+    out["status"] = np.select(
+        [out["id"].isna() & (today <= out["deadline"]), out["id"].isna(), submitted > out["deadline"]],
+        ["pending", "missing", "late"], "submitted")
+    return out
+
+
+def submission_history(data: PlainData, units: list[str], from_: str, to: str) -> pd.DataFrame:
+    """queries/submission_history.sql, the plain way."""
+    s = data.submissions
+    s = s[s["unit_code"].isin(units) & (s["quarter"] >= from_) & (s["quarter"] <= to)]
+    counts = data.fact_submission[data.fact_submission.isin(s["id"])].value_counts()
+    out = s.rename(columns={"id": "submission_id"})
+    return out.assign(n_values=out["submission_id"].map(counts).fillna(0).astype("int64"))
+
+
 def compare(sql: pd.DataFrame, plain: pd.DataFrame, key: list[str] = KEY, value: str = "value",
             tol: float = 1.0001e-4) -> str | None:
     """None if both give the same figures (same keys, values within tol); else what differs.
@@ -159,6 +226,9 @@ def compare(sql: pd.DataFrame, plain: pd.DataFrame, key: list[str] = KEY, value:
         buf = io.StringIO()
         only.head(5).to_string(buf)
         return f"{len(only)} keys in one answer only:\n{buf.getvalue()}"
+    if not pd.api.types.is_numeric_dtype(m[f"{value}_sql"]):
+        bad = m[m[f"{value}_sql"].astype("str") != m[f"{value}_plain"].astype("str")]
+        return f"{len(bad)} values differ:\n{bad.head(5).to_string()}" if len(bad) else None
     x, y = m[f"{value}_sql"].astype("float64"), m[f"{value}_plain"].astype("float64")
     atol = np.where(m["value_type"] == "money", 100 * tol, tol) if "value_type" in m else tol
     bad = m[~((np.abs(x - y) <= atol) | (x.isna() & y.isna()))]

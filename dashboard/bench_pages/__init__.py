@@ -1,0 +1,1 @@
+"""Reference Streamlit pages for `python -m dashboard bench` (not part of the app)."""
