@@ -12,6 +12,8 @@ from dashboard import periods
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from dashboard.views import common as ui
 
+PROBLEMS_AS_TABLE = 200  # longer reports scroll in a data grid instead
+
 RESULTS = "_upload_results"
 
 
@@ -80,7 +82,11 @@ def results_section() -> None:
     problems = problems_frame(outcomes, ui.lang())
     if len(problems):
         st.markdown(f"**{ui.t('upload_problems', n=len(problems))}**")
-        st.dataframe(problems, hide_index=True, key="upload_problems_table", width="stretch")
+        if len(problems) <= PROBLEMS_AS_TABLE:
+            # a plain table wraps each message in full, so the reporter reads how to fix the cell
+            st.table(problems.set_index(problems.columns[1]))
+        else:
+            st.dataframe(problems, hide_index=True, key="upload_problems_table", width="stretch")
         ui.table(problems, "validation_report", "upload_problems", label=ui.t("export_this_table"))
         for i, (data, o) in enumerate(results):
             if o.problems:

@@ -121,6 +121,15 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
         charts.nth(i).locator(".main-svg").first.wait_for(timeout=timeout)
 
 
+def snapshot_db(server, dst: Path) -> Path:
+    """A copy of the app's database as it is now (its write-ahead log too), for reading figures."""
+    shutil.copy(server.db, dst)
+    wal = Path(str(server.db) + ".wal")
+    if wal.exists():
+        shutil.copy(wal, Path(str(dst) + ".wal"))
+    return dst
+
+
 def page_url(server, path: str, query: str = "") -> str:
     """The overview is the default page, which Streamlit serves at the root."""
     path = "" if path == "overview" else path

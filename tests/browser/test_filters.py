@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from dashboard.store import Store
-from tests.browser.conftest import page_url, wait_for_app
+from tests.browser.conftest import page_url, snapshot_db, wait_for_app
 
 RANKING = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
@@ -37,12 +37,8 @@ def expected_ranking(db, parent: str, period_first: str, period_last: str, granu
 
 @pytest.fixture
 def db_copy(app_server, tmp_path):
-    """A read-only view of the app's figures: copy its database (the app holds the file)."""
-    import shutil
-
-    dst = tmp_path / "view.duckdb"
-    shutil.copy(app_server.db, dst)
-    return dst
+    """The app's figures as they are now: a copy of its database (the app holds the file)."""
+    return snapshot_db(app_server, tmp_path / "view.duckdb")
 
 
 def test_a_bookmarked_link_opens_that_unit_and_period(page, app_server, db_copy, screenshot_dir):
