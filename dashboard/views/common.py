@@ -271,6 +271,18 @@ def indicator_picker(domain: str, key: str) -> Indicator:
     return cat[code or default]
 
 
+def domain_page(domain: str, own_chart) -> None:
+    """A domain page: its header, the ranking and trend every domain shares, then the chart
+    that fits the domain, drawn by `own_chart(filters, ranked_units)`."""
+    f = filters()
+    page_header(store().catalog.domain(domain).name(lang()), f)
+    if not need_units(f):
+        return
+    _, units = ranking_and_trend(domain, f)
+    st.divider()
+    own_chart(f, units)
+
+
 def ranking_and_trend(domain: str, f: flt.Filters) -> tuple[Indicator, list[str]]:
     """The first two charts of every domain page: units ranked, and the trend over periods."""
     tree = store().tree()

@@ -56,13 +56,7 @@ def mobilization_section(f, units: list[str]) -> None:
 
 
 def main() -> None:
-    f = ui.filters()
-    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
-    if not ui.need_units(f):
-        return
-    _, units = ui.ranking_and_trend(DOMAIN, f)
-    st.divider()
-    mobilization_section(f, units)
+    ui.domain_page(DOMAIN, mobilization_section)
 
 
 if __name__ == "__main__":

@@ -38,13 +38,7 @@ def pipeline_section(f) -> None:
 
 
 def main() -> None:
-    f = ui.filters()
-    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
-    if not ui.need_units(f):
-        return
-    ui.ranking_and_trend(DOMAIN, f)
-    st.divider()
-    pipeline_section(f)
+    ui.domain_page(DOMAIN, lambda f, _units: pipeline_section(f))
 
 
 if __name__ == "__main__":

@@ -54,18 +54,16 @@ def distribution_section(f, units: list[str]) -> None:
     ui.table(shown, f"stars_distribution_{f.first}_{f.last}", "stars_distribution")
 
 
-def main() -> None:
-    f = ui.filters()
-    ui.page_header(ui.store().catalog.domain(DOMAIN).name(ui.lang()), f)
-    if not ui.need_units(f):
-        return
-    _, units = ui.ranking_and_trend(DOMAIN, f)
-    st.divider()
+def stars_sections(f, units) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         heatmap_section(f, units)
     with right:
         distribution_section(f, units)
+
+
+def main() -> None:
+    ui.domain_page(DOMAIN, stars_sections)
 
 
 if __name__ == "__main__":
