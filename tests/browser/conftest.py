@@ -108,17 +108,21 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
+# Streamlit has finished a run: content drawn, no status widget or loading skeleton, and
+# every plotly chart has drawn its SVG.  Checked in the page in one go, so an element that a
+# rerun replaces cannot be waited on after it is gone.
+APP_READY_JS = """() => {
+  if (!document.querySelector("[data-testid='stMainBlockContainer'] h1")) return false;
+  if (document.querySelector("[data-testid='stStatusWidget'], [data-testid='stSkeleton']")) return false;
+  return [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'));
+}"""
+
+
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Until Streamlit has run the script and drawn its charts (not the loading skeletons)."""
-    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
-        timeout=timeout,
-    )
-    charts = page.locator("[data-testid='stPlotlyChart']")
-    for i in range(charts.count()):
-        charts.nth(i).locator(".main-svg").first.wait_for(timeout=timeout)
+    """Until the app is ready, and still ready a moment later (not between two reruns)."""
+    page.wait_for_function(APP_READY_JS, timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function(APP_READY_JS, timeout=timeout)
 
 
 def snapshot_db(server, dst: Path) -> Path:
