@@ -40,16 +40,26 @@ def names() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
 
 
-def run(cursor, name: str, params: dict | None = None) -> pd.DataFrame | None:
-    """Execute a named query on a DuckDB cursor; a SELECT returns a DataFrame."""
+def _execute(cursor, name: str, params: dict | None):
     params = dict(params or {})
     wanted = parameters(name)
     missing = wanted - params.keys()
     if missing:
         raise TypeError(f"query {name} needs parameters {sorted(missing)}")
     bound = {k: v for k, v in params.items() if k in wanted}
-    result = cursor.execute(sql(name), bound) if bound else cursor.execute(sql(name))
+    return cursor.execute(sql(name), bound) if bound else cursor.execute(sql(name))
+
+
+def run(cursor, name: str, params: dict | None = None) -> pd.DataFrame | None:
+    """Execute a named query on a DuckDB cursor; a SELECT returns a DataFrame."""
+    result = _execute(cursor, name, params)
     return _frame(result) if result.description else None
+
+
+def rows(cursor, name: str, params: dict | None = None) -> list[tuple]:
+    """A named query's rows as tuples, read to the end (DuckDB 2.0 refuses further work on a
+    cursor whose result was only partly fetched); for the store's small bookkeeping reads."""
+    return _execute(cursor, name, params).fetchall()
 
 
 # Result columns whose Arrow -> pandas conversion gives exactly the frame `.df()` gives,

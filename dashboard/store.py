@@ -248,71 +248,56 @@ class Store:
         facts = facts[["unit_code", "indicator_code", "value"]]
         with self._write_lock:
             if sha256:
-                active = first_row(self.cursor().execute(
-                    "SELECT id FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'"
-                    " AND sha256 = ?", [unit_code, quarter, sha256]))
-                if active:
-                    return SubmitResult(active[0], "duplicate", None)
+                same = queries.rows(self.cursor(), "submission_identical",
+                                    {"unit": unit_code, "quarter": quarter, "sha256": sha256})
+                if same:
+                    return SubmitResult(same[0][0], "duplicate", None)
             with self.write() as cur:
                 return self._submit(cur, unit_code, quarter, facts, user, file_name, sha256, template_version,
                                     is_demo, archive_path, warnings, refresh, submitted_at)
 
     def _submit(self, cur, unit_code, quarter, facts, user, file_name, sha256, template_version, is_demo,
                 archive_path, warnings, refresh, submitted_at) -> SubmitResult:
-        superseded = first_row(cur.execute(
-            "UPDATE submissions SET status = 'superseded' WHERE unit_code = ? AND quarter = ? AND status = 'active'"
-            " RETURNING id", [unit_code, quarter]))
-        new_id = first_row(cur.execute(
-            "INSERT INTO submissions (unit_code, quarter, submitted_by, submitted_at, file_name, sha256,"
-            " template_version, status, is_demo, archive_path, warnings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id",
-            [unit_code, quarter, user, submitted_at or datetime.now(), file_name, sha256, template_version,
-             is_demo, archive_path, warnings],
-        ))[0]
+        key = {"unit": unit_code, "quarter": quarter}
+        superseded = queries.rows(cur, "submission_supersede", key)
+        new_id = queries.rows(cur, "submission_insert", {
+            **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
+            "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
+            "archive_path": archive_path, "warnings": warnings})[0][0]
         cur.register("new_facts", facts)
-        cur.execute(
-            "INSERT INTO facts SELECT ?, unit_code, ?, indicator_code, CAST(value AS DOUBLE) FROM new_facts",
-            [new_id, quarter],
-        )
+        queries.run(cur, "facts_insert", {"submission_id": new_id, "quarter": quarter})
         cur.unregister("new_facts")
         if refresh:
             self._refresh_rollup(cur, quarter, unit_code)
         else:
-            cur.execute("INSERT OR IGNORE INTO rollup_dirty VALUES (?)", [quarter])
-        return SubmitResult(new_id, "loaded", superseded[0] if superseded else None)
+            queries.run(cur, "rollup_mark_dirty", {"quarter": quarter})
+        return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
 
     def restore(self, submission_id: int) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes."""
-        row = first_row(self.cursor().execute(
-            "SELECT unit_code, quarter, status FROM submissions WHERE id = ?", [submission_id]
-        ))
-        if row is None:
+        found = queries.rows(self.cursor(), "submission_get", {"id": submission_id})
+        if not found:
             raise KeyError(f"no submission {submission_id}")
-        unit_code, quarter, status = row
+        unit_code, quarter, status = found[0]
         if status == "active":
             return None
         with self.write() as cur:
-            previous = first_row(cur.execute(
-                "SELECT id FROM submissions WHERE unit_code = ? AND quarter = ? AND status = 'active'",
-                [unit_code, quarter],
-            ))
-            if previous:
-                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]])
-            cur.execute("UPDATE submissions SET status = 'active' WHERE id = ?", [submission_id])
+            changed = queries.rows(cur, "submission_activate",
+                                   {"id": submission_id, "unit": unit_code, "quarter": quarter})
             self._refresh_rollup(cur, quarter, unit_code)
+        previous = [i for i, new_status in changed if new_status == "superseded"]
         return previous[0] if previous else None
 
     def clear_demo(self) -> int:
         """Remove every demo submission and its facts in one step; returns how many."""
         with self.write() as cur:
-            n = first_row(cur.execute("SELECT count(*) FROM submissions WHERE is_demo"))[0]
-            cur.execute("DELETE FROM facts WHERE submission_id IN (SELECT id FROM submissions WHERE is_demo)")
-            cur.execute("DELETE FROM submissions WHERE is_demo")
+            queries.run(cur, "demo_remove_facts")
+            removed = queries.rows(cur, "demo_remove_submissions")
             self._rebuild_rollup(cur)
-        return n
+        return len(removed)
 
     def has_demo(self) -> bool:
-        return bool(self.scalar("SELECT count(*) FROM submissions WHERE is_demo AND status = 'active'"))
+        return bool(queries.rows(self.cursor(), "demo_active_count")[0][0])
 
     # --- roll-up -----------------------------------------------------------------------
 
