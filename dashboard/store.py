@@ -33,6 +33,9 @@ DEFAULT_DB = catalog_mod.DATA_DIR / "dangjian.duckdb"
 MIGRATIONS_DIR = queries.QUERIES_DIR / "migrations"
 SCHEMA_VERSION = max(int(p.name[:3]) for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
 LOCK_TIMEOUT_S = float(os.environ.get("DANGJIAN_LOCK_TIMEOUT", "10"))
+# DuckDB's buffer cap.  Its default (80% of RAM) lets one app process grow past what a shared
+# server should give it; past the cap DuckDB spills to disk rather than failing.
+MEMORY_LIMIT = os.environ.get("DANGJIAN_DUCKDB_MEMORY", "1GB")
 DEMO_USER = "演示数据 demo"
 
 
@@ -411,7 +414,7 @@ def _connect_with_retry(path: Path, timeout: float) -> duckdb.DuckDBPyConnection
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path))
+            return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
