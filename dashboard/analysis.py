@@ -154,6 +154,39 @@ def compliance_summary(per_branch: pd.DataFrame, rules: dict[str, float] = COMPL
     return out.reset_index().sort_values("group_order").reset_index(drop=True)
 
 
+def compliance_params(groups: list[str], first: str, last: str,
+                      rules: dict[str, float] = COMPLIANCE_RULES) -> dict:
+    """Bound parameters for queries/compliance_shares.sql (and compliance_short.sql, with a limit)."""
+    return {"groups": list(groups), "indicators": list(rules), "needs": [float(n) for n in rules.values()],
+            "from": first, "to": last}
+
+
+def compliance_shares(long: pd.DataFrame, rules: dict[str, float] = COMPLIANCE_RULES) -> pd.DataFrame:
+    """compliance_shares output (one row per group and rule) as compliance_summary gives it:
+    per group, the share (%) of branch-quarters meeting each rule and all of them."""
+    cols = ["group_code", "group_name_zh", "group_name_en", "group_order"]
+    if long.empty:
+        return pd.DataFrame(columns=cols + ["branch_quarters"] + list(rules) + ["all_ok"])
+    wide = long.pivot_table(index=cols + ["branch_quarters"], columns="rule", values="n_ok", aggfunc="first",
+                            fill_value=0)
+    wide = wide.reindex(columns=list(rules) + ["all_ok"], fill_value=0)
+    n = wide.index.get_level_values("branch_quarters").to_numpy()
+    out = (wide.div(n, axis=0)).mul(100).round(1)  # as compliance_summary: mean of flags × 100, to 0.1
+    out.columns.name = None
+    out = out.reset_index()
+    out["branch_quarters"] = out["branch_quarters"].astype("int64")
+    return out.sort_values("group_order").reset_index(drop=True)
+
+
+def compliance_short(short: pd.DataFrame, rules: dict[str, float] = COMPLIANCE_RULES) -> pd.DataFrame:
+    """compliance_short output with one column per rule (what the branch reported), as compliance() gives it."""
+    out = short.drop(columns=["reported", "n_short"])
+    reported = short["reported"].tolist()
+    for i, code in enumerate(rules):
+        out[code] = [float(r[i]) for r in reported]
+    return out.reset_index(drop=True)
+
+
 def pipeline(values: pd.DataFrame) -> pd.DataFrame:
     """The five stages per unit, in pipeline order, summed over the periods in `values`."""
     stages = values[values["indicator_code"].isin(PIPELINE)]

@@ -157,6 +157,34 @@ def test_compliance_of_demo_data_puts_the_laggards_last(demo_store):
     assert sorted(worst) == ["SW08", "SW09"]
 
 
+@pytest.mark.parametrize("unit", ["SW", "SW01", "SW0101"])
+def test_compliance_in_sql_equals_the_check_on_every_branch_quarter(demo_store, unit):
+    """compliance_shares / compliance_short (what the study page shows) give exactly what
+    compliance() and compliance_summary() give on branch_compliance's rows."""
+    tree = demo_store.tree()
+    groups = [k.code for k in tree.kids(unit)] or [unit]
+    params = analysis.compliance_params(groups, "2022Q1", "2024Q4")
+    long = demo_store.query("branch_compliance", **{k: v for k, v in params.items() if k != "needs"})
+    per = analysis.compliance(long)
+    want = analysis.compliance_summary(per)
+    got = analysis.compliance_shares(demo_store.query("compliance_shares", **params))
+    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_dtype=False)
+    short = per[~per["all_ok"]].reset_index(drop=True)
+    for limit in (3, 10_000):
+        found = demo_store.query("compliance_short", **params, limit=limit)
+        assert found["n_short"].eq(len(short)).all()
+        shown = analysis.compliance_short(found)
+        pd.testing.assert_frame_equal(shown, short[list(shown.columns)].head(limit), check_dtype=False)
+
+
+def test_a_rule_left_out_counts_as_zero_in_sql(demo_store):
+    rules = {"branch_general_meetings": 1, "theme_party_days": 0, "no_such_indicator": 0}
+    params = analysis.compliance_params(["SW01"], "2024Q1", "2024Q4", rules)
+    got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), rules).iloc[0]
+    assert got["no_such_indicator"] == 100.0 and got["theme_party_days"] == 100.0
+    assert got["all_ok"] == got["branch_general_meetings"]
+
+
 # --- queries the pages add ----------------------------------------------------------------
 
 

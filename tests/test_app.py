@@ -148,7 +148,7 @@ def check_special(store, key, fig):
     q = run_meta(store, fig)
     data = fig["data"]
     if key == "study_compliance":
-        summary = analysis.compliance_summary(analysis.compliance(q))
+        summary = analysis.compliance_shares(q)
         for trace, code in zip(data, [*analysis.COMPLIANCE_RULES, "all_ok"]):
             assert trace["x"] == summary["group_name_zh"].tolist()
             assert all(close(a, b) for a, b in zip(trace["y"], summary[code]))

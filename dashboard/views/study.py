@@ -11,14 +11,14 @@ from dashboard import analysis, charts
 from dashboard.views import common as ui
 
 DOMAIN = "study"
+SHORT_LIMIT = 1000  # branch-quarters listed in the detail table (the count is of all of them)
 
 
 def compliance_section(f, units: list[str]) -> None:
     cat = ui.store().catalog
     rules = analysis.COMPLIANCE_RULES
-    params = {"groups": units, "indicators": list(rules), "from": f.first, "to": f.last}
-    per_branch = analysis.compliance(ui.query("branch_compliance", **params))
-    summary = analysis.compliance_summary(per_branch)
+    params = analysis.compliance_params(units, f.first, f.last)
+    summary = analysis.compliance_shares(ui.query("compliance_shares", **params))
     labels = {c: ui.t("rule_label", indicator=cat[c].name(ui.lang()), n=int(n)) for c, n in rules.items()}
     title = ui.t("compliance_title", first=f.first, last=f.last)
     if summary.empty:
@@ -26,7 +26,7 @@ def compliance_section(f, units: list[str]) -> None:
         st.info(ui.t("empty_branches"))
         return
     fig = charts.compliance_bars(summary, {**labels, "all_ok": ui.t("rule_all")}, title=title, lang=ui.lang())
-    ui.chart(charts.tag(fig, "branch_compliance", params), key="study_compliance")
+    ui.chart(charts.tag(fig, "compliance_shares", params), key="study_compliance")
     st.caption(ui.t("compliance_note"))
     gname = ui.name_col("group_name")
     shown = pd.DataFrame({ui.t("col_unit_code"): summary["group_code"], ui.t("col_unit"): summary[gname],
@@ -34,14 +34,17 @@ def compliance_section(f, units: list[str]) -> None:
     for c, label in {**labels, "all_ok": ui.t("rule_all")}.items():
         shown[label + "（%）"] = summary[c]
     ui.table(shown, f"study_compliance_{f.first}_{f.last}", "study_compliance")
-    short = per_branch[~per_branch["all_ok"]]
+    found = ui.query("compliance_short", **params, limit=SHORT_LIMIT)
+    n_short = int(found["n_short"].iloc[0]) if len(found) else 0
+    short = analysis.compliance_short(found)
     detail = pd.DataFrame({
         ui.t("col_parent"): short[gname], ui.t("col_unit_code"): short["unit_code"],
         ui.t("col_unit"): short[ui.name_col()], ui.t("col_quarter"): short["quarter"],
         **{cat[c].name(ui.lang()): short[c] for c in rules},
     })
-    ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short",
-             label=ui.t("short_branches", n=len(detail)))
+    label = (ui.t("short_branches", n=n_short) if n_short <= len(detail)
+             else ui.t("short_branches_first", n=n_short, shown=len(detail)))
+    ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short", label=label)
 
 
 def main() -> None:
