@@ -41,7 +41,6 @@ def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: lis
 
     Temporary branches count only if they existed in one of the quarters.
     """
-    order = {u.code: u.sort_order for u in tree.units}
     selected = [c for c in selected if c in tree]
     if len(selected) == 1:
         kids = tree.kids(selected[0])
@@ -49,7 +48,7 @@ def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: lis
             kids = [k for k in kids if any(k.active_in(q) for q in quarters)]
         if kids:
             return [k.code for k in kids]
-    return sorted(selected, key=order.__getitem__)
+    return sorted(selected, key=lambda c: tree[c].sort_order)
 
 
 def reporting_scope(tree: Tree, selected) -> list[str]:
@@ -60,8 +59,20 @@ def reporting_scope(tree: Tree, selected) -> list[str]:
             continue
         out.add(tree.reporting_unit_of(code).code)
         out.update(u.code for u in tree.subtree(code) if tree.is_reporting(u.code))
-    order = {u.code: u.sort_order for u in tree.units}
-    return sorted(out, key=order.__getitem__)
+    return sorted(out, key=lambda c: tree[c].sort_order)
+
+
+def reporting_of_scope(tree: Tree, selected) -> list[str]:
+    """The reporting units whose returns carry the selected units and their children (the units a
+    ranking compares, see scope_units): for the whole province, the department and its city
+    bureaus, not every committee's return under them.  In tree order."""
+    out: set[str] = set()
+    for code in selected:
+        if code not in tree:
+            continue
+        out.add(tree.reporting_unit_of(code).code)
+        out.update(tree.reporting_unit_of(k.code).code for k in tree.kids(code))
+    return sorted(out, key=lambda c: tree[c].sort_order)
 
 
 def ranking(values: pd.DataFrame, units: list[str], tree: Tree, *, lang: str = "zh",

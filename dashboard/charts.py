@@ -278,18 +278,14 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     colorscale = []
     for i, c in enumerate(codes):
         colorscale += [[i / n, STATUS_COLORS[c]], [(i + 1) / n, STATUS_COLORS[c]]]
-    z, text, custom = [], [], []
-    for _, row in matrix.iterrows():
-        zr, tr, cr = [], [], []
-        for q in quarters:
-            cell = row.get(q) or "missing"
-            status, demo = cell.split("+")[0], cell.endswith("+demo")
-            zr.append(codes.index(status) + 0.5)
-            tr.append(status_labels[status] + ("*" if demo else ""))
-            cr.append(cell)
-        z.append(zr)
-        text.append(tr)
-        custom.append(cr)
+    cells = matrix.reindex(columns=quarters).fillna("missing").astype(str)  # a quarter not in the frame: missing
+    flat = pd.Series(cells.to_numpy().ravel())
+    status = flat.str.removesuffix("+demo")
+    demo = flat.str.endswith("+demo")
+    shape = cells.shape
+    z = (status.map({c: i + 0.5 for i, c in enumerate(codes)}).to_numpy(dtype=float)).reshape(shape)
+    text = (status.map(status_labels) + demo.map({True: "*", False: ""})).to_numpy(dtype=object).reshape(shape)
+    custom = cells.to_numpy(dtype=object)
     fig = go.Figure(go.Heatmap(
         z=z, x=quarters, y=_listed(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
         colorscale=colorscale, zmin=0, zmax=n, showscale=False, xgap=2, ygap=2,

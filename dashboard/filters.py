@@ -100,8 +100,23 @@ def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
     gran = gran if gran in periods.GRANULARITIES else DEFAULT_GRANULARITY
     lang = raw.get(KEY_LANG)
     lang = lang if lang in LANGS else DEFAULT_LANG
-    order = {u.code: u.sort_order for u in tree.units}
-    return Filters(tuple(sorted(units, key=order.__getitem__)), first, last, gran, lang)
+    return Filters(tuple(sorted(units, key=lambda c: tree[c].sort_order)), first, last, gran, lang)
+
+
+def unit_options(tree: Tree, selected=()) -> list[str]:
+    """The units the sidebar's picker offers, tree-aware so it stays small at any scale: the
+    root and its children, and for each selected unit its ancestors, its siblings and its
+    children (pick a city bureau and its committees become options) — in the tree's order."""
+    out = {tree.root.code}
+    out.update(k.code for k in tree.kids(tree.root.code))
+    for code in selected:
+        if code not in tree:
+            continue
+        out.update(a.code for a in tree.ancestors(code))
+        parent = tree.parent(code)
+        out.update(k.code for k in (tree.kids(parent.code) if parent else [tree[code]]))
+        out.update(k.code for k in tree.kids(code))
+    return sorted(out, key=lambda c: tree[c].sort_order)
 
 
 def unit_label(tree: Tree, code: str, lang: str = DEFAULT_LANG, indent: bool = True) -> str:

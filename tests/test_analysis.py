@@ -231,3 +231,25 @@ def test_submission_history_and_diff_after_a_resubmission(demo_store):
     assert history["submitted_by"].iloc[0] == "测试"
     diff = demo_store.query("submission_diff", new_id=result.submission_id, old_id=result.superseded_id)
     assert diff["indicator_code"].tolist() == ["theme_party_days"] and diff["new_value"].iloc[0] == 9.0
+
+
+# --- the unit picker and the submission matrix's scope ----------------------------------------
+
+
+def test_unit_options_are_the_tree_around_the_selection(tree):
+    from dashboard import filters as flt
+
+    top = flt.unit_options(tree, [])
+    assert top == ["SW"] + [k.code for k in tree.kids("SW")]
+    deep = flt.unit_options(tree, ["SW0301"])
+    assert {"SW", "SW03", "SW0301"} <= set(deep)
+    assert {k.code for k in tree.kids("SW03")} <= set(deep)  # siblings
+    assert {k.code for k in tree.kids("SW0301")} <= set(deep)  # children
+    assert deep == sorted(deep, key=lambda c: tree[c].sort_order)
+    assert flt.unit_options(tree, ["nope"]) == top
+
+
+def test_reporting_of_scope_is_the_returns_behind_the_ranked_units(tree):
+    assert analysis.reporting_of_scope(tree, ["SW0301"]) == ["SW03"]
+    assert analysis.reporting_of_scope(tree, ["SW"]) == ["SW"] + [k.code for k in tree.kids("SW")]
+    assert set(analysis.reporting_of_scope(tree, ["SW"])) <= set(analysis.reporting_scope(tree, ["SW"]))

@@ -79,6 +79,8 @@ def invalidate() -> None:
     """After a write: data_version has moved on, so the caches key on a new version anyway; drop the old."""
     _cached_query.clear()
     _quarters.clear()
+    _unit_choices.clear()
+    _reporting.clear()
 
 
 # --- language and text --------------------------------------------------------------------------
@@ -155,14 +157,14 @@ def sidebar_language() -> str:
 
 def sidebar_filters() -> flt.Filters:
     """Unit(s), period range and granularity; written back to the URL so a copied link keeps the view."""
-    tree = store().tree()
     available = quarters_with_data()
-    codes = [u.code for u in tree.units]
+    selected = st.session_state.get(flt.KEY_UNITS) or []
+    codes, labels = unit_choices(selected)
     with st.sidebar:
         st.markdown(f"**{t('filters_heading')}**")
         st.multiselect(
             t("filter_units"), codes, key=flt.KEY_UNITS,
-            format_func=unit_fmt(indent=True), max_selections=flt.MAX_UNITS,
+            format_func=lambda c: labels.get(c, str(c)), max_selections=flt.MAX_UNITS,
             help=t("filter_units_help"), placeholder=t("filter_units_placeholder"),
         )
         if len(available) > 1:
@@ -182,6 +184,34 @@ def sidebar_filters() -> flt.Filters:
     f = filters()
     st.query_params.update(f.to_query())
     return f
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _unit_choices(path: str, version: int, selected: tuple[str, ...], lg: str,
+                  indent: bool) -> tuple[list[str], dict[str, str]]:
+    tree = _open_store(path)["store"].tree()
+    codes = flt.unit_options(tree, selected)
+    return codes, {c: flt.unit_label(tree, c, lg, indent=indent) for c in codes}
+
+
+def unit_choices(selected, indent: bool = True) -> tuple[list[str], dict[str, str]]:
+    """A unit picker's options (tree-aware, a few hundred at most: see filters.unit_options)
+    and their labels, cached per selection, language and data version."""
+    chosen = tuple(dict.fromkeys(c for c in selected if isinstance(c, str)))
+    return _unit_choices(db_path(), store().data_version, chosen, lang(), indent)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _reporting(path: str, version: int, units: tuple[str, ...], whole: bool) -> list[str]:
+    tree = _open_store(path)["store"].tree()
+    return analysis.reporting_scope(tree, units) if whole else analysis.reporting_of_scope(tree, units)
+
+
+def reporting_units(units, whole: bool = False) -> list[str]:
+    """The reporting units of the selection: whole=True every one in the selected subtrees
+    (analysis.reporting_scope), else those carrying the selected units and their children
+    (analysis.reporting_of_scope).  Cached per selection and data version."""
+    return _reporting(db_path(), store().data_version, tuple(units), whole)
 
 
 def filters() -> flt.Filters:

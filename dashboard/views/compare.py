@@ -4,10 +4,13 @@ table and as small bar charts; and one unit's profile — its figures, ranks and
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import analysis, charts
+from dashboard import filters as flt
 from dashboard.views import common as ui
 
 MIN_UNITS, MAX_UNITS = 2, 5
@@ -20,22 +23,32 @@ def _indicators(all_of_them: bool):
 
 def figures(f, units: list[str], inds) -> pd.DataFrame:
     """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
-    tree = ui.store().tree()
+    return _figures(ui.db_path(), ui.store().data_version, tuple(units), tuple(i.code for i in inds), f.last,
+                    f.granularity, ui.lang())
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _figures(path: str, version: int, units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str,
+             lang: str) -> pd.DataFrame:
+    store = ui._open_store(path)["store"]
+    tree, cat = store.tree(), store.catalog
+    inds = [cat[c] for c in codes]
     pool = analysis.siblings_of(tree, units)
     by_ref: dict[str, list] = {}
     for i in inds:
-        by_ref.setdefault(analysis.reference_quarter(i.quarters, f.last), []).append(i)
+        by_ref.setdefault(analysis.reference_quarter(i.quarters, last), []).append(i)
     rows = []
     for ref, group in by_ref.items():
-        first, last = analysis.comparison_windows(ref, f.granularity)["current"]
-        values = ui.query("indicator_values", **f.values_params(units=pool, indicators=[i.code for i in group],
-                                                                 first=first, last=last))
+        first, end = analysis.comparison_windows(ref, granularity)["current"]
+        params = flt.Filters((), first, end, granularity).values_params(units=pool, indicators=[i.code for i in group])
+        values = ui._cached_query(path, version, "indicator_values", json.dumps(params, sort_keys=True,
+                                                                                ensure_ascii=False))
         for ind in group:
             mine = values[values["indicator_code"] == ind.code]
             for code in units:
-                rank, n = analysis.siblings_rank(mine, tree, code, lower_is_better=ind.lower_is_better, lang=ui.lang())
+                rank, n = analysis.siblings_rank(mine, tree, code, lower_is_better=ind.lower_is_better, lang=lang)
                 v = mine.loc[mine["unit_code"] == code, "value"]
-                rows.append({"unit_code": code, "unit_name": ui.unit_name(code), "indicator_code": ind.code,
+                rows.append({"unit_code": code, "unit_name": tree[code].name(lang), "indicator_code": ind.code,
                              "domain": ind.domain, "period": mine["period"].iloc[0] if len(mine) else None,
                              "value": float(v.iloc[0]) if len(v) else float("nan"), "rank": rank, "n": n})
     out = pd.DataFrame(rows)
@@ -50,11 +63,13 @@ def rank_text(rank, n) -> str:
 def compare_section(f) -> None:
     tree = ui.store().tree()
     cat = ui.store().catalog
-    codes = [u.code for u in tree.units]
     chosen = list(f.units) if MIN_UNITS <= len(f.units) <= MAX_UNITS else analysis.scope_units(tree, f.units, f.quarters)[:3]
+    # tree-aware options (the chosen units, their relatives and the sidebar's), never all 20,000 units
+    codes, labels = ui.unit_choices([*chosen, *(st.session_state.get("compare_units") or [])], indent=False)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     units = c1.multiselect(ui.t("compare_units"), codes, default=chosen, key="compare_units",
-                           max_selections=MAX_UNITS, format_func=ui.unit_fmt(), help=ui.t("compare_units_help"))
+                           max_selections=MAX_UNITS, format_func=lambda c: labels.get(c, str(c)),
+                           help=ui.t("compare_units_help"))
     everything = c2.toggle(ui.t("compare_all"), key="compare_all")
     if len(units) < MIN_UNITS:
         st.info(ui.t("compare_need_two"))
@@ -89,11 +104,12 @@ def compare_section(f) -> None:
 
 def profile_section(f) -> None:
     tree = ui.store().tree()
-    codes = [u.code for u in tree.units]
     st.subheader(ui.t("profile_title"))
     default = f.units[0] if f.units else tree.root.code
+    current = st.session_state.get("profile_unit")
+    codes, labels = ui.unit_choices([default] + ([current] if current in tree else []), indent=False)
     code = st.selectbox(ui.t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
-                        format_func=ui.unit_fmt())
+                        format_func=lambda c: labels.get(c, str(c)))
     inds = _indicators(False)
     frame = figures(f, [code], inds)
     parent = tree.parent(code)

@@ -82,8 +82,7 @@ def headline_section(f) -> None:
 
 
 def completeness_section(f) -> None:
-    tree = ui.store().tree()
-    reporting = analysis.reporting_scope(tree, f.units)
+    reporting = ui.reporting_units(f.units, whole=True)
     quarters = f.quarters[-8:]
     params = {"units": reporting, "quarters": quarters, "deadline_days": analysis.DEADLINE_DAYS}
     status = ui.query("submission_status", **params)

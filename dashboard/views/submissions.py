@@ -1,5 +1,5 @@
-"""报送情况 Submissions: a reporting unit × quarter matrix of returns (on time, late, missing,
-not yet due; demo data marked), the history of every version of one unit's return for one
+"""报送情况 Submissions: a reporting unit × quarter matrix of the returns behind the selected
+units and their children (on time, late, missing, not yet due; demo data marked), the history of every version of one unit's return for one
 quarter, and restoring an earlier version (the current one is kept, superseded)."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def main() -> None:
         st.success(st.session_state.pop(FLASH))
     if not ui.need_units(f):
         return
-    reporting = analysis.reporting_scope(ui.store().tree(), f.units)
+    reporting = ui.reporting_units(f.units)  # the returns behind the selection and its children
     matrix_section(f, reporting)
     st.divider()
     history_section(f, reporting)
