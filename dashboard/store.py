@@ -37,6 +37,9 @@ LOCK_TIMEOUT_S = float(os.environ.get("DANGJIAN_LOCK_TIMEOUT", "10"))
 # server should give it; past the cap DuckDB spills to disk rather than failing.
 MEMORY_LIMIT = os.environ.get("DANGJIAN_DUCKDB_MEMORY", "1GB")
 DEMO_USER = "演示数据 demo"
+# A bulk load that touched more than this share of a quarter's returns rebuilds the quarter's
+# roll-up whole; fewer, and only their units and ancestors are refreshed.
+REBUILD_SHARE = 0.3
 
 
 def default_db_path() -> Path:
@@ -229,7 +232,7 @@ class Store:
         self,
         unit_code: str,
         quarter: str,
-        facts: pd.DataFrame,
+        facts: pd.DataFrame | list[tuple[str, str, float]],
         *,
         user: str,
         file_name: str | None = None,
@@ -243,12 +246,12 @@ class Store:
     ) -> SubmitResult:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
-        `facts` has columns unit_code, indicator_code, value (already validated).
+        `facts` has columns unit_code, indicator_code, value (already validated), or is a list of
+        such tuples.
         With refresh=False (bulk loads) the quarter is marked dirty and its roll-up
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
         """
-        facts = facts[["unit_code", "indicator_code", "value"]]
         with self._write_lock:
             if sha256:
                 same = queries.rows(self.cursor(), "submission_identical",
@@ -267,13 +270,14 @@ class Store:
             **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
             "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
             "archive_path": archive_path, "warnings": warnings})[0][0]
-        cur.register("new_facts", facts)
-        queries.run(cur, "facts_insert", {"submission_id": new_id, "quarter": quarter})
-        cur.unregister("new_facts")
+        units, indicators, values = _fact_lists(facts)
+        if len(units):
+            queries.rows(cur, "facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
+                                              "indicators": indicators, "values": values})
         if refresh:
             self._refresh_rollup(cur, quarter, unit_code)
         else:
-            queries.run(cur, "rollup_mark_dirty", {"quarter": quarter})
+            queries.rows(cur, "rollup_mark_dirty", key)
         return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
 
     def restore(self, submission_id: int) -> int | None:
@@ -310,43 +314,82 @@ class Store:
             self._rebuild_rollup(cur)
 
     def dirty_quarters(self) -> list[str]:
-        return [r[0] for r in self.cursor().execute("SELECT quarter FROM rollup_dirty ORDER BY quarter").fetchall()]
+        return [r[0] for r in self.cursor().execute(
+            "SELECT quarter FROM rollup_dirty UNION SELECT quarter FROM rollup_dirty_units ORDER BY quarter"
+        ).fetchall()]
 
     def refresh_dirty_rollup(self) -> list[str]:
-        """Recompute the roll-up of the quarters bulk loads left stale; returns them."""
+        """Recompute the roll-up the bulk loads left stale; returns the quarters touched.
+
+        A quarter marked whole (rollup_dirty) is rebuilt; otherwise only the units of the
+        returns loaded (rollup_dirty_units) and their ancestors are refreshed, bottom-up, as
+        a single upload does, unless so many of the quarter's returns were loaded that
+        rebuilding the quarter is cheaper.
+        """
         with self._write_lock:
             dirty = self.dirty_quarters()
             if dirty:
                 with self.write() as cur:
-                    self._rebuild_rollup(cur, dirty)
+                    whole = {r[0] for r in cur.execute("SELECT quarter FROM rollup_dirty").fetchall()}
+                    returns: dict[str, list[str]] = {}
+                    for q, unit in cur.execute("SELECT quarter, unit_code FROM rollup_dirty_units").fetchall():
+                        returns.setdefault(q, []).append(unit)
+                    limit = len(self.tree().reporting_units) * REBUILD_SHARE
+                    whole |= {q for q, units in returns.items() if len(units) > limit}
+                    if whole:
+                        self._rebuild_rollup(cur, sorted(whole))
+                    self._refresh_units(cur, {q: self._affected(units) for q, units in returns.items()
+                                              if q not in whole})
+                    cur.execute("DELETE FROM rollup_dirty_units")
         return dirty
 
     def _rebuild_rollup(self, cur, quarters: list[str] | None = None) -> None:
         if quarters:
             cur.execute("DELETE FROM rollup WHERE list_contains(?, quarter)", [quarters])
             cur.execute("DELETE FROM rollup_dirty WHERE list_contains(?, quarter)", [quarters])
+            cur.execute("DELETE FROM rollup_dirty_units WHERE list_contains(?, quarter)", [quarters])
         else:
             cur.execute("DELETE FROM rollup")
             cur.execute("DELETE FROM rollup_dirty")
-        queries.run(cur, "rollup_rebuild", {"quarters": quarters or []})
+            cur.execute("DELETE FROM rollup_dirty_units")
+        queries.rows(cur, "rollup_rebuild", {"quarters": quarters or []})
+
+    def _affected(self, reporting_units) -> set[str]:
+        """The units whose roll-up a return of each reporting unit changes: its units and
+        their ancestors (closed upwards, so each one's children are either refreshed first
+        or unchanged)."""
+        tree = self.tree()
+        out: set[str] = set()
+        for rep in reporting_units:
+            if rep not in tree:
+                continue
+            out.update(u.code for u in tree.return_units(rep))
+            out.update(a.code for a in tree.ancestors(rep))
+        return out
 
     def _refresh_rollup(self, cur, quarter: str, reporting_unit: str) -> None:
-        """Recompute the roll-up of a return's units and their ancestors, deepest first.
+        """Recompute the roll-up of a return's units and their ancestors, deepest first."""
+        self._refresh_units(cur, {quarter: self._affected([reporting_unit])})
+
+    def _refresh_units(self, cur, affected: dict[str, set[str]]) -> None:
+        """Recompute the roll-up of the units `affected[quarter]` (each set closed upwards),
+        deepest first, all quarters at once.
 
         Each level is computed from its own facts plus its children's (already
-        current) roll-up rows, so only one return's units and one path to the root
-        are touched, however large the tree.
+        current) roll-up rows, so only those units and their children's rows are
+        read, however large the tree.
         """
         tree = self.tree()
-        affected = [u.code for u in tree.return_units(reporting_unit)]
-        affected += [a.code for a in tree.ancestors(reporting_unit)]
-        by_depth: dict[int, list[str]] = {}
-        for code in affected:
-            by_depth.setdefault(tree.depth(code), []).append(code)
+        by_depth: dict[int, list[tuple[str, str]]] = {}
+        for quarter, codes in affected.items():
+            for code in codes:
+                by_depth.setdefault(tree.depth(code), []).append((quarter, code))
         for depth in sorted(by_depth, reverse=True):
-            params = {"quarter": quarter, "units": by_depth[depth]}
-            queries.run(cur, "rollup_delete", params)
-            queries.run(cur, "rollup_refresh", params)
+            pairs = sorted(by_depth[depth], key=lambda p: (p[1], p[0]))
+            params = {"quarters": [q for q, _ in pairs], "units": [u for _, u in pairs]}
+            children = sorted({k.code for _, code in pairs for k in tree.kids(code)}) or [""]
+            queries.rows(cur, "rollup_delete", params)
+            queries.rows(cur, "rollup_refresh", {**params, "children": children})
 
     # --- bulk load (benchmarks, migrations of whole archives) --------------------------
 
@@ -393,6 +436,21 @@ class Store:
                 cur.unregister("bulk_facts")
             self._rebuild_rollup(cur)
         return n
+
+
+def _fact_lists(facts) -> tuple[list, list, list]:
+    """unit_code, indicator_code and value of `facts` (a DataFrame, or (unit, indicator, value)
+    tuples) as three lists to bind."""
+    if isinstance(facts, pd.DataFrame):
+        return facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist())
+    facts = list(facts)
+    return [f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts])
+
+
+def _doubles(values: list) -> list:
+    """Values as floats; a missing one (None, NaN) stays NULL, which facts.value refuses, as it
+    refused the NaN of a registered frame."""
+    return [None if v is None or v != v else float(v) for v in values]
 
 
 def first_row(result):

@@ -1,4 +1,5 @@
--- facts_insert: the values of submission $submission_id for $quarter, from the DataFrame the
--- store registers as `new_facts` (unit_code, indicator_code, value).
+-- facts_insert: the values of submission $submission_id for $quarter, given as three parallel
+-- lists $units, $indicators, $values (one fact per position; bound, not a registered frame:
+-- a return's few hundred values bind in well under a millisecond).
 INSERT INTO facts
-SELECT $submission_id, unit_code, $quarter, indicator_code, CAST(value AS DOUBLE) FROM new_facts
+SELECT $submission_id, unnest($units), $quarter, unnest($indicators), CAST(unnest($values) AS DOUBLE)

@@ -1,19 +1,26 @@
--- rollup_refresh: recompute the subtree aggregates of $units (all at one depth) for $quarter
--- from their own active facts plus their children's roll-up rows, which must be current.
+-- rollup_refresh: recompute the subtree aggregates of the (quarter, unit) pairs $quarters[i],
+-- $units[i] (all units at one depth) from their own active facts plus their children's roll-up
+-- rows, which must be current.  $children lists every child of those units (the caller's tree,
+-- the units table's parent_code): naming them lets DuckDB skip the roll-up's row groups by unit
+-- code instead of reading every row of the quarters.
 INSERT INTO rollup
-SELECT unit_code, $quarter, indicator_code,
+WITH pairs AS (SELECT unnest($quarters) AS quarter, unnest($units) AS unit_code)
+SELECT unit_code, quarter, indicator_code,
        sum(total), max(maximum), sum(n_units)::INTEGER, sum(n_high)::INTEGER
 FROM (
-    SELECT f.unit_code, f.indicator_code,
+    SELECT f.unit_code, f.quarter, f.indicator_code,
            f.value AS total, f.value AS maximum, 1 AS n_units,
            CASE WHEN f.value >= i.threshold THEN 1 ELSE 0 END AS n_high
     FROM facts f
+    JOIN pairs p ON p.quarter = f.quarter AND p.unit_code = f.unit_code
     JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
     JOIN indicators i ON i.code = f.indicator_code
-    WHERE f.quarter = $quarter AND list_contains($units, f.unit_code)
+    WHERE list_contains($units, f.unit_code)
     UNION ALL
-    SELECT u.parent_code, r.indicator_code, r.total, r.maximum, r.n_units, r.n_high
-    FROM rollup r JOIN units u ON u.code = r.unit_code
-    WHERE r.quarter = $quarter AND list_contains($units, u.parent_code)
+    SELECT u.parent_code, r.quarter, r.indicator_code, r.total, r.maximum, r.n_units, r.n_high
+    FROM rollup r
+    JOIN units u ON u.code = r.unit_code
+    JOIN pairs p ON p.quarter = r.quarter AND p.unit_code = u.parent_code
+    WHERE list_contains($children, r.unit_code)
 )
-GROUP BY unit_code, indicator_code
+GROUP BY unit_code, quarter, indicator_code

@@ -189,3 +189,27 @@ def test_an_identical_file_changes_nothing_not_even_the_data_version(loaded):
     again = loaded.submit("C1", "2024Q1", facts_for(0, C1_RETURN), user="t", sha256="abc")
     assert again.status == "duplicate" and again.submission_id == first.submission_id
     assert loaded.data_version == version
+
+
+def test_a_quarter_marked_stale_whole_is_rebuilt_whole(loaded):
+    # Files from before per-return marks (schema 3) say only which quarter is stale.
+    expected = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    with loaded.write() as cur:
+        cur.execute("DELETE FROM rollup WHERE quarter = '2023Q2'")
+        cur.execute("INSERT INTO rollup_dirty VALUES ('2023Q2')")
+    assert loaded.dirty_quarters() == ["2023Q2"]
+    assert loaded.refresh_dirty_rollup() == ["2023Q2"]
+    pd.testing.assert_frame_equal(loaded.df("SELECT * FROM rollup ORDER BY ALL"), expected)
+
+
+def test_bulk_refresh_of_many_returns_in_several_quarters_equals_a_full_rebuild(loaded):
+    for n, q in enumerate(QUARTERS):
+        changed = {k: [v if v is None else v + n + 1 for v in vals] for k, vals in C1_RETURN.items()}
+        loaded.submit("C1", q, facts_for(n, changed), user="bulk", refresh=False)
+        if n % 2:
+            loaded.submit("G", q, facts_for(n, G_RETURN), user="bulk", refresh=False)
+    loaded.submit("C2", "2024Q1", facts_for(0, C2_RETURN), user="bulk", refresh=False)
+    assert loaded.refresh_dirty_rollup() == [*QUARTERS, "2024Q1"]
+    refreshed = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    loaded.rebuild_rollup()
+    pd.testing.assert_frame_equal(refreshed, loaded.df("SELECT * FROM rollup ORDER BY ALL"))

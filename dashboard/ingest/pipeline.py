@@ -18,11 +18,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from .problems import Problem
 from .report import problems_frame, report_workbook
-from .validate import fetch, validate
+from .validate import validate
 
 __all__ = ["ImportOutcome", "Problem", "import_return", "problems_frame", "report_workbook"]
 
@@ -90,13 +88,10 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     if dry_run:
         outcome.status = "valid"
         return outcome
-    active = fetch(store, "ingest_active_submission", unit=parsed.reporting_unit, quarter=parsed.quarter)
-    if active and active[0][1] == sha:  # the same bytes again: nothing to archive or write
-        outcome.status, outcome.submission_id = "duplicate", active[0][0]
-        return outcome
-    facts = pd.DataFrame(parsed.facts(), columns=["unit_code", "indicator_code", "value"])
+    # The same bytes again are found by `submit` (under the write lock) and change nothing; their
+    # archive copy, named by the SHA-256, is already there.
     result = store.submit(
-        parsed.reporting_unit, parsed.quarter, facts, user=user, file_name=file_name, sha256=sha,
+        parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
         template_version=parsed.version, archive_path=_archive(store, data, sha),
         warnings=len(outcome.warnings), refresh=refresh,
     )
