@@ -12,6 +12,7 @@ A domain sheet:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..catalog import Catalog, Indicator, Tree, Unit
 
@@ -53,7 +54,7 @@ class ReturnLayout:
     units: tuple[Unit, ...]
     sheets: tuple[DomainSheet, ...]
 
-    @property
+    @cached_property
     def unit_codes(self) -> frozenset[str]:
         return frozenset(u.code for u in self.units)
 

@@ -184,6 +184,36 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
     return v, notes
 
 
+def _plain_number(raw, ind: Indicator) -> float | None:
+    """The value of a cell holding a plain number that `read_cell` accepts without a word, or
+    None when the cell needs `read_cell` (text, a date, a bool, anything it would report).
+
+    The common case, checked first and cheaply; whatever it accepts, `read_cell` accepts with
+    the same value and no problem (tests/test_validation.py holds the two to that).
+    """
+    kind = type(raw)
+    if kind is not float and kind is not int:
+        return None  # bool is a subclass of int, not int itself: read_cell reports it
+    v = float(raw)
+    if not (0 <= v < math.inf):  # NaN, negative, infinite
+        return None
+    vt = ind.value_type
+    if vt == "stars":
+        if not v.is_integer() or not 1 <= v <= 5:
+            return None
+    elif vt == "count":
+        if not v.is_integer():
+            return None
+    elif vt == "money":
+        r = round(v, 2)
+        if abs(r - v) > 1e-9:
+            return None
+        v = r
+    if (ind.min is not None and v < ind.min) or (ind.max is not None and v > ind.max):
+        return None
+    return v
+
+
 # --- the workbook -------------------------------------------------------------------------------
 
 
@@ -358,6 +388,10 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         if ind.code not in columns:
             out.add("val_col_missing", sheet=name, indicator=ind, expected=(ind.code, ind.code), code=ind.code)
     cols = [(by_code[code], c) for code, c in columns.items()]
+    letters = {c: address(0, c)[:-1] for _, c in cols}  # column letters, as address() writes them
+    by_level: dict[str, list] = {}  # unit level -> [(indicator, column, letters, reported by it)]
+    compliance_cols = {ind.code: (ind, c) for ind, c in cols}
+    unit_codes = lay.unit_codes
     seen: dict[str, int] = {}
     values = parsed.values
     for r in range(FIRST_DATA_ROW, len(grid)):
@@ -368,13 +402,13 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                 out.add("val_unit_blank", sheet=name, cell=address(r, UNIT_COL),
                         expected=expectation("val_exp_unit_in_return"))
             continue
-        exp_unit = expectation("val_exp_unit_in_return")
         if code not in tree:
-            out.add("val_unit_unknown", sheet=name, cell=address(r, UNIT_COL), unit_code=code, expected=exp_unit,
-                    found=code, code=code)
+            out.add("val_unit_unknown", sheet=name, cell=address(r, UNIT_COL), unit_code=code,
+                    expected=expectation("val_exp_unit_in_return"), found=code, code=code)
             continue
         unit = tree[code]
-        if code not in lay.unit_codes:
+        if code not in unit_codes:
+            exp_unit = expectation("val_exp_unit_in_return")
             owner = tree.reporting_unit_of(code).code
             if owner == lay.reporting_unit.code:
                 span = f"{unit.active_from or ''}–{unit.active_to or ''}"
@@ -391,16 +425,28 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         seen[code] = r
         filled = False
         unreadable: set[str] = set()
-        for ind, c in cols:
-            raw = row[c] if len(row) > c else ""
+        level_cols = by_level.get(unit.level)
+        if level_cols is None:
+            level_cols = by_level[unit.level] = [(ind, c, letters[c], ind.reported_by(unit.level))
+                                                 for ind, c in cols]
+        n_row = len(row)
+        row_number = str(r + 1)
+        for ind, c, letter, reported in level_cols:
+            raw = row[c] if n_row > c else ""
+            if reported and not formulas:  # the common case: a plain number, nothing to say
+                v = _plain_number(raw, ind)
+                if v is not None:
+                    values[(code, ind.code)] = (v, name, letter + row_number)
+                    filled = True
+                    continue
             is_formula = (r, c) in formulas
             if raw == "" or raw is None:
                 if is_formula:
                     out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
                             expected=expected_of(ind), found="=…")
                 continue
-            cell = address(r, c)
-            if not ind.reported_by(unit.level):
+            cell = letter + row_number
+            if not reported:
                 out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,
                          expected=expectation("val_exp_blank"), found=raw)
                 continue
@@ -418,16 +464,17 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
             values[(code, ind.code)] = (v, name, cell)
             filled = True
         if filled and unit.level == "branch":
-            _check_compliance(unit, r, cols, name, values, unreadable, out)
+            _check_compliance(unit, r, compliance_cols, name, values, unreadable, out)
     for u in lay.units:
         if u.code not in seen:
             out.warn("val_unit_missing", sheet=name, unit=u, code=u.code)
 
 
-def _check_compliance(unit: Unit, r: int, cols, sheet: str, values, unreadable: set[str], out: Collector) -> None:
+def _check_compliance(unit: Unit, r: int, where: dict, sheet: str, values, unreadable: set[str],
+                      out: Collector) -> None:
     """Shortfalls against the branch work rules: warnings, never a reason to refuse a return.
-    A blank counts as none held; a cell that could not be read is already an error."""
-    where = {ind.code: (ind, c) for ind, c in cols}
+    A blank counts as none held; a cell that could not be read is already an error.
+    `where`: indicator code -> (indicator, column) of the sheet."""
     for code, minimum, key in COMPLIANCE:
         if code not in where or code in unreadable:
             continue
@@ -503,8 +550,12 @@ def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Coll
 def _prior(store, lay: ReturnLayout, cat) -> tuple[dict, bool]:
     codes = sorted({c for r in RULES for c in ([r.previous] if r.previous else []) + list(r.carried or ())
                     if c in cat})
-    rows = fetch(store, "ingest_prior_values", reporting_unit=lay.reporting_unit.code, quarter=lay.quarter,
-                 previous=periods.shift(lay.quarter, -1), indicators=codes)
+    params = {"reporting_unit": lay.reporting_unit.code, "quarter": lay.quarter,
+              "previous": periods.shift(lay.quarter, -1), "indicators": codes}
+    units = sorted(u.code for u in store.tree().return_units(lay.reporting_unit.code))
+    rows = fetch(store, "ingest_prior_values_of_units", units=units, first=units[0], last=units[-1], **params)
+    if not rows:  # nothing for these units: ask about every unit, so `history` is exact
+        rows = fetch(store, "ingest_prior_values", **params)
     return {(u, i): (prev, cum) for u, i, prev, cum in rows}, bool(rows)
 
 
