@@ -8,6 +8,7 @@ a restore — makes every chart read fresh figures at once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -75,12 +76,33 @@ def quarters_with_data() -> list[str]:
     return _quarters(db_path(), store().data_version)
 
 
+_BUILDERS: dict[str, Callable] = {}
+
+
+@st.cache_resource(show_spinner=False, max_entries=600)
+def _built(path: str, version: int, lg: str, name: str, args_json: str):
+    return _BUILDERS[name](**json.loads(args_json))
+
+
+def built(builder: Callable, **args):
+    """What `builder(**args)` makes — finished figures, the tables behind them — cached per
+    database, data version, language and arguments (JSON), so a rerun or a page switch draws
+    them without building them again (a plotly figure costs tens of ms to build, more than its
+    query's cached answer).  The builder reads its data through query() and makes no Streamlit
+    calls.  What it returns is shared by every session, as built: never change it."""
+    name = f"{builder.__code__.co_filename}:{builder.__qualname__}"
+    _BUILDERS[name] = builder
+    return _built(db_path(), store().data_version, lang(), name,
+                  json.dumps(args, sort_keys=True, ensure_ascii=False))
+
+
 def invalidate() -> None:
     """After a write: data_version has moved on, so the caches key on a new version anyway; drop the old."""
     _cached_query.clear()
     _quarters.clear()
     _unit_choices.clear()
     _reporting.clear()
+    _built.clear()
 
 
 # --- language and text --------------------------------------------------------------------------
@@ -258,7 +280,7 @@ def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = 
             return
         st.dataframe(frame, hide_index=True, key=f"{key}_table", width="stretch")
         c1, c2, _ = st.columns([1, 1, 3])
-        data = frame.copy()
+        data = frame  # the files are made only when a button is clicked; nothing changes the frame
         c1.download_button(t("download_csv"), lambda: export.to_csv_bytes(data), file_name=f"{file_stem}.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
         c2.download_button(t("download_xlsx"), lambda: export.to_xlsx_bytes(data), file_name=f"{file_stem}.xlsx",
@@ -315,14 +337,12 @@ def domain_page(domain: str, own_chart) -> None:
 
 def ranking_and_trend(domain: str, f: flt.Filters) -> tuple[Indicator, list[str]]:
     """The first two charts of every domain page: units ranked, and the trend over periods."""
-    tree = store().tree()
     pick_ind, pick_period = st.columns(2, gap="large")
     with pick_ind:
         ind = indicator_picker(domain, key=f"{domain}_ind")
-    units = analysis.scope_units(tree, f.units, f.quarters)
+    units = analysis.scope_units(store().tree(), f.units, f.quarters)
     params = f.values_params(units=units, indicators=[ind.code])
-    values = query("indicator_values", **params)
-    with_data = [p for p in periods_in(f) if p in set(values["period"])]
+    with_data = built(_periods_with_data, params=params, periods=periods_in(f))
     period = None
     if with_data:
         with pick_period:
@@ -335,24 +355,45 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> tuple[Indicator, list[str]
             st.subheader(t("ranking_title_short", indicator=ind.name(lang())))
             st.info(t("empty_period", indicator=ind.name(lang())))
         else:
-            now = values[values["period"] == period]
-            rank = analysis.ranking(now, units, tree, lang=lang(), lower_is_better=ind.lower_is_better)
-            title = t("ranking_title", indicator=ind.name(lang()), period=period)
-            fig = charts.ranking_bar(rank, title=title, indicator=ind.name(lang()), unit=ind.unit(lang()),
-                                     value_type=ind.value_type, lang=lang())
-            chart(charts.tag(fig, "indicator_values", params, period=period), key=f"{domain}_ranking")
-            st.caption(t("ranking_note", n=int(rank["n_ranked"].iloc[0]), total=len(rank)))
-            table(ranking_table(rank, ind, period), f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
+            fig, n_ranked, n_units, shown = built(_ranking_figure, code=ind.code, params=params, period=period)
+            chart(fig, key=f"{domain}_ranking")
+            st.caption(t("ranking_note", n=n_ranked, total=n_units))
+            table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
     with right:
-        tparams = f.values_params(indicators=[ind.code])
-        trend = query("indicator_values", **tparams)
-        title = t("trend_title", indicator=ind.name(lang()))
-        if trend.empty:
-            st.subheader(title)
+        fig, shown = built(_trend_figure, code=ind.code, params=f.values_params(indicators=[ind.code]))
+        if fig is None:
+            st.subheader(t("trend_title", indicator=ind.name(lang())))
             st.info(t("empty_selection"))
         else:
-            fig = charts.trend_lines(trend, title=title, indicator=ind.name(lang()), unit=ind.unit(lang()),
-                                     value_type=ind.value_type, lang=lang())
-            chart(charts.tag(fig, "indicator_values", tparams), key=f"{domain}_trend")
-            table(values_table(trend), f"{domain}_trend_{ind.code}", f"{domain}_trend")
+            chart(fig, key=f"{domain}_trend")
+            table(shown, f"{domain}_trend_{ind.code}", f"{domain}_trend")
     return ind, units
+
+
+def _periods_with_data(params: dict, periods: list[str]) -> list[str]:
+    have = set(query("indicator_values", **params)["period"])
+    return [p for p in periods if p in have]
+
+
+def _ranking_figure(code: str, params: dict, period: str):
+    """The ranking bar chart of `params["units"]` in `period`, its counts and its table (for built())."""
+    ind, lg = store().catalog[code], lang()
+    values = query("indicator_values", **params)
+    rank = analysis.ranking(values[values["period"] == period], params["units"], store().tree(), lang=lg,
+                            lower_is_better=ind.lower_is_better)
+    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=period),
+                             indicator=ind.name(lg), unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
+    charts.tag(fig, "indicator_values", params, period=period)
+    return fig, int(rank["n_ranked"].iloc[0]), len(rank), ranking_table(rank, ind, period)
+
+
+def _trend_figure(code: str, params: dict):
+    """The trend lines of the selected units, and their table; (None, None) without data (for built())."""
+    ind, lg = store().catalog[code], lang()
+    trend = query("indicator_values", **params)
+    if trend.empty:
+        return None, None
+    fig = charts.trend_lines(trend, title=t("trend_title", indicator=ind.name(lg)), indicator=ind.name(lg),
+                             unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
+    charts.tag(fig, "indicator_values", params)
+    return fig, values_table(trend)

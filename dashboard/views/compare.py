@@ -21,15 +21,10 @@ def _indicators(all_of_them: bool):
     return [i for i in cat.indicators if all_of_them or i.headline]
 
 
-def figures(f, units: list[str], inds) -> pd.DataFrame:
-    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
-    return _figures(ui.db_path(), ui.store().data_version, tuple(units), tuple(i.code for i in inds), f.last,
-                    f.granularity, ui.lang())
-
-
 @st.cache_data(show_spinner=False, max_entries=200)
 def _figures(path: str, version: int, units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str,
              lang: str) -> pd.DataFrame:
+    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
     store = ui._open_store(path)["store"]
     tree, cat = store.tree(), store.catalog
     inds = [cat[c] for c in codes]
@@ -62,7 +57,6 @@ def rank_text(rank, n) -> str:
 
 def compare_section(f) -> None:
     tree = ui.store().tree()
-    cat = ui.store().catalog
     chosen = list(f.units) if MIN_UNITS <= len(f.units) <= MAX_UNITS else analysis.scope_units(tree, f.units, f.quarters)[:3]
     # tree-aware options (the chosen units, their relatives and the sidebar's), never all 20,000 units
     codes, labels = ui.unit_choices([*chosen, *(st.session_state.get("compare_units") or [])], indent=False)
@@ -74,21 +68,33 @@ def compare_section(f) -> None:
     if len(units) < MIN_UNITS:
         st.info(ui.t("compare_need_two"))
         return
-    inds = _indicators(everything)
-    frame = figures(f, units, inds)
-    title = ui.t("compare_title", period=f.current_period)
+    fig, shown = ui.built(compare_parts, units=units, all_of_them=everything, last=f.last,
+                          granularity=f.granularity, period=f.current_period)
+    ui.chart(fig, key="compare_chart")
+    st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
+    st.caption(ui.t("compare_rank_note"))
+    ui.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=ui.t("export_this_table"))
+
+
+def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: str, period: str):
+    """The small bar charts of the headline indicators and the table of every figure with its rank
+    (for ui.built)."""
+    cat, lg = ui.store().catalog, ui.lang()
+    inds = _indicators(all_of_them)
+    frame = _figures(ui.db_path(), ui.store().data_version, tuple(units), tuple(i.code for i in inds), last,
+                     granularity, lg)
     heads = [i for i in inds if i.headline]
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
-    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in heads
+    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
             if i.code in set(plot["indicator_code"])]
-    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=title, x_col="x", lang=ui.lang())
-    ui.chart(charts.tag(fig, "indicator_values", {"units": units, "granularity": f.granularity, "last": f.last}),
-             key="compare_chart")
+    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=ui.t("compare_title", period=period),
+                                 x_col="x", lang=lg)
+    charts.tag(fig, "indicator_values", {"units": units, "granularity": granularity, "last": last})
     names = {c: ui.unit_name(c) for c in units}
     table = []
     for ind in inds:
-        row = {ui.t("col_domain"): cat.domain(ind.domain).name(ui.lang()), ui.t("col_indicator"): ind.name(ui.lang()),
-               ui.t("col_uom"): ind.unit(ui.lang())}
+        row = {ui.t("col_domain"): cat.domain(ind.domain).name(lg), ui.t("col_indicator"): ind.name(lg),
+               ui.t("col_uom"): ind.unit(lg)}
         part = frame[frame["indicator_code"] == ind.code].set_index("unit_code")
         row[ui.t("col_period")] = next((p for p in part["period"] if p), "")
         for code in units:
@@ -96,10 +102,7 @@ def compare_section(f) -> None:
             row[names[code]] = round(r["value"], 2) if ind.value_type in ("rate", "stars", "score") else r["value"]
             row[ui.t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
         table.append(row)
-    shown = pd.DataFrame(table)
-    st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
-    st.caption(ui.t("compare_rank_note"))
-    ui.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=ui.t("export_this_table"))
+    return fig, pd.DataFrame(table)
 
 
 def profile_section(f) -> None:
@@ -110,29 +113,44 @@ def profile_section(f) -> None:
     codes, labels = ui.unit_choices([default] + ([current] if current in tree else []), indent=False)
     code = st.selectbox(ui.t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
                         format_func=lambda c: labels.get(c, str(c)))
-    inds = _indicators(False)
-    frame = figures(f, [code], inds)
-    parent = tree.parent(code)
-    st.caption(ui.t("profile_caption", parent=ui.unit_name(parent.code) if parent else "—",
-                    n=len(tree.kids(code)), period=f.current_period))
+    caption, metrics, fig, shown = ui.built(profile_parts, code=code, params=f.values_params(units=[code]),
+                                            period=f.current_period)
+    st.caption(caption)
     cols = st.columns(4)
-    for k, ind in enumerate(inds):
+    for k, (label, value, help_, rank) in enumerate(metrics):
+        cols[k % 4].metric(label, value, border=True, help=help_)
+        cols[k % 4].caption(rank)
+    ui.chart(fig, key="profile_trend")
+    ui.table(shown, f"profile_{code}_{f.first}_{f.last}", "profile")
+
+
+def profile_parts(code: str, params: dict, period: str):
+    """One unit's profile: its caption, its headline figures as (label, value, help, rank text),
+    the small trend charts and their table (for ui.built).  `params` are the unit's
+    indicator_values parameters without indicators."""
+    tree, lg = ui.store().tree(), ui.lang()
+    inds = _indicators(False)
+    frame = _figures(ui.db_path(), ui.store().data_version, (code,), tuple(i.code for i in inds), params["to"],
+                     params["granularity"], lg)
+    parent = tree.parent(code)
+    caption = ui.t("profile_caption", parent=ui.unit_name(parent.code) if parent else "—",
+                   n=len(tree.kids(code)), period=period)
+    metrics = []
+    for ind in inds:
         r = frame[frame["indicator_code"] == ind.code].iloc[0]
         value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
         rank = (ui.t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
                 else ui.t("rank_none"))
-        cols[k % 4].metric(f"{ind.name(ui.lang())}（{ind.unit(ui.lang())}）", value, border=True,
-                           help=ui.t("metric_help", period=r["period"] or "—"))
-        cols[k % 4].caption(rank)
-    params = f.values_params(units=[code], indicators=[i.code for i in inds])
+        metrics.append((f"{ind.name(lg)}（{ind.unit(lg)}）", value, ui.t("metric_help", period=r["period"] or "—"), rank))
+    params = {**params, "indicators": [i.code for i in inds]}
     trend = ui.query("indicator_values", **params)
-    spec = [(i.code, i.name(ui.lang()), i.unit(ui.lang()), i.value_type) for i in inds
+    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds
             if i.code in set(trend["indicator_code"])]
-    title = ui.t("profile_trend_title", unit=ui.unit_name(code))
-    fig = charts.small_multiples(trend.assign(unit_name=trend[ui.name_col()]), spec, title=title, x_col="period",
-                                 lang=ui.lang(), kind="line")
-    ui.chart(charts.tag(fig, "indicator_values", params), key="profile_trend")
-    ui.table(ui.values_table(trend), f"profile_{code}_{f.first}_{f.last}", "profile")
+    fig = charts.small_multiples(trend.assign(unit_name=trend[ui.name_col()]), spec,
+                                 title=ui.t("profile_trend_title", unit=ui.unit_name(code)), x_col="period",
+                                 lang=lg, kind="line")
+    charts.tag(fig, "indicator_values", params)
+    return caption, metrics, fig, ui.values_table(trend)
 
 
 def main() -> None:

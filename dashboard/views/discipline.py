@@ -13,28 +13,36 @@ DOMAIN = "discipline"
 
 
 def forms_section(f, units: list[str]) -> None:
-    cat = ui.store().catalog
-    params = f.values_params(units=units, indicators=list(analysis.FOUR_FORMS))
-    values = ui.query("indicator_values", **params)
-    title = ui.t("forms_title", first=f.first, last=f.last)
-    if values.empty:
-        st.subheader(title)
+    fig, wide = ui.built(forms_parts, params=f.values_params(units=units, indicators=list(analysis.FOUR_FORMS)))
+    if fig is None:
+        st.subheader(ui.t("forms_title", first=f.first, last=f.last))
         st.info(ui.t("empty_selection"))
         return
+    ui.chart(fig, key="discipline_forms")
+    ui.table(wide, f"discipline_forms_{f.first}_{f.last}", "discipline_forms")
+
+
+def forms_parts(params: dict):
+    """The 四种形态 cases per unit stacked by form, and the table; (None, None) without data (for ui.built)."""
+    cat, lg = ui.store().catalog, ui.lang()
+    values = ui.query("indicator_values", **params)
+    if values.empty:
+        return None, None
     totals = values.groupby(["unit_order", "unit_code", ui.name_col(), "indicator_code"], as_index=False)["value"].sum()
     totals = totals.sort_values("unit_order")
     frame = pd.DataFrame({"unit_name": totals[ui.name_col()], "form": totals["indicator_code"], "value": totals["value"]})
-    labels = {c: cat[c].name(ui.lang()) for c in analysis.FOUR_FORMS}
-    unit = cat["form1_cases"].unit(ui.lang())
-    fig = charts.stacked_bars(frame, series_col="form", series_labels=labels, title=title,
-                              x_title=cat["four_forms_total"].name(ui.lang()), unit=unit, lang=ui.lang())
-    ui.chart(charts.tag(fig, "indicator_values", params, summed="period"), key="discipline_forms")
+    labels = {c: cat[c].name(lg) for c in analysis.FOUR_FORMS}
+    unit = cat["form1_cases"].unit(lg)
+    fig = charts.stacked_bars(frame, series_col="form", series_labels=labels,
+                              title=ui.t("forms_title", first=params["from"], last=params["to"]),
+                              x_title=cat["four_forms_total"].name(lg), unit=unit, lang=lg)
+    charts.tag(fig, "indicator_values", params, summed="period")
     wide = frame.pivot_table(index="unit_name", columns="form", values="value", aggfunc="sum", sort=False).reindex(
         columns=list(analysis.FOUR_FORMS)).fillna(0)
     wide.columns = [labels[c] for c in wide.columns]
-    wide[cat["four_forms_total"].name(ui.lang())] = wide.sum(axis=1)
+    wide[cat["four_forms_total"].name(lg)] = wide.sum(axis=1)
     wide = wide.reset_index().rename(columns={"unit_name": ui.t("col_unit")})
-    ui.table(wide, f"discipline_forms_{f.first}_{f.last}", "discipline_forms")
+    return fig, wide
 
 
 def main() -> None:

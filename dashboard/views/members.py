@@ -14,27 +14,35 @@ DOMAIN = "members"
 
 
 def pipeline_section(f) -> None:
-    cat = ui.store().catalog
-    units = list(f.units[:5])
-    params = f.values_params(units=units, indicators=list(analysis.PIPELINE))
-    stages = analysis.pipeline(ui.query("indicator_values", **params))
-    labels = {c: ui.t(f"stage_{c}") for c in analysis.PIPELINE}
-    title = ui.t("pipeline_title", first=f.first, last=f.last)
-    if stages.empty:
-        st.subheader(title)
+    fig, shown = ui.built(pipeline_parts, params=f.values_params(units=list(f.units[:5]),
+                                                                   indicators=list(analysis.PIPELINE)))
+    if fig is None:
+        st.subheader(ui.t("pipeline_title", first=f.first, last=f.last))
         st.info(ui.t("empty_selection"))
         return
-    names = {c: ui.unit_name(c) for c in units}
-    fig = charts.funnel(stages, labels, names, title=title, lang=ui.lang())
-    ui.chart(charts.tag(fig, "indicator_values", params, summed="period"), key="members_pipeline")
+    ui.chart(fig, key="members_pipeline")
     st.caption(ui.t("pipeline_note"))
+    ui.table(shown, f"members_pipeline_{f.first}_{f.last}", "members_pipeline")
+
+
+def pipeline_parts(params: dict):
+    """The funnels of the units in `params` and their table; (None, None) without data (for ui.built)."""
+    cat, lg = ui.store().catalog, ui.lang()
+    stages = analysis.pipeline(ui.query("indicator_values", **params))
+    if stages.empty:
+        return None, None
+    labels = {c: ui.t(f"stage_{c}") for c in analysis.PIPELINE}
+    names = {c: ui.unit_name(c) for c in params["units"]}
+    fig = charts.funnel(stages, labels, names, title=ui.t("pipeline_title", first=params["from"], last=params["to"]),
+                        lang=lg)
+    charts.tag(fig, "indicator_values", params, summed="period")
     shown = pd.DataFrame({
         ui.t("col_unit_code"): stages["unit_code"], ui.t("col_unit"): stages["unit_code"].map(names),
         ui.t("col_stage"): stages["indicator_code"].map(labels),
-        ui.t("col_indicator"): stages["indicator_code"].map(lambda c: cat[c].name(ui.lang())),
-        ui.t("col_value"): stages["value"], ui.t("col_uom"): stages["indicator_code"].map(lambda c: cat[c].unit(ui.lang())),
+        ui.t("col_indicator"): stages["indicator_code"].map(lambda c: cat[c].name(lg)),
+        ui.t("col_value"): stages["value"], ui.t("col_uom"): stages["indicator_code"].map(lambda c: cat[c].unit(lg)),
     })
-    ui.table(shown, f"members_pipeline_{f.first}_{f.last}", "members_pipeline")
+    return fig, shown
 
 
 def main() -> None:

@@ -15,43 +15,60 @@ RATING = "star_rating"
 
 
 def heatmap_section(f, units: list[str]) -> None:
-    cat = ui.store().catalog
-    ind = cat[RATING]
     params = f.values_params(units=units, indicators=[RATING]) | {"granularity": "year"}
-    values = ui.query("indicator_values", **params)
-    title = ui.t("stars_heatmap_title", first=f.first[:4], last=f.last[:4])
-    if values.empty:
-        st.subheader(title)
+    fig, shown = ui.built(heatmap_parts, params=params)
+    if fig is None:
+        st.subheader(ui.t("stars_heatmap_title", first=f.first[:4], last=f.last[:4]))
         st.info(ui.t("empty_selection"))
         return
-    names = values[ui.name_col()]
-    pivot = values.assign(unit_name=names).pivot_table(index=["unit_order", "unit_name"], columns="period",
-                                                       values="value", aggfunc="first")
-    pivot.index = pivot.index.get_level_values("unit_name")
-    fig = charts.heatmap(pivot, title=title, indicator=ind.name(ui.lang()), unit=ind.unit(ui.lang()),
-                         value_type=ind.value_type, x_title=ui.t("axis_year"), lang=ui.lang())
-    ui.chart(charts.tag(fig, "indicator_values", params), key="stars_heatmap")
+    ui.chart(fig, key="stars_heatmap")
     st.caption(ui.t("stars_heatmap_note"))
-    ui.table(ui.values_table(values), f"stars_heatmap_{f.first}_{f.last}", "stars_heatmap")
+    ui.table(shown, f"stars_heatmap_{f.first}_{f.last}", "stars_heatmap")
+
+
+def heatmap_parts(params: dict):
+    """The heatmap of mean star ratings by unit and year, and its table; (None, None) without data."""
+    ind, lg = ui.store().catalog[RATING], ui.lang()
+    values = ui.query("indicator_values", **params)
+    if values.empty:
+        return None, None
+    pivot = values.assign(unit_name=values[ui.name_col()]).pivot_table(
+        index=["unit_order", "unit_name"], columns="period", values="value", aggfunc="first")
+    pivot.index = pivot.index.get_level_values("unit_name")
+    title = ui.t("stars_heatmap_title", first=params["from"][:4], last=params["to"][:4])
+    fig = charts.heatmap(pivot, title=title, indicator=ind.name(lg), unit=ind.unit(lg),
+                         value_type=ind.value_type, x_title=ui.t("axis_year"), lang=lg)
+    charts.tag(fig, "indicator_values", params)
+    return fig, ui.values_table(values)
 
 
 def distribution_section(f, units: list[str]) -> None:
     params = {"groups": units, "indicator": RATING, "from": f.first, "to": f.last}
-    dist = ui.query("star_distribution", **params)
-    title = ui.t("stars_dist_title", first=f.first, last=f.last)
-    if dist.empty:
-        st.subheader(title)
+    fig, shown = ui.built(distribution_parts, params=params)
+    if fig is None:
+        st.subheader(ui.t("stars_dist_title", first=f.first, last=f.last))
         st.info(ui.t("empty_branches"))
         return
+    ui.chart(fig, key="stars_distribution")
+    ui.table(shown, f"stars_distribution_{f.first}_{f.last}", "stars_distribution")
+
+
+def distribution_parts(params: dict):
+    """Branches per star rating and unit as stacked bars, and their table; (None, None) without branches."""
+    lg = ui.lang()
+    dist = ui.query("star_distribution", **params)
+    if dist.empty:
+        return None, None
     frame = pd.DataFrame({"unit_name": dist[ui.name_col("group_name")], "stars": dist["stars"],
                           "value": dist["n_branches"]})
     labels = {s: ui.t("stars_n", n=s) for s in range(5, 0, -1)}
     fig = charts.stacked_bars(frame, series_col="stars", series_labels=labels, colors=charts.STAR_COLORS,
-                              title=title, x_title=ui.t("axis_branches"), unit=ui.t("uom_branches"), lang=ui.lang())
-    ui.chart(charts.tag(fig, "star_distribution", params), key="stars_distribution")
+                              title=ui.t("stars_dist_title", first=params["from"], last=params["to"]),
+                              x_title=ui.t("axis_branches"), unit=ui.t("uom_branches"), lang=lg)
+    charts.tag(fig, "star_distribution", params)
     shown = pd.DataFrame({ui.t("col_unit_code"): dist["group_code"], ui.t("col_unit"): frame["unit_name"],
                           ui.t("col_stars"): dist["stars"], ui.t("col_branches"): dist["n_branches"]})
-    ui.table(shown, f"stars_distribution_{f.first}_{f.last}", "stars_distribution")
+    return fig, shown
 
 
 def stars_sections(f, units) -> None:

@@ -15,36 +15,47 @@ SHORT_LIMIT = 1000  # branch-quarters listed in the detail table (the count is o
 
 
 def compliance_section(f, units: list[str]) -> None:
-    cat = ui.store().catalog
-    rules = analysis.COMPLIANCE_RULES
-    params = analysis.compliance_params(units, f.first, f.last)
-    summary = analysis.compliance_shares(ui.query("compliance_shares", **params))
-    labels = {c: ui.t("rule_label", indicator=cat[c].name(ui.lang()), n=int(n)) for c, n in rules.items()}
     title = ui.t("compliance_title", first=f.first, last=f.last)
-    if summary.empty:
+    fig, shown, detail, n_short = ui.built(compliance_parts, units=units, first=f.first, last=f.last)
+    if fig is None:
         st.subheader(title)
         st.info(ui.t("empty_branches"))
         return
-    fig = charts.compliance_bars(summary, {**labels, "all_ok": ui.t("rule_all")}, title=title, lang=ui.lang())
-    ui.chart(charts.tag(fig, "compliance_shares", params), key="study_compliance")
+    ui.chart(fig, key="study_compliance")
     st.caption(ui.t("compliance_note"))
+    ui.table(shown, f"study_compliance_{f.first}_{f.last}", "study_compliance")
+    label = (ui.t("short_branches", n=n_short) if n_short <= len(detail)
+             else ui.t("short_branches_first", n=n_short, shown=len(detail)))
+    ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short", label=label)
+
+
+def compliance_parts(units: list[str], first: str, last: str):
+    """The 三会一课 chart, its table, the branch-quarters that fell short (the first SHORT_LIMIT)
+    and how many did: (None, ...) when the units have no branches (for ui.built)."""
+    cat, lg = ui.store().catalog, ui.lang()
+    rules = analysis.COMPLIANCE_RULES
+    params = analysis.compliance_params(units, first, last)
+    summary = analysis.compliance_shares(ui.query("compliance_shares", **params))
+    if summary.empty:
+        return None, None, None, 0
+    labels = {c: ui.t("rule_label", indicator=cat[c].name(lg), n=int(n)) for c, n in rules.items()}
+    labels["all_ok"] = ui.t("rule_all")
+    fig = charts.compliance_bars(summary, labels, title=ui.t("compliance_title", first=first, last=last), lang=lg)
+    charts.tag(fig, "compliance_shares", params)
     gname = ui.name_col("group_name")
     shown = pd.DataFrame({ui.t("col_unit_code"): summary["group_code"], ui.t("col_unit"): summary[gname],
                           ui.t("col_branch_quarters"): summary["branch_quarters"]})
-    for c, label in {**labels, "all_ok": ui.t("rule_all")}.items():
+    for c, label in labels.items():
         shown[label + "（%）"] = summary[c]
-    ui.table(shown, f"study_compliance_{f.first}_{f.last}", "study_compliance")
     found = ui.query("compliance_short", **params, limit=SHORT_LIMIT)
     n_short = int(found["n_short"].iloc[0]) if len(found) else 0
     short = analysis.compliance_short(found)
     detail = pd.DataFrame({
         ui.t("col_parent"): short[gname], ui.t("col_unit_code"): short["unit_code"],
         ui.t("col_unit"): short[ui.name_col()], ui.t("col_quarter"): short["quarter"],
-        **{cat[c].name(ui.lang()): short[c] for c in rules},
+        **{cat[c].name(lg): short[c] for c in rules},
     })
-    label = (ui.t("short_branches", n=n_short) if n_short <= len(detail)
-             else ui.t("short_branches_first", n=n_short, shown=len(detail)))
-    ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short", label=label)
+    return fig, shown, detail, n_short
 
 
 def main() -> None:
