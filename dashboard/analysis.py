@@ -20,6 +20,7 @@ COMPLIANCE_RULES: dict[str, float] = {
     "branch_committee_meetings": 3,  # 支委会, monthly
     "theme_party_days": 3,  # 主题党日, monthly
 }
+SHORT_LIMIT = 1000  # branch-quarters short of the rules listed in detail (the count is of all of them)
 # The member-development pipeline, stage by stage (flows over the period).
 PIPELINE = ("new_applications", "new_activists", "new_candidates", "admitted_probationary", "converted_full")
 FOUR_FORMS = ("form1_cases", "form2_cases", "form3_cases", "form4_cases")

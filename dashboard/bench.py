@@ -147,11 +147,11 @@ def query_cases(store: Store) -> list[QueryCase]:
     quarters = periods.quarter_range(FIRST, LAST)
     heads = [i.code for i in cat.indicators if i.headline]
     study = analysis.headline(cat, "study")
-    rules = list(analysis.COMPLIANCE_RULES)
     cases = []
     for scope, code in (("province", root), ("city", city), ("committee", committee)):
         kids = analysis.scope_units(tree, [code], quarters)
         reporting = analysis.reporting_scope(tree, [code])
+        compliance = analysis.compliance_params(kids, FIRST, LAST)  # as the study page asks
         cases += [
             QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", _iv(kids, [study]), _iv_plain),
             QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", _iv([code], [study]), _iv_plain),
@@ -163,10 +163,15 @@ def query_cases(store: Store) -> list[QueryCase]:
                       _iv(kids, analysis.FLOOD_PANELS, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
             QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
                       _iv([code] + kids), _iv_plain),
-            QueryCase(f"{scope} · 三会一课 (branch_compliance)", "branch_compliance",
-                      {"groups": kids, "indicators": rules, "from": FIRST, "to": LAST},
-                      lambda d, p: plain.branch_compliance(d, p["groups"], p["indicators"], p["from"], p["to"]),
-                      key=("group_code", "unit_code", "quarter", "indicator_code")),
+            QueryCase(f"{scope} · 三会一课 shares (compliance_shares)", "compliance_shares", compliance,
+                      lambda d, p: plain.compliance_shares(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                                                           p["to"]),
+                      key=("group_code", "rule", "branch_quarters"), value="n_ok"),
+            QueryCase(f"{scope} · 三会一课 short (compliance_short)", "compliance_short",
+                      compliance | {"limit": analysis.SHORT_LIMIT},
+                      lambda d, p: plain.compliance_short(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                                                          p["to"], p["limit"]),
+                      key=("group_code", "unit_code", "quarter", "n_short"), value="reported"),
             QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",
                       {"groups": kids, "indicator": "star_rating", "from": FIRST, "to": LAST},
                       lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),

@@ -170,6 +170,57 @@ def branch_compliance(data: PlainData, groups: list[str], indicators: list[str],
     return out.sort_values(["group_order", "unit_order", "quarter", "indicator_code"], ignore_index=True)
 
 
+def _branch_quarters(data: PlainData, groups: list[str], indicators: list[str], needs: list[float], from_: str,
+                     to: str) -> pd.DataFrame:
+    """Per group, branch and quarter with a figure for one of `indicators`: what the branch reported
+    for each (0 if left out), and whether it met each need and all of them (the 三会一课 check)."""
+    branches = _branches(data, groups)
+    f = data.facts
+    f = f[(f["quarter"] >= from_) & (f["quarter"] <= to) & f["indicator_code"].isin(indicators)
+          & f["unit_code"].isin(branches["unit_code"])]
+    wide = f.pivot_table(index=["unit_code", "quarter"], columns="indicator_code", values="value", aggfunc="sum",
+                         fill_value=0).reindex(columns=list(indicators), fill_value=0)
+    ok = pd.DataFrame({code: wide[code] >= need for code, need in zip(indicators, needs)})
+    ok["all_ok"] = ok.all(axis=1)
+    wide.columns = [f"v_{c}" for c in wide.columns]
+    per = pd.concat([wide, ok], axis=1).reset_index()
+    return branches.merge(per, on="unit_code")
+
+
+def compliance_shares(data: PlainData, groups: list[str], indicators: list[str], needs: list[float], from_: str,
+                      to: str) -> pd.DataFrame:
+    """queries/compliance_shares.sql, the plain way: per group and rule, the branch-quarters and
+    how many met it."""
+    per = _branch_quarters(data, groups, indicators, needs, from_, to)
+    rules = list(indicators) + ["all_ok"]
+    g = per.groupby("group_code")
+    out = g[rules].sum().astype("float64")
+    out["branch_quarters"] = g.size().astype("float64")  # the SQL sums counts: a float column
+    out = out.reset_index().melt(id_vars=["group_code", "branch_quarters"], value_vars=rules, var_name="rule",
+                                 value_name="n_ok")
+    units = data.units.set_index("code")
+    out["group_order"] = out["group_code"].map(units["sort_order"])
+    return out.sort_values(["group_order", "rule"], ignore_index=True)
+
+
+def compliance_short(data: PlainData, groups: list[str], indicators: list[str], needs: list[float], from_: str,
+                     to: str, limit: int) -> pd.DataFrame:
+    """queries/compliance_short.sql, the plain way: the first `limit` branch-quarters that fell short,
+    in tree order, what each reported, and how many fell short in all."""
+    per = _branch_quarters(data, groups, indicators, needs, from_, to)
+    short = per[~per["all_ok"]].copy()
+    order = data.units.set_index("code")["sort_order"]
+    short["group_order"] = short["group_code"].map(order)
+    short["unit_order"] = short["unit_code"].map(order)
+    short = short.sort_values(["group_order", "unit_order", "quarter"], ignore_index=True)
+    n_short = len(short)
+    short = short.head(limit)
+    return pd.DataFrame({
+        "group_code": short["group_code"], "unit_code": short["unit_code"], "quarter": short["quarter"],
+        "reported": list(short[[f"v_{c}" for c in indicators]].to_numpy(dtype="float64")), "n_short": n_short,
+    })
+
+
 def star_distribution(data: PlainData, groups: list[str], indicator: str, from_: str, to: str) -> pd.DataFrame:
     """queries/star_distribution.sql, the plain way."""
     branches = _branches(data, groups)
@@ -227,6 +278,11 @@ def compare(sql: pd.DataFrame, plain: pd.DataFrame, key: list[str] = KEY, value:
         only.head(5).to_string(buf)
         return f"{len(only)} keys in one answer only:\n{buf.getvalue()}"
     if not pd.api.types.is_numeric_dtype(m[f"{value}_sql"]):
+        if any(isinstance(v, (list, tuple, np.ndarray)) for v in m[f"{value}_sql"]):  # lists of numbers
+            listed = {side: m[f"{value}_{side}"].map(lambda v: tuple(round(float(x), 4) for x in v))
+                      for side in ("sql", "plain")}
+            bad = m[listed["sql"] != listed["plain"]]
+            return f"{len(bad)} values differ:\n{bad.head(5).to_string()}" if len(bad) else None
         bad = m[m[f"{value}_sql"].astype("str") != m[f"{value}_plain"].astype("str")]
         return f"{len(bad)} values differ:\n{bad.head(5).to_string()}" if len(bad) else None
     x, y = m[f"{value}_sql"].astype("float64"), m[f"{value}_plain"].astype("float64")

@@ -11,7 +11,6 @@ from dashboard import analysis, charts
 from dashboard.views import common as ui
 
 DOMAIN = "study"
-SHORT_LIMIT = 1000  # branch-quarters listed in the detail table (the count is of all of them)
 
 
 def compliance_section(f, units: list[str]) -> None:
@@ -30,7 +29,7 @@ def compliance_section(f, units: list[str]) -> None:
 
 
 def compliance_parts(units: list[str], first: str, last: str):
-    """The 三会一课 chart, its table, the branch-quarters that fell short (the first SHORT_LIMIT)
+    """The 三会一课 chart, its table, the branch-quarters that fell short (the first analysis.SHORT_LIMIT)
     and how many did: (None, ...) when the units have no branches (for ui.built)."""
     cat, lg = ui.store().catalog, ui.lang()
     rules = analysis.COMPLIANCE_RULES
@@ -47,7 +46,7 @@ def compliance_parts(units: list[str], first: str, last: str):
                           ui.t("col_branch_quarters"): summary["branch_quarters"]})
     for c, label in labels.items():
         shown[label + "（%）"] = summary[c]
-    found = ui.query("compliance_short", **params, limit=SHORT_LIMIT)
+    found = ui.query("compliance_short", **params, limit=analysis.SHORT_LIMIT)
     n_short = int(found["n_short"].iloc[0]) if len(found) else 0
     short = analysis.compliance_short(found)
     detail = pd.DataFrame({
