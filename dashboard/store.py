@@ -40,6 +40,9 @@ DEMO_USER = "演示数据 demo"
 # A bulk load that touched more than this share of a quarter's returns rebuilds the quarter's
 # roll-up whole; fewer, and only their units and ancestors are refreshed.
 REBUILD_SHARE = 0.3
+# Up to this many units (a return's units and their ancestors) are refreshed in one statement;
+# more, level by level.
+ONE_PASS_UNITS = 400
 
 
 def default_db_path() -> Path:
@@ -48,6 +51,14 @@ def default_db_path() -> Path:
 
 class DatabaseBusy(RuntimeError):
     """Another process (usually the running app) holds the database file."""
+
+
+class _Identical(Exception):
+    """The file is the active submission's own: `submit` rolls back and reports a duplicate."""
+
+    def __init__(self, submission_id: int):
+        super().__init__(submission_id)
+        self.submission_id = submission_id
 
 
 @dataclass(frozen=True)
@@ -252,20 +263,21 @@ class Store:
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
         """
-        with self._write_lock:
-            if sha256:
-                same = queries.rows(self.cursor(), "submission_identical",
-                                    {"unit": unit_code, "quarter": quarter, "sha256": sha256})
-                if same:
-                    return SubmitResult(same[0][0], "duplicate", None)
+        try:
             with self.write() as cur:
                 return self._submit(cur, unit_code, quarter, facts, user, file_name, sha256, template_version,
                                     is_demo, archive_path, warnings, refresh, submitted_at)
+        except _Identical as same:  # rolled back: nothing changed, not even the data version
+            return SubmitResult(same.submission_id, "duplicate", None)
 
     def _submit(self, cur, unit_code, quarter, facts, user, file_name, sha256, template_version, is_demo,
                 archive_path, warnings, refresh, submitted_at) -> SubmitResult:
         key = {"unit": unit_code, "quarter": quarter}
         superseded = queries.rows(cur, "submission_supersede", key)
+        if sha256:
+            same = next((i for i, sha in superseded if sha == sha256), None)
+            if same is not None:
+                raise _Identical(same)
         new_id = queries.rows(cur, "submission_insert", {
             **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
             "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
@@ -372,16 +384,20 @@ class Store:
         self._refresh_units(cur, {quarter: self._affected([reporting_unit])})
 
     def _refresh_units(self, cur, affected: dict[str, set[str]]) -> None:
-        """Recompute the roll-up of the units `affected[quarter]` (each set closed upwards),
-        deepest first, all quarters at once.
+        """Recompute the roll-up of the units `affected[quarter]` (each set closed upwards).
 
-        Each level is computed from its own facts plus its children's (already
-        current) roll-up rows, so only those units and their children's rows are
-        read, however large the tree.
+        A few units (one return) are recomputed in one statement from their facts and their
+        unlisted children's roll-up rows (rollup_refresh_units); many (a bulk load) level by
+        level, deepest first, all quarters at once, each level from its own facts plus its
+        children's already current rows (rollup_refresh).  Either way only those units and
+        their children's rows are read, however large the tree.
         """
         tree = self.tree()
         by_depth: dict[int, list[tuple[str, str]]] = {}
         for quarter, codes in affected.items():
+            if len(codes) <= ONE_PASS_UNITS:
+                self._refresh_in_one_pass(cur, quarter, codes)
+                continue
             for code in codes:
                 by_depth.setdefault(tree.depth(code), []).append((quarter, code))
         for depth in sorted(by_depth, reverse=True):
@@ -390,6 +406,26 @@ class Store:
             children = sorted({k.code for _, code in pairs for k in tree.kids(code)}) or [""]
             queries.rows(cur, "rollup_delete", params)
             queries.rows(cur, "rollup_refresh", {**params, "children": children})
+
+    def _refresh_in_one_pass(self, cur, quarter: str, codes: set[str]) -> None:
+        tree = self.tree()
+        units = sorted(codes)
+        fact_pairs: list[tuple[str, str]] = []
+        front_pairs: list[tuple[str, str]] = []
+        for code in units:
+            line = [code, *(a.code for a in tree.ancestors(code))]
+            fact_pairs += [(a, code) for a in line]
+            for kid in tree.kids(code):
+                if kid.code not in codes:
+                    front_pairs += [(a, kid.code) for a in line]
+        frontier = sorted({c for _, c in front_pairs})
+        if not front_pairs:
+            front_pairs = [("", "")]  # binds as an empty VARCHAR pair, matches no row
+        queries.rows(cur, "rollup_delete_units", {"quarter": quarter, "units": units})
+        queries.rows(cur, "rollup_refresh_units", {
+            "quarter": quarter, "units": units, "fact_anc": [a for a, _ in fact_pairs],
+            "fact_unit": [d for _, d in fact_pairs], "front_anc": [a for a, _ in front_pairs],
+            "front_unit": [c for _, c in front_pairs], "frontier": frontier or [""]})
 
     # --- bulk load (benchmarks, migrations of whole archives) --------------------------
 
