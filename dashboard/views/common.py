@@ -79,7 +79,7 @@ def quarters_with_data() -> list[str]:
 _BUILDERS: dict[str, Callable] = {}
 
 
-@st.cache_resource(show_spinner=False, max_entries=600)
+@st.cache_resource(show_spinner=False, max_entries=300)
 def _built(path: str, version: int, lg: str, name: str, args_json: str):
     return _BUILDERS[name](**json.loads(args_json))
 
