@@ -1,6 +1,7 @@
 """Browser tests: the real app served on 127.0.0.1, driven by Playwright in Debian's Chromium.
 
-The server runs on a private copy of the demo database and is stopped by its own PID.
+The server (the benchmark's launcher, dashboard/bench_browser.py) runs on a private copy of
+the demo database and is stopped by its own PID.
 Screenshots go to artifacts/screenshots/ (ignored by git) for a person to look at.
 """
 
@@ -8,21 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from dashboard.bench_browser import APP, CHROMIUM, CHROMIUM_FLAGS, Server
 from tests.conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
@@ -45,59 +38,12 @@ def browser_context_args(browser_context_args):
             "accept_downloads": True}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class AppServer:
-    """`streamlit run dashboard/app.py` on a free loopback port, on its own database."""
-
-    def __init__(self, db: Path, log: Path):
-        self.db = db
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DANGJIAN_DB": str(db), "PYTHONPATH": str(ROOT)}
-        self.log = open(log, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early: {Path(self.log.name).read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not become healthy in time")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-
 @pytest.fixture(scope="session")
 def app_server(demo_db_file, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "app.duckdb"
     shutil.copy(demo_db_file, db)
-    server = AppServer(db, db.with_suffix(".log"))
+    server = Server(APP, {"DANGJIAN_DB": str(db)}, db.with_suffix(".log"))
+    server.db = db
     yield server
     server.stop()
 
