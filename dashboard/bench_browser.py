@@ -1,7 +1,7 @@
 """Page part of `python -m dashboard bench`: the app in Debian's Chromium, against a trivial page.
 
 Two Streamlit servers run side by side on free loopback ports: the app on the provincial
-database, and dashboard/bench_pages/reference_app.py (a trivial one-chart page and a
+database, and dashboard/views/bench_reference.py (a trivial one-chart page and a
 four-charts-plus-table page with no data work).  Playwright drives /usr/bin/chromium (never
 a downloaded browser) and times each page switch: from the click on the page's link in
 the sidebar to the moment Streamlit has finished the run (no status widget, no skeleton,
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REFERENCE_APP = ROOT / "dashboard" / "bench_pages" / "reference_app.py"
+REFERENCE_APP = ROOT / "dashboard" / "views" / "bench_reference.py"
 APP = ROOT / "dashboard" / "app.py"
 TIMEOUT_MS = 120_000
 SETTLE_S = 0.5  # a page counts as done when it has looked done (same charts) this long

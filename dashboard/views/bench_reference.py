@@ -5,7 +5,7 @@
 - four:    a title, four plotly charts and a 100-row table, no data work: what layout
            alone costs (DESIGN.md §6 expects about 2x the trivial page).
 
-Run by the benchmark as `streamlit run dashboard/bench_pages/reference_app.py`.
+Run by the benchmark as `streamlit run dashboard/views/bench_reference.py`.
 """
 
 from __future__ import annotations

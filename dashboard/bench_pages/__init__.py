@@ -1,1 +1,0 @@
-"""Reference Streamlit pages for `python -m dashboard bench` (not part of the app)."""
