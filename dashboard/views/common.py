@@ -287,6 +287,21 @@ def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = 
                            mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:")
 
 
+def chart_section(fig, frame, *, key: str, file_stem: str, empty_title: str,
+                  empty_key: str = "empty_selection", note: str | None = None) -> bool:
+    """A built chart, an optional note, and the table behind it with its exports; when the
+    builder found no data, the chart's title and a friendly word instead.  True if drawn."""
+    if fig is None:
+        st.subheader(empty_title)
+        st.info(t(empty_key))
+        return False
+    chart(fig, key=key)
+    if note:
+        st.caption(note)
+    table(frame, file_stem, key)
+    return True
+
+
 def values_table(values: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """indicator_values rows as a person reads them, headed in the chosen language."""
     en = lang() == "en"

@@ -4,7 +4,6 @@ and the 四种形态 cases of each unit in the selected range stacked by form (f
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import analysis, charts
 from dashboard.views import common as ui
@@ -14,12 +13,8 @@ DOMAIN = "discipline"
 
 def forms_section(f, units: list[str]) -> None:
     fig, wide = ui.built(forms_parts, params=f.values_params(units=units, indicators=list(analysis.FOUR_FORMS)))
-    if fig is None:
-        st.subheader(ui.t("forms_title", first=f.first, last=f.last))
-        st.info(ui.t("empty_selection"))
-        return
-    ui.chart(fig, key="discipline_forms")
-    ui.table(wide, f"discipline_forms_{f.first}_{f.last}", "discipline_forms")
+    ui.chart_section(fig, wide, key="discipline_forms", file_stem=f"discipline_forms_{f.first}_{f.last}",
+                     empty_title=ui.t("forms_title", first=f.first, last=f.last))
 
 
 def forms_parts(params: dict):

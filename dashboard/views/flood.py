@@ -4,7 +4,6 @@ branches, commando teams, duty person-days and donations side by side."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import analysis, charts
@@ -40,12 +39,8 @@ def mobilization_section(f, units: list[str]) -> None:
     params = f.values_params(units=units, indicators=list(analysis.FLOOD_PANELS), first=q, last=q) | {
         "granularity": "quarter"}
     fig, wide = ui.built(mobilization_parts, params=params)
-    if fig is None:
-        st.subheader(ui.t("flood_title", quarter=q))
-        st.info(ui.t("empty_selection"))
-        return
-    ui.chart(fig, key="flood_mobilization")
-    ui.table(wide, f"flood_mobilization_{q}", "flood_mobilization")
+    ui.chart_section(fig, wide, key="flood_mobilization", file_stem=f"flood_mobilization_{q}",
+                     empty_title=ui.t("flood_title", quarter=q))
 
 
 def mobilization_parts(params: dict):

@@ -5,7 +5,6 @@ entered each stage in the selected period range, one funnel per selected unit.""
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import analysis, charts
 from dashboard.views import common as ui
@@ -16,13 +15,8 @@ DOMAIN = "members"
 def pipeline_section(f) -> None:
     fig, shown = ui.built(pipeline_parts, params=f.values_params(units=list(f.units[:5]),
                                                                    indicators=list(analysis.PIPELINE)))
-    if fig is None:
-        st.subheader(ui.t("pipeline_title", first=f.first, last=f.last))
-        st.info(ui.t("empty_selection"))
-        return
-    ui.chart(fig, key="members_pipeline")
-    st.caption(ui.t("pipeline_note"))
-    ui.table(shown, f"members_pipeline_{f.first}_{f.last}", "members_pipeline")
+    ui.chart_section(fig, shown, key="members_pipeline", file_stem=f"members_pipeline_{f.first}_{f.last}",
+                     empty_title=ui.t("pipeline_title", first=f.first, last=f.last), note=ui.t("pipeline_note"))
 
 
 def pipeline_parts(params: dict):

@@ -17,13 +17,9 @@ RATING = "star_rating"
 def heatmap_section(f, units: list[str]) -> None:
     params = f.values_params(units=units, indicators=[RATING]) | {"granularity": "year"}
     fig, shown = ui.built(heatmap_parts, params=params)
-    if fig is None:
-        st.subheader(ui.t("stars_heatmap_title", first=f.first[:4], last=f.last[:4]))
-        st.info(ui.t("empty_selection"))
-        return
-    ui.chart(fig, key="stars_heatmap")
-    st.caption(ui.t("stars_heatmap_note"))
-    ui.table(shown, f"stars_heatmap_{f.first}_{f.last}", "stars_heatmap")
+    ui.chart_section(fig, shown, key="stars_heatmap", file_stem=f"stars_heatmap_{f.first}_{f.last}",
+                     empty_title=ui.t("stars_heatmap_title", first=f.first[:4], last=f.last[:4]),
+                     note=ui.t("stars_heatmap_note"))
 
 
 def heatmap_parts(params: dict):
@@ -45,12 +41,8 @@ def heatmap_parts(params: dict):
 def distribution_section(f, units: list[str]) -> None:
     params = {"groups": units, "indicator": RATING, "from": f.first, "to": f.last}
     fig, shown = ui.built(distribution_parts, params=params)
-    if fig is None:
-        st.subheader(ui.t("stars_dist_title", first=f.first, last=f.last))
-        st.info(ui.t("empty_branches"))
-        return
-    ui.chart(fig, key="stars_distribution")
-    ui.table(shown, f"stars_distribution_{f.first}_{f.last}", "stars_distribution")
+    ui.chart_section(fig, shown, key="stars_distribution", file_stem=f"stars_distribution_{f.first}_{f.last}",
+                     empty_title=ui.t("stars_dist_title", first=f.first, last=f.last), empty_key="empty_branches")
 
 
 def distribution_parts(params: dict):

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import analysis, charts
 from dashboard.views import common as ui
@@ -16,13 +15,9 @@ DOMAIN = "study"
 def compliance_section(f, units: list[str]) -> None:
     title = ui.t("compliance_title", first=f.first, last=f.last)
     fig, shown, detail, n_short = ui.built(compliance_parts, units=units, first=f.first, last=f.last)
-    if fig is None:
-        st.subheader(title)
-        st.info(ui.t("empty_branches"))
+    if not ui.chart_section(fig, shown, key="study_compliance", file_stem=f"study_compliance_{f.first}_{f.last}",
+                            empty_title=title, empty_key="empty_branches", note=ui.t("compliance_note")):
         return
-    ui.chart(fig, key="study_compliance")
-    st.caption(ui.t("compliance_note"))
-    ui.table(shown, f"study_compliance_{f.first}_{f.last}", "study_compliance")
     label = (ui.t("short_branches", n=n_short) if n_short <= len(detail)
              else ui.t("short_branches_first", n=n_short, shown=len(detail)))
     ui.table(detail, f"study_branches_short_{f.first}_{f.last}", "study_short", label=label)
