@@ -62,3 +62,19 @@ def small_store(tmp_path) -> Store:
     store.load_tree(small_tree())
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A database where SW01's 2024Q4 return is loaded; the returns under test are SW01's 2025Q1."""
+    from tests.return_files import history_db
+
+    return history_db(tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture(scope="module")
+def good(history):
+    """A valid filled SW01 2025Q1 return for that database."""
+    from tests.return_files import good_return
+
+    return good_return(history)

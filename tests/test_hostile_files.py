@@ -11,17 +11,8 @@ import pytest
 
 from dashboard.ingest import import_return
 from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
-from tests.return_files import good_return, history_db, import_by_cli
+from tests.return_files import import_by_cli
 
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    return history_db(tmp_path_factory.mktemp("hostile"))
-
-
-@pytest.fixture(scope="module")
-def good(history):
-    return good_return(history)
 
 
 def _rezip(data: bytes, add: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:

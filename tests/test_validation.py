@@ -23,8 +23,6 @@ from tests.return_files import (
     cell_of,
     edit,
     fill,
-    good_return,
-    history_db,
     import_by_cli,
     load,
     save,
@@ -81,16 +79,6 @@ def test_a_cell_is_read_or_refused_as_the_guide_says(raw, code, value, keys):
 
 # --- the corpus of bad workbooks --------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    """SW01's 2024Q4 return is loaded; the corpus files are SW01's 2025Q1."""
-    return history_db(tmp_path_factory.mktemp("history"))
-
-
-@pytest.fixture(scope="module")
-def good(history):
-    return good_return(history)
 
 
 def _cell(sheet, unit, code, value):

@@ -17,7 +17,7 @@ from dashboard.catalog import catalog
 from dashboard.ingest import validate as validate_mod
 from dashboard.ingest.validate import _plain_number, read_cell, validate
 from dashboard.store import Store
-from tests.return_files import good_return, history_db, set_value
+from tests.return_files import set_value
 from tests.test_validation import CORPUS
 
 RAWS = [0, 1, 2, 3, 5, 6, 12, 999, 10**9, 10**18, -1, -3, 0.0, -0.0, 1.0, 2.5, 4.5, 5.0, 6.0, 12.34, 12.345, 12.3456,
@@ -40,15 +40,6 @@ def _problems(found):
     return [(p.sheet, p.cell, p.unit_code, p.indicator_code, p.severity, p.message_zh, p.message_en, p.expected_zh,
              p.found) for p in found.items]
 
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    return history_db(tmp_path_factory.mktemp("history"))
-
-
-@pytest.fixture(scope="module")
-def good(history):
-    return good_return(history)
 
 
 EXTRA = [

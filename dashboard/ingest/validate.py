@@ -553,14 +553,9 @@ def _prior(store, lay: ReturnLayout, cat) -> tuple[dict, bool]:
     params = {"reporting_unit": lay.reporting_unit.code, "quarter": lay.quarter,
               "previous": periods.shift(lay.quarter, -1), "indicators": codes}
     units = sorted(u.code for u in store.tree().return_units(lay.reporting_unit.code))
-    rows = fetch(store, "ingest_prior_values_of_units", units=units, first=units[0], last=units[-1], **params)
+    rows = queries.rows(store.cursor(), "ingest_prior_values_of_units",
+                        {**params, "units": units, "first": units[0], "last": units[-1]})
     if not rows:  # nothing for these units: ask about every unit, so `history` is exact
-        rows = fetch(store, "ingest_prior_values", **params)
+        rows = queries.rows(store.cursor(), "ingest_prior_values", params)
     return {(u, i): (prev, cum) for u, i, prev, cum in rows}, bool(rows)
 
-
-def fetch(store, name: str, **params) -> list[tuple]:
-    """A named query's rows as tuples: `queries.run` without the DataFrame, for the import's
-    small lookups, where building a frame would cost more than the query."""
-    wanted = queries.parameters(name)
-    return store.cursor().execute(queries.sql(name), {k: v for k, v in params.items() if k in wanted}).fetchall()
