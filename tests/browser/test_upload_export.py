@@ -36,6 +36,23 @@ def filled_template(db, tmp_path, unit: str, quarter: str, values: dict[tuple[st
     return path, addresses
 
 
+def download(page, button_key: str, attempts: int = 3):
+    """Click a download button and return the download.  The file is made on the server when
+    the button is clicked; a click that lands while the session is between runs is sometimes
+    lost, and a person would click again, so the test does too (and fails if none arrives)."""
+    button = page.locator(f".st-key-{button_key} button")
+    button.wait_for(state="visible")
+    for attempt in range(attempts):
+        try:
+            with page.expect_download(timeout=10_000) as info:
+                button.click()
+            return info.value
+        except Exception:  # noqa: BLE001 - the last attempt re-raises
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def upload(page, app_server, files, user="王芳"):
     page.set_viewport_size({"width": 1440, "height": 2000})  # the whole report in the screenshot
     page.goto(page_url(app_server, "upload"))
@@ -99,15 +116,12 @@ def test_the_table_behind_a_chart_downloads_as_csv_and_xlsx_with_the_databases_n
     page.goto(page_url(app_server, "study", "unit=SW01&period=2024Q4&period=2024Q4"))
     wait_for_app(page)
     page.get_by_text("查看数据表并导出").first.click()
-    with page.expect_download() as csv_download:
-        page.locator(".st-key-study_ranking_csv button").click()
-    raw = open(csv_download.value.path(), "rb").read()
+    raw = open(download(page, "study_ranking_csv").path(), "rb").read()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    with page.expect_download() as xlsx_download:
-        page.locator(".st-key-study_ranking_xlsx button").click()
-    saved = tmp_path / xlsx_download.value.suggested_filename
-    xlsx_download.value.save_as(saved)
+    xlsx = download(page, "study_ranking_xlsx")
+    saved = tmp_path / xlsx.suggested_filename
+    xlsx.save_as(saved)
     assert saved.suffix == ".xlsx"
     ws = openpyxl.load_workbook(saved).active
     xrows = [list(r) for r in ws.iter_rows(values_only=True)]
