@@ -21,7 +21,7 @@ browser-deps:
 	fi
 
 run: setup
-	$(UV) run python -m streamlit run dashboard/app.py
+	$(UV) run python -m streamlit run dashboard/app/entry.py
 
 test: setup browser-deps
 	$(UV) run python -m pytest $(PYTEST_ARGS)

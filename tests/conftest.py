@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.catalog import Tree, Unit
+from dashboard.db import Store
 from dashboard.demo import load_demo
-from dashboard.store import Store
+from dashboard.domain.tree import Tree, Unit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def demo_db_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     with Store(path) as store:
         load_demo(store)
-        store.cursor().execute("CHECKPOINT")
+        store.checkpoint()
     return path
 
 
@@ -67,7 +67,7 @@ def small_store(tmp_path) -> Store:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """A database where SW01's 2024Q4 return is loaded; the returns under test are SW01's 2025Q1."""
-    from tests.return_files import history_db
+    from tests.support.returns import history_db
 
     return history_db(tmp_path_factory.mktemp("history"))
 
@@ -75,6 +75,6 @@ def history(tmp_path_factory):
 @pytest.fixture(scope="module")
 def good(history):
     """A valid filled SW01 2025Q1 return for that database."""
-    from tests.return_files import good_return
+    from tests.support.returns import good_return
 
     return good_return(history)

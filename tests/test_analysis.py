@@ -3,14 +3,19 @@ submission status, and the named queries the pages add — no Streamlit involved
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
-from dashboard import analysis, filters
-from dashboard.catalog import read_tree
+from dashboard.domain import analysis, filters
+from dashboard.domain.catalog import catalog
+from dashboard.domain.tree import read_tree
+from dashboard.settings import current as settings
 from tests.conftest import small_tree
+from tests.support import oracles
+from tests.support.figures import active_facts
 
 QUARTERS = [f"{y}Q{q}" for y in (2022, 2023, 2024) for q in (1, 2, 3, 4)]
 
@@ -131,58 +136,62 @@ def test_deltas():
 # --- 三会一课 --------------------------------------------------------------------------
 
 
-def test_compliance_by_hand():
-    rows = []
-    for unit, quarter, gm, cm, td in [("B1", "2024Q1", 1, 3, 3), ("B1", "2024Q2", 0, 3, 3), ("B2", "2024Q1", 1, 2, 4)]:
-        for code, v in (("branch_general_meetings", gm), ("branch_committee_meetings", cm), ("theme_party_days", td)):
-            rows.append({"group_code": "G", "group_name_zh": "组", "group_name_en": "G", "group_order": 1,
-                         "unit_code": unit, "unit_name_zh": unit, "unit_name_en": unit, "unit_order": int(unit[1]),
-                         "quarter": quarter, "indicator_code": code, "value": float(v)})
-    per = analysis.compliance(pd.DataFrame(rows))
+RULES = catalog().compliance_rules
+
+
+def test_the_plain_check_by_hand(small_store):
+    """The oracle itself, on figures a person can check: two branches, three quarters."""
+    rows = [("C1B1", "2024Q1", 1, 3, 3, 1), ("C1B1", "2024Q2", 0, 3, 3, 1), ("C1B2", "2024Q1", 1, 2, 4, 1)]
+    returns: dict[str, list] = {}
+    for unit, quarter, gm, cm, td, pl in rows:
+        returns.setdefault(quarter, []).extend([
+            (unit, "branch_general_meetings", gm), (unit, "branch_committee_meetings", cm),
+            (unit, "theme_party_days", td), (unit, "party_lectures", pl)])
+    for quarter, facts in returns.items():  # one return of C1 a quarter
+        small_store.submit("C1", quarter, facts, user="t")
+    per = oracles.branch_quarters(small_store, ["C1"], "2024Q1", "2024Q4", RULES)
     assert per["all_ok"].tolist() == [True, False, False]
-    s = analysis.compliance_summary(per).iloc[0]
+    s = oracles.shares(per, RULES).iloc[0]
     assert s["branch_quarters"] == 3
     assert s["branch_general_meetings"] == pytest.approx(66.7)
     assert s["branch_committee_meetings"] == pytest.approx(66.7)
-    assert s["theme_party_days"] == 100.0 and s["all_ok"] == pytest.approx(33.3)
+    assert s["theme_party_days"] == 100.0 and s["party_lectures"] == 100.0 and s["all_ok"] == pytest.approx(33.3)
 
 
 def test_compliance_of_demo_data_puts_the_laggards_last(demo_store):
-    tree = demo_store.tree()
-    groups = [k.code for k in tree.kids("SW")]
-    long = demo_store.query("branch_compliance", groups=groups, indicators=list(analysis.COMPLIANCE_RULES),
-                            **{"from": "2024Q1", "to": "2024Q4"})
-    summary = analysis.compliance_summary(analysis.compliance(long)).set_index("group_code")
-    worst = summary["all_ok"].nsmallest(2).index.tolist()
+    groups = [k.code for k in demo_store.tree().kids("SW")]
+    params = analysis.compliance_params(groups, "2024Q1", "2024Q4", RULES)
+    summary = analysis.compliance_shares(demo_store.query("compliance_shares", **params), RULES)
+    worst = summary.set_index("group_code")["all_ok"].nsmallest(2).index.tolist()
     assert sorted(worst) == ["SW08", "SW09"]
 
 
 @pytest.mark.parametrize("unit", ["SW", "SW01", "SW0101"])
-def test_compliance_in_sql_equals_the_check_on_every_branch_quarter(demo_store, unit):
-    """compliance_shares / compliance_short (what the study page shows) give exactly what
-    compliance() and compliance_summary() give on branch_compliance's rows."""
+def test_compliance_in_sql_equals_the_plain_check_on_every_branch_quarter(demo_store, unit):
+    """compliance_shares / compliance_short (what the study page shows) give exactly what the
+    plain check of every branch-quarter gives."""
     tree = demo_store.tree()
     groups = [k.code for k in tree.kids(unit)] or [unit]
-    params = analysis.compliance_params(groups, "2022Q1", "2024Q4")
-    long = demo_store.query("branch_compliance", **{k: v for k, v in params.items() if k != "needs"})
-    per = analysis.compliance(long)
-    want = analysis.compliance_summary(per)
-    got = analysis.compliance_shares(demo_store.query("compliance_shares", **params))
-    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_dtype=False)
+    params = analysis.compliance_params(groups, "2022Q1", "2024Q4", RULES)
+    per = oracles.branch_quarters(demo_store, groups, "2022Q1", "2024Q4", RULES)
+    want = oracles.shares(per, RULES)
+    got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), RULES)
+    pd.testing.assert_frame_equal(got[list(want.columns)], want, check_dtype=False)
     short = per[~per["all_ok"]].reset_index(drop=True)
     for limit in (3, 10_000):
         found = demo_store.query("compliance_short", **params, limit=limit)
         assert found["n_short"].eq(len(short)).all()
-        shown = analysis.compliance_short(found)
-        pd.testing.assert_frame_equal(shown, short[list(shown.columns)].head(limit), check_dtype=False)
+        shown = analysis.compliance_short(found, RULES)
+        cols = ["unit_code", "quarter", *[r.left[0] for r in RULES]]
+        pd.testing.assert_frame_equal(shown[cols], short[cols].head(limit), check_dtype=False)
 
 
-def test_a_rule_left_out_counts_as_zero_in_sql(demo_store):
-    rules = {"branch_general_meetings": 1, "theme_party_days": 0, "no_such_indicator": 0}
+def test_a_rule_with_nothing_required_is_always_met_in_sql(demo_store):
+    rules = [dataclasses.replace(RULES[0], minimum=1), dataclasses.replace(RULES[2], minimum=0)]
     params = analysis.compliance_params(["SW01"], "2024Q1", "2024Q4", rules)
     got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), rules).iloc[0]
-    assert got["no_such_indicator"] == 100.0 and got["theme_party_days"] == 100.0
-    assert got["all_ok"] == got["branch_general_meetings"]
+    assert got[rules[1].left[0]] == 100.0
+    assert got["all_ok"] == got[rules[0].left[0]]
 
 
 # --- queries the pages add ----------------------------------------------------------------
@@ -190,7 +199,7 @@ def test_a_rule_left_out_counts_as_zero_in_sql(demo_store):
 
 def test_submission_status_marks_missing_and_late_returns(demo_store):
     status = demo_store.query("submission_status", units=["SW08", "SW09", "SW12"],
-                              quarters=["2024Q3", "2024Q4"], deadline_days=analysis.DEADLINE_DAYS)
+                              quarters=["2024Q3", "2024Q4"], deadline_days=settings().deadline_days)
     by = status.set_index(["unit_code", "quarter"])
     assert by.loc[("SW08", "2024Q4"), "status"] == "missing"
     assert by.loc[("SW12", "2024Q3"), "status"] == "missing"
@@ -221,9 +230,9 @@ def test_star_distribution_counts_every_rated_branch_once(demo_store):
 
 
 def test_submission_history_and_diff_after_a_resubmission(demo_store):
-    facts = demo_store.df("SELECT f.unit_code, f.indicator_code, f.value FROM facts f JOIN submissions s "
-                          "ON s.id = f.submission_id WHERE s.status = 'active' AND s.unit_code = 'SW12' "
-                          "AND s.quarter = '2024Q2'")
+    sw12 = {u.code for u in demo_store.tree().return_units("SW12")}
+    facts = active_facts(demo_store)
+    facts = facts[facts["unit_code"].isin(sw12) & (facts["quarter"] == "2024Q2")].copy()
     facts.loc[facts["indicator_code"] == "theme_party_days", "value"] = 9.0
     result = demo_store.submit("SW12", "2024Q2", facts, user="测试", file_name="again.xlsx", sha256="x" * 64)
     history = demo_store.query("submission_history", units=["SW12"], **{"from": "2024Q2", "to": "2024Q2"})
@@ -237,7 +246,7 @@ def test_submission_history_and_diff_after_a_resubmission(demo_store):
 
 
 def test_unit_options_are_the_tree_around_the_selection(tree):
-    from dashboard import filters as flt
+    from dashboard.domain import filters as flt
 
     top = flt.unit_options(tree, [])
     assert top == ["SW"] + [k.code for k in tree.kids("SW")]

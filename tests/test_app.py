@@ -10,24 +10,26 @@ unit with the fewest 主题党日 last quarter, uploading a return, restoring a 
 
 from __future__ import annotations
 
-import json
+import csv
+import io
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from dashboard import analysis, periods
+from dashboard.domain import analysis, periods
+from dashboard.domain.catalog import catalog
 from dashboard.ingest import build_template
-from dashboard.store import Store
-from tests.return_files import fill, set_value
+from dashboard.output import export
+from dashboard.settings import DATA_DIR
+from tests.support.apptest import DOMAINS, PAGES, app_store, assert_clean, figures, forget, goto, open_app, run_meta
+from tests.support.figures import iv, submission_rows
+from tests.support.returns import fill, set_value
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-TIMEOUT = 60
-PAGES = ["overview", "study", "members", "stars", "discipline", "flood", "compare", "explorer", "upload",
-         "submissions"]
-DOMAINS = ["study", "members", "stars", "discipline", "flood"]
+KIND_OF_KEY = {"compliance": "compliance", "funnel": "funnel", "heatmap": "star_heatmap",
+               "distribution": "star_distribution", "stacked": "stacked", "season": "season_panels"}
 
 
 @pytest.fixture
@@ -37,42 +39,7 @@ def app_db(demo_db_file, tmp_path, monkeypatch) -> Path:
     shutil.copy(demo_db_file, path)
     monkeypatch.setenv("DANGJIAN_DB", str(path))
     yield path
-    from dashboard.views import common
-
-    common._open_store.clear()
-    common._cached_query.clear()
-
-
-def app_store(path: Path) -> Store:
-    """The store the app itself holds (the same cached object), to run the named queries on."""
-    from dashboard.views import common
-
-    return common._open_store(str(path))["store"]
-
-
-def open_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page and page != "overview":
-        at.switch_page(f"views/{page}.py").run()
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    """Every plotly chart on the page by its key, as the figure JSON the browser gets."""
-    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def run_meta(store: Store, fig: dict) -> pd.DataFrame:
-    meta = fig["layout"]["meta"]
-    return store.query(meta["query"], **meta["params"])
+    forget()
 
 
 def close(a, b) -> bool:
@@ -103,14 +70,14 @@ def test_every_page_runs_clean_and_every_chart_is_titled(app_db, page):
 def test_expected_charts_are_on_each_domain_page(app_db):
     expected = {
         "study": {"study_ranking", "study_trend", "study_compliance"},
-        "members": {"members_ranking", "members_trend", "members_pipeline"},
+        "members": {"members_ranking", "members_trend", "members_funnel"},
         "stars": {"stars_ranking", "stars_trend", "stars_heatmap", "stars_distribution"},
-        "discipline": {"discipline_ranking", "discipline_trend", "discipline_forms"},
-        "flood": {"flood_ranking", "flood_trend", "flood_mobilization"},
+        "discipline": {"discipline_ranking", "discipline_trend", "discipline_stacked"},
+        "flood": {"flood_ranking", "flood_trend", "flood_season"},
     }
     at = open_app()
     for page, keys in expected.items():
-        at.switch_page(f"views/{page}.py").run()
+        goto(at, page).run()
         assert_clean(at)
         assert set(figures(at)) == keys, page
         labels = {b.proto.label for b in at.get("download_button")}
@@ -147,34 +114,39 @@ def check_trend(store, fig):
 def check_special(store, key, fig):
     q = run_meta(store, fig)
     data = fig["data"]
-    if key == "study_compliance":
-        summary = analysis.compliance_shares(q)
-        for trace, code in zip(data, [*analysis.COMPLIANCE_RULES, "all_ok"]):
+    domain, suffix = key.split("_", 1)
+    kind = KIND_OF_KEY[suffix]
+    spec = catalog().chart(domain, kind)
+    if kind == "compliance":
+        rules = catalog().compliance_rules
+        summary = analysis.compliance_shares(q, rules)
+        assert len(data) == len(rules) + 1  # one series a rule, and all of them met
+        for trace, code in zip(data, [*(r.left[0] for r in rules), "all_ok"]):
             assert trace["x"] == summary["group_name_zh"].tolist()
             assert all(close(a, b) for a, b in zip(trace["y"], summary[code]))
-    elif key == "members_pipeline":
-        stages = analysis.pipeline(q)
+    elif kind == "funnel":
+        stages = analysis.pipeline(q, spec.indicators)
         for trace, (_, part) in zip(data, stages.groupby("unit_code", sort=False)):
             assert trace["x"] == part.sort_values("stage")["value"].tolist()
-    elif key == "stars_heatmap":
+    elif kind == "star_heatmap":
         pivot = q.pivot_table(index=["unit_order", "unit_name_zh"], columns="period", values="value")
         assert data[0]["y"] == pivot.index.get_level_values(1).tolist()
         assert data[0]["x"] == [str(c) for c in pivot.columns]
         for row_shown, row in zip(data[0]["z"], pivot.to_numpy()):
             assert all(close(a, b) if a is not None else pd.isna(b) for a, b in zip(row_shown, row))
-    elif key == "stars_distribution":
+    elif kind == "star_distribution":
         for trace in data:
             stars = int(trace["name"][0])
             want = q[q["stars"] == stars].set_index("group_name_zh")["n_branches"]
             got = dict(zip(trace["y"], trace["x"]))
             assert all(got[k] == (want.get(k, 0)) for k in got)
         assert sum(sum(t["x"]) for t in data) == q["n_branches"].sum()
-    elif key == "discipline_forms":
+    elif kind == "stacked":
         sums = q.groupby(["unit_name_zh", "indicator_code"])["value"].sum()
-        for trace, code in zip(data, analysis.FOUR_FORMS):
+        for trace, code in zip(data, spec.indicators):
             for unit, x in zip(trace["y"], trace["x"]):
                 assert close(x, sums.get((unit, code), 0))
-    elif key == "flood_mobilization":
+    elif kind == "season_panels":
         for trace in data:
             part = q[q["indicator_code"] == trace["meta"]].set_index("unit_name_zh")["value"]
             for unit, x in zip(trace["y"], trace["x"]):
@@ -193,11 +165,11 @@ def test_domain_charts_show_exactly_their_queries_numbers(app_db, query):
     first, last = query.get("period", ["2022Q1", "2024Q4"])
     quarters = periods.quarter_range(first, last)
     for page in DOMAINS:
-        at.switch_page(f"views/{page}.py").run()
+        goto(at, page).run()
         assert_clean(at)
         for key, fig in figures(at).items():
             params = fig["layout"]["meta"]["params"]
-            if "granularity" in params and key not in ("stars_heatmap", "flood_mobilization"):
+            if "granularity" in params and key not in ("stars_heatmap", "flood_season"):
                 assert params["granularity"] == query.get("gran", "quarter"), key
             if key.endswith("_ranking"):
                 assert params["units"] == analysis.scope_units(tree, units, quarters), key
@@ -227,7 +199,7 @@ def test_overview_figures_equal_the_query(app_db):
     assert_clean(at)
     metrics = {m.label: m.value for m in at.metric}
     store = app_store(app_db)
-    q = store.query("indicator_values", units=["SW"], indicators=["theme_party_days"], granularity="quarter",
+    q = iv(store, units=["SW"], indicators=["theme_party_days"], granularity="quarter",
                     scope="subtree", **{"from": "2024Q4", "to": "2024Q4"})
     assert metrics["主题党日（次）"] == f"{q['value'].iloc[0]:,.0f}"
     assert any("已报送 11/13" in p.proto.text for p in at.get("progress"))
@@ -253,7 +225,7 @@ def test_language_switch_changes_every_label(app_db):
     at.sidebar.segmented_control(key="lang").set_value("en").run()
     assert_clean(at)
     assert at.title[0].value == "Overview"
-    at.switch_page("views/study.py").run()
+    goto(at, "study").run()
     fig = figures(at)["study_ranking"]
     assert fig["layout"]["title"]["text"].startswith("Theme Party days")
     assert "Water Supply Group Party Committee" in fig["data"][0]["y"]
@@ -264,7 +236,7 @@ def test_an_empty_unit_selection_is_a_friendly_message(app_db):
     at = open_app()
     at.sidebar.multiselect(key="unit").set_value([]).run()
     for page in ["overview", "study", "flood", "explorer", "submissions"]:
-        at.switch_page(f"views/{page}.py").run()
+        goto(at, page).run()
         assert_clean(at)
         assert any("至少一个单位" in i.value for i in at.info), page
 
@@ -296,10 +268,9 @@ def test_an_upload_loads_at_once_and_records_the_uploader(app_db):
     at.button(key="upload_submit").click().run()
     assert_clean(at)
     assert any("已导入" in s.value for s in at.success)
-    row = store.df("SELECT submitted_by, file_name FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q3' "
-                   "AND status = 'active'")
-    assert row.values.tolist() == [["李四", "SW12_2024Q3.xlsx"]]
-    at.switch_page("views/study.py").run()
+    row = submission_rows(store, unit_code="SW12", quarter="2024Q3", status="active")
+    assert row[["submitted_by", "file_name"]].values.tolist() == [["李四", "SW12_2024Q3.xlsx"]]
+    goto(at, "study").run()
     at.selectbox(key="study_rank_period").set_value("2024Q3").run()
     bar = figures(at)["study_ranking"]["data"][0]
     shown = dict(zip(bar["y"], bar["x"]))
@@ -310,7 +281,7 @@ def test_a_bad_return_gets_the_problem_list_and_the_marked_workbook(app_db):
     store = app_store(app_db)
     data, _ = fill(build_template(store, "SW12", "2024Q3"))
     bad, where = set_value(data, "学习教育", "SW12", "theme_party_days", -3)
-    before = store.scalar("SELECT count(*) FROM submissions")
+    before = len(store.table("submissions"))
     at = open_app("upload")
     at.text_input(key="upload_user").set_value("王五")
     at.get("file_uploader")[0].set_value([("bad.xlsx", bad, "application/octet-stream")])
@@ -321,13 +292,14 @@ def test_a_bad_return_gets_the_problem_list_and_the_marked_workbook(app_db):
     problems = at.dataframe[1].value  # after the per-file summary
     assert any(str(v).endswith(where) for v in problems.iloc[:, 1])
     assert any(b.proto.label.startswith("下载标注问题的报表") for b in at.get("download_button"))
-    assert store.scalar("SELECT count(*) FROM submissions") == before
+    assert len(store.table("submissions")) == before
 
 
 def test_restoring_an_earlier_version(app_db):
     store = app_store(app_db)
-    first = store.scalar("SELECT id FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q2' AND status = 'active'")
-    facts = store.df(f"SELECT unit_code, indicator_code, value FROM facts WHERE submission_id = {int(first)}")
+    first = int(submission_rows(store, unit_code="SW12", quarter="2024Q2", status="active")["id"].item())
+    facts = store.table("facts")
+    facts = facts.loc[facts["submission_id"] == first, ["unit_code", "indicator_code", "value"]].copy()
     facts["value"] = facts["value"] + 1
     second = store.submit("SW12", "2024Q2", facts, user="赵六", file_name="again.xlsx", sha256="y" * 64).submission_id
     at = open_app("submissions")
@@ -337,7 +309,7 @@ def test_restoring_an_earlier_version(app_db):
     at.button(key="subs_restore").click().run()
     assert_clean(at)
     assert any(str(first) in s.value for s in at.success)
-    active = store.scalar("SELECT id FROM submissions WHERE unit_code = 'SW12' AND quarter = '2024Q2' AND status = 'active'")
+    active = submission_rows(store, unit_code="SW12", quarter="2024Q2", status="active")["id"].item()
     assert active == first and second != first
 
 
@@ -350,3 +322,101 @@ def test_explorer_exports_exactly_the_table_shown(app_db):
     assert set(table.iloc[:, 0]) == {"SW08", "SW0801", "SW0802", "SW0803"}
     col = table.columns[3]
     assert table[col].tolist() == table.sort_values(col, kind="stable", na_position="last")[col].tolist()
+
+
+# --- every table exports; compare's charts; a domain added as data ------------------------------
+
+
+def test_every_table_on_every_page_exports_to_csv_and_excel(app_db):
+    """Whatever a table holds (missing values as NA, None or NaN, counts, text, dates), its CSV and
+    its Excel open with a row for each row shown, and every figure in the same cell."""
+    at = open_app()
+    seen = 0
+    for page in PAGES:
+        goto(at, page).run()
+        assert_clean(at)
+        for frame in [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table]:
+            xlsx = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
+            rows = list(xlsx.iter_rows(values_only=True))
+            assert len(rows) == len(frame) + 1, page
+            text = list(csv.reader(io.StringIO(export.to_csv_bytes(frame).decode("utf-8-sig"))))
+            assert len(text) == len(frame) + 1, page
+            for col, name in enumerate(frame.columns):
+                if pd.api.types.is_numeric_dtype(frame[name]):
+                    for r, v in enumerate(frame[name]):
+                        got = rows[r + 1][col]
+                        assert (got is None) if pd.isna(v) else close(got, float(v)), (page, name)
+            seen += 1
+    assert seen >= 20
+
+
+def test_compare_charts_show_exactly_their_queries_numbers(app_db):
+    at = open_app("compare", unit=["SW01", "SW02", "SW08"], gran="year")
+    assert_clean(at)
+    store = app_store(app_db)
+    cat = catalog()
+    fig = figures(at)["compare_chart"]
+    meta = fig["layout"]["meta"]["params"]
+    assert meta["units"] == ["SW01", "SW02", "SW08"] and meta["granularity"] == "year"
+    names = {store.tree()[c].name_zh: c for c in meta["units"]}
+    checked = 0
+    for trace in fig["data"]:
+        ind = cat[trace["meta"]]
+        ref = analysis.reference_quarter(ind.quarters, meta["last"])
+        first, last = analysis.comparison_windows(ref, "year")["current"]
+        q = iv(store, units=meta["units"], indicators=[ind.code], granularity="year", **{"from": first, "to": last})
+        want = dict(zip(q["unit_code"], q["value"]))
+        for x, y in zip(trace["x"], trace["y"]):
+            assert close(y, want[names[x]]), (ind.code, x)
+            checked += 1
+    assert checked >= 10
+    profile = figures(at)["profile_trend"]
+    q = run_meta(store, profile)
+    for trace in profile["data"]:
+        part = q[q["indicator_code"] == trace["meta"]]
+        assert trace["x"] == part["period"].tolist()
+        assert all(close(a, b) for a, b in zip(trace["y"], part["value"]))
+
+
+def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
+    """A new row of domains.csv and two indicators in catalog.csv, in a copy of data/: its page is
+    in the navigation with a ranking and a trend of the figures loaded, and the overview and the
+    explorer carry it — no Python touched."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data_dir)
+    with open(data_dir / "domains.csv", "a", encoding="utf-8") as f:
+        f.write("culture,廉洁文化,Integrity culture,local_library,6\n")
+    with open(data_dir / "catalog.csv", "a", encoding="utf-8") as f:
+        f.write("culture_events,culture,廉洁文化活动,Integrity-culture events,次,events,count,sum,sum,,0,100,,all,all,"
+                "601,1,\n")
+        f.write("culture_readers,culture,廉洁读本发放,Integrity readers handed out,本,copies,count,sum,sum,,0,5000,,"
+                "all,all,602,,\n")
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", str(data_dir))
+    db = tmp_path / "culture.duckdb"
+    monkeypatch.setenv("DANGJIAN_DB", str(db))
+    try:
+        store = app_store(db)  # the app's own store: the demo loads, then two returns of the new domain
+        assert "culture_events" in store.catalog
+        for rep, n in (("SW01", 5), ("SW02", 2)):
+            units = [u.code for u in store.tree().return_units(rep)]
+            facts = [(u, "culture_events", n + i % 3) for i, u in enumerate(units)]
+            facts += [(units[0], "culture_readers", 40 * n)]
+            store.submit(rep, "2025Q1", facts, user="测试")
+        at = open_app("culture")
+        assert_clean(at)
+        assert at.title[0].value == "廉洁文化"
+        shown = figures(at)
+        assert {"culture_ranking", "culture_trend"} <= set(shown)
+        check_ranking(store, shown["culture_ranking"], store.tree())
+        check_trend(store, shown["culture_trend"])
+        ranking = shown["culture_ranking"]["data"][0]
+        assert dict(zip(ranking["y"], ranking["x"]))["机关党委"] == sum(
+            5 + i % 3 for i, _ in enumerate(store.tree().return_units("SW01")))
+        goto(at, "overview").run()
+        assert_clean(at)
+        assert any(m.label == "廉洁文化活动（次）" for m in at.metric)
+        goto(at, "explorer").run()
+        assert_clean(at)
+        assert "廉洁文化 · 廉洁文化活动（次）" in at.multiselect(key="explorer_indicators").options
+    finally:
+        forget()

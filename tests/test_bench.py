@@ -6,14 +6,16 @@ import json
 import subprocess
 import sys
 
-import duckdb
-import pandas as pd
 import pytest
 
-from dashboard import bench_baseline, demo, queries
-from dashboard.store import Store
-
+from dashboard.bench import baseline as bench_baseline
+from dashboard.bench import imports as bench_imports
+from dashboard.bench import province
+from dashboard.db import Store
+from dashboard.domain.filters import values_params
 from tests.conftest import ROOT
+from tests.support.figures import active_facts, submission_rows
+from tests.support.returns import set_value
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +23,13 @@ def province_store(tmp_path_factory):
     """A small province (about 1,500 units), bulk-loaded as the benchmark does."""
     path = tmp_path_factory.mktemp("province") / "province.duckdb"
     store = Store(path)
-    demo.load_province(store, n_target=1500)
+    province.load_province(store, n_target=1500)
     yield store
     store.close()
 
 
 def test_province_tree_has_five_levels_and_reporting_city_bureaus():
-    tree = demo.province_tree(3000)
+    tree = province.province_tree(3000)
     assert 2900 <= len(tree.units) <= 3100
     assert max(tree.depth(u.code) for u in tree.units) == 4
     cities = tree.kids(tree.root.code)
@@ -42,32 +44,32 @@ def test_province_tree_has_five_levels_and_reporting_city_bureaus():
 def test_bulk_load_makes_active_submissions_and_a_current_rollup(province_store):
     tree = province_store.tree()
     n_reporting = len(tree.reporting_units)
-    assert province_store.scalar("SELECT count(*) FROM submissions WHERE status = 'active'") == n_reporting * 12
-    # every fact belongs to the return of its unit's reporting unit
-    bad = province_store.scalar(
-        "SELECT count(*) FROM facts f JOIN submissions s ON s.id = f.submission_id"
-        " WHERE s.quarter <> f.quarter")
-    assert bad == 0
+    subs = province_store.table("submissions")
+    assert (subs["status"] == "active").sum() == n_reporting * 12
+    # every fact belongs to a return of its own quarter
+    facts = province_store.table("facts").merge(subs[["id", "quarter"]], left_on="submission_id", right_on="id",
+                                                 suffixes=("", "_return"))
+    assert (facts["quarter"] == facts["quarter_return"]).all()
     assert province_store.dirty_quarters() == []
-    root_members = province_store.scalar(
-        "SELECT total FROM rollup WHERE unit_code = ? AND quarter = '2024Q4' AND indicator_code = 'members_total'",
-        [tree.root.code])
-    direct = province_store.scalar(
-        "SELECT sum(value) FROM facts WHERE quarter = '2024Q4' AND indicator_code = 'members_total'")
+    rollup = province_store.table("rollup")
+    root_members = rollup.loc[(rollup["unit_code"] == tree.root.code) & (rollup["quarter"] == "2024Q4")
+                              & (rollup["indicator_code"] == "members_total"), "total"].item()
+    active = active_facts(province_store)
+    direct = active.loc[(active["quarter"] == "2024Q4") & (active["indicator_code"] == "members_total"), "value"].sum()
     assert root_members == direct
 
 
 def test_bulk_load_supersedes_like_submit(province_store, tmp_path):
     path = tmp_path / "again.duckdb"
     with Store(path) as store:
-        tree = demo.province_tree(400)
+        tree = province.province_tree(400)
         store.load_tree(tree)
-        subs, facts = demo.province_returns(tree, "2024Q1", "2024Q2")
+        subs, facts = province.province_returns(tree, "2024Q1", "2024Q2")
         store.bulk_load(subs, facts, user="t")
         store.bulk_load(subs.head(1), facts[(facts.reporting_unit == subs.unit_code[0])
                                             & (facts.quarter == subs.quarter[0])], user="t")
-        assert store.scalar("SELECT count(*) FROM submissions WHERE status = 'superseded'") == 1
-        assert store.scalar("SELECT count(*) FROM submissions WHERE status = 'active'") == len(subs)
+        assert len(submission_rows(store, status="superseded")) == 1
+        assert len(submission_rows(store, status="active")) == len(subs)
 
 
 @pytest.mark.parametrize("case", ["root", "city", "committee", "own", "half", "some"])
@@ -90,7 +92,8 @@ def test_indicator_values_equal_the_plain_pandas_way(province_store, case):
     elif case == "some":
         params.update(indicators=["xxqg_rate", "branches_4star_share", "four_forms_total", "star_rating",
                                   "max_consecutive_days", "members_total"])
-    sql = province_store.query("indicator_values", **params)
+    sql = province_store.query("indicator_values", **values_params(
+        params["units"], params["from"], params["to"], params["granularity"], params["indicators"], params["scope"]))
     data = bench_baseline.PlainData.load(province_store)
     plain = bench_baseline.indicator_values(data, params["units"], params["from"], params["to"],
                                             params["granularity"], params["indicators"], params["scope"])
@@ -99,22 +102,38 @@ def test_indicator_values_equal_the_plain_pandas_way(province_store, case):
     assert list(sql.columns) == list(plain.columns)
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT i::INTEGER a, i::BIGINT b, (i % 2 = 0) c, '中文' || i s, i / 3 d, i::SMALLINT e, i::FLOAT g"
-    " FROM range(50) t(i)",
-    "SELECT 'a' s, 1.0::DOUBLE d UNION ALL SELECT NULL, NULL",
-    "SELECT 1::INTEGER a, NULL::INTEGER b, 'x' s, NULL::VARCHAR t, DATE '2024-01-01' dt, 1.25 dec, [1] l",
-    "SELECT NULL::INTEGER b UNION ALL SELECT 2",
-    "SELECT true b UNION ALL SELECT NULL",
-    "SELECT NULL::VARCHAR s FROM range(3)",
-    "SELECT 'a' s, 1 n WHERE false",
-    "SELECT 1 a, 2 a",
-    "SELECT TIMESTAMP '2024-01-01 10:00:00' ts, 'x' s",
-])
-def test_query_frames_are_exactly_what_df_gives(sql):
-    """queries.run converts through Arrow for speed; the frame must not change."""
-    con = duckdb.connect()
-    pd.testing.assert_frame_equal(queries._frame(con.execute(sql)), con.execute(sql).df())
+def test_an_import_benchmark_fed_a_bad_return_reports_it_and_goes_on(province_store, tmp_path):
+    """The import benchmark counts a rejected return and names its problem; it never crashes."""
+    paths = bench_imports.generate(province_store.path, tmp_path / "returns", 3, 1500)
+    bad = paths[0]
+    data = bad.read_bytes()
+    bad.write_bytes(set_value(data, _first_domain_sheet(data), _first_unit(data), "theme_party_days", "30余")[0]
+                    if _has(data, "theme_party_days") else data[:100])
+    target = tmp_path / "copy.duckdb"
+    province_store.checkpoint()
+    target.write_bytes(province_store.path.read_bytes())
+    seconds, statuses, problems = bench_imports.import_all(target, paths, bulk=True)
+    assert statuses.get("rejected") == 1 and statuses.get("loaded") == 2
+    assert problems and bad.name in problems[0]
+
+
+def _has(data: bytes, code: str) -> bool:
+    from tests.support.returns import load
+
+    return any(c.value == code for ws in load(data).worksheets for c in ws[2])
+
+
+def _first_domain_sheet(data: bytes) -> str:
+    from tests.support.returns import domain_sheets, load
+
+    return next(ws.title for ws in domain_sheets(load(data)) if any(c.value == "theme_party_days" for c in ws[2]))
+
+
+def _first_unit(data: bytes) -> str:
+    from tests.support.returns import domain_sheets, load
+
+    ws = next(ws for ws in domain_sheets(load(data)) if any(c.value == "theme_party_days" for c in ws[2]))
+    return ws["A3"].value
 
 
 def test_bench_quick_writes_every_figure(tmp_path):

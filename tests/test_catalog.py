@@ -1,13 +1,18 @@
-"""The catalog and the tree: their own rules, and that every seed figure has a home."""
+"""The catalog (data/catalog.csv, domains.csv, domain_charts.csv, rules.csv): its own rules, the
+rules a return is checked against, and that every seed figure has a home."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
-from dashboard.catalog import CatalogError, read_catalog, read_tree, catalog, COMMITTEE_LEVELS, BRANCH_LEVELS
+from dashboard.domain.catalog import CHART_KINDS, CatalogError, catalog, read_catalog
+from dashboard.settings import DATA_DIR
+
+SEED_EXCERPTS = Path(__file__).resolve().parent / "data" / "seeds" / "excerpts.txt"
 
 DOMAINS = {"study", "members", "stars", "discipline", "flood"}
 
@@ -120,73 +125,90 @@ def test_every_party_building_figure_in_the_seeds_has_an_indicator(seeds_text):
 
 @pytest.fixture(scope="module")
 def seeds_text():
-    from pathlib import Path
+    """The seeds' sentences that quote these figures (tests/data/seeds/excerpts.txt, copied from
+    shared/seeds so the test runs on a clean clone)."""
+    return SEED_EXCERPTS.read_text(encoding="utf-8")
 
+
+def test_the_seed_excerpts_are_the_seeds_own_words():
+    """Where shared/seeds is beside the checkout, every excerpt is found in it word for word."""
     seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
     if not seeds.is_dir():
-        pytest.skip("shared/seeds is not beside this checkout")
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt")))
+        pytest.skip("shared/seeds is not beside this checkout (the excerpts stand in for it)")
+    flat = re.sub(r"\s+", "", "".join(p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")))
+    for line in SEED_EXCERPTS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            assert line in flat, line[:40]
+
+
+def _data_copy(tmp_path) -> Path:
+    data_dir = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data_dir)
+    return data_dir
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_a_broken_catalog_is_refused_with_every_problem(tmp_path):
-    src = catalog().indicators
-    bad = tmp_path / "catalog.csv"
-    text = (read_catalog.__globals__["CATALOG_CSV"]).read_text(encoding="utf-8")
-    text = text.replace("ratio(xxqg_active,xxqg_registered)", "ratio(xxqg_active,no_such_thing)")
-    text = text.replace(",branch_general_meetings,study,", ",branch_general_meetings,nowhere,", 1)
-    text = text.replace("star_rating,stars,支部星级,Branch star rating,星,stars,stars,last,mean,,1,5",
-                        "star_rating,stars,支部星级,Branch star rating,星,stars,stars,last,mean,,1,7")
-    bad.write_text(text, encoding="utf-8")
+    data_dir = _data_copy(tmp_path)
+    csv = data_dir / "catalog.csv"
+    _edit(csv, "ratio(xxqg_active,xxqg_registered)", "ratio(xxqg_active,no_such_thing)")
+    _edit(csv, "\nbranch_general_meetings,study,", "\nbranch_general_meetings,nowhere,")
+    _edit(csv, "star_rating,stars,支部星级,Branch star rating,星,stars,stars,last,mean,,1,5",
+          "star_rating,stars,支部星级,Branch star rating,星,stars,stars,last,mean,,1,7")
     with pytest.raises(CatalogError) as err:
-        read_catalog(bad)
+        read_catalog(data_dir)
     message = str(err.value)
     assert "no_such_thing" in message
     assert "stars are 1-5" in message
-    assert len(src) > 0
+    assert "unknown domain 'nowhere'" in message
 
 
 def test_a_stored_rate_is_refused(tmp_path):
-    text = (read_catalog.__globals__["CATALOG_CSV"]).read_text(encoding="utf-8")
-    text += "stored_rate,study,某率,Some rate,%,%,rate,last,sum,,0,100,,all,all,999,,\n"
-    bad = tmp_path / "catalog.csv"
-    bad.write_text(text, encoding="utf-8")
+    data_dir = _data_copy(tmp_path)
+    with open(data_dir / "catalog.csv", "a", encoding="utf-8") as f:
+        f.write("stored_rate,study,某率,Some rate,%,%,rate,last,sum,,0,100,,all,all,999,,\n")
     with pytest.raises(CatalogError, match="rates are never stored"):
-        read_catalog(bad)
+        read_catalog(data_dir)
 
 
-def test_demo_tree_is_a_realistic_bureau():
-    tree = read_tree()
-    levels = [u.level for u in tree.units]
-    assert tree.root.level == "party_group" and tree.root.name_zh == "市水务局党组"
-    committees = [u for u in tree.kids(tree.root.code) if u.level in COMMITTEE_LEVELS]
-    branches = [u for u in tree.units if u.level == "branch"]
-    assert 10 <= len(committees) <= 14
-    assert 60 <= len(branches) <= 90
-    assert levels.count("temp_branch") == 2
-    temp = [u for u in tree.units if u.level == "temp_branch"]
-    assert all(u.active_in("2023Q3") and not u.active_in("2023Q4") for u in temp)
-    names = {u.name_zh for u in committees}
-    assert {"机关党委", "供水集团党委", "排水管理中心党委", "水库管理处党委", "离退休干部党委"} <= names
+def test_a_rule_on_a_derived_figure_is_refused_because_it_could_never_fire(tmp_path):
+    """branches_4star is counted from the branches' ratings: a rule on it would never run."""
+    data_dir = _data_copy(tmp_path)
+    with open(data_dir / "rules.csv", "a", encoding="utf-8") as f:
+        f.write("four_star,at_most,branches_4star,,,,1,,val_rule_branch_count,四星,four stars,30\n")
+    with pytest.raises(CatalogError, match="branches_4star is derived, so the rule could never fire"):
+        read_catalog(data_dir)
 
 
-def test_every_unit_belongs_to_exactly_one_return():
-    tree = read_tree()
-    seen: dict[str, str] = {}
-    for rep in tree.reporting_units:
-        for u in tree.return_units(rep.code):
-            assert u.code not in seen, f"{u.code} in returns of {seen.get(u.code)} and {rep.code}"
-            seen[u.code] = rep.code
-    assert set(seen) == set(tree.by_code)
-    # a branch's figures come from branches, a committee's from committees
-    assert all(u.level in BRANCH_LEVELS | COMMITTEE_LEVELS for u in tree.units)
+def test_a_chart_of_an_unknown_kind_or_indicator_is_refused(tmp_path):
+    data_dir = _data_copy(tmp_path)
+    with open(data_dir / "domain_charts.csv", "a", encoding="utf-8") as f:
+        f.write("study,pie,no_such_thing,饼,Pie,,,9\n")
+    with pytest.raises(CatalogError) as err:
+        read_catalog(data_dir)
+    assert "unknown chart kind" in str(err.value) and "no_such_thing" in str(err.value)
 
 
-def test_a_tree_with_a_dangling_parent_is_refused(tmp_path):
-    from dashboard.catalog import ORG_TREE_CSV
+def test_the_rules_are_the_branch_work_rules_and_the_cross_checks():
+    """三会一课 includes 党课 (支部工作条例): four compliance rules; every rule names stored figures."""
+    cat = catalog()
+    assert {(r.left[0], r.minimum) for r in cat.compliance_rules} == {
+        ("branch_general_meetings", 1), ("branch_committee_meetings", 3), ("theme_party_days", 3),
+        ("party_lectures", 1)}
+    assert {r.code for r in cat.cross_field_rules} >= {"conversions", "active_registered", "payers_members",
+                                                       "probationary_members", "disposed", "weak_branches"}
+    for r in cat.rules:
+        assert all(cat[c].is_stored for c in r.indicators), r.code
 
-    bad = tmp_path / "tree.csv"
-    shutil.copy(ORG_TREE_CSV, bad)
-    with open(bad, "a", encoding="utf-8") as f:
-        f.write("ZZ01,孤儿党支部,Orphan Branch,branch,ZZ,,,999\n")
-    with pytest.raises(CatalogError, match="parent ZZ not in tree"):
-        read_tree(bad)
+
+def test_every_domain_chart_is_of_a_known_kind_over_its_domain():
+    cat = catalog()
+    for c in cat.charts:
+        assert c.chart in CHART_KINDS
+        assert all(cat[i].domain == c.domain for i in c.indicators), c
+    assert [c.chart for c in cat.charts_of("stars")] == ["star_heatmap", "star_distribution"]

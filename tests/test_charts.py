@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import analysis, charts
+from dashboard.domain import analysis
+from dashboard.output import charts
+from dashboard.output.style import PARTY_RED
 from tests.conftest import small_tree
 
 
@@ -23,7 +25,7 @@ def test_ranking_bar_carries_exact_values_and_marks_missing_units():
     assert list(bar.y) == ["第一党委", "第二党总支", "一支部"]
     assert list(bar.x) == [12.0, 3.0, 0]
     assert bar.text[2] == "未报送"
-    assert bar.marker.color[0] == charts.PARTY_RED
+    assert bar.marker.color[0] == PARTY_RED
     assert "次" in bar.hovertemplate and "%{x:,.0f}" in bar.hovertemplate
     assert _titles(fig) == ("主题党日排名", "主题党日（次）", "单位")
 
@@ -48,7 +50,7 @@ def test_a_single_trend_is_party_red_and_decimals_show_when_values_are_not_whole
     trend = pd.DataFrame({"unit_code": ["A"], "unit_order": [1], "unit_name_zh": ["甲"], "unit_name_en": ["A"],
                           "period": ["2024Q1"], "value": [2.5]})
     fig = charts.trend_lines(trend, title="t", indicator="x", unit="次", value_type="count")
-    assert fig.data[0].line.color == charts.PARTY_RED
+    assert fig.data[0].line.color == PARTY_RED
     assert ",.2f" in fig.data[0].hovertemplate
 
 

@@ -43,7 +43,7 @@ def test_units_lists_the_tree_as_csv(demo_db):
     [
         (["--from", "2024Q5"], "not a quarter"),
         (["--from", "2024Q3", "--to", "2024Q1"], "--from is after --to"),
-        (["--unit", "NOPE"], "unknown unit: NOPE"),
+        (["--unit", "NOPE"], "unknown unit NOPE"),
         (["--domain", "sports"], "unknown domain: sports"),
         (["--granularity", "month"], "invalid choice"),
     ],
@@ -77,7 +77,7 @@ def test_export_wide_xlsx_is_what_a_person_reads(demo_db, tmp_path):
 
 
 def test_exported_cells_cannot_carry_formulas(small_store, tmp_path):
-    from dashboard.catalog import Tree, Unit
+    from dashboard.domain.tree import Tree, Unit
 
     tree = small_store.tree()
     units = [u if u.code != "C1B1" else Unit(u.code, "=HYPERLINK(\"http://x\")", "@evil", u.level, u.parent_code,

@@ -11,8 +11,7 @@ import pytest
 
 from dashboard.ingest import import_return
 from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
-from tests.return_files import import_by_cli
-
+from tests.support.returns import import_by_cli
 
 
 def _rezip(data: bytes, add: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
@@ -79,7 +78,7 @@ def test_a_hostile_file_is_refused_plainly_and_changes_nothing(case, make, name,
 
 def test_the_zip_bomb_is_refused_before_anything_is_inflated(good, history, monkeypatch):
     """The declared sizes alone condemn it: no part is ever read."""
-    from dashboard.store import Store
+    from dashboard.db import Store
 
     bomb = _zip_bomb(good)
     opened = []
@@ -92,7 +91,7 @@ def test_the_zip_bomb_is_refused_before_anything_is_inflated(good, history, monk
 
 def test_a_part_that_lies_about_its_size_is_caught_when_inflated(good, history):
     """A header claiming a small size for a big part: the bounded read and CRC check catch it."""
-    from dashboard.store import Store
+    from dashboard.db import Store
 
     data = bytearray(_rezip(good, add={"xl/media/big.bin": bytes(2_000_000)}))
     zf = zipfile.ZipFile(io.BytesIO(bytes(data)))

@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import io
 
+import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.__main__ import main
+from dashboard.cli import main
+from dashboard.db import Store
+from tests.support.figures import iv, submission_rows
 
 QUARTERS = ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
 
@@ -61,7 +64,7 @@ def loaded(small_store):
 
 
 def values(store, units, granularity="year", scope="subtree", first="2023Q1", last="2023Q4"):
-    df = store.query("indicator_values", units=units, indicators=[], granularity=granularity, scope=scope,
+    df = iv(store, units=units, indicators=[], granularity=granularity, scope=scope,
                      **{"from": first, "to": last})
     return {(r.unit_code, r.period, r.indicator_code): r.value for r in df.itertuples()}
 
@@ -132,7 +135,7 @@ def test_a_resubmission_supersedes_and_the_rollup_follows(loaded):
     result = loaded.submit("C1", "2023Q4", facts_for(3, changed), user="t")
     assert result.status == "loaded" and result.superseded_id is not None
     assert values(loaded, ["G"])[("G", "2023", "theme_party_days")] == before + 6
-    statuses = loaded.df("SELECT status FROM submissions WHERE unit_code = 'C1' AND quarter = '2023Q4' ORDER BY id")
+    statuses = submission_rows(loaded, unit_code="C1", quarter="2023Q4")
     assert list(statuses["status"]) == ["superseded", "active"]
     # restoring the first brings the old figure back
     loaded.restore(result.superseded_id)
@@ -143,9 +146,9 @@ def test_incremental_rollup_equals_a_full_rebuild(loaded):
     changed = dict(C2_RETURN)
     changed[("C2B1", "members_total")] = [10, 10, 11, 40]
     loaded.submit("C2", "2023Q4", facts_for(3, changed), user="t")
-    incremental = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    incremental = loaded.table("rollup")
     loaded.rebuild_rollup()
-    rebuilt = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    rebuilt = loaded.table("rollup")
     pd.testing.assert_frame_equal(incremental, rebuilt)
 
 
@@ -178,9 +181,9 @@ def test_bulk_loads_refresh_only_the_quarters_they_touched(loaded):
     assert loaded.refresh_dirty_rollup() == ["2023Q2", "2023Q3"]
     assert loaded.dirty_quarters() == []
     assert values(loaded, ["C1"], granularity="quarter")[("C1", "2023Q2", "theme_party_days")] == 3 + 9 + 0
-    refreshed = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    refreshed = loaded.table("rollup")
     loaded.rebuild_rollup()
-    pd.testing.assert_frame_equal(refreshed, loaded.df("SELECT * FROM rollup ORDER BY ALL"))
+    pd.testing.assert_frame_equal(refreshed, loaded.table("rollup"))
 
 
 def test_an_identical_file_changes_nothing_not_even_the_data_version(loaded):
@@ -191,15 +194,18 @@ def test_an_identical_file_changes_nothing_not_even_the_data_version(loaded):
     assert loaded.data_version == version
 
 
-def test_a_quarter_marked_stale_whole_is_rebuilt_whole(loaded):
-    # Files from before per-return marks (schema 3) say only which quarter is stale.
-    expected = loaded.df("SELECT * FROM rollup ORDER BY ALL")
-    with loaded.write() as cur:
-        cur.execute("DELETE FROM rollup WHERE quarter = '2023Q2'")
-        cur.execute("INSERT INTO rollup_dirty VALUES ('2023Q2')")
-    assert loaded.dirty_quarters() == ["2023Q2"]
-    assert loaded.refresh_dirty_rollup() == ["2023Q2"]
-    pd.testing.assert_frame_equal(loaded.df("SELECT * FROM rollup ORDER BY ALL"), expected)
+def test_a_quarter_left_stale_whole_is_rebuilt_when_the_file_is_opened(loaded):
+    """A file from before per-return marks (schema 3), or a bulk load cut short, says only which
+    quarter is stale: the next open rebuilds it.  The stale state is forged with DuckDB itself."""
+    expected = loaded.table("rollup")
+    loaded.close()
+    con = duckdb.connect(str(loaded.path))
+    con.execute("DELETE FROM rollup WHERE quarter = '2023Q2'")
+    con.execute("INSERT INTO rollup_dirty VALUES ('2023Q2')")
+    con.close()
+    with Store(loaded.path) as reopened:
+        assert reopened.dirty_quarters() == []
+        pd.testing.assert_frame_equal(reopened.table("rollup"), expected)
 
 
 def test_bulk_refresh_of_many_returns_in_several_quarters_equals_a_full_rebuild(loaded):
@@ -210,6 +216,6 @@ def test_bulk_refresh_of_many_returns_in_several_quarters_equals_a_full_rebuild(
             loaded.submit("G", q, facts_for(n, G_RETURN), user="bulk", refresh=False)
     loaded.submit("C2", "2024Q1", facts_for(0, C2_RETURN), user="bulk", refresh=False)
     assert loaded.refresh_dirty_rollup() == [*QUARTERS, "2024Q1"]
-    refreshed = loaded.df("SELECT * FROM rollup ORDER BY ALL")
+    refreshed = loaded.table("rollup")
     loaded.rebuild_rollup()
-    pd.testing.assert_frame_equal(refreshed, loaded.df("SELECT * FROM rollup ORDER BY ALL"))
+    pd.testing.assert_frame_equal(refreshed, loaded.table("rollup"))

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..catalog import Catalog, Indicator, Tree, Unit
+from ..domain.catalog import Catalog, Indicator
+from ..domain.tree import Tree, Unit
 
 # The layout this code writes and reads.  Bump when the sheet layout changes.
 TEMPLATE_VERSION = "DJ-2025.1"

@@ -17,16 +17,19 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .. import i18n
-from ..catalog import catalog
-from ..export import neutralise
+from ..domain.catalog import catalog
+from ..output.export import neutralise
+from ..output.style import ERROR_FILL as ERROR_RGB
+from ..output.style import PARTY_RED, WARNING_TAB, excel_rgb
+from ..output.style import WARNING_FILL as WARNING_RGB
 from . import container
 from .layout import REPORT_SHEET
 from .problems import Collector, Problem
 
-ERROR_FILL = PatternFill("solid", fgColor="FF9999")
-WARNING_FILL = PatternFill("solid", fgColor="FFD966")
-HEAD_FILL = PatternFill("solid", fgColor="C8102E")
-TAB_ERROR, TAB_WARNING = "C8102E", "FFC000"
+ERROR_FILL = PatternFill("solid", fgColor=ERROR_RGB)
+WARNING_FILL = PatternFill("solid", fgColor=WARNING_RGB)
+HEAD_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
+TAB_ERROR, TAB_WARNING = excel_rgb(PARTY_RED), WARNING_TAB
 HEAD_KEYS = ("val_head_file", "val_head_where", "val_head_unit", "val_head_indicator", "val_head_expected",
              "val_head_found", "val_head_severity", "val_head_message")
 
@@ -64,7 +67,7 @@ def _list_sheet(ws, outcome) -> None:
     errors = sum(p.severity == "error" for p in outcome.problems)
     title = i18n.t("val_report_title", file=outcome.file_name, errors=errors, warnings=len(outcome.problems) - errors)
     ws.append([neutralise(title)])
-    ws["A1"].font = Font(bold=True, size=13, color="C8102E")
+    ws["A1"].font = Font(bold=True, size=13, color=excel_rgb(PARTY_RED))
     ws.append([i18n.t("val_report_title", "en", file=outcome.file_name, errors=errors,
                       warnings=len(outcome.problems) - errors)])
     frame = problems_frame([outcome], "zh")

@@ -16,17 +16,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import i18n, periods
-from ..catalog import Indicator
+from .. import i18n
+from ..domain import periods
+from ..domain.catalog import Indicator
+from ..output.style import PARTY_RED, excel_rgb
 from .layout import (
     CODE_ROW,
-    HEADER_ROW,
     FIRST_DATA_ROW,
     FIRST_VALUE_COL,
     GUIDE_PERIOD_CELL,
     GUIDE_SHEET,
     GUIDE_UNIT_CELL,
     GUIDE_VERSION_CELL,
+    HEADER_ROW,
     META_SHEET,
     TEMPLATE_VERSION,
     UNIT_CODE_HEAD,
@@ -40,7 +42,7 @@ from .layout import (
 
 __all__ = ["TEMPLATE_VERSION", "build_template", "expected_of"]
 
-RED = "C8102E"  # Party red, as in the app and the exports
+RED = excel_rgb(PARTY_RED)
 HEAD_FILL = PatternFill("solid", fgColor=RED)
 CODE_FILL = PatternFill("solid", fgColor="F2F2F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
@@ -128,7 +130,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
 
 
 
-def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str) -> None:
+def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
     ws = wb.active
     ws.title = GUIDE_SHEET
     unit = lay.reporting_unit
@@ -178,6 +180,13 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str) -> None:
         for sheet in lay.sheets for i in sheet.indicators
     ])
     section("imp_tpl_rules_head", "imp_tpl_rules")
+    row -= 1
+    for rule in rules:  # data/rules.csv, the rules the validator checks
+        kind = "imp_tpl_rule_warning" if rule.kind == "compliance" else "imp_tpl_rule_error"
+        ws.cell(row, 1, f"{i18n.t(kind)}：{rule.statement_zh}")
+        ws.cell(row + 1, 1, f"{i18n.t(kind, 'en')}: {rule.statement_en}").font = GREY_FONT
+        row += 2
+    row += 1
     section("imp_tpl_entries_head")
     entries = zip(i18n.t("imp_tpl_entries").splitlines(), i18n.t("imp_tpl_entries", "en").splitlines())
     table("imp_tpl_entries_columns", [zh.split("|") + [en.replace("|", ": ")] for zh, en in entries])
@@ -208,7 +217,7 @@ def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLA
     top = tree.depth(unit_code)
     depth = {u.code: tree.depth(u.code) - top for u in lay.units}  # indents the names
     wb = Workbook()
-    _guide_sheet(wb, lay, version)
+    _guide_sheet(wb, lay, version, store.catalog.rules)
     for sheet in lay.sheets:
         _domain_sheet(wb, lay, sheet, depth)
     _meta_sheet(wb, lay, version)

@@ -16,7 +16,8 @@ contain (also printed in the template's 填报说明):
     merged cells across the input rows: error
     dates, TRUE/FALSE: error
     a figure in a grey (not applicable) cell: warning, ignored
-    compliance shortfalls (a branch with no 党员大会 in the quarter): warning, never a refusal
+    cross-field rules (data/rules.csv, kind at_most): error
+    compliance shortfalls (data/rules.csv, kind compliance): warning, never a refusal
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from datetime import date, datetime, time, timedelta
 
 import python_calamine
 
-from .. import periods, queries
-from ..catalog import BRANCH_LEVELS, Indicator, Tree, Unit
+from ..domain import periods
+from ..domain.catalog import Indicator
+from ..domain.rules import Rule
+from ..domain.tree import BRANCH_LEVELS, Tree, Unit
+from ..settings import current as settings
 from . import container as container_mod
 from .layout import (
     CODE_ROW,
@@ -55,8 +59,6 @@ from .problems import ERROR, WARNING, Collector, expectation
 from .template import expected_of
 
 SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION})
-EXTRA_ROWS = 200  # rows past the last unit a sheet may span before it is refused
-MAX_COLS = 300
 PLACEHOLDERS = frozenset({"x", "×", "—", "——", "-", "--", "/", "\\", "无", "空", "暂无", "n/a", "na", "null", "none",
                           "…", "...", "－", "―", "_"})
 MEASURE_WORDS = frozenset({"次", "人", "个", "件", "支", "元", "天", "人次", "星", "分", "名", "场", "期", "项", "条",
@@ -66,47 +68,6 @@ _NUM_RE = re.compile(_NUM)
 _SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
 _APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
 _PERCENT_RE = re.compile(rf"{_NUM}\s*%")
-
-
-# --- cross-field rules and compliance ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rule:
-    """left (summed) must not exceed the right side, which adds up what is named.
-
-    The rule is skipped where the catalog does not store one of its indicators (the
-    four forms' total is derived, so that rule only bites if a catalog stores it) and
-    for a unit that did not fill the cells it compares.
-    """
-
-    key: str
-    left: tuple[str, ...]
-    right: tuple[str, ...] = ()
-    previous: str | None = None  # + the unit's own value at the end of the previous quarter
-    carried: tuple[str, str] | None = None  # + (cumulative first - cumulative second) before the quarter
-    branches: bool = False  # + the branches under the unit
-
-
-RULES = (
-    Rule("val_rule_forms_total", ("form1_cases", "form2_cases", "form3_cases", "form4_cases"), ("four_forms_total",)),
-    Rule("val_rule_conversions", ("converted_full",), previous="probationary"),
-    Rule("val_rule_active_registered", ("xxqg_active",), ("xxqg_registered",)),
-    Rule("val_rule_payers_members", ("dues_payers",), ("members_total",)),
-    Rule("val_rule_probationary_members", ("probationary",), ("members_total",)),
-    Rule("val_rule_disposed", ("clues_disposed",), ("clues_received",), carried=("clues_received", "clues_disposed")),
-    Rule("val_rule_branch_count", ("weak_branches",), branches=True),
-    Rule("val_rule_branch_count", ("branch_elections",), branches=True),
-    Rule("val_rule_branch_count", ("branches_4star",), branches=True),
-)
-
-# The branch work rules (支部工作条例): per quarter at least this many, for units at level 'branch'.
-COMPLIANCE = (
-    ("branch_general_meetings", 1, "val_comp_general_meeting"),
-    ("branch_committee_meetings", 3, "val_comp_committee"),
-    ("theme_party_days", 3, "val_comp_theme_day"),
-    ("party_lectures", 1, "val_comp_lecture"),
-)
 
 
 # --- the result ---------------------------------------------------------------------------------
@@ -189,7 +150,7 @@ def _plain_number(raw, ind: Indicator) -> float | None:
     None when the cell needs `read_cell` (text, a date, a bool, anything it would report).
 
     The common case, checked first and cheaply; whatever it accepts, `read_cell` accepts with
-    the same value and no problem (tests/test_validation.py holds the two to that).
+    the same value and no problem (tests/test_validate.py holds the two to that).
     """
     kind = type(raw)
     if kind is not float and kind is not int:
@@ -237,8 +198,9 @@ class _Book:
         return self._sheets[name]
 
 
-def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
-    """Check one uploaded return; the collector holds every problem, `Parsed` what can be loaded."""
+def validate(store, data: bytes, file_name: str, *, today: date | None = None) -> tuple[Collector, Parsed]:
+    """Check one uploaded return; the collector holds every problem, `Parsed` what can be loaded.
+    `today` (default: the real date) decides which quarters are still in the future."""
     out = Collector(file_name)
     parsed = Parsed()
     box = container_mod.inspect(data, file_name, out)
@@ -252,7 +214,7 @@ def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
                 detail=str(exc)[:200])
         return out, parsed
     try:
-        _check_workbook(store, wb, names, box, out, parsed)
+        _check_workbook(store, wb, names, box, out, parsed, today or date.today())
     except python_calamine.CalamineError as exc:  # a sheet that cannot be parsed, found late
         parsed.values.clear()
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
@@ -260,9 +222,9 @@ def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
     return out, parsed
 
 
-def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, parsed: Parsed) -> None:
+def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, parsed: Parsed, today: date) -> None:
     tree = store.tree()
-    lay = _check_meta(wb, names, store, out, parsed)
+    lay = _check_meta(wb, names, store, out, parsed, today)
     if lay is None:
         return
     _check_guide(wb, names, parsed, out)
@@ -275,7 +237,8 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
         if sheet.name in names:
             grid = _grid(wb, sheet.name, lay, out)
             if grid is not None:
-                _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()), out, parsed)
+                _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()),
+                             store.catalog.compliance_rules, out, parsed)
             continue
         codes = {i.code for i in sheet.indicators}
         renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
@@ -293,7 +256,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
         out.add("val_no_values")
 
 
-def _check_meta(wb, names, store, out: Collector, parsed: Parsed) -> ReturnLayout | None:
+def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -> ReturnLayout | None:
     tree = store.tree()
     if META_SHEET not in names:
         out.add("val_meta_missing", sheet=META_SHEET, expected=expectation("val_exp_xlsx"), name=META_SHEET)
@@ -321,9 +284,7 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed) -> ReturnLayou
         out.add("val_meta_period_bad", cell="B3", found=meta.get("period", ""), period=meta.get("period", ""), **where)
         return None
     parsed.reporting_unit, parsed.quarter = unit, quarter
-    today = datetime.now()
-    current = f"{today.year}Q{(today.month - 1) // 3 + 1}"
-    if periods.quarter_index(quarter) > periods.quarter_index(current):
+    if periods.quarter_index(quarter) > periods.quarter_index(periods.quarter_of(today)):
         out.add("val_period_future", cell="B3", found=quarter, period=quarter, **where)
     return layout(store.catalog, tree, unit, quarter)
 
@@ -346,9 +307,10 @@ def _check_guide(wb, names, parsed: Parsed, out: Collector) -> None:
 
 def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) -> list[list] | None:
     sheet = wb.sheet(name)
-    limit = FIRST_DATA_ROW + len(lay.units) + EXTRA_ROWS
+    conf = settings()
+    limit = FIRST_DATA_ROW + len(lay.units) + conf.sheet_extra_rows
     rows, cols = sheet.height, sheet.width
-    if rows > limit or cols > MAX_COLS:
+    if rows > limit or cols > conf.sheet_max_cols:
         if check:
             out.add("val_sheet_too_big", sheet=name, found=f"{rows}×{cols}", rows=rows, cols=cols,
                     template_rows=FIRST_DATA_ROW + len(lay.units), name=name)
@@ -357,7 +319,7 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
-                 formulas: set[tuple[int, int]],
+                 formulas: set[tuple[int, int]], compliance: list[Rule],
                  out: Collector, parsed: Parsed) -> None:
     name = sheet.name
     for (r0, c0), (r1, c1) in (wb.sheet(name).merged_cell_ranges or []):
@@ -464,41 +426,45 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
             values[(code, ind.code)] = (v, name, cell)
             filled = True
         if filled and unit.level == "branch":
-            _check_compliance(unit, r, compliance_cols, name, values, unreadable, out)
+            _check_compliance(unit, r, compliance, compliance_cols, name, values, unreadable, out)
     for u in lay.units:
         if u.code not in seen:
             out.warn("val_unit_missing", sheet=name, unit=u, code=u.code)
 
 
-def _check_compliance(unit: Unit, r: int, where: dict, sheet: str, values, unreadable: set[str],
-                      out: Collector) -> None:
-    """Shortfalls against the branch work rules: warnings, never a reason to refuse a return.
-    A blank counts as none held; a cell that could not be read is already an error.
+def _check_compliance(unit: Unit, r: int, rules: list[Rule], where: dict, sheet: str, values,
+                      unreadable: set[str], out: Collector) -> None:
+    """Shortfalls against the branch work rules (data/rules.csv, kind compliance): warnings, never a
+    reason to refuse a return.  A branch is checked when it reported at least one of the rules'
+    figures (the study page counts the same branch-quarters, queries/charts/compliance_*.sql);
+    then a blank counts as none held.  A cell that could not be read is already an error.
     `where`: indicator code -> (indicator, column) of the sheet."""
-    for code, minimum, key in COMPLIANCE:
+    if not any((unit.code, r.left[0]) in values for r in rules):
+        return
+    for rule in rules:
+        code = rule.left[0]
         if code not in where or code in unreadable:
             continue
         ind, c = where[code]
         got = values.get((unit.code, code))
         v = got[0] if got else 0
-        if v < minimum:
-            out.warn(key, sheet=sheet, cell=address(r, c), unit=unit, indicator=ind,
+        if v < rule.minimum:
+            minimum = _fmt(rule.minimum)
+            out.warn(rule.message, sheet=sheet, cell=address(r, c), unit=unit, indicator=ind,
                      expected=expectation("val_exp_at_least", minimum=minimum), found=got[0] if got else "",
-                     value=_fmt(v))
+                     value=_fmt(v), minimum=minimum)
 
 
 # --- rules across cells ---------------------------------------------------------------------------
 
 
 def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Collector) -> None:
+    """The cross-field rules of data/rules.csv (kind at_most) on each unit of the return."""
     cat = store.catalog
     values = parsed.values
-    rules = [r for r in RULES if all(c in cat and cat[c].is_stored
-                                     for c in (*r.left, *r.right, *([r.previous] if r.previous else []),
-                                               *(r.carried or ())))]
     prior: dict | None = None
     history = False
-    for rule in rules:
+    for rule in cat.cross_field_rules:
         for u in lay.units:
             lefts = [values.get((u.code, c)) for c in rule.left]
             if all(x is None for x in lefts):
@@ -509,26 +475,26 @@ def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Coll
             left = sum(x[0] for x in lefts if x is not None)
             right = sum(x[0] for x in rights)
             fields: dict = {}
-            if rule.previous or rule.carried:
-                if left <= right + 1e-9 and (rule.carried or left == 0):
+            if rule.needs_history:
+                if left <= right + 1e-9 and (rule.plus_carried or left == 0):
                     continue  # holds whatever earlier quarters say: no need to ask the database
                 if prior is None:
                     prior, history = _prior(store, lay, cat)
-                if rule.previous:
-                    start = prior.get((u.code, rule.previous), (None, None))[0]
+                if rule.plus_previous:
+                    start = prior.get((u.code, rule.plus_previous), (None, None))[0]
                     if start is None:
                         continue
                     right += start
                     what = expectation("val_what_prev_probationary")
-                if rule.carried:
-                    plus = prior.get((u.code, rule.carried[0]), (None, 0))[1] or 0
-                    minus = prior.get((u.code, rule.carried[1]), (None, 0))[1] or 0
+                if rule.plus_carried:
+                    plus = prior.get((u.code, rule.plus_carried[0]), (None, 0))[1] or 0
+                    minus = prior.get((u.code, rule.plus_carried[1]), (None, 0))[1] or 0
                     carried = max(0.0, plus - minus)
                     fields = {"received": _fmt(right), "carried": _fmt(carried)}
                     right += carried
                     what = expectation("val_what_received_carried")
-            elif rule.branches:
-                right = sum(1 for x in tree.subtree(u.code) if x.level in BRANCH_LEVELS and x.active_in(lay.quarter))
+            elif rule.plus_branches:
+                right += sum(1 for x in tree.subtree(u.code) if x.level in BRANCH_LEVELS and x.active_in(lay.quarter))
                 what = expectation("val_what_branches")
                 ind = cat[rule.left[0]]
                 fields = {"ind_name": (ind.name_zh, ind.name_en)}
@@ -538,9 +504,9 @@ def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Coll
                 what = expectation("val_what_total")
             if left <= right + 1e-9:
                 continue
-            key, severity = rule.key, ERROR
-            if rule.carried and not history:
-                key, severity = "val_rule_disposed_no_history", WARNING
+            key, severity = rule.message, ERROR
+            if rule.plus_carried and not history:
+                key, severity = f"{rule.message}_no_history", WARNING
             first = next(x for x in lefts if x is not None)
             out.add(key, severity, sheet=first[1], cell=first[2], unit=u, indicator=cat[rule.left[0]],
                     expected=expectation("val_exp_le", limit=_fmt(right), what=what), found=_fmt(left),
@@ -548,14 +514,8 @@ def _check_rules(store, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Coll
 
 
 def _prior(store, lay: ReturnLayout, cat) -> tuple[dict, bool]:
-    codes = sorted({c for r in RULES for c in ([r.previous] if r.previous else []) + list(r.carried or ())
-                    if c in cat})
-    params = {"reporting_unit": lay.reporting_unit.code, "quarter": lay.quarter,
-              "previous": periods.shift(lay.quarter, -1), "indicators": codes}
-    units = sorted(u.code for u in store.tree().return_units(lay.reporting_unit.code))
-    rows = queries.rows(store.cursor(), "ingest_prior_values_of_units",
-                        {**params, "units": units, "first": units[0], "last": units[-1]})
-    if not rows:  # nothing for these units: ask about every unit, so `history` is exact
-        rows = queries.rows(store.cursor(), "ingest_prior_values", params)
-    return {(u, i): (prev, cum) for u, i, prev, cum in rows}, bool(rows)
-
+    """The earlier quarters' figures the history-reading rules need, for this return's units."""
+    codes = sorted({c for r in cat.cross_field_rules if r.needs_history
+                    for c in ([r.plus_previous] if r.plus_previous else []) + list(r.plus_carried or ())})
+    units = [u.code for u in store.tree().return_units(lay.reporting_unit.code)]
+    return store.prior_values(lay.reporting_unit.code, lay.quarter, periods.shift(lay.quarter, -1), codes, units)

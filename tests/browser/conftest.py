@@ -1,6 +1,6 @@
 """Browser tests: the real app served on 127.0.0.1, driven by Playwright in Debian's Chromium.
 
-The server (the benchmark's launcher, dashboard/bench_browser.py) runs on a private copy of
+The server (the benchmark's launcher, dashboard/bench/browser.py) runs on a private copy of
 the demo database and is stopped by its own PID.
 Screenshots go to artifacts/screenshots/ (ignored by git) for a person to look at.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.bench_browser import APP, CHROMIUM, CHROMIUM_FLAGS, Server
+from dashboard.bench.browser import APP, CHROMIUM, CHROMIUM_FLAGS, Server
 from tests.conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -54,20 +54,22 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
-# Streamlit has finished a run: content drawn, no status widget or loading skeleton, and
-# every plotly chart has drawn its SVG.  Checked in the page in one go, so an element that a
-# rerun replaces cannot be waited on after it is gone.
+# Streamlit has finished a run: the app says its script is not running (the attribute
+# Streamlit's own tests wait on), the connection is up, content is drawn with no stale element
+# or loading skeleton, and every plotly chart has drawn its SVG.  Checked in the page in one
+# go, so an element that a rerun replaces cannot be waited on after it is gone.
 APP_READY_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (!document.querySelector("[data-testid='stMainBlockContainer'] h1")) return false;
-  if (document.querySelector("[data-testid='stStatusWidget'], [data-testid='stSkeleton']")) return false;
+  if (document.querySelector("[data-testid='stSkeleton'], [data-stale='true']")) return false;
   return [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'));
 }"""
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Until the app is ready, and still ready a moment later (not between two reruns)."""
-    page.wait_for_function(APP_READY_JS, timeout=timeout)
-    page.wait_for_timeout(300)
+    """Until Streamlit has finished the run the last action started and drawn everything."""
     page.wait_for_function(APP_READY_JS, timeout=timeout)
 
 

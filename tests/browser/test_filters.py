@@ -6,15 +6,15 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from dashboard.store import Store
+from dashboard.db import Store
 from tests.browser.conftest import page_url, snapshot_db, wait_for_app
+from tests.support.figures import iv
 
-RANKING = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
-
-def ranking_bars(page) -> dict[str, float]:
-    """The first chart's bars as the browser holds them: label -> value (plotly's own data)."""
-    data = page.locator(RANKING).first.evaluate(
+def ranking_bars(page, key: str = "study_ranking") -> dict[str, float]:
+    """A chart's bars as the browser holds them, found by the chart's key (the ranking, never the
+    trend beside it): label -> value (plotly's own data)."""
+    data = page.locator(f".st-key-{key} .js-plotly-plot").evaluate(
         "gd => gd.data.map(t => ({x: t.x, y: t.y, o: t.orientation, text: t.text}))")
     bars = {}
     for trace in data:
@@ -29,7 +29,7 @@ def ranking_bars(page) -> dict[str, float]:
 def expected_ranking(db, parent: str, period_first: str, period_last: str, granularity: str, period: str):
     with Store(db) as store:
         kids = [u.code for u in store.tree().kids(parent)]
-        df = store.query("indicator_values", units=kids, indicators=["theme_party_days"], granularity=granularity,
+        df = iv(store, units=kids, indicators=["theme_party_days"], granularity=granularity,
                          scope="subtree", **{"from": period_first, "to": period_last})
     df = df[df.period == period]
     return dict(zip(df.unit_name_zh, df.value))

@@ -7,11 +7,12 @@ import io
 
 import openpyxl
 
+from dashboard.db import Store
 from dashboard.ingest import build_template
 from dashboard.ingest.layout import CODE_ROW, FIRST_DATA_ROW
-from dashboard.store import Store
 from tests.browser.conftest import page_url, snapshot_db, wait_for_app
 from tests.browser.test_filters import ranking_bars
+from tests.support.figures import iv, submission_rows
 
 
 def filled_template(db, tmp_path, unit: str, quarter: str, values: dict[tuple[str, str, str], object]) -> tuple:
@@ -63,7 +64,8 @@ def upload(page, app_server, files, user="王芳"):
     for f in files:  # each file listed by the uploader before the button is pressed
         page.locator(".st-key-upload_files").get_by_text(f.name).wait_for()
     page.locator(".st-key-upload_submit button:not([disabled])").click()
-    page.wait_for_timeout(500)  # the click starts a rerun; wait_for_app then waits it out
+    # the run the click starts ends with a line per file; then everything is drawn
+    page.locator("[data-testid='stMain']").get_by_text("③ 校验结果").wait_for()
     wait_for_app(page)
 
 
@@ -84,9 +86,8 @@ def test_a_good_return_shows_on_the_matching_chart(page, app_server, tmp_path, s
     wait_for_app(page)
     assert ranking_bars(page)["水利工程质量监督站党支部"] == 7  # the number typed in the cell
     with Store(snapshot_db(app_server, tmp_path / "after.duckdb")) as store:
-        who = store.df("SELECT submitted_by, file_name FROM submissions WHERE unit_code = 'SW12'"
-                       " AND quarter = '2024Q3' AND status = 'active'")
-    assert who.to_dict("records") == [{"submitted_by": "王芳", "file_name": path.name}]
+        who = submission_rows(store, unit_code="SW12", quarter="2024Q3", status="active")
+    assert who[["submitted_by", "file_name"]].to_dict("records") == [{"submitted_by": "王芳", "file_name": path.name}]
 
 
 def test_a_bad_return_lists_every_problem_with_its_cell_and_loads_nothing(page, app_server, tmp_path,
@@ -107,8 +108,7 @@ def test_a_bad_return_lists_every_problem_with_its_cell_and_loads_nothing(page, 
     assert "30余" in grid_text and "-3" in grid_text
     assert page.locator("[class*='st-key-upload_report_'] button").count() == 1  # the marked workbook
     with Store(snapshot_db(app_server, tmp_path / "after.duckdb")) as store:
-        loaded = store.scalar("SELECT count(*) FROM submissions WHERE file_name = ?", [path.name])
-    assert loaded == 0
+        assert submission_rows(store, file_name=path.name).empty
 
 
 def test_the_table_behind_a_chart_downloads_as_csv_and_xlsx_with_the_databases_numbers(page, app_server,
@@ -129,7 +129,7 @@ def test_the_table_behind_a_chart_downloads_as_csv_and_xlsx_with_the_databases_n
 
     with Store(snapshot_db(app_server, tmp_path / "now.duckdb")) as store:
         kids = [u.code for u in store.tree().kids("SW01")]
-        db = store.query("indicator_values", units=kids, indicators=["theme_party_days"], granularity="quarter",
+        db = iv(store, units=kids, indicators=["theme_party_days"], granularity="quarter",
                          scope="subtree", **{"from": "2024Q4", "to": "2024Q4"})
     expected = dict(zip(db.unit_name_zh, db.value))
     header = rows[0]

@@ -1,0 +1,8 @@
+"""The Streamlit app: the ONLY importer of streamlit.
+
+Lives here: entry.py (what `streamlit run` starts), registry.py (the one list of pages that
+navigation, tests and the benchmark read), state.py (the store handle, caches, language, URL
+filters), widgets.py (page pieces), domain_page.py (the page every domain gets) and views/
+(one module a page; not pages/, which Streamlit would auto-discover).
+May import everything in the product except dashboard.bench.
+"""

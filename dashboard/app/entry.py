@@ -1,0 +1,55 @@
+"""党建指标看板 — what `streamlit run` starts: navigation, the shared sidebar filters, the demo banner.
+
+Run with `make run` (= `uv run python -m streamlit run dashboard/app/entry.py`).  The database
+is $DANGJIAN_DB or data/dangjian.duckdb; if it holds no returns yet, demo data is loaded and
+the app says so.  The pages are registry.pages(); each reads the filters from state.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app/entry.py` puts dashboard/app/, not the repo, on the path
+    sys.path.insert(0, str(ROOT))
+
+import logging  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from dashboard.app import registry, state, widgets  # noqa: E402
+
+LOG = logging.getLogger("dashboard.app")
+
+
+def main() -> None:
+    st.set_page_config(page_title="党建指标看板", page_icon=":material/flag:", layout="wide")
+    store = state.store()
+    widgets.sidebar_language()
+    cat = store.catalog
+    nav: dict[str, list] = {}
+    for spec in registry.pages(cat):
+        title = cat.domain(spec.domain).name(state.lang()) if spec.domain else state.t(spec.title_key)
+        page = st.Page(spec.render, url_path=spec.url_path, title=title, icon=f":material/{spec.icon}:",
+                       default=(spec.url_path == registry.DEFAULT))
+        widgets.NAV_PAGES[spec.url_path] = page
+        nav.setdefault(state.t(spec.group), []).append(page)
+    page = st.navigation(nav, position="sidebar", expanded=True)
+    widgets.sidebar_filters()
+    st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=Path(store.path).name))
+    if state.demo_autoloaded() and not st.session_state.get("_demo_told"):
+        st.session_state["_demo_told"] = True
+        st.toast(state.t("demo_autoloaded"), icon=":material/info:")
+    if store.has_demo():
+        st.warning(state.t("demo_banner"), icon=":material/science:")
+    try:
+        page.run()
+    except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail
+        LOG.exception("page %s failed", page.url_path)
+        st.error(state.t("page_failed"), icon=":material/error:")
+        with st.expander(state.t("page_failed_details")):
+            st.code(f"{type(exc).__name__}: {exc}")
+
+
+main()

@@ -1,0 +1,49 @@
+"""The one list of the app's pages: navigation, the tests and the benchmark all read it.
+
+Fixed pages (overview, compare, explorer, upload, submissions) are listed here; every domain
+of data/domains.csv gets a page of its own (domain_page.render), placed after the overview in
+the catalog's order.  `url_path` is the page's address (`/study`); the overview is the default
+page, which Streamlit serves at `/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dashboard.domain.catalog import Catalog
+
+from . import domain_page
+from .views import compare, explorer, overview, submissions, upload
+
+DEFAULT = "overview"
+GROUPS = ("nav_group_board", "nav_group_data", "nav_group_admin")  # text keys, in sidebar order
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    url_path: str
+    group: str  # a text key of GROUPS
+    icon: str  # a Material Symbols name
+    render: Callable[[], None]
+    title_key: str | None = None  # a text key; None for a domain page (its name is the catalog's)
+    domain: str | None = None
+
+
+def _domain_render(code: str) -> Callable[[], None]:
+    def render() -> None:
+        domain_page.render(code)
+    render.__name__ = render.__qualname__ = f"domain_{code}"
+    return render
+
+
+def pages(catalog: Catalog) -> list[PageSpec]:
+    """Every page, in navigation order."""
+    return [
+        PageSpec("overview", "nav_group_board", "dashboard", overview.render, "page_overview"),
+        *(PageSpec(d.code, "nav_group_board", d.icon, _domain_render(d.code), domain=d.code) for d in catalog.domains),
+        PageSpec("compare", "nav_group_board", "compare_arrows", compare.render, "page_compare"),
+        PageSpec("explorer", "nav_group_data", "table_view", explorer.render, "page_explorer"),
+        PageSpec("upload", "nav_group_data", "upload_file", upload.render, "page_upload"),
+        PageSpec("submissions", "nav_group_admin", "fact_check", submissions.render, "page_submissions"),
+    ]

@@ -1,0 +1,159 @@
+"""单位对比 Compare: two to five units side by side across every domain's headline indicators,
+each value with the unit's rank among its siblings (the units under the same parent), as a
+table and as small bar charts; and one unit's profile — its figures, ranks and trends."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domain import analysis
+from dashboard.domain import filters as flt
+from dashboard.output import charts
+from dashboard.settings import current as settings
+
+from .. import state, widgets
+from ..state import t
+
+MIN_UNITS = 2
+
+
+def _indicators(all_of_them: bool):
+    cat = state.store().catalog
+    return [i for i in cat.indicators if all_of_them or i.headline]
+
+
+def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str) -> pd.DataFrame:
+    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
+    store, lang = state.store(), state.lang()
+    tree, cat = store.tree(), store.catalog
+    inds = [cat[c] for c in codes]
+    pool = analysis.siblings_of(tree, units)
+    by_ref: dict[str, list] = {}
+    for i in inds:
+        by_ref.setdefault(analysis.reference_quarter(i.quarters, last), []).append(i)
+    rows = []
+    for ref, group in by_ref.items():
+        first, end = analysis.comparison_windows(ref, granularity)["current"]
+        values = state.query("indicator_values", **flt.values_params(pool, first, end, granularity,
+                                                                     [i.code for i in group]))
+        for ind in group:
+            mine = values[values["indicator_code"] == ind.code]
+            for code in units:
+                rank, n = analysis.siblings_rank(mine, tree, code, lower_is_better=ind.lower_is_better, lang=lang)
+                v = mine.loc[mine["unit_code"] == code, "value"]
+                rows.append({"unit_code": code, "unit_name": tree[code].name(lang), "indicator_code": ind.code,
+                             "domain": ind.domain, "period": mine["period"].iloc[0] if len(mine) else None,
+                             "value": float(v.iloc[0]) if len(v) else float("nan"), "rank": rank, "n": n})
+    out = pd.DataFrame(rows)
+    out["rank"] = out["rank"].astype("Int64")
+    return out
+
+
+def rank_text(rank, n) -> str:
+    return f"{int(rank)}/{int(n)}" if pd.notna(rank) and n > 1 else "—"
+
+
+def compare_section(f) -> None:
+    tree = state.store().tree()
+    chosen = list(f.units) if MIN_UNITS <= len(f.units) <= settings().compare_max_units else analysis.scope_units(tree, f.units, f.quarters)[:3]
+    # tree-aware options (the chosen units, their relatives and the sidebar's), never all 20,000 units
+    codes, labels = state.unit_choices([*chosen, *(st.session_state.get("compare_units") or [])], indent=False)
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    units = c1.multiselect(t("compare_units"), codes, default=chosen, key="compare_units",
+                           max_selections=settings().compare_max_units, format_func=lambda c: labels.get(c, str(c)),
+                           help=t("compare_units_help"))
+    everything = c2.toggle(t("compare_all"), key="compare_all")
+    if len(units) < MIN_UNITS:
+        st.info(t("compare_need_two"))
+        return
+    fig, shown = state.built(compare_parts, units=units, all_of_them=everything, last=f.last,
+                          granularity=f.granularity, period=f.current_period)
+    widgets.chart(fig, key="compare_chart")
+    st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
+    st.caption(t("compare_rank_note"))
+    widgets.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=t("export_this_table"))
+
+
+def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: str, period: str):
+    """The small bar charts of the headline indicators and the table of every figure with its rank
+    (for state.built)."""
+    cat, lg = state.store().catalog, state.lang()
+    inds = _indicators(all_of_them)
+    frame = figures(tuple(units), tuple(i.code for i in inds), last, granularity)
+    heads = [i for i in inds if i.headline]
+    plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
+    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
+            if i.code in set(plot["indicator_code"])]
+    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=t("compare_title", period=period),
+                                 x_col="x", lang=lg)
+    charts.tag(fig, "indicator_values", {"units": units, "granularity": granularity, "last": last})
+    names = {c: state.unit_name(c) for c in units}
+    table = []
+    for ind in inds:
+        row = {t("col_domain"): cat.domain(ind.domain).name(lg), t("col_indicator"): ind.name(lg),
+               t("col_uom"): ind.unit(lg)}
+        part = frame[frame["indicator_code"] == ind.code].set_index("unit_code")
+        row[t("col_period")] = next((p for p in part["period"] if p), "")
+        for code in units:
+            r = part.loc[code]
+            row[names[code]] = round(r["value"], 2) if ind.value_type in ("rate", "stars", "score") else r["value"]
+            row[t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
+        table.append(row)
+    return fig, pd.DataFrame(table)
+
+
+def profile_section(f) -> None:
+    tree = state.store().tree()
+    st.subheader(t("profile_title"))
+    default = f.units[0] if f.units else tree.root.code
+    current = st.session_state.get("profile_unit")
+    codes, labels = state.unit_choices([default] + ([current] if current in tree else []), indent=False)
+    code = st.selectbox(t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
+                        format_func=lambda c: labels.get(c, str(c)))
+    caption, metrics, fig, shown = state.built(profile_parts, code=code, params=f.values_params(units=[code]),
+                                            period=f.current_period)
+    st.caption(caption)
+    cols = st.columns(4)
+    for k, (label, value, help_, rank) in enumerate(metrics):
+        cols[k % 4].metric(label, value, border=True, help=help_)
+        cols[k % 4].caption(rank)
+    widgets.chart(fig, key="profile_trend")
+    widgets.table(shown, f"profile_{code}_{f.first}_{f.last}", "profile")
+
+
+def profile_parts(code: str, params: dict, period: str):
+    """One unit's profile: its caption, its headline figures as (label, value, help, rank text),
+    the small trend charts and their table (for state.built).  `params` are the unit's
+    indicator_values parameters without indicators."""
+    tree, lg = state.store().tree(), state.lang()
+    inds = _indicators(False)
+    frame = figures((code,), tuple(i.code for i in inds), params["to"], params["granularity"])
+    parent = tree.parent(code)
+    caption = t("profile_caption", parent=state.unit_name(parent.code) if parent else "—",
+                   n=len(tree.kids(code)), period=period)
+    metrics = []
+    for ind in inds:
+        r = frame[frame["indicator_code"] == ind.code].iloc[0]
+        value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
+        rank = (t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
+                else t("rank_none"))
+        metrics.append((f"{ind.name(lg)}（{ind.unit(lg)}）", value, t("metric_help", period=r["period"] or "—"), rank))
+    params = {**params, "indicators": [i.code for i in inds]}
+    trend = state.query("indicator_values", **params)
+    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds
+            if i.code in set(trend["indicator_code"])]
+    fig = charts.small_multiples(trend.assign(unit_name=trend[state.name_col()]), spec,
+                                 title=t("profile_trend_title", unit=state.unit_name(code)), x_col="period",
+                                 lang=lg, kind="line")
+    charts.tag(fig, "indicator_values", params)
+    return caption, metrics, fig, widgets.values_table(trend)
+
+
+def render() -> None:
+    f = state.filters()
+    widgets.page_header(t("page_compare"), f)
+    compare_section(f)
+    st.divider()
+    profile_section(f)
+

@@ -1,0 +1,93 @@
+"""报送情况 Submissions: a reporting unit × quarter matrix of the returns behind the selected
+units and their children (on time, late, missing, not yet due; demo data marked), the history of every version of one unit's return for one
+quarter, and restoring an earlier version (the current one is kept, superseded)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domain import analysis
+from dashboard.i18n import t as text
+from dashboard.output import charts
+from dashboard.settings import current as settings
+
+from .. import state, widgets
+from ..state import t
+
+FLASH = "_submissions_flash"
+
+
+def matrix_section(f, reporting: list[str]) -> None:
+    params = {"units": reporting, "quarters": f.quarters, "deadline_days": settings().deadline_days}
+    status = state.query("submission_status", **params)
+    matrix = analysis.status_matrix(status, state.lang())
+    labels = {s: t(f"status_{s}") for s in analysis.STATUSES}
+    title = t("matrix_title", first=f.first, last=f.last)
+    fig = charts.status_matrix(matrix, f.quarters, labels, title=title, lang=state.lang())
+    widgets.chart(charts.tag(fig, "submission_status", params), key="submissions_matrix")
+    st.caption(t("matrix_note", days=settings().deadline_days))
+    shown = pd.DataFrame({
+        t("col_unit_code"): status["unit_code"], t("col_unit"): status[state.name_col()],
+        t("col_quarter"): status["quarter"], t("col_status"): status["status"].map(labels),
+        t("col_demo"): status["is_demo"].map({True: t("yes"), False: ""}),
+        t("col_deadline"): status["deadline"].astype(str),
+        t("col_submitted_at"): status["submitted_at"].astype(str).replace({"NaT": "", "None": ""}),
+        t("col_submitted_by"): status["submitted_by"].fillna(""),
+        t("col_submission_id"): status["submission_id"].astype("Int64"),
+    })
+    widgets.table(shown, f"submissions_status_{f.first}_{f.last}", "submissions_matrix")
+
+
+def history_section(f, reporting: list[str]) -> None:
+    st.subheader(t("history_title"))
+    c1, c2 = st.columns(2)
+    unit = c1.selectbox(t("pick_reporting_unit"), reporting, key="subs_unit", format_func=state.unit_fmt())
+    quarters = f.quarters[::-1]
+    quarter = c2.selectbox(t("pick_quarter"), quarters, key="subs_quarter")
+    if unit is None or quarter is None:
+        return
+    params = {"units": [unit], "from": quarter, "to": quarter}
+    history = state.query("submission_history", **params)
+    if history.empty:
+        st.info(t("history_empty", unit=state.unit_name(unit), quarter=quarter))
+        return
+    status_text = {"active": t("sub_active"), "superseded": t("sub_superseded")}
+    shown = pd.DataFrame({
+        t("col_submission_id"): history["submission_id"], t("col_state"): history["status"].map(status_text),
+        t("col_submitted_at"): history["submitted_at"].astype(str), t("col_submitted_by"): history["submitted_by"],
+        t("col_file"): history["file_name"], t("col_values"): history["n_values"],
+        t("col_warnings"): history["warnings"], t("col_template"): history["template_version"],
+        t("col_sha"): history["sha256_prefix"], t("col_demo"): history["is_demo"].map({True: t("yes"), False: ""}),
+    })
+    st.dataframe(shown, hide_index=True, key="subs_history_table", width="stretch")
+    widgets.table(shown, f"submissions_history_{unit}_{quarter}", "subs_history", label=t("export_this_table"))
+    older = history[history["status"] != "active"]
+    if older.empty:
+        st.caption(t("restore_none"))
+        return
+    options = older["submission_id"].tolist()
+    by_id = history.set_index("submission_id")
+    lg = state.lang()
+    pick = st.selectbox(t("pick_restore"), options, key="subs_restore_id",
+                        format_func=lambda i: text("restore_option", lg, id=i, at=str(by_id.loc[i, "submitted_at"])[:16],
+                                                   by=by_id.loc[i, "submitted_by"]))
+    if st.button(t("restore_button"), key="subs_restore", type="primary"):
+        previous = state.store().restore(int(pick))
+        state.invalidate()
+        st.session_state[FLASH] = t("restored", id=int(pick), previous=previous or "—")
+        st.rerun()
+
+
+def render() -> None:
+    f = state.filters()
+    widgets.page_header(t("page_submissions"), f)
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    if not widgets.need_units(f):
+        return
+    reporting = state.reporting_units(f.units)  # the returns behind the selection and its children
+    matrix_section(f, reporting)
+    st.divider()
+    history_section(f, reporting)
+

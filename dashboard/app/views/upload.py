@@ -1,0 +1,120 @@
+"""报表上传 Upload: download the return template for a reporting unit and quarter; upload one or
+many filled returns; see every problem (sheet!cell, unit, indicator, expected, found) as a table
+and as the reporter's own workbook with the cells marked; accepted returns load at once and
+every chart shows them; what a resubmission changed against the version it replaced."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.domain import periods
+from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
+from dashboard.settings import current as settings
+
+from .. import state, widgets
+from ..state import t
+
+RESULTS = "_upload_results"
+
+
+def template_section(f) -> None:
+    tree = state.store().tree()
+    st.subheader(t("upload_step_template"))
+    reporting = [u.code for u in tree.reporting_units]
+    default_unit = tree.reporting_unit_of(f.units[0]).code if f.units else reporting[0]
+    available = state.quarters_with_data()
+    quarters = (available + [periods.shift(available[-1], 1)] if available else [f.last])[::-1]
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    unit = c1.selectbox(t("pick_reporting_unit"), reporting, index=reporting.index(default_unit),
+                        key="upload_unit", format_func=state.unit_fmt())
+    quarter = c2.selectbox(t("pick_quarter"), quarters, index=0, key="upload_quarter")
+    store = state.store()
+    c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter),
+                       file_name=f"return_{unit}_{quarter}.xlsx", mime=widgets.XLSX_MIME, key="upload_template",
+                       on_click="ignore", icon=":material/download:", type="primary")
+
+
+def upload_section() -> None:
+    st.subheader(t("upload_step_upload"))
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    user = c1.text_input(t("upload_user"), key="upload_user", placeholder=t("upload_user_placeholder"))
+    dry = c2.checkbox(t("upload_dry_run"), key="upload_dry_run")
+    files = st.file_uploader(t("upload_files"), type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True,
+                             key="upload_files", help=t("upload_files_help"))
+    if st.button(t("upload_submit"), key="upload_submit", type="primary", disabled=not files):
+        if not (user or "").strip():
+            st.warning(t("upload_need_user"))
+            return
+        results = []
+        with st.spinner(t("upload_working")):
+            for up in files:
+                data = up.getvalue()
+                outcome = import_return(state.store(), data, up.name, user.strip(), dry_run=dry)
+                results.append((data, outcome))
+        if any(o.status == "loaded" for _, o in results):
+            state.invalidate()
+        st.session_state[RESULTS] = results
+
+
+def results_section() -> None:
+    results = st.session_state.get(RESULTS)
+    if not results:
+        return
+    st.subheader(t("upload_step_result"))
+    outcomes = [o for _, o in results]
+    status_text = {s: t(f"outcome_{s}") for s in ("loaded", "duplicate", "rejected", "valid")}
+    summary = pd.DataFrame({
+        t("col_file"): [o.file_name for o in outcomes],
+        t("col_outcome"): [status_text.get(o.status, o.status) for o in outcomes],
+        t("col_unit"): [state.unit_name(o.reporting_unit) if o.reporting_unit else "" for o in outcomes],
+        t("col_quarter"): [o.quarter or "" for o in outcomes],
+        t("col_values"): [o.n_values for o in outcomes],
+        t("col_errors"): [len(o.errors) for o in outcomes],
+        t("col_warnings"): [len(o.warnings) for o in outcomes],
+        t("col_submission_id"): pd.array([o.submission_id for o in outcomes], dtype="Int64"),
+        t("col_superseded"): pd.array([o.superseded_id for o in outcomes], dtype="Int64"),
+    })
+    for o in outcomes:
+        msg = t(f"outcome_msg_{o.status}", file=o.file_name, n=o.n_values, errors=len(o.errors),
+                   warnings=len(o.warnings))
+        {"loaded": st.success, "valid": st.info, "duplicate": st.info, "rejected": st.error}[o.status](msg)
+    st.dataframe(summary, hide_index=True, key="upload_summary", width="stretch")
+    problems = problems_frame(outcomes, state.lang())
+    if len(problems):
+        st.markdown(f"**{t('upload_problems', n=len(problems))}**")
+        if len(problems) <= settings().problems_as_table:
+            # a plain table wraps each message in full, so the reporter reads how to fix the cell
+            st.table(problems.set_index(problems.columns[1]))
+        else:
+            st.dataframe(problems, hide_index=True, key="upload_problems_table", width="stretch")
+        widgets.table(problems, "validation_report", "upload_problems", label=t("export_this_table"))
+        for i, (data, o) in enumerate(results):
+            if o.problems:
+                st.download_button(t("download_marked", file=o.file_name),
+                                   lambda data=data, o=o: report_workbook(data, o),
+                                   file_name=f"report_{i + 1}_{o.file_name.rsplit('.', 1)[0]}.xlsx",
+                                   mime=widgets.XLSX_MIME, key=f"upload_report_{i}", on_click="ignore",
+                                   icon=":material/rule:")
+    for o in outcomes:
+        if o.status == "loaded" and o.superseded_id:
+            diff = state.query("submission_diff", new_id=o.submission_id, old_id=o.superseded_id)
+            st.markdown(f"**{t('upload_changes', file=o.file_name, n=len(diff))}**")
+            if len(diff):
+                shown = pd.DataFrame({
+                    t("col_unit"): diff[state.name_col()], t("col_indicator"): diff[state.name_col("indicator_name")],
+                    t("col_old"): diff["old_value"], t("col_new"): diff["new_value"], t("col_change"): diff["change"],
+                })
+                st.dataframe(shown, hide_index=True, key=f"upload_diff_{o.submission_id}", width="stretch")
+    if any(o.status == "loaded" for o in outcomes):
+        widgets.page_link("overview", t("upload_see_charts"), "dashboard")
+
+
+def render() -> None:
+    f = state.filters()
+    widgets.page_header(t("page_upload"), f)
+    template_section(f)
+    st.divider()
+    upload_section()
+    results_section()
+

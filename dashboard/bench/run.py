@@ -1,0 +1,299 @@
+"""`python -m dashboard bench`: the app's speed at provincial scale, against the plain way.
+
+1. Data: a provincial tree (about 20,000 units in five levels) x 12 quarters x the whole
+   catalog, drawn with numpy and bulk-loaded into a temporary database (never Excel).
+2. Queries: every named query behind a chart with the filters a page uses (whole
+   province, one city, one committee): median and p95 of repeated runs, beside the same
+   answer computed the plain way (pandas on the same data, loaded once), checked equal.
+3. Imports: generated returns imported end to end (read, validate, load, archive), in ms
+   per return, beside pandas.read_excel + concat + insert on the same files.
+4. Pages: the app on the provincial database in Debian's Chromium, time from a page
+   switch to all charts drawn, beside a trivial one-chart page; the app's peak memory.
+
+Targets (the design's quality bars): chart query <= 50 ms median and >= 5x the plain way; import
+<= 10 ms per return and >= 3x; every page <= 2.5x the trivial page; app <= 1.5 GB.
+The benchmark reports; it never fails on a time.  It exits 1 if an answer differs from
+the plain way's, since then the times compare different work.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dashboard import demo
+from dashboard.db import Store
+from dashboard.domain import analysis, periods
+from dashboard.domain.filters import values_params
+from dashboard.settings import current as current_settings
+
+from . import baseline as plain
+from . import browser, imports, province
+
+SCALES = {"small": 2_000, "province": 20_000}
+FIRST, LAST = province.PROVINCE_FIRST_QUARTER, province.PROVINCE_LAST_QUARTER
+TARGET_QUERY_MS = 50.0
+TARGET_QUERY_RATIO = 5.0
+TARGET_IMPORT_MS = 10.0
+TARGET_IMPORT_RATIO = 3.0
+TARGET_PAGE_RATIO = 2.5
+TARGET_PEAK_RSS_MB = 1536.0
+
+
+@dataclass
+class Settings:
+    scale: str
+    quick: bool
+    pages: bool
+    query_runs: int = 20
+    baseline_runs: int = 3
+    returns: int = 1000
+    page_runs: int = 4  # the first visit of a page is cold, the rest warm
+
+    @classmethod
+    def of(cls, args) -> Settings:
+        s = cls(scale=args.scale, quick=args.quick, pages=not args.no_pages)
+        if args.quick:
+            s.query_runs, s.baseline_runs, s.returns, s.page_runs = 3, 1, 16, 2
+        return s
+
+
+@dataclass
+class Report:
+    data: dict = field(default_factory=dict)
+    queries: dict = field(default_factory=dict)
+    import_: dict = field(default_factory=dict)
+    pages: dict = field(default_factory=dict)
+    peak_rss_mb: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
+                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems}
+
+
+def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- 1. data ----------------------------------------------------------------------------
+
+
+def build_database(path: Path, n_target: int) -> dict:
+    t = time.perf_counter()
+    with Store(path) as store:
+        figures = province.load_province(store, n_target)
+        store.checkpoint()
+        figures["rollup_rows"] = len(store.table("rollup"))
+    figures["seconds"] = round(time.perf_counter() - t, 1)
+    return figures
+
+
+# --- 2. queries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryCase:
+    """One chart query with the parameters a page passes, and its plain-pandas twin."""
+
+    name: str
+    query: str
+    params: dict
+    baseline: Callable[[plain.PlainData, dict], object]
+    key: tuple[str, ...] = tuple(plain.KEY)
+    value: str = "value"
+
+
+def _iv_plain(data: plain.PlainData, p: dict):
+    return plain.indicator_values(data, p["units"], p["from"], p["to"], p["granularity"], p["indicators"],
+                                  p["scope"])
+
+
+def _iv(units, indicators=(), first=FIRST, last=LAST, granularity="quarter", scope="subtree") -> dict:
+    return values_params(units, first, last, granularity, indicators, scope)
+
+
+def query_cases(store: Store) -> list[QueryCase]:
+    """Every named query behind a chart, with the parameters its page passes when the
+    sidebar selects the whole province, one city, or one committee (see dashboard/app)."""
+    tree, cat = store.tree(), store.catalog
+    root = tree.root.code
+    city = tree.kids(root)[0].code
+    committee = tree.kids(city)[0].code
+    quarters = periods.quarter_range(FIRST, LAST)
+    heads = [i.code for i in cat.indicators if i.headline]
+    study = cat.headline("study")
+    season = cat.chart("flood", "season_panels").indicators
+    cases = []
+    for scope, code in (("province", root), ("city", city), ("committee", committee)):
+        kids = analysis.scope_units(tree, [code], quarters)
+        reporting = analysis.reporting_scope(tree, [code])
+        compliance = analysis.compliance_params(kids, FIRST, LAST, cat.compliance_rules)  # as the study page asks
+        cases += [
+            QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", _iv(kids, [study]), _iv_plain),
+            QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", _iv([code], [study]), _iv_plain),
+            QueryCase(f"{scope} · headlines (indicator_values)", "indicator_values",
+                      _iv([code], heads, first=LAST, last=LAST), _iv_plain),
+            QueryCase(f"{scope} · star heatmap (indicator_values)", "indicator_values",
+                      _iv(kids, ["star_rating"], granularity="year"), _iv_plain),
+            QueryCase(f"{scope} · flood panels (indicator_values)", "indicator_values",
+                      _iv(kids, season, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
+            QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
+                      _iv([code] + kids), _iv_plain),
+            QueryCase(f"{scope} · 三会一课 shares (compliance_shares)", "compliance_shares", compliance,
+                      lambda d, p: plain.compliance_shares(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                                                           p["to"]),
+                      key=("group_code", "rule", "branch_quarters"), value="n_ok"),
+            QueryCase(f"{scope} · 三会一课 short (compliance_short)", "compliance_short",
+                      compliance | {"limit": current_settings().short_list_limit},
+                      lambda d, p: plain.compliance_short(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                                                          p["to"], p["limit"]),
+                      key=("group_code", "unit_code", "quarter", "n_short"), value="reported"),
+            QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",
+                      {"groups": kids, "indicator": "star_rating", "from": FIRST, "to": LAST},
+                      lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),
+                      key=("group_code", "stars"), value="n_branches"),
+            QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
+                      {"units": reporting, "quarters": quarters, "deadline_days": current_settings().deadline_days},
+                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadline_days"]),
+                      key=("unit_code", "quarter"), value="status"),
+        ]
+    cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",
+                           _iv([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain))
+    cases.append(QueryCase("committee · history (submission_history)", "submission_history",
+                           {"units": [committee], "from": LAST, "to": LAST},
+                           lambda d, p: plain.submission_history(d, p["units"], p["from"], p["to"]),
+                           key=("submission_id",), value="n_values"))
+    return cases
+
+
+def bench_queries(path: Path, settings: Settings, report: Report) -> None:
+    with Store(path) as store:
+        cases = query_cases(store)
+        t = time.perf_counter()
+        data = plain.PlainData.load(store)
+        load_s = time.perf_counter() - t
+        _say(f"plain way: loaded {len(data.facts):,} facts into pandas in {load_s:.1f} s")
+        for case in cases:
+            times = _ms(lambda: store.query(case.query, **case.params), settings.query_runs)
+            answer = store.query(case.query, **case.params)
+            t = time.perf_counter()
+            baseline = case.baseline(data, case.params)
+            base_times = [(time.perf_counter() - t) * 1000]
+            if base_times[0] < 300:  # a slow plain way is timed once: it is slow either way
+                base_times += _ms(lambda: case.baseline(data, case.params), settings.baseline_runs - 1, warmup=0)
+            mismatch = plain.compare(answer, baseline, key=list(case.key), value=case.value)
+            med, base = statistics.median(times), statistics.median(base_times)
+            report.queries[case.name] = {
+                "query": case.query, "rows": len(answer), "median_ms": round(med, 1),
+                "p95_ms": round(_p95(times), 1), "baseline_ms": round(base, 1),
+                "ratio": round(base / med, 1) if med else None, "match": mismatch is None,
+            }
+            if mismatch:
+                report.problems.append(f"MISMATCH {case.name}: {mismatch}")
+                _say(f"!!! MISMATCH between SQL and the plain way for {case.name}: {mismatch}")
+            _say(f"{case.name}: {med:.1f} ms median, plain {base:.0f} ms")
+        del data
+        gc.collect()
+
+
+# --- 5. output --------------------------------------------------------------------------
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISSED")
+
+
+def format_table(report: Report, settings: Settings) -> str:
+    W = 52  # noqa: N806
+    lines = []
+    d = report.data
+    lines.append(f"党建指标看板 benchmark · scale {settings.scale}{' (quick)' if settings.quick else ''} · "
+                 f"{d.get('units', 0):,} units · {d.get('returns', 0):,} returns · {d.get('facts', 0):,} facts · "
+                 f"{d.get('rollup_rows', 0):,} roll-up rows · built in {d.get('seconds', 0)} s")
+    lines.append("")
+    lines.append(f"{'query':<{W}} {'rows':>7} {'median ms':>10} {'p95 ms':>8} {'plain ms':>9} {'ratio':>7}  target")
+    for name, q in report.queries.items():
+        ok = q["median_ms"] <= TARGET_QUERY_MS and (q["ratio"] or 0) >= TARGET_QUERY_RATIO
+        flag = _mark(ok) if q["match"] else "MISMATCH"
+        lines.append(f"{name:<{W}} {q['rows']:>7} {q['median_ms']:>10.1f} {q['p95_ms']:>8.1f} "
+                     f"{q['baseline_ms']:>9.1f} {q['ratio']:>6.1f}x  {flag}")
+    ok_q = sum(1 for q in report.queries.values()
+               if q["median_ms"] <= TARGET_QUERY_MS and (q["ratio"] or 0) >= TARGET_QUERY_RATIO)
+    lines.append(f"{ok_q} of {len(report.queries)} chart queries meet both targets "
+                 f"(median <= {TARGET_QUERY_MS:.0f} ms, >= {TARGET_QUERY_RATIO:.0f}x the plain way)")
+    if report.import_:
+        i = report.import_
+        lines.append("")
+        lines.append(f"{'import':<{W}} {'returns':>7} {'ms/return':>10} {'':>8} {'plain ms':>9} {'ratio':>7}  target")
+        ok = i.get("ms_per_return") is not None and i["ms_per_return"] <= TARGET_IMPORT_MS and (
+            i.get("ratio") or 0) >= TARGET_IMPORT_RATIO
+        lines.append(f"{'import_return (read, validate, load, archive)':<{W}} {i.get('returns', 0):>7} "
+                     f"{i.get('ms_per_return') or float('nan'):>10.1f} {'':>8} "
+                     f"{i.get('baseline_ms_per_return') or float('nan'):>9.1f} {i.get('ratio') or float('nan'):>6.1f}x  "
+                     f"{_mark(ok) if i.get('ms_per_return') is not None else i.get('note', '')}")
+    if report.pages:
+        lines.append("")
+        lines.append(f"{'page (switch to all charts drawn)':<{W}} {'charts':>7} {'warm ms':>10} {'cold ms':>8} "
+                     f"{'trivial':>9} {'ratio':>7}  target")
+        for name, p in report.pages.items():
+            ok = p["ratio"] is not None and p["ratio"] <= TARGET_PAGE_RATIO
+            cold = f"{p['cold_ms']:>8.0f}" if "cold_ms" in p else f"{'':>8}"
+            lines.append(f"{name:<{W}} {p.get('charts', 0):>7} {p['ms']:>10.0f} {cold} {p['trivial_ms']:>9.0f} "
+                         f"{p['ratio']:>6.2f}x  {_mark(ok) if not name.startswith('(') else 'reference'}")
+    if report.peak_rss_mb is not None:
+        lines.append("")
+        lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
+                     f"{_mark(report.peak_rss_mb <= TARGET_PEAK_RSS_MB)}")
+    for p in report.problems:
+        lines.append(f"PROBLEM: {p}")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    """`python -m dashboard bench` (its arguments: dashboard/cli.py)."""
+    settings = Settings.of(args)
+    report = Report()
+    workdir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
+    db = workdir / "province.duckdb"
+    try:
+        _say(f"building the {settings.scale} database in {workdir} ...")
+        report.data = build_database(db, SCALES[settings.scale])
+        _say(f"built: {report.data}")
+        bench_queries(db, settings, report)
+        gc.collect()
+        imports.run(db, workdir, settings, report)
+        if settings.pages:
+            browser.run(db, workdir, settings, report)
+    finally:
+        if not current_settings().bench_keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(format_table(report, settings))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if any(p.startswith("MISMATCH") for p in report.problems) else 0

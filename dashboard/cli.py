@@ -1,0 +1,408 @@
+"""The command line: `python -m dashboard COMMAND`.  Each command's arguments sit beside its body.
+
+Exit codes (the only definition): 0 done (every file accepted), 1 a file or request was
+rejected, 2 bad arguments.  Output is Chinese with the English after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from . import i18n
+from .domain import periods
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments: reported on stderr with exit code 2."""
+
+
+# name -> (help, add its arguments, run it, whether it takes --db)
+COMMANDS: dict[str, tuple[str, Callable, Callable, bool]] = {}
+
+
+def _no_args(p) -> None:
+    pass
+
+
+def command(name: str, help: str, *, args: Callable = _no_args, db: bool = True):
+    """Register the decorated function as command `name`; `args(parser)` adds its arguments."""
+
+    def register(run: Callable):
+        COMMANDS[name] = (help, args, run, db)
+        return run
+    return register
+
+
+def _quarter_arg(text: str) -> str:
+    try:
+        return periods.quarter(text)
+    except periods.PeriodError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} / 季度格式应为 2024Q3") from exc
+
+
+def _open_store(args):
+    from .db import Store
+
+    return Store(args.db)
+
+
+def _unit_arg(store, code: str | None) -> str:
+    tree = store.tree()
+    if code is None:
+        return tree.root.code
+    if code not in tree:
+        raise UsageError(i18n.both("imp_unknown_unit", unit=code))
+    return code
+
+
+def _user(args) -> str:
+    if args.user:
+        return args.user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+# --- settings and data ------------------------------------------------------------------------------
+
+
+def _settings_args(p) -> None:
+    p.add_argument("--markdown", action="store_true", help="as README's table: variable, default, what it sets")
+
+
+@command("settings", "every setting: environment variable, default, value now, what it does", args=_settings_args,
+         db=False)
+def cmd_settings(args) -> int:
+    from .settings import describe, markdown_table
+
+    if args.markdown:
+        print(markdown_table())
+        return EXIT_OK
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["variable", "default", "value", "help"])
+    writer.writerows(describe())
+    return EXIT_OK
+
+
+def _demo_args(p) -> None:
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--clear", action="store_true", help="remove all demo data in one step")
+
+
+@command("demo", "load (or --clear) the deterministic demo data", args=_demo_args)
+def cmd_demo(args) -> int:
+    from .demo import load_demo
+
+    with _open_store(args) as store:
+        if args.clear:
+            n = store.clear_demo()
+            print(f"已删除演示数据 {n} 份报表 / removed {n} demo returns from {store.path}")
+        else:
+            n = load_demo(store, seed=args.seed)
+            print(f"已载入演示数据 {n} 份报表 / loaded {n} demo returns into {store.path}")
+    return EXIT_OK
+
+
+@command("units", "the organisation tree as CSV: code,name_zh,level,parent_code")
+def cmd_units(args) -> int:
+    with _open_store(args) as store:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["code", "name_zh", "level", "parent_code"])
+        for u in store.tree().units:
+            writer.writerow([u.code, u.name_zh, u.level, u.parent_code or ""])
+    return EXIT_OK
+
+
+def _export_args(p) -> None:
+    p.add_argument("--domain", default=None)
+    p.add_argument("--unit", default=None, help="the unit whose subtree to export (default: the root)")
+    p.add_argument("--from", dest="from_", type=_quarter_arg, default=None)
+    p.add_argument("--to", type=_quarter_arg, default=None)
+    p.add_argument("--granularity", choices=periods.GRANULARITIES, default="quarter")
+    p.add_argument("--scope", choices=("subtree", "own"), default="subtree")
+    p.add_argument("--layout", choices=("long", "wide"), default="long")
+    p.add_argument("--format", choices=("csv", "xlsx"), default=None)
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    p.add_argument("--out", type=Path, required=True)
+
+
+@command("export", "export figures as CSV (UTF-8 with BOM) or .xlsx", args=_export_args)
+def cmd_export(args) -> int:
+    from .output.export import export_frame, write_table
+
+    first, last = args.from_, args.to
+    if first and last and periods.quarter_index(first) > periods.quarter_index(last):
+        raise UsageError(f"--from {first} 晚于 --to {last} / --from is after --to")
+    with _open_store(args) as store:
+        if args.domain and args.domain not in {d.code for d in store.catalog.domains}:
+            known = ", ".join(d.code for d in store.catalog.domains)
+            raise UsageError(f"未知领域 unknown domain: {args.domain} (one of {known})")
+        unit = _unit_arg(store, args.unit)
+        span = store.quarter_span() or (first or last or "2022Q1",) * 2
+        first = first or span[0]
+        last = last or span[1]
+        frame = export_frame(store, unit=unit, first=first, last=last, granularity=args.granularity,
+                             scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang)
+    fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
+    write_table(frame, args.out, fmt)
+    print(f"已导出 {len(frame)} 行 / wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- returns ------------------------------------------------------------------------------------------
+
+
+def _template_args(p) -> None:
+    p.add_argument("--unit", required=True)
+    p.add_argument("--period", type=_quarter_arg, required=True)
+    p.add_argument("--out", type=Path, required=True)
+
+
+@command("template", "write the Excel return for a reporting unit and quarter", args=_template_args)
+def cmd_template(args) -> int:
+    from .ingest import build_template
+    from .ingest.layout import layout
+
+    with _open_store(args) as store:
+        tree = store.tree()
+        if args.unit not in tree:
+            raise UsageError(i18n.both("imp_unknown_unit", unit=args.unit))
+        if not tree.is_reporting(args.unit):
+            raise UsageError(i18n.both("imp_not_reporting", unit=args.unit,
+                                       reporter=tree.reporting_unit_of(args.unit).code))
+        data = build_template(store, args.unit, args.period)
+        lay = layout(store.catalog, tree, args.unit, args.period)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(i18n.both("imp_tpl_written", unit=args.unit, period=args.period, sheets=len(lay.sheets),
+                    units=len(lay.units), out=args.out))
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only for many files on a terminal."""
+
+    def __init__(self, total: int, from_files: int):
+        self.total = total
+        self.on = total >= from_files and sys.stderr.isatty()
+
+    def step(self, done: int, name: str) -> None:
+        if self.on:
+            width = 30
+            fill = width * done // self.total
+            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {name[:40]:<40}")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.on:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")
+
+
+def _print_outcome(o) -> None:
+    f = {"file": o.file_name, "unit": o.reporting_unit or "", "period": o.quarter or "", "n": o.n_values}
+    if o.status == "rejected":
+        for p in o.problems:
+            print(p.line())
+        print(i18n.both("imp_rejected", file=o.file_name, errors=len(o.errors)))
+        return
+    for p in o.warnings:
+        print(p.line())
+    if o.status == "loaded":
+        line = i18n.t("imp_loaded", id=o.submission_id, **f)
+        line_en = i18n.t("imp_loaded", "en", id=o.submission_id, **f)
+        if o.superseded_id:
+            line += i18n.t("imp_superseded", old=o.superseded_id)
+            line_en += " " + i18n.t("imp_superseded", "en", old=o.superseded_id)
+        print(f"{line} | {line_en}")
+    elif o.status == "duplicate":
+        print(i18n.both("imp_duplicate", file=o.file_name, id=o.submission_id))
+    else:
+        print(i18n.both("imp_valid", **f))
+
+
+def _write_reports(path: Path, files: list[Path], blobs: list[bytes], outcomes) -> list[Path]:
+    """One file: its own workbook marked.  Several: the combined list at `path`, and a marked
+    copy of each file with problems beside it (<report>-<file>.xlsx)."""
+    from .ingest import problems_frame, report_workbook
+    from .output import export
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if len(files) == 1:
+        path.write_bytes(report_workbook(blobs[0], outcomes[0]))
+        return [path]
+    frame = problems_frame(outcomes, "zh")
+    frame[i18n.t("val_head_message", "en")] = [p.message_en for o in outcomes for p in o.problems]
+    path.write_bytes(export.to_xlsx_bytes(frame, "校验结果"))
+    written = [path]
+    for f, data, o in zip(files, blobs, outcomes):
+        if o.problems:
+            each = path.with_name(f"{path.stem}-{f.stem}.xlsx")
+            each.write_bytes(report_workbook(data, o))
+            written.append(each)
+    return written
+
+
+def _import_args(p) -> None:
+    p.add_argument("--user", default=None, help="who submits (default: the login name)")
+    p.add_argument("--dry-run", action="store_true", help="validate only, load nothing")
+    p.add_argument("--report", type=Path, default=None, help="also write the validation report as .xlsx")
+    p.add_argument("files", nargs="+", type=Path)
+
+
+@command("import", "validate and load filled returns", args=_import_args)
+def cmd_import(args) -> int:
+    from collections import Counter
+
+    from .ingest import import_return
+    from .settings import current as settings
+
+    files: list[Path] = list(args.files)
+    for f in files:
+        if not f.is_file():
+            raise UsageError(i18n.both("imp_file_missing", path=f))
+    conf = settings()
+    user = _user(args)
+    outcomes, blobs = [], []
+    progress = _Progress(len(files), conf.progress_min_files)
+    bulk = len(files) >= conf.bulk_import_min_files  # one roll-up refresh at the end instead of one per file
+    with _open_store(args) as store:
+        for n, f in enumerate(files, 1):
+            data = f.read_bytes()
+            outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+            outcomes.append(outcome)
+            if args.report:
+                blobs.append(data)
+            progress.clear()
+            _print_outcome(outcome)
+            progress.step(n, f.name)
+        if bulk and any(o.status == "loaded" for o in outcomes):
+            store.refresh_dirty_rollup()
+    progress.close()
+    counts = Counter(o.status for o in outcomes)
+    if len(files) > 1:
+        print(i18n.both("imp_summary", total=len(files), **{s: counts[s] for s in ("loaded", "duplicate", "valid",
+                                                                                   "rejected")}))
+    if args.report:
+        for path in _write_reports(args.report, files, blobs, outcomes):
+            print(i18n.both("imp_report_written", path=path), file=sys.stderr)
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_REJECTED
+
+
+def _submissions_args(p) -> None:
+    p.add_argument("--unit", default=None)
+    p.add_argument("--period", type=_quarter_arg, default=None)
+
+
+@command("submissions", "the history of submissions", args=_submissions_args)
+def cmd_submissions(args) -> int:
+    import pandas as pd
+
+    with _open_store(args) as store:
+        code = _unit_arg(store, args.unit)
+        tree = store.tree()
+        units = [u.code for u in tree.subtree(code) if tree.is_reporting(u.code)] or [tree.reporting_unit_of(code).code]
+        frame = store.query("submission_history", units=units, **{"from": args.period or "0000Q1",
+                                                                   "to": args.period or "9999Q4"})
+    if frame.empty:
+        print(i18n.both("imp_no_history"))
+        return EXIT_OK
+    status = {s: f"{i18n.t('imp_status_' + s)} {s}" for s in ("active", "superseded")}
+    out = pd.DataFrame({
+        "id": frame["submission_id"],
+        "unit": frame["unit_code"] + " " + frame["unit_name_zh"],
+        "quarter": frame["quarter"],
+        "status": frame["status"].map(lambda s: status.get(s, s)),
+        "by": frame["submitted_by"],
+        "at": pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "file": frame["file_name"].fillna(""),
+        "sha256": frame["sha256_prefix"].fillna(""),
+        "template": frame["template_version"].fillna(""),
+        "values": frame["n_values"],
+        "warnings": frame["warnings"],
+    })
+    print(out.to_string(index=False))
+    return EXIT_OK
+
+
+def _restore_args(p) -> None:
+    p.add_argument("submission_id", type=int)
+
+
+@command("restore", "make an earlier submission active again", args=_restore_args)
+def cmd_restore(args) -> int:
+    with _open_store(args) as store:
+        found = store.submission(args.submission_id)
+        if found is None:
+            print(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", file=sys.stderr)
+            return EXIT_REJECTED
+        unit, quarter, status = found
+        if status == "active":
+            print(i18n.both("imp_already_active", id=args.submission_id))
+            return EXIT_OK
+        previous = store.restore(args.submission_id)
+    zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
+    en = i18n.t("imp_restored", "en", id=args.submission_id, unit=unit, period=quarter)
+    if previous:
+        zh += i18n.t("imp_restore_superseded", old=previous)
+        en += i18n.t("imp_restore_superseded", "en", old=previous)
+    print(f"{zh} | {en}")
+    return EXIT_OK
+
+
+# --- the benchmark --------------------------------------------------------------------------------------
+
+
+def _bench_args(p) -> None:
+    p.add_argument("--scale", choices=("small", "province"), default="province")
+    p.add_argument("--quick", action="store_true", help="a reduced run, under a minute")
+    p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--no-pages", action="store_true", help="skip the browser page timings")
+
+
+@command("bench", "benchmarks at provincial scale against the plain pandas way", args=_bench_args, db=False)
+def cmd_bench(args) -> int:
+    # The product imports nothing of the benchmark; it is loaded by name only when asked for.
+    return importlib.import_module("dashboard.bench.run").main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="党建指标看板 Party-building dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_, configure, run, db) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_)
+        if db:
+            p.add_argument("--db", type=Path, default=None,
+                           help="DuckDB file (default: $DANGJIAN_DB or data/dangjian.duckdb)")
+        configure(p)
+        p.set_defaults(func=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .db import DatabaseBusy
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseBusy as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except BrokenPipeError:  # `units | head`: the reader left; not an error
+        sys.stderr.close()
+        return EXIT_OK

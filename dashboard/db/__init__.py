@@ -1,0 +1,11 @@
+"""The database layer: the ONLY importer of duckdb and the only runner of SQL.
+
+Lives here: the connection (private cursors, the one writer lock, migrations, the data
+version), the subtree roll-up, and the store's typed methods.  Every statement is a named file
+under queries/.  May import: duckdb, pandas, dashboard.domain, dashboard.settings.
+"""
+
+from .connection import DatabaseBusy
+from .store import DEMO_USER, Store, SubmitResult, default_db_path
+
+__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "default_db_path"]

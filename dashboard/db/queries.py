@@ -1,0 +1,102 @@
+"""Named SQL: every statement is a file `queries/<folder>/<name>.sql`; this loads and runs them.
+
+A file holds one statement.  Parameters are named (`$unit`) and always bound, never formatted
+into the text.  The file name is the query's name, unique across the folders (charts/,
+store/, rollup/, tables/); migrations/ is read by the connection, in order.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..settings import QUERIES_DIR
+
+MIGRATIONS_DIR = QUERIES_DIR / "migrations"
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@cache
+def files() -> dict[str, Path]:
+    """Query name -> its file, refusing two files of one name."""
+    out: dict[str, Path] = {}
+    for path in sorted(QUERIES_DIR.rglob("*.sql")):
+        if path.parent == MIGRATIONS_DIR:
+            continue
+        if path.stem in out:
+            raise ValueError(f"two queries named {path.stem!r}: {out[path.stem]} and {path}")
+        out[path.stem] = path
+    return out
+
+
+@cache
+def sql(name: str) -> str:
+    if not _NAME_RE.match(name):
+        raise ValueError(f"bad query name {name!r}")
+    path = files().get(name)
+    if path is None:
+        raise KeyError(f"no query named {name!r} under {QUERIES_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def parameters(name: str) -> frozenset[str]:
+    """The $names a query binds (comments excluded)."""
+    text = re.sub(r"--[^\n]*", "", sql(name))
+    return frozenset(_PARAM_RE.findall(text))
+
+
+def execute(cursor, name: str, params: dict | None = None):
+    """Run the named query on a cursor with its parameters bound; extra parameters are ignored,
+    a missing one is an error."""
+    params = params or {}
+    wanted = parameters(name)
+    missing = wanted - params.keys()
+    if missing:
+        raise TypeError(f"query {name} needs parameters {sorted(missing)}")
+    bound = {k: v for k, v in params.items() if k in wanted}
+    return cursor.execute(sql(name), bound) if bound else cursor.execute(sql(name))
+
+
+def migrations() -> list[tuple[int, list[str]]]:
+    """(version, statements) of every migration file, in order."""
+    out = []
+    for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        statements = [s.query for s in duckdb.extract_statements(path.read_text(encoding="utf-8"))]
+        out.append((int(path.name[:3]), statements))
+    return out
+
+
+# Result columns whose Arrow -> pandas conversion gives exactly the frame `.df()` gives,
+# provided ints and booleans hold no NULL and text columns are not all NULL.
+_ARROW_SAFE_TYPES = frozenset({"VARCHAR", "DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BOOLEAN"})
+
+
+def frame(result) -> pd.DataFrame:
+    """The result's rows as a DataFrame, identical to `.df()`, but faster for chart queries.
+
+    At provincial scale `.df()` spends most of a chart query's time building the text
+    columns (20,000 rows: ~60 ms of ~90 ms); going through Arrow takes a third of that.
+    Results where the two conversions could differ (dates, decimals, lists, NULLs in
+    integer or boolean columns, all-NULL text, no rows, repeated column names) fall
+    back to `.df()`'s own conversion of the same rows.
+    """
+    types = [str(d[1]) for d in result.description]
+    names = [d[0] for d in result.description]
+    if len(set(names)) != len(names) or not all(t in _ARROW_SAFE_TYPES for t in types):
+        return result.df()
+    with warnings.catch_warnings():
+        # "Arrow output on a DB-API result makes an extra copy": measured, still 2x faster
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+        table = result.to_arrow_table()
+    if table.num_rows == 0 or any(
+        table.column(i).null_count > (0 if t != "VARCHAR" else table.num_rows - 1) for i, t in enumerate(types)
+    ):
+        return duckdb.from_arrow(table).df()
+    return table.to_pandas()

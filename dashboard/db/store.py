@@ -1,0 +1,329 @@
+"""The store: everything the product keeps, behind typed methods.
+
+Facts are kept for every submission; only a unit-quarter's *active* submission counts.  The
+`rollup` table holds, per unit, quarter and stored indicator, the aggregate over the unit's
+whole subtree; it is refreshed inside the same transaction as the submission that changes it
+(see rollup.py), so chart queries never aggregate raw facts.
+
+Reads: `query(name, **params)` runs a named chart query (queries/charts/) and is the one way
+pages and exports read figures; the rest are typed methods.  Writes: typed methods only, each
+one transaction through the single writer (connection.Database.transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..domain import catalog as catalog_mod
+from ..domain.catalog import Catalog
+from ..domain.tree import Tree, Unit, read_tree
+from ..settings import current as settings
+from . import rollup
+from .connection import Database, DatabaseBusy
+
+__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "TABLES", "default_db_path"]
+
+DEMO_USER = "演示数据 demo"
+# The tables a whole-table read may name (queries/tables/table_<name>.sql).
+TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
+          "rollup_dirty", "rollup_dirty_units")
+
+
+def default_db_path() -> Path:
+    return settings().db
+
+
+class _Identical(Exception):
+    """The file is the active submission's own: `submit` rolls back and reports a duplicate."""
+
+    def __init__(self, submission_id: int):
+        super().__init__(submission_id)
+        self.submission_id = submission_id
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission_id: int
+    status: str  # "loaded" | "duplicate"
+    superseded_id: int | None
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None):
+        conf = settings()
+        self.path = Path(path) if path is not None else conf.db
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = Database(self.path, lock_timeout=conf.lock_timeout_s if lock_timeout is None else lock_timeout,
+                            memory_limit=conf.duckdb_memory)
+        self._tree: Tree | None = None
+        self.catalog: Catalog = catalog_mod.catalog()
+        migrated_from = self._db.migrate()
+        self._sync_catalog()
+        if not self._db.rows("units_all"):
+            self.load_tree(read_tree())
+        elif 0 < migrated_from < 2:
+            # Version 1 files had no closure or roll-up: build them from what they hold.
+            self.load_tree(self.tree())
+        if self.dirty_quarters():
+            self.refresh_dirty_rollup()  # a bulk load was cut short before its refresh
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where the original bytes of accepted returns are kept, beside the database."""
+        return self.path.parent / "archive"
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def query(self, name: str, **params) -> pd.DataFrame:
+        """Run the named query `queries/charts/<name>.sql` with bound parameters."""
+        return self._db.read(name, params)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Every row of one table, in a fixed order (health checks, backups, tests)."""
+        if name not in TABLES:
+            raise KeyError(f"not a table: {name!r}")
+        return self._db.read(f"table_{name}")
+
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every row of every table, in a fixed order: what "the database did not change" compares."""
+        held = [r[0] for r in self._db.rows("table_names")]
+        unknown = sorted(set(held) - set(TABLES))
+        if unknown:  # a table no snapshot covers is a table no check would see
+            raise RuntimeError(f"tables not listed in store.TABLES: {unknown}")
+        return {name: self._db.rows(f"table_{name}") for name in held}
+
+    def meta(self, key: str) -> str | None:
+        return self._db.scalar("meta_get", {"key": key})
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.meta("schema_version") or 0)
+
+    @property
+    def data_version(self) -> int:
+        """Bumped by every write; caches of query results key on it."""
+        return int(self.meta("data_version") or 0)
+
+    def has_submissions(self) -> bool:
+        return bool(self._db.scalar("submission_count"))
+
+    def has_demo(self) -> bool:
+        return bool(self._db.scalar("demo_active_count"))
+
+    def quarter_span(self) -> tuple[str, str] | None:
+        """The first and last quarter with an active return, or None."""
+        first, last = self._db.rows("submission_quarter_span")[0]
+        return (first, last) if first else None
+
+    def submission(self, submission_id: int) -> tuple[str, str, str] | None:
+        """(reporting unit, quarter, status) of one submission, or None."""
+        found = self._db.rows("submission_get", {"id": submission_id})
+        return tuple(found[0]) if found else None
+
+    def prior_values(self, reporting_unit: str, quarter: str, previous: str, indicators: list[str],
+                     units: list[str]) -> tuple[dict[tuple[str, str], tuple[float | None, float]], bool]:
+        """What the earlier active returns of `reporting_unit` say of `indicators` for `units`:
+        (unit, indicator) -> (value at the end of `previous`, sum over every quarter before
+        `quarter`); and whether the reporting unit has any earlier figures at all."""
+        params = {"reporting_unit": reporting_unit, "quarter": quarter, "previous": previous,
+                  "indicators": indicators}
+        units = sorted(units)
+        rows = self._db.rows("ingest_prior_values_of_units", {**params, "units": units, "first": units[0],
+                                                               "last": units[-1]})
+        if not rows:  # nothing for these units: ask about every unit, so "any history" is exact
+            rows = self._db.rows("ingest_prior_values", params)
+        return {(u, i): (prev, cum) for u, i, prev, cum in rows}, bool(rows)
+
+    def dirty_quarters(self) -> list[str]:
+        return [r[0] for r in self._db.rows("rollup_dirty_quarters")]
+
+    def checkpoint(self) -> None:
+        """Write the log into the file (before the file is copied)."""
+        self._db.checkpoint()
+
+    # --- the organisation tree --------------------------------------------------------------------
+
+    def tree(self) -> Tree:
+        if self._tree is None:
+            self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")])
+        return self._tree
+
+    def load_tree(self, tree: Tree) -> None:
+        """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up."""
+        units = tree.units
+        with self._db.transaction() as tx:
+            tx.run("units_clear")
+            tx.run("units_insert", {
+                "codes": [u.code for u in units], "names_zh": [u.name_zh for u in units],
+                "names_en": [u.name_en for u in units], "levels": [u.level for u in units],
+                "parents": [u.parent_code for u in units], "active_from": [u.active_from for u in units],
+                "active_to": [u.active_to for u in units], "sort_orders": [u.sort_order for u in units]})
+            tx.run("unit_closure_clear")
+            tx.run("unit_closure_rebuild")
+            rollup.rebuild(tx)
+        self._tree = None
+
+    def _sync_catalog(self) -> None:
+        """The catalog files are the source of truth; the tables mirror them for SQL joins.
+
+        Opening a file must not write to it when the catalog is unchanged: a read-only command
+        or a rejected import leaves the database as it found it (data_version too).
+        """
+        cat = self.catalog
+        order = {d.code: d.sort_order for d in cat.domains}
+        inds = [(i.code, i.domain, i.name_zh, i.name_en, i.unit_zh, i.unit_en, i.value_type, i.time_agg,
+                 i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
+                 order[i.domain]) for i in cat.indicators]
+        domains = [(d.code, d.name_zh, d.name_en, d.sort_order) for d in cat.domains]
+        if self._db.rows("catalog_indicators") == sorted(inds) and self._db.rows("catalog_domains") == sorted(domains):
+            return
+        columns = list(zip(*inds))
+        with self._db.transaction() as tx:
+            tx.run("catalog_clear_domains")
+            tx.run("catalog_insert_domains", dict(zip(("codes", "names_zh", "names_en", "sort_orders"),
+                                                      map(list, zip(*domains)))))
+            tx.run("catalog_clear")
+            tx.run("catalog_insert_indicators", dict(zip(
+                ("codes", "domains", "names_zh", "names_en", "units_zh", "units_en", "value_types", "time_aggs",
+                 "unit_aggs", "formula_ops", "formula_args", "thresholds", "levels", "sort_orders", "domain_orders"),
+                map(list, columns))))
+
+    # --- submissions ------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        unit_code: str,
+        quarter: str,
+        facts: pd.DataFrame | list[tuple[str, str, float]],
+        *,
+        user: str,
+        file_name: str | None = None,
+        sha256: str | None = None,
+        template_version: str | None = None,
+        is_demo: bool = False,
+        archive_path: str | None = None,
+        warnings: int = 0,
+        refresh: bool = True,
+        submitted_at: datetime | None = None,
+    ) -> SubmitResult:
+        """Load one reporting unit's return for one quarter, superseding the active one.
+
+        `facts` has columns unit_code, indicator_code, value (already validated), or is a list of
+        such tuples.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
+        recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
+        An identical file (same SHA-256 as the active one) changes nothing at all.
+        """
+        key = {"unit": unit_code, "quarter": quarter}
+        try:
+            with self._db.transaction() as tx:
+                superseded = tx.rows("submission_supersede", key)
+                if sha256:
+                    same = next((i for i, sha in superseded if sha == sha256), None)
+                    if same is not None:
+                        raise _Identical(same)
+                new_id = tx.rows("submission_insert", {
+                    **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
+                    "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
+                    "archive_path": archive_path, "warnings": warnings})[0][0]
+                units, indicators, values = _fact_lists(facts)
+                if units:
+                    tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
+                                            "indicators": indicators, "values": values})
+                if refresh:
+                    rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
+                else:
+                    rollup.mark_dirty(tx, unit_code, quarter)
+        except _Identical as same:  # rolled back: nothing changed, not even the data version
+            return SubmitResult(same.submission_id, "duplicate", None)
+        return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
+
+    def restore(self, submission_id: int) -> int | None:
+        """Make an earlier submission active again; returns the one it supersedes.  The status is
+        read under the writer's lock, so two restores at once cannot both act on a stale one."""
+        with self._db.write_lock:
+            found = self.submission(submission_id)
+            if found is None:
+                raise KeyError(f"no submission {submission_id}")
+            unit_code, quarter, status = found
+            if status == "active":
+                return None
+            with self._db.transaction() as tx:
+                changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
+                rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
+        previous = [i for i, new_status in changed if new_status == "superseded"]
+        return previous[0] if previous else None
+
+    def clear_demo(self) -> int:
+        """Remove every demo submission and its facts in one step; returns how many."""
+        with self._db.transaction() as tx:
+            tx.run("demo_remove_facts")
+            removed = tx.rows("demo_remove_submissions")
+            rollup.rebuild(tx)
+        return len(removed)
+
+    # --- the roll-up ------------------------------------------------------------------------------
+
+    def rebuild_rollup(self) -> None:
+        """Recompute the whole roll-up from the active facts."""
+        with self._db.transaction() as tx:
+            rollup.rebuild(tx)
+
+    def refresh_dirty_rollup(self) -> list[str]:
+        """Recompute the roll-up the bulk loads left stale; returns the quarters touched."""
+        with self._db.write_lock:
+            dirty = self.dirty_quarters()
+            if dirty:
+                with self._db.transaction() as tx:
+                    rollup.refresh_dirty(tx, self.tree())
+        return dirty
+
+    # --- bulk load (benchmarks, migrations of whole archives) ---------------------------------------
+
+    def bulk_load(self, submissions: pd.DataFrame, facts: pd.DataFrame, *, user: str, is_demo: bool = False,
+                  file_name: str | None = None, template_version: str | None = "bulk") -> int:
+        """Load many returns in one transaction, then rebuild the roll-up once.
+
+        `submissions`: unit_code (the reporting unit), quarter, submitted_at.
+        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid).
+        Each (reporting unit, quarter) supersedes its active submission, as `submit` does.
+        Returns the number of submissions loaded.
+        """
+        subs = submissions[["unit_code", "quarter", "submitted_at"]]
+        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value"]]
+        with self._db.transaction() as tx, tx.lend(bulk_subs=subs, bulk_facts=facts):
+            tx.run("bulk_supersede")
+            tx.run("bulk_ids")
+            tx.run("bulk_submissions_insert", {"user": user, "file_name": file_name,
+                                               "template_version": template_version, "is_demo": is_demo})
+            tx.run("bulk_facts_insert")
+            n = tx.rows("bulk_count")[0][0]
+            tx.run("bulk_ids_drop")
+            rollup.rebuild(tx)
+        return n
+
+
+def _fact_lists(facts) -> tuple[list, list, list]:
+    """unit_code, indicator_code and value of `facts` (a DataFrame, or (unit, indicator, value)
+    tuples) as three lists to bind."""
+    if isinstance(facts, pd.DataFrame):
+        return facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist())
+    facts = list(facts)
+    return [f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts])
+
+
+def _doubles(values: list) -> list:
+    """Values as floats; a missing one (None, NaN) stays NULL, which facts.value refuses."""
+    return [None if v is None or v != v else float(v) for v in values]

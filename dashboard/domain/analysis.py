@@ -1,0 +1,222 @@
+"""The sums behind the pages, on DataFrames from `queries/`: no Streamlit, no plotly.
+
+Rankings, the 三会一课 compliance check, overview comparisons, the submission matrix,
+the member-development pipeline.  Every page computes its figures here, so the tests
+can recompute them from the same query and compare.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import periods
+from .rules import Rule
+from .tree import Tree
+
+STATUSES = ("submitted", "late", "missing", "pending")  # of a due return, see submission_status.sql
+
+
+def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: list[str] | None = None) -> list[str]:
+    """The units a ranking compares: one unit selected → its children; several → those.
+
+    Temporary branches count only if they existed in one of the quarters.
+    """
+    selected = [c for c in selected if c in tree]
+    if len(selected) == 1:
+        kids = tree.kids(selected[0])
+        if quarters:
+            kids = [k for k in kids if any(k.active_in(q) for q in quarters)]
+        if kids:
+            return [k.code for k in kids]
+    return sorted(selected, key=lambda c: tree[c].sort_order)
+
+
+def reporting_scope(tree: Tree, selected) -> list[str]:
+    """The reporting units whose returns cover the selected units (their own and their subtrees')."""
+    out: set[str] = set()
+    for code in selected:
+        if code not in tree:
+            continue
+        out.add(tree.reporting_unit_of(code).code)
+        out.update(u.code for u in tree.subtree(code) if tree.is_reporting(u.code))
+    return sorted(out, key=lambda c: tree[c].sort_order)
+
+
+def reporting_of_scope(tree: Tree, selected) -> list[str]:
+    """The reporting units whose returns carry the selected units and their children (the units a
+    ranking compares, see scope_units): for the whole province, the department and its city
+    bureaus, not every committee's return under them.  In tree order."""
+    out: set[str] = set()
+    for code in selected:
+        if code not in tree:
+            continue
+        out.add(tree.reporting_unit_of(code).code)
+        out.update(tree.reporting_unit_of(k.code).code for k in tree.kids(code))
+    return sorted(out, key=lambda c: tree[c].sort_order)
+
+
+def ranking(values: pd.DataFrame, units: list[str], tree: Tree, *, lang: str = "zh",
+            lower_is_better: bool = False) -> pd.DataFrame:
+    """Rank `units` by one indicator in one period; units without a figure come last, unranked.
+
+    `values` is indicator_values output filtered to one indicator and period.
+    Ties share a rank and keep the tree's order (never the characters' code points).
+    """
+    by_unit = dict(zip(values["unit_code"], values["value"])) if len(values) else {}
+    rows = []
+    for code in units:
+        u = tree[code]
+        v = by_unit.get(code)
+        rows.append({"unit_code": code, "unit_name": u.name(lang), "value": float(v) if v is not None else math.nan,
+                     "_order": u.sort_order})
+    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "value", "_order"])
+    have = frame["value"].notna()
+    ranked = frame[have].copy()
+    ranked["_key"] = ranked["value"] if lower_is_better else -ranked["value"]
+    ranked = ranked.sort_values(["_key", "_order"], kind="stable")
+    ranked["rank"] = ranked["_key"].rank(method="min").astype(int)
+    rest = frame[~have].sort_values("_order").copy()
+    rest["rank"] = pd.NA
+    out = pd.concat([ranked, rest], ignore_index=True)
+    out["rank"] = out["rank"].astype("Int64")
+    out["n_ranked"] = int(have.sum())
+    return out[["rank", "unit_code", "unit_name", "value", "n_ranked"]]
+
+
+def comparison_windows(last: str, granularity: str) -> dict[str, tuple[str, str]]:
+    """Quarter windows for 'this period', 'the period before' and 'the same period a year before'.
+
+    This period runs from its first quarter up to `last` (it may be partial); the others
+    are shifted by one period and by four quarters and are exactly as long, so a partial
+    year is compared with the same quarters of the year before.
+    """
+    first = periods.quarters_of(periods.period_of(last, granularity))[0]
+    step = {"quarter": 1, "half": 2, "year": 4}[granularity]
+    return {
+        "current": (first, last),
+        "previous": (periods.shift(first, -step), periods.shift(last, -step)),
+        "year_before": (periods.shift(first, -4), periods.shift(last, -4)),
+    }
+
+
+def deltas(current: pd.DataFrame, previous: pd.DataFrame, year_before: pd.DataFrame) -> pd.DataFrame:
+    """Per unit and indicator: the value, and its change against the previous period and a year before.
+
+    Each input is indicator_values output for one window (one period per unit and indicator).
+    """
+    key = ["unit_code", "indicator_code"]
+    cur = current[key + ["value"]]
+    out = cur.merge(previous[key + ["value"]].rename(columns={"value": "previous"}), on=key, how="left")
+    out = out.merge(year_before[key + ["value"]].rename(columns={"value": "year_before"}), on=key, how="left")
+    out["delta_previous"] = out["value"] - out["previous"]
+    out["delta_year"] = out["value"] - out["year_before"]
+    return out
+
+
+def compliance_params(groups: list[str], first: str, last: str, rules: list[Rule]) -> dict:
+    """Bound parameters for queries/charts/compliance_shares.sql (and compliance_short.sql, with a
+    limit): the 三会一课 rules of data/rules.csv, each an indicator and its quarterly minimum."""
+    return {"groups": list(groups), "indicators": [r.left[0] for r in rules],
+            "needs": [float(r.minimum) for r in rules], "from": first, "to": last}
+
+
+def compliance_shares(long: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
+    """compliance_shares output (one row per group and rule) as a table: per group, the share (%)
+    of branch-quarters meeting each rule (columns named by the rule's indicator) and all of them."""
+    codes = [r.left[0] for r in rules]
+    cols = ["group_code", "group_name_zh", "group_name_en", "group_order"]
+    if long.empty:
+        return pd.DataFrame(columns=cols + ["branch_quarters"] + codes + ["all_ok"])
+    wide = long.pivot_table(index=cols + ["branch_quarters"], columns="rule", values="n_ok", aggfunc="first",
+                            fill_value=0)
+    wide = wide.reindex(columns=codes + ["all_ok"], fill_value=0)
+    n = wide.index.get_level_values("branch_quarters").to_numpy()
+    out = (wide.div(n, axis=0)).mul(100).round(1)  # the share of branch-quarters, to 0.1
+    out.columns.name = None
+    out = out.reset_index()
+    out["branch_quarters"] = out["branch_quarters"].astype("int64")
+    return out.sort_values("group_order").reset_index(drop=True)
+
+
+def compliance_short(short: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
+    """compliance_short output with one column per rule's indicator (what the branch reported)."""
+    out = short.drop(columns=["reported", "n_short"])
+    reported = short["reported"].tolist()
+    for i, rule in enumerate(rules):
+        out[rule.left[0]] = [float(r[i]) for r in reported]
+    return out.reset_index(drop=True)
+
+
+def pipeline(values: pd.DataFrame, stages: tuple[str, ...]) -> pd.DataFrame:
+    """The stages per unit, in pipeline order (data/domain_charts.csv), summed over the periods in `values`."""
+    picked = values[values["indicator_code"].isin(stages)]
+    out = picked.groupby(["unit_code", "unit_order", "indicator_code"], as_index=False)["value"].sum()
+    out["stage"] = out["indicator_code"].map({c: i for i, c in enumerate(stages)})
+    return out.sort_values(["unit_order", "stage"]).reset_index(drop=True)
+
+
+def completeness(status: pd.DataFrame, quarter: str) -> dict:
+    """How many reporting units have a return in for a quarter, and which have not."""
+    q = status[status["quarter"] == quarter]
+    done = q["status"].isin(["submitted", "late"])
+    return {
+        "quarter": quarter,
+        "submitted": int(done.sum()),
+        "total": int(len(q)),
+        "late": int((q["status"] == "late").sum()),
+        "missing_codes": q.loc[~done, "unit_code"].tolist(),
+        "share": float(done.mean() * 100) if len(q) else 0.0,
+    }
+
+
+def status_matrix(status: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Unit × quarter of status codes, rows in tree order (for the heatmap and its table)."""
+    if status.empty:
+        return pd.DataFrame()
+    name = "unit_name_en" if lang == "en" else "unit_name_zh"
+    frame = status.assign(cell=status["status"] + status["is_demo"].map({True: "+demo", False: ""}))
+    wide = frame.pivot_table(index=["unit_order", "unit_code", name], columns="quarter", values="cell",
+                             aggfunc="first")
+    wide = wide.reset_index().sort_values("unit_order").drop(columns="unit_order")
+    wide.columns.name = None
+    return wide.rename(columns={name: "unit_name"}).reset_index(drop=True)
+
+
+def siblings_rank(values: pd.DataFrame, tree: Tree, code: str, *, lower_is_better: bool = False,
+                  lang: str = "zh") -> tuple[int | None, int]:
+    """A unit's rank among its parent's children for one indicator and period, and how many were ranked."""
+    parent = tree.parent(code)
+    siblings = [k.code for k in tree.kids(parent.code)] if parent else [code]
+    r = ranking(values[values["unit_code"].isin(siblings)], siblings, tree, lang=lang,
+                lower_is_better=lower_is_better)
+    row = r[r["unit_code"] == code]
+    rank = row["rank"].iloc[0]
+    return (None if pd.isna(rank) else int(rank)), int(r["n_ranked"].iloc[0]) if len(r) else 0
+
+
+def siblings_of(tree: Tree, codes) -> list[str]:
+    """Every unit that shares a parent with one of `codes` (the units themselves included)."""
+    out: list[str] = []
+    for code in codes:
+        parent = tree.parent(code)
+        for k in (tree.kids(parent.code) if parent else [tree[code]]):
+            if k.code not in out:
+                out.append(k.code)
+    return out
+
+
+def reference_quarter(quarters: str, last: str) -> str:
+    """The latest quarter up to `last` in which an indicator is reported ('all' or e.g. 'Q1' only)."""
+    if quarters == "all":
+        return last
+    y, n = periods.parse_quarter(last)
+    want = int(quarters[1])
+    return f"{y}Q{want}" if n >= want else f"{y - 1}Q{want}"
+
+
+def bottom_units(rank: pd.DataFrame, n: int = 2) -> pd.DataFrame:
+    """The last `n` ranked units of a ranking (worst last), units with no figure left out."""
+    ranked = rank[rank["rank"].notna()]
+    return ranked.tail(n).iloc[::-1].reset_index(drop=True)

@@ -1,0 +1,331 @@
+"""The indicator catalog, read from `data/`: domains, indicators, each domain's own charts, rules.
+
+`data/catalog.csv` (one line per indicator), `data/domains.csv` (one line per domain),
+`data/domain_charts.csv` (the charts a domain shows beside its ranking and trend) and
+`data/rules.csv` (every cross-field and compliance rule) are the one place each of these is
+defined: the template, the validator, the schema, the labels, the pages and the SQL all read
+them from here.  This module parses and checks them; it knows nothing of units (see tree.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..settings import current as settings
+from .datafile import codes, read_rows
+from .rules import Rule, read_rules
+from .tree import BRANCH_LEVELS, COMMITTEE_LEVELS
+
+CATALOG_FILES = ("catalog.csv", "domains.csv", "domain_charts.csv", "rules.csv")
+
+VALUE_TYPES = ("count", "money", "stars", "score", "rate")
+TIME_AGGS = ("sum", "last", "max", "derived")  # flow, stock, peak, recomputed
+UNIT_AGGS = ("sum", "max", "mean", "derived")
+LEVEL_GROUPS = ("branch", "committee", "all")  # which units report an indicator
+# The kinds of chart a domain may show beside its ranking and trend (data/domain_charts.csv);
+# the app draws each kind, a test holds every kind to a drawing.
+CHART_KINDS = ("compliance", "funnel", "star_heatmap", "star_distribution", "stacked", "season_panels")
+FORMULA_OPS = ("ratio", "sum", "count", "count_high")
+
+_FORMULA_RE = re.compile(r"^(?P<op>[a-z_]+)\((?P<args>[a-z0-9_, ]+)\)$")
+
+
+@dataclass(frozen=True)
+class Domain:
+    code: str
+    name_zh: str
+    name_en: str
+    icon: str  # a Material Symbols name, for the navigation
+    sort_order: int
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    domain: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    value_type: str
+    time_agg: str
+    unit_agg: str
+    formula_op: str | None
+    formula_args: tuple[str, ...]
+    min: float | None
+    max: float | None
+    threshold: float | None  # for stars: ratings >= threshold count as "high"
+    levels: str
+    quarters: str  # "all" or "Q1": the quarters whose template carries it
+    sort_order: int
+    headline: bool
+    lower_is_better: bool
+
+    @property
+    def is_derived(self) -> bool:
+        return self.formula_op is not None
+
+    @property
+    def is_stored(self) -> bool:
+        return self.formula_op is None
+
+    @property
+    def kind(self) -> str:
+        """flow / stock / peak / derived, as a person would say it."""
+        return {"sum": "flow", "last": "stock", "max": "peak"}.get(self.time_agg, "derived")
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def unit(self, lang: str = "zh") -> str:
+        return self.unit_en if lang == "en" else self.unit_zh
+
+    def reported_by(self, unit_level: str) -> bool:
+        if self.levels == "all":
+            return True
+        if self.levels == "branch":
+            return unit_level in BRANCH_LEVELS
+        return unit_level in COMMITTEE_LEVELS
+
+    def in_quarter(self, quarter: str) -> bool:
+        return self.quarters == "all" or quarter.endswith(self.quarters)
+
+
+@dataclass(frozen=True)
+class DomainChart:
+    """A chart a domain shows beside its ranking and trend, of a kind in CHART_KINDS."""
+
+    domain: str
+    chart: str
+    indicators: tuple[str, ...]
+    title_zh: str  # may name {first} and {last} (the period range) or {quarter}
+    title_en: str
+    note_zh: str
+    note_en: str
+    sort_order: int
+
+    def title(self, lang: str = "zh", **fields) -> str:
+        return (self.title_en if lang == "en" else self.title_zh).format(**fields)
+
+    def note(self, lang: str = "zh") -> str:
+        return self.note_en if lang == "en" else self.note_zh
+
+
+@dataclass(frozen=True)
+class Catalog:
+    domains: tuple[Domain, ...]
+    indicators: tuple[Indicator, ...]
+    by_code: dict[str, Indicator] = field(repr=False)
+    charts: tuple[DomainChart, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    def charts_of(self, domain: str) -> list[DomainChart]:
+        return [c for c in self.charts if c.domain == domain]
+
+    def chart(self, domain: str, kind: str) -> DomainChart:
+        for c in self.charts:
+            if c.domain == domain and c.chart == kind:
+                return c
+        raise KeyError(f"{domain}/{kind}")
+
+    @property
+    def cross_field_rules(self) -> list[Rule]:
+        return [r for r in self.rules if r.kind == "at_most"]
+
+    @property
+    def compliance_rules(self) -> list[Rule]:
+        """三会一课: what one branch must hold in one quarter (支部工作条例)."""
+        return [r for r in self.rules if r.kind == "compliance"]
+
+    def headline(self, domain: str) -> str:
+        """The indicator a domain is ranked by by default: its first headline indicator."""
+        inds = self.of_domain(domain)
+        return next((i.code for i in inds if i.headline), inds[0].code)
+
+    def domain(self, code: str) -> Domain:
+        for d in self.domains:
+            if d.code == code:
+                return d
+        raise KeyError(code)
+
+    def of_domain(self, domain: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.domain == domain]
+
+    @property
+    def stored(self) -> list[Indicator]:
+        return [i for i in self.indicators if i.is_stored]
+
+    def __getitem__(self, code: str) -> Indicator:
+        return self.by_code[code]
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.by_code
+
+
+class CatalogError(ValueError):
+    """The catalog or tree file breaks one of its own rules."""
+
+
+def _num(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if text else None
+
+
+def parse_formula(text: str) -> tuple[str | None, tuple[str, ...]]:
+    text = text.strip()
+    if not text:
+        return None, ()
+    m = _FORMULA_RE.match(text)
+    if not m or m["op"] not in FORMULA_OPS:
+        raise CatalogError(f"bad formula {text!r}")
+    return m["op"], tuple(a.strip() for a in m["args"].split(","))
+
+
+def read_catalog(data_dir: Path) -> Catalog:
+    """The catalog held by the four files in `data_dir` (see CATALOG_FILES), checked."""
+    domains = tuple(
+        sorted(
+            (Domain(r["code"], r["name_zh"], r["name_en"], r["icon"], int(r["sort_order"]))
+             for r in read_rows(data_dir / "domains.csv")),
+            key=lambda d: d.sort_order,
+        )
+    )
+    charts = tuple(sorted(
+        (DomainChart(r["domain"], r["chart"], codes(r["indicators"]), r["title_zh"], r["title_en"], r["note_zh"],
+                     r["note_en"], int(r["sort_order"]))
+         for r in read_rows(data_dir / "domain_charts.csv")),
+        key=lambda c: (c.domain, c.sort_order)))
+    indicators = []
+    for r in read_rows(data_dir / "catalog.csv"):
+        op, args = parse_formula(r["formula"])
+        indicators.append(
+            Indicator(
+                code=r["code"],
+                domain=r["domain"],
+                name_zh=r["name_zh"],
+                name_en=r["name_en"],
+                unit_zh=r["unit_zh"],
+                unit_en=r["unit_en"],
+                value_type=r["value_type"],
+                time_agg=r["time_agg"],
+                unit_agg=r["unit_agg"],
+                formula_op=op,
+                formula_args=args,
+                min=_num(r["min"]),
+                max=_num(r["max"]),
+                threshold=_num(r["threshold"]),
+                levels=r["levels"],
+                quarters=r["quarters"],
+                sort_order=int(r["sort_order"]),
+                headline=r["headline"].strip() == "1",
+                lower_is_better=r["lower_is_better"].strip() == "1",
+            )
+        )
+    indicators.sort(key=lambda i: i.sort_order)
+    catalog = Catalog(domains, tuple(indicators), {i.code: i for i in indicators}, charts,
+                      read_rules(data_dir / "rules.csv"))
+    check_catalog(catalog)
+    return catalog
+
+
+def check_catalog(cat: Catalog) -> None:
+    """Raise CatalogError listing every rule the catalog breaks."""
+    problems = []
+    domain_codes = {d.code for d in cat.domains}
+    if len(cat.by_code) != len(cat.indicators):
+        problems.append("duplicate indicator codes")
+    for i in cat.indicators:
+        where = f"indicator {i.code}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", i.code):
+            problems.append(f"{where}: code must be lower_snake_case")
+        if i.domain not in domain_codes:
+            problems.append(f"{where}: unknown domain {i.domain!r}")
+        if not (i.name_zh and i.name_en and i.unit_zh and i.unit_en):
+            problems.append(f"{where}: names and units in both languages are required")
+        if i.value_type not in VALUE_TYPES:
+            problems.append(f"{where}: unknown value type {i.value_type!r}")
+        if i.time_agg not in TIME_AGGS or i.unit_agg not in UNIT_AGGS:
+            problems.append(f"{where}: unknown aggregation {i.time_agg}/{i.unit_agg}")
+        if i.levels not in LEVEL_GROUPS:
+            problems.append(f"{where}: unknown reporting level {i.levels!r}")
+        if i.quarters not in ("all", "Q1", "Q2", "Q3", "Q4"):
+            problems.append(f"{where}: quarters must be all or Q1..Q4")
+        if i.is_derived:
+            if i.time_agg != "derived" or i.unit_agg != "derived":
+                problems.append(f"{where}: a derived indicator aggregates as 'derived'")
+            for a in i.formula_args:
+                part = cat.by_code.get(a)
+                # a ratio may divide counts derived from stored values (4-star branches / branches rated)
+                countable = part is not None and (part.is_stored or (
+                    i.formula_op == "ratio" and part.formula_op in ("count", "count_high")))
+                if not countable:
+                    problems.append(f"{where}: formula names {a!r}, which is not a stored indicator")
+            if i.formula_op == "ratio" and (len(i.formula_args) != 2 or i.value_type != "rate"):
+                problems.append(f"{where}: ratio takes numerator and denominator and is a rate")
+            if i.formula_op in ("count", "count_high") and len(i.formula_args) != 1:
+                problems.append(f"{where}: {i.formula_op} takes one indicator")
+            if i.formula_op == "count_high":
+                src = cat.by_code.get(i.formula_args[0])
+                if src is not None and src.threshold is None:
+                    problems.append(f"{where}: source {src.code} has no threshold")
+        else:
+            if i.time_agg == "derived" or i.unit_agg == "derived":
+                problems.append(f"{where}: a stored indicator needs time and unit aggregation rules")
+            if i.value_type == "rate":
+                problems.append(f"{where}: rates are never stored; derive them from two counts")
+            if i.min is None or i.max is None or i.min > i.max:
+                problems.append(f"{where}: stored indicators need bounds min <= max")
+            if i.value_type == "stars" and (i.min, i.max) != (1, 5):
+                problems.append(f"{where}: stars are 1-5")
+    if len({i.sort_order for i in cat.indicators}) != len(cat.indicators):
+        problems.append("duplicate sort_order")
+    if len(domain_codes) != len(cat.domains):
+        problems.append("duplicate domain codes")
+    for d in cat.domains:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", d.code):
+            problems.append(f"domain {d.code!r}: code must be lower_snake_case (it is the page's address)")
+        if not cat.of_domain(d.code):
+            problems.append(f"domain {d.code}: no indicators")
+    for c in cat.charts:
+        where = f"chart {c.domain}/{c.chart}"
+        if c.domain not in domain_codes:
+            problems.append(f"{where}: unknown domain")
+        if c.chart not in CHART_KINDS:
+            problems.append(f"{where}: unknown chart kind (one of {', '.join(CHART_KINDS)})")
+        for code in c.indicators:
+            if code not in cat.by_code:
+                problems.append(f"{where}: unknown indicator {code!r}")
+        if not (c.title_zh and c.title_en):
+            problems.append(f"{where}: a title in both languages is required")
+    problems += [f"rule {r.code}: {p}" for r in cat.rules for p in r.problems(cat.by_code)]
+    if len({r.code for r in cat.rules}) != len(cat.rules):
+        problems.append("duplicate rule codes")
+    if problems:
+        raise CatalogError("; ".join(problems))
+
+
+def catalog() -> Catalog:
+    """The catalog of settings.data_dir, read once per process (and folder)."""
+    return _catalog_of(settings().data_dir)
+
+
+@cache
+def _catalog_of(data_dir: Path) -> Catalog:
+    return read_catalog(data_dir)
+
+
+def check_data_dir(data_dir: Path) -> list[str]:
+    """Every problem of the catalog files in `data_dir`, for a person editing them."""
+    try:
+        read_catalog(data_dir)
+    except (CatalogError, KeyError, ValueError, OSError) as exc:
+        return [str(exc)]
+    return []
+
+

@@ -1,0 +1,130 @@
+"""The filters every page shares — units, period range, granularity, language — as plain data.
+
+The app keeps them in the URL (`?unit=SW01&unit=SW02&period=2024Q1&period=2024Q4&gran=half&lang=en`)
+so a copied link opens the same view.  This module turns whatever arrives there into a valid
+`Filters` (unknown units dropped, a reversed range put right, bad values replaced by defaults)
+and back; it knows nothing of Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..i18n import DEFAULT_LANG, LANGS
+from ..settings import current as settings
+from . import periods
+from .tree import Tree
+
+# URL query-parameter names, which are also the Streamlit widget keys of the sidebar filters.
+KEY_UNITS = "unit"
+KEY_PERIOD = "period"
+KEY_GRAN = "gran"
+KEY_LANG = "lang"
+DEFAULT_GRANULARITY = "quarter"
+
+
+@dataclass(frozen=True)
+class Filters:
+    units: tuple[str, ...]
+    first: str  # quarter
+    last: str  # quarter
+    granularity: str = DEFAULT_GRANULARITY
+    lang: str = DEFAULT_LANG
+
+    @property
+    def quarters(self) -> list[str]:
+        return periods.quarter_range(self.first, self.last)
+
+    @property
+    def current_period(self) -> str:
+        """The period the range ends in: what 'this period' means on every page."""
+        return periods.period_of(self.last, self.granularity)
+
+    def values_params(self, units=None, indicators=(), scope: str = "subtree", first=None, last=None,
+                      granularity=None) -> dict:
+        """Bound parameters for queries/charts/indicator_values.sql under these filters."""
+        return values_params(self.units if units is None else units, first or self.first, last or self.last,
+                             granularity or self.granularity, indicators, scope)
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        return {
+            KEY_UNITS: list(self.units),
+            KEY_PERIOD: [self.first, self.last],
+            KEY_GRAN: self.granularity,
+            KEY_LANG: self.lang,
+        }
+
+
+def values_params(units, first: str, last: str, granularity: str = DEFAULT_GRANULARITY, indicators=(),
+                  scope: str = "subtree") -> dict:
+    """Bound parameters for queries/charts/indicator_values.sql: every figure of `units` (their
+    subtree's, or exactly their own with scope='own') for `indicators` (all if empty) in the
+    quarters first..last rolled into periods of `granularity`."""
+    return {"units": list(units), "from": first, "to": last, "indicators": list(indicators), "scope": scope,
+            "granularity": granularity, **periods.period_map(first, last, granularity)}
+
+
+def default_range(available: list[str], span: int | None = None) -> tuple[str, str]:
+    """The last `span` quarters of the data (the whole of it if shorter)."""
+    span = span or settings().default_span_quarters
+    if not available:
+        return ("2024Q1", "2024Q4")
+    return (available[max(0, len(available) - span)], available[-1])
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
+    """Filters from raw query-parameter values, every bad part replaced by its default."""
+    units = []
+    for code in _as_list(raw.get(KEY_UNITS)):
+        if code in tree and code not in units:
+            units.append(code)
+    units = units[:settings().sidebar_max_units] if KEY_UNITS in raw else [tree.root.code]
+    first, last = default_range(available)
+    span = _as_list(raw.get(KEY_PERIOD))
+    try:
+        chosen = [periods.quarter(q) for q in span]
+    except periods.PeriodError:
+        chosen = []
+    if available:
+        chosen = [q for q in chosen if q in available]
+    if chosen:
+        a, b = chosen[0], chosen[-1]
+        if periods.quarter_index(a) > periods.quarter_index(b):
+            a, b = b, a
+        first, last = a, b
+    gran = raw.get(KEY_GRAN)
+    gran = gran if gran in periods.GRANULARITIES else DEFAULT_GRANULARITY
+    lang = raw.get(KEY_LANG)
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    return Filters(tuple(sorted(units, key=lambda c: tree[c].sort_order)), first, last, gran, lang)
+
+
+def unit_options(tree: Tree, selected=()) -> list[str]:
+    """The units the sidebar's picker offers, tree-aware so it stays small at any scale: the
+    root and its children, and for each selected unit its ancestors, its siblings and its
+    children (pick a city bureau and its committees become options) — in the tree's order."""
+    out = {tree.root.code}
+    out.update(k.code for k in tree.kids(tree.root.code))
+    for code in selected:
+        if code not in tree:
+            continue
+        out.update(a.code for a in tree.ancestors(code))
+        parent = tree.parent(code)
+        out.update(k.code for k in (tree.kids(parent.code) if parent else [tree[code]]))
+        out.update(k.code for k in tree.kids(code))
+    return sorted(out, key=lambda c: tree[c].sort_order)
+
+
+def unit_label(tree: Tree, code: str, lang: str = DEFAULT_LANG, indent: bool = True) -> str:
+    """A unit's name, indented by its depth so the picker reads as the tree."""
+    u = tree[code]
+    pad = "\u3000" * tree.depth(code) if indent else ""
+    return f"{pad}{u.name(lang)}"

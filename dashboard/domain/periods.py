@@ -1,0 +1,96 @@
+"""Quarters and the periods they roll up into (half-years, years).
+
+A quarter is written `2024Q3`; a half-year `2024H2`; a year `2024`.  Written
+this way they sort as text in time order, which the SQL relies on.  Which period a quarter
+falls in is defined here only (`period_of`); the SQL is handed the mapping as bound lists
+(`period_map`), never a formula of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+GRANULARITIES = ("quarter", "half", "year")
+_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    m = _QUARTER_RE.match(text.strip().upper()) if isinstance(text, str) else None
+    if not m:
+        raise PeriodError(f"not a quarter: {text!r} (expected e.g. 2024Q3)")
+    year, q = int(m[1]), int(m[2])
+    if not 2000 <= year <= 2100:
+        raise PeriodError(f"year out of range in {text!r}")
+    return year, q
+
+
+def quarter(text: str) -> str:
+    """Normalise and validate a quarter: '2024q3' -> '2024Q3'."""
+    y, q = parse_quarter(text)
+    return f"{y}Q{q}"
+
+
+def quarter_of(day) -> str:
+    """The quarter a date (or datetime) falls in."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_index(text: str) -> int:
+    y, q = parse_quarter(text)
+    return y * 4 + q - 1
+
+
+def from_index(i: int) -> str:
+    return f"{i // 4}Q{i % 4 + 1}"
+
+
+def shift(text: str, quarters: int) -> str:
+    return from_index(quarter_index(text) + quarters)
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    a, b = quarter_index(first), quarter_index(last)
+    if a > b:
+        raise PeriodError(f"{first} is after {last}")
+    return [from_index(i) for i in range(a, b + 1)]
+
+
+def period_of(q: str, granularity: str) -> str:
+    """The period a quarter falls in."""
+    y, n = parse_quarter(q)
+    if granularity == "quarter":
+        return f"{y}Q{n}"
+    if granularity == "half":
+        return f"{y}H{1 if n <= 2 else 2}"
+    if granularity == "year":
+        return str(y)
+    raise PeriodError(f"unknown granularity {granularity!r}")
+
+
+def quarter_end(q: str) -> datetime:
+    """The last day of a quarter (its return is due settings.deadline_days after it)."""
+    y, n = parse_quarter(q)
+    first_of_next = datetime(y + (n == 4), 1 if n == 4 else 3 * n + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def quarters_of(period: str) -> list[str]:
+    """The quarters a period covers."""
+    if "Q" in period:
+        return [quarter(period)]
+    if "H" in period:
+        y, h = period.split("H")
+        return [f"{y}Q{n}" for n in ((1, 2) if h == "1" else (3, 4))]
+    return [f"{period}Q{n}" for n in range(1, 5)]
+
+
+def period_map(first: str, last: str, granularity: str) -> dict[str, list[str]]:
+    """The quarters first..last and the period each falls in, as two lists to bind into a query
+    ($quarters, $periods): the one place the SQL learns how quarters roll into periods."""
+    quarters = quarter_range(first, last)
+    return {"quarters": quarters, "periods": [period_of(q, granularity) for q in quarters]}

@@ -1,0 +1,287 @@
+"""DataFrame → plotly figure.  No Streamlit here: the pages decide where a figure goes.
+
+One palette and one style for every chart: Party red for the headline series, a title and
+named axes on every figure, hover with the exact value and its unit of measure, type large
+enough to read on a projector.  Each figure records the named query (and its parameters)
+its numbers come from in `layout.meta`, so a test can rerun the query and compare.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..i18n import t
+from .style import FONT_FAMILY, FONT_SIZE, LAGGARD, PALETTE, PARTY_RED, STATUS_COLORS, TITLE_SIZE
+
+NUMBER_FORMATS = {"count": ",.0f", "money": ",.2f", "rate": ".1f", "stars": ".2f", "score": ".1f"}
+
+
+def number_format(value_type: str, values=None) -> str:
+    """The d3 format for a value type; counts that are not whole (a mean) get decimals."""
+    fmt = NUMBER_FORMATS.get(value_type, ",.2f")
+    if fmt == ",.0f" and values is not None:
+        if any(isinstance(v, float) and not math.isnan(v) and not float(v).is_integer() for v in values):
+            return ",.2f"
+    return fmt
+
+
+def _listed(values) -> list:
+    """Plain Python lists in the figure JSON (not base64 arrays): easy to read back in tests."""
+    return [None if (isinstance(v, float) and math.isnan(v)) else (v.item() if hasattr(v, "item") else v)
+            for v in list(values)]
+
+
+def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, *, height: int | None = None,
+          legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        colorway=list(PALETTE),
+        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": FONT_SIZE},
+        hoverlabel={"font_size": FONT_SIZE + 1},
+        margin={"l": 10, "r": 30, "t": 90, "b": 10},
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title, automargin=True)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title, automargin=True)
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def tag(fig: go.Figure, query: str, params: dict, **extra) -> go.Figure:
+    """Record where the figure's numbers come from."""
+    fig.update_layout(meta={"query": query, "params": params, **extra})
+    return fig
+
+
+def with_unit(label: str, unit: str) -> str:
+    return f"{label}（{unit}）" if unit and unit != "%" else (f"{label}（%）" if unit == "%" else label)
+
+
+def empty_figure(title: str, lang: str = "zh") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=t("no_data", lang), showarrow=False, font={"size": FONT_SIZE + 2}, x=0.5, y=0.5,
+                       xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, title, None, None, height=260, legend=False)
+
+
+def _bar_height(n: int) -> int:
+    return max(300, 110 + 34 * n)
+
+
+def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh",
+                bottom: int = 2) -> go.Figure:
+    """Horizontal bars, best on top; the bottom `bottom` ranked units in grey; no return → 0, labelled."""
+    if rank.empty:
+        return empty_figure(title, lang)
+    fmt = number_format(value_type, rank["value"])
+    n_ranked = int(rank["n_ranked"].iloc[0])
+    colors, texts, xs = [], [], []
+    for r in rank.itertuples():
+        missing = pd.isna(r.value)
+        xs.append(0 if missing else r.value)
+        texts.append(t("no_return", lang) if missing else format(r.value, fmt))
+        colors.append(LAGGARD if missing or (n_ranked > bottom + 1 and r.rank > n_ranked - bottom) else PARTY_RED)
+    ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
+    fig = go.Figure(
+        go.Bar(
+            x=_listed(xs), y=_listed(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
+            textposition="outside", cliponaxis=False, name=indicator,
+            customdata=[[rk, n_ranked, code] for rk, code in zip(ranks, rank["unit_code"])],
+            hovertemplate=(f"<b>%{{y}}</b><br>{indicator}：%{{x:{fmt}}} {unit}<br>"
+                           f"{t('rank', lang)}：%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
+        )
+    )
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_listed(rank["unit_name"]))
+    top = max([x for x in xs if x is not None] + [0])
+    fig.update_xaxes(range=[0, (top or 1) * 1.18])  # room for the value written after the longest bar
+    return style(fig, title, with_unit(indicator, unit), t("axis_unit", lang), height=_bar_height(len(rank)),
+                 legend=False)
+
+
+def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str,
+                lang: str = "zh") -> go.Figure:
+    """One line per unit over the periods; a single unit is drawn in Party red."""
+    if values.empty:
+        return empty_figure(title, lang)
+    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+    fmt = number_format(value_type, values["value"])
+    fig = go.Figure()
+    for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
+        fig.add_trace(go.Scatter(
+            x=_listed(part["period"]), y=_listed(part["value"]), mode="lines+markers", name=name,
+            line={"color": PALETTE[i % len(PALETTE)], "width": 3}, marker={"size": 8},
+            customdata=_listed(part["unit_code"]),
+            hovertemplate=f"<b>{name}</b><br>%{{x}}：%{{y:{fmt}}} {unit}<extra></extra>",
+        ))
+    fig.update_xaxes(type="category")
+    return style(fig, title, t("axis_period", lang), with_unit(indicator, unit))
+
+
+def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title: str,
+                    lang: str = "zh") -> go.Figure:
+    """Per unit, the share of branch-quarters that met each 三会一课 rule, against the 100% required."""
+    if summary.empty:
+        return empty_figure(title, lang)
+    name_col = "group_name_en" if lang == "en" else "group_name_zh"
+    fig = go.Figure()
+    for i, (code, label) in enumerate(rule_labels.items()):
+        fig.add_trace(go.Bar(
+            x=_listed(summary[name_col]), y=_listed(summary[code]), name=label,
+            marker_color=PALETTE[i % len(PALETTE)], customdata=_listed(summary["branch_quarters"]),
+            hovertemplate=(f"<b>%{{x}}</b><br>{label}：%{{y:.1f}}%<br>"
+                           f"{t('branch_quarters', lang)}：%{{customdata}}<extra></extra>"),
+        ))
+    fig.add_hline(y=100, line_dash="dash", line_color="#444", annotation_text=t("required", lang),
+                  annotation_position="top right")
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
+    fig.update_yaxes(range=[0, 112])
+    fig.update_xaxes(tickangle=-30)
+    return style(fig, title, t("axis_unit", lang), t("axis_share_met", lang), height=520)
+
+
+def funnel(stages: pd.DataFrame, stage_labels: dict[str, str], unit_names: dict[str, str], *, title: str,
+           lang: str = "zh") -> go.Figure:
+    """The member-development pipeline, one funnel per unit, stages in order."""
+    if stages.empty:
+        return empty_figure(title, lang)
+    fig = go.Figure()
+    for i, (code, part) in enumerate(stages.groupby("unit_code", sort=False)):
+        part = part.sort_values("stage")
+        fig.add_trace(go.Funnel(
+            y=[stage_labels[c] for c in part["indicator_code"]], x=_listed(part["value"]),
+            name=unit_names.get(code, code), marker={"color": PALETTE[i % len(PALETTE)]},
+            textinfo="value+percent initial",
+            hovertemplate=f"<b>{unit_names.get(code, code)}</b><br>%{{y}}：%{{x:,.0f}} {t('people', lang)}"
+                          "<extra></extra>",
+        ))
+    return style(fig, title, t("axis_people", lang), t("axis_stage", lang), height=460)
+
+
+def heatmap(pivot: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, x_title: str,
+            lang: str = "zh") -> go.Figure:
+    """Rows × columns of one indicator (e.g. unit × year of mean star rating), the value written in each cell."""
+    if pivot.empty:
+        return empty_figure(title, lang)
+    fmt = number_format(value_type)
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in pivot.to_numpy()]
+    text = [["" if v is None else f"{v:{fmt}}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(c) for c in pivot.columns], y=_listed(pivot.index), text=text, texttemplate="%{text}",
+        colorscale=[[0, "#FBEFF1"], [0.5, "#E07A88"], [1, PARTY_RED]], zmin=1 if value_type == "stars" else None,
+        zmax=5 if value_type == "stars" else None, colorbar={"title": {"text": unit}},
+        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{z:{fmt}}} {unit}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, x_title, t("axis_unit", lang), height=_bar_height(len(pivot)), legend=False)
+
+
+def stacked_bars(frame: pd.DataFrame, *, series_col: str, series_labels: dict, colors: dict | None = None,
+                 title: str, x_title: str, unit: str, lang: str = "zh") -> go.Figure:
+    """Horizontal bars per unit, stacked by series (e.g. the four forms, or star levels)."""
+    if frame.empty:
+        return empty_figure(title, lang)
+    units = list(dict.fromkeys(frame["unit_name"]))
+    fig = go.Figure()
+    for i, (key, label) in enumerate(series_labels.items()):
+        part = frame[frame[series_col] == key].set_index("unit_name")["value"].reindex(units)
+        fig.add_trace(go.Bar(
+            y=units, x=_listed(part.fillna(0)), orientation="h", name=label,
+            marker_color=(colors or {}).get(key, PALETTE[i % len(PALETTE)]),
+            hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:,.0f}} {unit}<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, with_unit(x_title, unit), t("axis_unit", lang), height=_bar_height(len(units)))
+
+
+def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
+           lang: str = "zh") -> go.Figure:
+    """Side-by-side horizontal bars, one panel per indicator (code, label, unit, value type), units shared."""
+    if frame.empty:
+        return empty_figure(title, lang)
+    units = list(dict.fromkeys(frame["unit_name"]))
+    fig = make_subplots(rows=1, cols=len(indicators), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[with_unit(label, unit) for _, label, unit, _ in indicators])
+    for i, (code, label, unit, vtype) in enumerate(indicators, start=1):
+        part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
+        fmt = number_format(vtype, part.dropna())
+        fig.add_trace(go.Bar(
+            y=units, x=_listed(part), orientation="h", name=label, marker_color=PALETTE[(i - 1) % len(PALETTE)],
+            meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:{fmt}}} {unit}<extra></extra>",
+        ), row=1, col=i)
+        fig.update_xaxes(title_text=unit, row=1, col=i)
+    fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
+    fig.update_annotations(font_size=FONT_SIZE)
+    return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
+
+
+def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
+                    x_col: str, lang: str = "zh", kind: str = "bar", cols: int = 3) -> go.Figure:
+    """A grid of panels, one per indicator: bars per unit (kind='bar') or a line over periods (kind='line')."""
+    if frame.empty:
+        return empty_figure(title, lang)
+    rows = math.ceil(len(indicators) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u) for _, lbl, u, _ in indicators],
+                        vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.08)
+    names = list(dict.fromkeys(frame["unit_name"]))
+    for k, (code, label, unit, vtype) in enumerate(indicators):
+        r, c = k // cols + 1, k % cols + 1
+        part = frame[frame["indicator_code"] == code]
+        fmt = number_format(vtype, part["value"])
+        for j, name in enumerate(names):
+            s = part[part["unit_name"] == name]
+            color = PALETTE[j % len(PALETTE)]
+            common = dict(name=name, legendgroup=name, showlegend=(k == 0), meta=code,
+                          hovertemplate=f"<b>{name}</b><br>{label}：%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
+            if kind == "line":
+                fig.add_trace(go.Scatter(x=_listed(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
+                                         line={"color": color, "width": 3}, **common), row=r, col=c)
+            else:
+                fig.add_trace(go.Bar(x=_listed(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
+                              row=r, col=c)
+    fig.update_xaxes(type="category", showticklabels=(kind == "line"))
+    fig.update_annotations(font_size=FONT_SIZE)
+    style(fig, title, None, None, height=300 * rows + 150)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.04 if kind == "bar" else -0.1, "x": 0})
+    return fig
+
+
+def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict[str, str], *, title: str,
+                  lang: str = "zh") -> go.Figure:
+    """The unit × quarter grid of returns: on time, late, missing, not yet due; demo marked in the cell."""
+    if matrix.empty:
+        return empty_figure(title, lang)
+    codes = list(STATUS_COLORS)
+    n = len(codes)
+    colorscale = []
+    for i, c in enumerate(codes):
+        colorscale += [[i / n, STATUS_COLORS[c]], [(i + 1) / n, STATUS_COLORS[c]]]
+    cells = matrix.reindex(columns=quarters).fillna("missing").astype(str)  # a quarter not in the frame: missing
+    flat = pd.Series(cells.to_numpy().ravel())
+    status = flat.str.removesuffix("+demo")
+    demo = flat.str.endswith("+demo")
+    shape = cells.shape
+    z = (status.map({c: i + 0.5 for i, c in enumerate(codes)}).to_numpy(dtype=float)).reshape(shape)
+    text = (status.map(status_labels) + demo.map({True: "*", False: ""})).to_numpy(dtype=object).reshape(shape)
+    custom = cells.to_numpy(dtype=object)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=quarters, y=_listed(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
+        colorscale=colorscale, zmin=0, zmax=n, showscale=False, xgap=2, ygap=2,
+        hovertemplate="<b>%{y}</b><br>%{x}：%{text}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category", side="top")
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, t("axis_quarter", lang), t("axis_unit", lang), height=_bar_height(len(matrix)),
+                 legend=False)

@@ -1,0 +1,25 @@
+"""The look every output shares: Party red, the palette, the type.  Charts, Excel exports, the
+return template and the marked workbook all take their colours from here;
+.streamlit/config.toml's primaryColor is held to PARTY_RED by a test."""
+
+from __future__ import annotations
+
+PARTY_RED = "#C8102E"
+GOLD = "#D4A017"
+# The series colours, in order: the headline series is always Party red.
+PALETTE = (PARTY_RED, "#1F4E79", GOLD, "#2A9D8F", "#6C757D", "#E76F51", "#7B2D8B", "#8A9A5B", "#8C5A3C",
+           "#4D9DE0", "#B5838D", "#264653")
+LAGGARD = "#9AA0A6"  # the bottom of a ranking, set apart from the red
+STATUS_COLORS = {"submitted": "#2A9D8F", "late": GOLD, "missing": PARTY_RED, "pending": "#D0D4D9"}
+STAR_COLORS = {1: "#F3D9DC", 2: "#E8AEB6", 3: "#D9737F", 4: "#C8102E", 5: "#7A0A1C"}
+ERROR_FILL = "FF9999"  # a cell with an error, in the marked workbook
+WARNING_FILL = "FFD966"
+WARNING_TAB = "FFC000"
+FONT_FAMILY = '"Noto Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Zen Hei", sans-serif'
+FONT_SIZE = 15
+TITLE_SIZE = 20
+
+
+def excel_rgb(color: str) -> str:
+    """'#C8102E' -> 'C8102E', as openpyxl takes colours."""
+    return color.lstrip("#").upper()

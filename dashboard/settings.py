@@ -1,0 +1,139 @@
+"""Every setting of the product, in one typed, frozen structure.
+
+Each field is a knob with its default, the environment variable that sets it and a one-line
+help.  The command line (`python -m dashboard settings`), the defaults and the README's
+settings table all come from here (a test holds the README to it).  Nothing reads the
+environment at import time: `current()` reads it when asked, so a test or a server that
+sets a variable is heard.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+QUERIES_DIR = ROOT / "queries"
+
+
+def _knob(default, env: str, help: str):
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- the data ----------------------------------------------------------------------------
+    data_dir: Path = _knob(DATA_DIR, "DANGJIAN_DATA_DIR",
+                           "the folder of catalog.csv, domains.csv, domain_charts.csv, rules.csv and org_tree.csv")
+    # --- the database ------------------------------------------------------------------------
+    db: Path = _knob(DATA_DIR / "dangjian.duckdb", "DANGJIAN_DB",
+                     "the DuckDB file (the archive of original returns lives beside it)")
+    lock_timeout_s: float = _knob(10.0, "DANGJIAN_LOCK_TIMEOUT",
+                                  "seconds a second process waits for the database file before saying who holds it")
+    duckdb_memory: str = _knob("1GB", "DANGJIAN_DUCKDB_MEMORY",
+                               "DuckDB's buffer cap; past it DuckDB spills to disk instead of growing")
+    rollup_rebuild_share: float = _knob(0.3, "DANGJIAN_ROLLUP_REBUILD_SHARE",
+                                        "a bulk load touching more than this share of a quarter's returns "
+                                        "rebuilds the quarter's roll-up whole")
+    rollup_one_pass_units: int = _knob(400, "DANGJIAN_ROLLUP_ONE_PASS_UNITS",
+                                       "up to this many units are refreshed in one statement; more, level by level")
+    # --- returns -------------------------------------------------------------------------------
+    deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS", "a return is due this many days after its quarter ends")
+    max_file_mb: float = _knob(5.0, "DANGJIAN_MAX_FILE_MB", "largest return file accepted (a return is tens of KB)")
+    max_uncompressed_mb: float = _knob(40.0, "DANGJIAN_MAX_UNCOMPRESSED_MB",
+                                       "largest total a return's zip may inflate to")
+    max_zip_parts: int = _knob(500, "DANGJIAN_MAX_ZIP_PARTS", "most parts a return's zip may hold")
+    max_zip_ratio: float = _knob(200.0, "DANGJIAN_MAX_ZIP_RATIO",
+                                 "a part (over 1 MB) inflating more than this many times over is a zip bomb")
+    sheet_extra_rows: int = _knob(200, "DANGJIAN_SHEET_EXTRA_ROWS",
+                                  "rows past a return's last unit a sheet may span before it is refused")
+    sheet_max_cols: int = _knob(300, "DANGJIAN_SHEET_MAX_COLS", "most columns a return's sheet may span")
+    bulk_import_min_files: int = _knob(20, "DANGJIAN_BULK_IMPORT_MIN_FILES",
+                                       "from this many files an import refreshes the roll-up once, at the end")
+    progress_min_files: int = _knob(10, "DANGJIAN_PROGRESS_MIN_FILES",
+                                    "from this many files an import shows a progress bar on a terminal")
+    # --- pages ---------------------------------------------------------------------------------
+    default_span_quarters: int = _knob(12, "DANGJIAN_DEFAULT_SPAN_QUARTERS",
+                                       "quarters the period filter shows at first, ending with the latest")
+    sidebar_max_units: int = _knob(12, "DANGJIAN_SIDEBAR_MAX_UNITS", "most units the sidebar's unit filter takes")
+    compare_max_units: int = _knob(5, "DANGJIAN_COMPARE_MAX_UNITS", "most units the compare page puts side by side")
+    overview_max_units: int = _knob(4, "DANGJIAN_OVERVIEW_MAX_UNITS", "most units the overview shows figures for")
+    funnel_max_units: int = _knob(5, "DANGJIAN_FUNNEL_MAX_UNITS", "most units drawn as funnels side by side")
+    short_list_limit: int = _knob(1000, "DANGJIAN_SHORT_LIST_LIMIT",
+                                  "branch-quarters short of 三会一课 listed in detail (all are counted)")
+    explorer_max_rows: int = _knob(20000, "DANGJIAN_EXPLORER_MAX_ROWS",
+                                   "rows the explorer shows on screen (its exports hold every row)")
+    problems_as_table: int = _knob(200, "DANGJIAN_PROBLEMS_AS_TABLE",
+                                   "up to this many problems an upload lists in full; more scroll in a grid")
+    built_cache_entries: int = _knob(300, "DANGJIAN_BUILT_CACHE_ENTRIES",
+                                     "finished figures and tables the app keeps built")
+    query_cache_entries: int = _knob(2000, "DANGJIAN_QUERY_CACHE_ENTRIES", "query results the app keeps")
+    # --- the benchmark -------------------------------------------------------------------------
+    bench_keep: bool = _knob(False, "DANGJIAN_BENCH_KEEP",
+                             "keep the benchmark's temporary databases and files (1) instead of removing them")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_uncompressed_bytes(self) -> int:
+        return int(self.max_uncompressed_mb * 1024 * 1024)
+
+    @classmethod
+    def from_env(cls, environ=None) -> Settings:
+        """The defaults, each overridden by its environment variable where it is set."""
+        environ = os.environ if environ is None else environ
+        given = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw:
+                given[f.name] = _parse(raw, f.default)
+        return cls(**given)
+
+
+def _parse(raw: str, default):
+    if isinstance(default, bool):
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise ValueError(f"{raw!r} is not a yes/no value")
+        return raw.strip().lower() in ("1", "true", "yes")
+    if isinstance(default, Path):
+        return Path(raw)
+    return type(default)(raw)
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+def current() -> Settings:
+    """The settings now (read from the environment on each call: cheap, and never stale)."""
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise SettingError(f"bad setting in the environment: {exc}") from exc
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(environment variable, default, current value, help) for every setting, in order."""
+    now = current()
+    return [(f.metadata["env"], _shown(f.default), _shown(getattr(now, f.name)), f.metadata["help"])
+            for f in fields(Settings)]
+
+
+def _shown(value) -> str:
+    if isinstance(value, Path):
+        try:
+            return str(value.relative_to(ROOT))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def markdown_table() -> str:
+    """The settings as README's table shows them (a test holds the README to this)."""
+    lines = ["| variable | default | what it sets |", "|---|---|---|"]
+    lines += [f"| `{env}` | `{default}` | {help_} |" for env, default, _, help_ in describe()]
+    return "\n".join(lines)

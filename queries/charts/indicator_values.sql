@@ -1,0 +1,85 @@
+-- indicator_values: the figures of $units per period from $from to $to (quarters), for
+-- $indicators (an empty list means the whole catalog).  $quarters lists the quarters $from..$to
+-- and $periods the period each falls in (periods.period_map: the one definition of how quarters
+-- roll into half-years and years).
+--   $scope = 'subtree': each unit's figure covers its whole subtree (read from the roll-up);
+--   $scope = 'own':     exactly what the unit itself reported.
+-- Over units the catalog's unit_agg applies (sum / max / mean); over time its time_agg
+-- (flows sum, stocks take the last quarter that has data, peaks take the max).  Derived
+-- indicators are recomputed from their stored parts after both roll-ups, never averaged.
+WITH requested AS (
+    SELECT code FROM indicators WHERE len($indicators) = 0 OR list_contains($indicators, code)
+),
+needed AS (
+    SELECT code FROM requested
+    UNION
+    SELECT unnest(i.formula_args) FROM indicators i JOIN requested r ON r.code = i.code
+),
+base AS (
+    SELECT unit_code, quarter, indicator_code, total, maximum, n_units, n_high
+    FROM rollup
+    WHERE $scope = 'subtree' AND list_contains($units, unit_code) AND quarter BETWEEN $from AND $to
+    UNION ALL
+    SELECT f.unit_code, f.quarter, f.indicator_code, f.value, f.value, 1,
+           CASE WHEN f.value >= i.threshold THEN 1 ELSE 0 END
+    FROM facts f
+    JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
+    JOIN indicators i ON i.code = f.indicator_code
+    WHERE $scope = 'own' AND list_contains($units, f.unit_code) AND f.quarter BETWEEN $from AND $to
+),
+-- one value per unit, quarter and indicator: stored ones by their unit rule; the
+-- count-derived ones (branches rated, branches with >= 4 stars) from their source's
+-- counts, which are levels at the quarter's end and so roll over time as stocks
+quarterly AS (
+    SELECT b.unit_code, b.quarter, i.code AS indicator_code, i.time_agg,
+           CASE i.unit_agg WHEN 'sum' THEN b.total
+                           WHEN 'max' THEN b.maximum
+                           WHEN 'mean' THEN b.total / nullif(b.n_units, 0) END AS value
+    FROM base b JOIN indicators i ON i.code = b.indicator_code
+    WHERE i.code IN (SELECT code FROM needed)
+    UNION ALL
+    SELECT b.unit_code, b.quarter, d.code, 'last',
+           CASE d.formula_op WHEN 'count' THEN b.n_units ELSE b.n_high END
+    FROM base b
+    JOIN indicators d ON d.formula_op IN ('count', 'count_high') AND d.formula_args[1] = b.indicator_code
+    WHERE d.code IN (SELECT code FROM needed)
+),
+period_of AS (
+    SELECT unnest($quarters) AS quarter, unnest($periods) AS period
+),
+periodic AS (
+    SELECT q.unit_code, m.period, q.indicator_code,
+           CASE any_value(q.time_agg)
+               WHEN 'sum' THEN sum(q.value)
+               WHEN 'max' THEN max(q.value)
+               ELSE arg_max(q.value, q.quarter)
+           END AS value
+    FROM quarterly q
+    JOIN period_of m ON m.quarter = q.quarter
+    GROUP BY q.unit_code, m.period, q.indicator_code
+),
+combined AS (
+    SELECT unit_code, period, indicator_code, value FROM periodic
+    UNION ALL
+    -- derived from parts after the roll-ups: a ratio (as a percentage) or a sum
+    SELECT p.unit_code, p.period, d.code,
+           CASE d.formula_op
+               WHEN 'ratio' THEN 100.0 * sum(p.value) FILTER (WHERE p.indicator_code = d.formula_args[1])
+                                 / nullif(sum(p.value) FILTER (WHERE p.indicator_code = d.formula_args[2]), 0)
+               ELSE sum(p.value)
+           END
+    FROM periodic p
+    JOIN indicators d ON d.formula_op IN ('ratio', 'sum') AND list_contains(d.formula_args, p.indicator_code)
+    WHERE d.code IN (SELECT code FROM requested)
+    GROUP BY p.unit_code, p.period, d.code, d.formula_op, d.formula_args
+)
+SELECT c.unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, u.level AS unit_level,
+       u.parent_code, u.sort_order AS unit_order, c.period, i.domain, i.code AS indicator_code,
+       i.name_zh AS indicator_name_zh, i.name_en AS indicator_name_en,
+       round(c.value, CASE WHEN i.value_type = 'money' THEN 2 ELSE 4 END) AS value,
+       i.unit_zh, i.unit_en, i.value_type, i.domain_order, i.sort_order AS indicator_order
+FROM combined c
+JOIN indicators i ON i.code = c.indicator_code
+JOIN units u ON u.code = c.unit_code
+WHERE c.indicator_code IN (SELECT code FROM requested) AND c.value IS NOT NULL
+ORDER BY u.sort_order, c.period, i.domain_order, i.sort_order

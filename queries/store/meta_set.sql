@@ -1,0 +1,2 @@
+-- meta_set: set meta key $key to $value (the schema version after a migration).
+UPDATE meta SET value = $value WHERE key = $key

@@ -1,0 +1,65 @@
+"""Driving the app under Streamlit's AppTest: open it on a page, read its charts' figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from dashboard.app import registry, state
+from dashboard.domain.catalog import catalog
+from dashboard.settings import ROOT
+
+APP = ROOT / "dashboard" / "app" / "entry.py"
+TIMEOUT = 60
+PAGES = [p.url_path for p in registry.pages(catalog())]
+DOMAINS = [p.url_path for p in registry.pages(catalog()) if p.domain]
+
+
+def goto(at: AppTest, url_path: str) -> AppTest:
+    """Switch to a page by its address, as a click in the sidebar does.  The pages are functions
+    (registry.py), which AppTest.switch_page (files only) cannot name; Streamlit identifies a
+    page by the hash of its url_path, which is what a click sends."""
+    at._page_hash = calc_hash(url_path)
+    return at
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page and page != registry.DEFAULT:
+        goto(at, page).run()
+    return at
+
+
+def app_store(path: Path):
+    """The store the app itself holds (the same cached object, opened on $DANGJIAN_DB), to run the
+    named queries on."""
+    store = state.store()
+    assert store.path == Path(path), "the app opens $DANGJIAN_DB"
+    return store
+
+
+def forget() -> None:
+    state.forget_stores()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page by its key, as the figure JSON the browser gets."""
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def run_meta(store, fig: dict) -> pd.DataFrame:
+    """The named query a figure says its numbers come from, rerun with its parameters."""
+    meta = fig["layout"]["meta"]
+    return store.query(meta["query"], **meta["params"])

@@ -1,0 +1,162 @@
+"""Helpers for the ingest tests: fill a generated template the way a reporter would, edit it,
+find a cell by unit and indicator code, and dump a database to compare before and after."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+
+from dashboard.domain.catalog import Indicator, catalog
+from dashboard.ingest.layout import GUIDE_SHEET, META_SHEET
+
+# Counts that the cross-field rules and the branch work rules tie together: values that pass.
+CONSISTENT = {
+    "members_total": lambda i: 60 + i,
+    "probationary": lambda i: 2 + i % 3,
+    "dues_payers": lambda i: 55 + i,
+    "xxqg_registered": lambda i: 50 + i,
+    "xxqg_active": lambda i: 40 + i,
+    "converted_full": lambda i: 0,
+    "clues_received": lambda i: 6 + i,
+    "clues_disposed": lambda i: 5 + i,
+    "weak_branches": lambda i: 1,
+    "branch_elections": lambda i: 1,
+    "branch_general_meetings": lambda i: 1 + i % 2,
+    "branch_committee_meetings": lambda i: 3,
+    "theme_party_days": lambda i: 3 + i % 2,
+    "party_lectures": lambda i: 1,
+}
+
+
+def known_value(ind: Indicator, i: int):
+    """The value the tests type for indicator `ind` in the i-th unit row: distinct, in bounds."""
+    if ind.code in CONSISTENT:
+        return CONSISTENT[ind.code](i)
+    if ind.value_type == "stars":
+        return 1 + i % 5
+    if ind.value_type == "score":
+        return 60.5 + i
+    if ind.value_type == "money":
+        return round(1234.56 + 10.01 * i + ind.sort_order, 2)
+    return 1 + (i + ind.sort_order) % 7
+
+
+def domain_sheets(wb):
+    return [ws for ws in wb.worksheets if ws.title not in (GUIDE_SHEET, META_SHEET)]
+
+
+def load(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def save(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def input_cells(wb):
+    """(sheet, cell, unit code, indicator code) of every unlocked cell of the domain sheets."""
+    for ws in domain_sheets(wb):
+        codes = [c.value for c in ws[2]]
+        for row in ws.iter_rows(min_row=3):
+            for cell, code in zip(row, codes):
+                if cell.protection.locked is False:
+                    yield ws, cell, row[0].value, code
+
+
+def fill(data: bytes, value=known_value) -> tuple[bytes, dict[tuple[str, str], float]]:
+    """Type a value in every input cell; returns the file and {(unit, indicator): value}."""
+    cat = catalog()
+    wb = load(data)
+    typed = {}
+    rows: dict[str, int] = {}
+    for _ws, cell, unit, code in input_cells(wb):
+        i = rows.setdefault(unit, len(rows))
+        v = value(cat[code], i)
+        cell.value = v
+        typed[(unit, code)] = v
+    return save(wb), typed
+
+
+def edit(data: bytes, change) -> bytes:
+    """Apply `change(workbook)` and save."""
+    wb = load(data)
+    change(wb)
+    return save(wb)
+
+
+def cell_of(wb, sheet: str, unit: str, code: str) -> str:
+    """The address of unit's row and indicator's column, e.g. 'E4'."""
+    ws = wb[sheet]
+    col = next(c.column_letter for c in ws[2] if c.value == code)
+    row = next(r[0].row for r in ws.iter_rows(min_row=3) if r[0].value == unit)
+    return f"{col}{row}"
+
+
+def set_value(data: bytes, sheet: str, unit: str, code: str, value) -> tuple[bytes, str]:
+    """Type `value` for (unit, indicator); returns the file and the cell's address."""
+    wb = load(data)
+    where = cell_of(wb, sheet, unit, code)
+    wb[sheet][where] = value
+    return save(wb), where
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    """Every table of the database, every row, in a fixed order."""
+    from dashboard.db import Store
+
+    with Store(path) as store:
+        return store.snapshot()
+
+
+# --- the corpus runner: a bad file through the command line, the database compared ------------
+
+REPORTER = "SW01"
+QUARTER = "2025Q1"
+PREVIOUS = "2024Q4"
+
+
+def history_db(folder: Path) -> Path:
+    """A database holding SW01's accepted 2024Q4 return: the quarter before the corpus's one,
+    so the rules that look back (conversions, leads carried over) have something to check."""
+    from dashboard.db import Store
+    from dashboard.ingest import build_template, import_return
+
+    path = folder / "history.duckdb"
+    with Store(path) as store:
+        data, _ = fill(build_template(store, REPORTER, PREVIOUS))
+        assert import_return(store, data, "SW01_2024Q4.xlsx", user="历史 history").status == "loaded"
+        store.checkpoint()
+    return path
+
+
+def good_return(db: Path) -> bytes:
+    """SW01's 2025Q1 return, every input cell filled with values that pass."""
+    from dashboard.db import Store
+    from dashboard.ingest import build_template
+
+    with Store(db) as store:
+        return fill(build_template(store, REPORTER, QUARTER))[0]
+
+
+def import_by_cli(db_template: Path, folder: Path, data: bytes, name: str, capsys) -> tuple[int, str, bool]:
+    """Import one file with `python -m dashboard import` into a copy of `db_template`.
+
+    Returns (exit code, what it printed, whether every table is unchanged, row for row).
+    """
+    import shutil
+
+    from dashboard.cli import main
+
+    db = folder / "db.duckdb"
+    shutil.copy(db_template, db)
+    before = dump(db)
+    f = folder / name
+    f.write_bytes(data)
+    code = main(["import", "--db", str(db), str(f)])
+    captured = capsys.readouterr()
+    unchanged = dump(db) == before and not (folder / "archive").exists()
+    return code, captured.out + captured.err, unchanged
