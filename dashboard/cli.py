@@ -7,6 +7,8 @@ rejected, 2 bad arguments.  Output is Chinese with the English after it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import csv
 import getpass
 import importlib
@@ -18,6 +20,29 @@ from . import i18n
 from .domain import periods
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+# When the running app executes a command for a client (service.py), its store and the client's
+# output streams; otherwise unset, and a command opens the file itself and prints to the terminal.
+_SHARED_STORE: contextvars.ContextVar = contextvars.ContextVar("shared_store", default=None)
+_OUT: contextvars.ContextVar = contextvars.ContextVar("out", default=None)
+_ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
+# The arguments a command reads files from: the client sends their bytes along.
+INPUT_FILES = {"import": "files"}
+
+
+def out_stream():
+    return _OUT.get() or sys.stdout
+
+
+def err_stream():
+    return _ERR.get() or sys.stderr
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print a line to the terminal, or to the client the app is running this command for."""
+    stream = err_stream() if err else out_stream()
+    stream.write(f"{text}\n")
+    stream.flush()
 
 
 class UsageError(Exception):
@@ -48,10 +73,37 @@ def _quarter_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{exc} / 季度格式应为 2024Q3") from exc
 
 
+class _ServiceUp(Exception):
+    """An app came up holding the database while this command waited for it."""
+
+
+def _db_path(args) -> Path:
+    from .settings import current as settings
+
+    return Path(args.db) if getattr(args, "db", None) else settings().db
+
+
 def _open_store(args):
+    """The store to work on: the app's own (when it runs this command for a client), or the file
+    opened here, queueing behind whichever process holds it (and switching to the app if one
+    comes up meanwhile)."""
+    from . import service
     from .db import Store
 
-    return Store(args.db)
+    shared = _SHARED_STORE.get()
+    if shared is not None:
+        return contextlib.nullcontext(shared)
+    db = _db_path(args)
+    told = []
+
+    def waiting(pid):
+        if service.available(db):
+            raise _ServiceUp
+        if not told:
+            echo(i18n.both("svc_waiting", pid=f" {pid}" if pid else ""), err=True)
+            told.append(pid)
+
+    return Store(db, waiting=waiting)
 
 
 def _unit_arg(store, code: str | None) -> str:
@@ -85,9 +137,9 @@ def cmd_settings(args) -> int:
     from .settings import describe, markdown_table
 
     if args.markdown:
-        print(markdown_table())
+        echo(markdown_table())
         return EXIT_OK
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv.writer(out_stream(), lineterminator="\n")
     writer.writerow(["variable", "default", "value", "help"])
     writer.writerows(describe())
     return EXIT_OK
@@ -105,17 +157,17 @@ def cmd_demo(args) -> int:
     with _open_store(args) as store:
         if args.clear:
             n = store.clear_demo()
-            print(f"已删除演示数据 {n} 份报表 / removed {n} demo returns from {store.path}")
+            echo(f"已删除演示数据 {n} 份报表 / removed {n} demo returns from {store.path}")
         else:
             n = load_demo(store, seed=args.seed)
-            print(f"已载入演示数据 {n} 份报表 / loaded {n} demo returns into {store.path}")
+            echo(f"已载入演示数据 {n} 份报表 / loaded {n} demo returns into {store.path}")
     return EXIT_OK
 
 
 @command("units", "the organisation tree as CSV: code,name_zh,level,parent_code")
 def cmd_units(args) -> int:
     with _open_store(args) as store:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(out_stream(), lineterminator="\n")
         writer.writerow(["code", "name_zh", "level", "parent_code"])
         for u in store.tree().units:
             writer.writerow([u.code, u.name_zh, u.level, u.parent_code or ""])
@@ -154,7 +206,7 @@ def cmd_export(args) -> int:
                              scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang)
     fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
     write_table(frame, args.out, fmt)
-    print(f"已导出 {len(frame)} 行 / wrote {len(frame)} rows to {args.out}", file=sys.stderr)
+    echo(f"已导出 {len(frame)} 行 / wrote {len(frame)} rows to {args.out}", err=True)
     return EXIT_OK
 
 
@@ -183,7 +235,7 @@ def cmd_template(args) -> int:
         lay = layout(store.catalog, tree, args.unit, args.period)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
-    print(i18n.both("imp_tpl_written", unit=args.unit, period=args.period, sheets=len(lay.sheets),
+    echo(i18n.both("imp_tpl_written", unit=args.unit, period=args.period, sheets=len(lay.sheets),
                     units=len(lay.units), out=args.out))
     return EXIT_OK
 
@@ -193,44 +245,44 @@ class _Progress:
 
     def __init__(self, total: int, from_files: int):
         self.total = total
-        self.on = total >= from_files and sys.stderr.isatty()
+        self.on = total >= from_files and err_stream().isatty()
 
     def step(self, done: int, name: str) -> None:
         if self.on:
             width = 30
             fill = width * done // self.total
-            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {name[:40]:<40}")
-            sys.stderr.flush()
+            err_stream().write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {name[:40]:<40}")
+            err_stream().flush()
 
     def clear(self) -> None:
         if self.on:
-            sys.stderr.write("\r" + " " * 80 + "\r")
+            err_stream().write("\r" + " " * 80 + "\r")
 
     def close(self) -> None:
         if self.on:
-            sys.stderr.write("\n")
+            err_stream().write("\n")
 
 
 def _print_outcome(o) -> None:
     f = {"file": o.file_name, "unit": o.reporting_unit or "", "period": o.quarter or "", "n": o.n_values}
     if o.status == "rejected":
         for p in o.problems:
-            print(p.line())
-        print(i18n.both("imp_rejected", file=o.file_name, errors=len(o.errors)))
+            echo(p.line())
+        echo(i18n.both("imp_rejected", file=o.file_name, errors=len(o.errors)))
         return
     for p in o.warnings:
-        print(p.line())
+        echo(p.line())
     if o.status == "loaded":
         line = i18n.t("imp_loaded", id=o.submission_id, **f)
         line_en = i18n.t("imp_loaded", "en", id=o.submission_id, **f)
         if o.superseded_id:
             line += i18n.t("imp_superseded", old=o.superseded_id)
             line_en += " " + i18n.t("imp_superseded", "en", old=o.superseded_id)
-        print(f"{line} | {line_en}")
+        echo(f"{line} | {line_en}")
     elif o.status == "duplicate":
-        print(i18n.both("imp_duplicate", file=o.file_name, id=o.submission_id))
+        echo(i18n.both("imp_duplicate", file=o.file_name, id=o.submission_id))
     else:
-        print(i18n.both("imp_valid", **f))
+        echo(i18n.both("imp_valid", **f))
 
 
 def _write_reports(path: Path, files: list[Path], blobs: list[bytes], outcomes) -> list[Path]:
@@ -293,11 +345,11 @@ def cmd_import(args) -> int:
     progress.close()
     counts = Counter(o.status for o in outcomes)
     if len(files) > 1:
-        print(i18n.both("imp_summary", total=len(files), **{s: counts[s] for s in ("loaded", "duplicate", "valid",
+        echo(i18n.both("imp_summary", total=len(files), **{s: counts[s] for s in ("loaded", "duplicate", "valid",
                                                                                    "rejected")}))
     if args.report:
         for path in _write_reports(args.report, files, blobs, outcomes):
-            print(i18n.both("imp_report_written", path=path), file=sys.stderr)
+            echo(i18n.both("imp_report_written", path=path), err=True)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_REJECTED
 
 
@@ -317,7 +369,7 @@ def cmd_submissions(args) -> int:
         frame = store.query("submission_history", units=units, **{"from": args.period or "0000Q1",
                                                                    "to": args.period or "9999Q4"})
     if frame.empty:
-        print(i18n.both("imp_no_history"))
+        echo(i18n.both("imp_no_history"))
         return EXIT_OK
     status = {s: f"{i18n.t('imp_status_' + s)} {s}" for s in ("active", "superseded")}
     out = pd.DataFrame({
@@ -333,7 +385,7 @@ def cmd_submissions(args) -> int:
         "values": frame["n_values"],
         "warnings": frame["warnings"],
     })
-    print(out.to_string(index=False))
+    echo(out.to_string(index=False))
     return EXIT_OK
 
 
@@ -346,11 +398,11 @@ def cmd_restore(args) -> int:
     with _open_store(args) as store:
         found = store.submission(args.submission_id)
         if found is None:
-            print(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", file=sys.stderr)
+            echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
             return EXIT_REJECTED
         unit, quarter, status = found
         if status == "active":
-            print(i18n.both("imp_already_active", id=args.submission_id))
+            echo(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
         previous = store.restore(args.submission_id)
     zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
@@ -358,7 +410,7 @@ def cmd_restore(args) -> int:
     if previous:
         zh += i18n.t("imp_restore_superseded", old=previous)
         en += i18n.t("imp_restore_superseded", "en", old=previous)
-    print(f"{zh} | {en}")
+    echo(f"{zh} | {en}")
     return EXIT_OK
 
 
@@ -370,6 +422,8 @@ def _bench_args(p) -> None:
     p.add_argument("--quick", action="store_true", help="a reduced run, under a minute")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--no-pages", action="store_true", help="skip the browser page timings")
+    p.add_argument("--concurrency", action="store_true",
+                   help="only: 20 command-line imports and 20 browser uploads at once while the app runs")
 
 
 @command("bench", "benchmarks at provincial scale against the plain pandas way", args=_bench_args, db=False)
@@ -391,18 +445,82 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args) -> int:
+    """Run a parsed command here, turning the errors a person can act on into messages."""
     from .db import DatabaseBusy
 
-    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        echo(f"错误 error: {exc}", err=True)
         return EXIT_USAGE
     except DatabaseBusy as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        echo(f"错误 error: {exc}", err=True)
         return EXIT_REJECTED
+
+
+def _through_app(args) -> int | None:
+    """Run the command through the app holding the database, if one does; None otherwise."""
+    from . import service
+
+    db = _db_path(args)
+    values = {k: (str(Path(v).resolve()) if isinstance(v, Path) else v) for k, v in vars(args).items()
+              if k not in ("func", "db", INPUT_FILES.get(args.command))}
+    files = []
+    for path in getattr(args, INPUT_FILES.get(args.command, ""), None) or []:
+        if not Path(path).is_file():
+            return None  # said here, in the client's terms
+        files.append((Path(path).name, _read_bounded(Path(path))))
+    if not service.available(db):
+        return None
+    echo(i18n.both("svc_through_app", pid=service._read_info(db)["pid"]), err=True)
+    code = service.forward(db, args.command, values, files, out_stream(), err_stream())
+    if code is None:
+        echo(f"错误 error: {i18n.both('svc_failed', error='no answer')}", err=True)
+        return EXIT_REJECTED
+    return code
+
+
+def _read_bounded(path: Path) -> bytes:
+    """A file's bytes, at most one byte past the largest return accepted (the importer refuses
+    what is longer; a huge file is never read whole)."""
+    from .settings import current as settings
+
+    with open(path, "rb") as f:
+        return f.read(settings().max_file_bytes + 1)
+
+
+def run_for_client(command: str, values: dict, files: list[Path], store, out, err) -> int:
+    """Run a command the way `main` would, on the app's open store, printing to the client's
+    streams (service.py calls this in the app's process)."""
+    help_, configure, func, db = COMMANDS[command]
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    paths = {a.dest for a in parser._actions if a.type is Path}  # the client sent them as text
+    args = argparse.Namespace(**{k: (Path(v) if k in paths and isinstance(v, str) else v) for k, v in values.items()})
+    args.command, args.func, args.db = command, func, store.path
+    if command in INPUT_FILES:
+        setattr(args, INPUT_FILES[command], files)
+    tokens = [_SHARED_STORE.set(store), _OUT.set(out), _ERR.set(err)]
+    try:
+        return run(args)
+    finally:
+        for var, token in zip((_SHARED_STORE, _OUT, _ERR), tokens):
+            var.reset(token)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if COMMANDS[args.command][3]:  # a command on the database: the running app's, if one holds it
+            code = _through_app(args)
+            if code is not None:
+                return code
+        try:
+            return run(args)
+        except _ServiceUp:
+            code = _through_app(args)
+            return EXIT_REJECTED if code is None else code
     except BrokenPipeError:  # `units | head`: the reader left; not an error
         sys.stderr.close()
         return EXIT_OK

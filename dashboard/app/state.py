@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import demo
+from dashboard import demo, service
 from dashboard.db import Store
 from dashboard.domain import analysis, periods
 from dashboard.domain import filters as flt
@@ -23,6 +23,7 @@ from dashboard.settings import current as settings
 
 PERIOD_STATE = "_period"
 SEEDED_STATE = "_filters_seeded"
+_OPENED: list[dict] = []  # every store this process opened, to close them (tests)
 
 
 # --- the store and its queries ---------------------------------------------------------------
@@ -30,12 +31,15 @@ SEEDED_STATE = "_filters_seeded"
 
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> dict:
+    """The app's store, opened once per process; the command line reaches it through the service."""
     store = Store(path)
     autoloaded = False
     if not store.has_submissions():
         demo.load_demo(store)
         autoloaded = True
-    return {"store": store, "autoloaded": autoloaded}
+    opened = {"store": store, "autoloaded": autoloaded, "service": service.start(store)}
+    _OPENED.append(opened)
+    return opened
 
 
 def db_path() -> str:
@@ -51,9 +55,13 @@ def demo_autoloaded() -> bool:
 
 
 def forget_stores() -> None:
-    """Close nothing, forget everything: the next run opens the database afresh (tests)."""
+    """Stop the services, close the stores and forget them: the next run opens afresh (tests)."""
     _open_store.clear()
     invalidate()
+    while _OPENED:
+        opened = _OPENED.pop()
+        opened["service"].stop()
+        opened["store"].close()
 
 
 @st.cache_data(show_spinner=False, max_entries=settings().query_cache_entries)

@@ -277,6 +277,8 @@ def format_table(report: Report, settings: Settings) -> str:
 
 def main(args) -> int:
     """`python -m dashboard bench` (its arguments: dashboard/cli.py)."""
+    if getattr(args, "concurrency", False):
+        return _concurrency(args)
     settings = Settings.of(args)
     report = Report()
     workdir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
@@ -297,3 +299,21 @@ def main(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if any(p.startswith("MISMATCH") for p in report.problems) else 0
+
+
+def _concurrency(args) -> int:
+    from . import concurrency
+
+    workdir = Path(tempfile.mkdtemp(prefix="dangjian-concurrency-"))
+    try:
+        figures = concurrency.run(workdir, _say)
+    finally:
+        if not current_settings().bench_keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(concurrency.format_table(figures))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"concurrency": figures}, ensure_ascii=False, indent=2),
+                                   encoding="utf-8")
+    ok = all(figures[k]["accepted"] == figures[k]["returns"] and not figures[k]["duplicated"]
+             for k in ("cli_imports", "browser_uploads"))
+    return 0 if ok else 1

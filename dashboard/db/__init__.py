@@ -2,7 +2,7 @@
 
 Lives here: the connection (private cursors, the one writer lock, migrations, the data
 version), the subtree roll-up, and the store's typed methods.  Every statement is a named file
-under queries/.  May import: duckdb, pandas, dashboard.domain, dashboard.settings.
+under queries/.  May import: duckdb, pandas, dashboard.domain, dashboard.settings, dashboard.i18n.
 """
 
 from .connection import DatabaseBusy

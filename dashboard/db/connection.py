@@ -22,7 +22,13 @@ from . import queries
 
 
 class DatabaseBusy(RuntimeError):
-    """Another process (usually the running app) holds the database file."""
+    """Another process holds the database file (and offers no way to reach it)."""
+
+
+def busy_message(path: Path, pid: int | None) -> str:
+    from ..i18n import both
+
+    return both("db_busy", path=path, pid=f" (PID {pid})" if pid else "")
 
 
 class Transaction:
@@ -140,12 +146,6 @@ def _connect_with_retry(path: Path, timeout: float, memory_limit: str):
                 raise
             if time.monotonic() >= deadline:
                 holder = re.search(r"PID (\d+)", str(exc))
-                pid = f" (PID {holder.group(1)})" if holder else ""
-                raise DatabaseBusy(
-                    f"数据库 {path} 正被另一个进程{pid}占用（通常是正在运行的看板应用）。"
-                    f"请在看板的「报表上传」页面上传，或停止应用后重试。 | "
-                    f"The database {path} is held by another process{pid}, usually the running dashboard. "
-                    f"Upload through the app's Upload page, or stop the app and run this again."
-                ) from exc
+                raise DatabaseBusy(busy_message(path, int(holder.group(1)) if holder else None)) from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

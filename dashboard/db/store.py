@@ -12,6 +12,8 @@ one transaction through the single writer (connection.Database.transaction).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,8 @@ from ..domain.catalog import Catalog
 from ..domain.tree import Tree, Unit, read_tree
 from ..settings import current as settings
 from . import rollup
-from .connection import Database, DatabaseBusy
+from .connection import Database, DatabaseBusy, busy_message
+from .filelock import FileLock
 
 __all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "TABLES", "default_db_path"]
 
@@ -53,12 +56,22 @@ class SubmitResult:
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None):
+    def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None,
+                 waiting: Callable[[int | None], None] | None = None):
+        """Open (or create) the database file.  If another process holds it, wait: up to
+        `lock_timeout` seconds (settings.lock_timeout_s), then DatabaseBusy; or, with `waiting`,
+        as long as it takes, calling waiting(holder PID) between tries (it may raise to stop)."""
         conf = settings()
         self.path = Path(path) if path is not None else conf.db
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = Database(self.path, lock_timeout=conf.lock_timeout_s if lock_timeout is None else lock_timeout,
-                            memory_limit=conf.duckdb_memory)
+        timeout = conf.lock_timeout_s if lock_timeout is None else lock_timeout
+        self._lock = FileLock(self.path)
+        _take(self._lock, self.path, timeout, waiting)
+        try:
+            self._db = Database(self.path, lock_timeout=timeout, memory_limit=conf.duckdb_memory)
+        except BaseException:
+            self._lock.release()
+            raise
         self._tree: Tree | None = None
         self.catalog: Catalog = catalog_mod.catalog()
         migrated_from = self._db.migrate()
@@ -73,6 +86,7 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -313,6 +327,17 @@ class Store:
             tx.run("bulk_ids_drop")
             rollup.rebuild(tx)
         return n
+
+
+def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:
+    """Take the file's lock, queueing behind the process that holds it."""
+    deadline = time.monotonic() + timeout
+    while not lock.try_acquire():
+        if waiting is not None:
+            waiting(lock.holder())
+        elif time.monotonic() >= deadline:
+            raise DatabaseBusy(busy_message(path, lock.holder()))
+        time.sleep(0.1)
 
 
 def _fact_lists(facts) -> tuple[list, list, list]:

@@ -68,7 +68,7 @@ APP_READY_JS = """() => {
 }"""
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
+def wait_for_app(page, timeout: float = 120_000) -> None:
     """Until Streamlit has finished the run the last action started and drawn everything."""
     page.wait_for_function(APP_READY_JS, timeout=timeout)
 
