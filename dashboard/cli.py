@@ -1,7 +1,9 @@
 """The command line: `python -m dashboard COMMAND`.  Each command's arguments sit beside its body.
 
 Exit codes (the only definition): 0 done (every file accepted), 1 a file or request was
-rejected, 2 bad arguments.  Output is Chinese with the English after it.
+rejected, 2 bad arguments.  Output is Chinese with the English after it.  Names that came
+from data (units, files, users, a return's cells) reach the terminal through safe.printable,
+and CSV cells through safe.cell, so neither a terminal nor a spreadsheet runs them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from . import i18n
 from .domain import periods
+from .output.safe import cell, file_part, printable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -63,6 +66,13 @@ def _unit_arg(store, code: str | None) -> str:
     return code
 
 
+def _csv_out(rows) -> None:
+    """CSV on stdout: each cell neutralised for a spreadsheet and escaped for the terminal (so
+    no field holds a line break either)."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerows([printable(cell(v)) for v in row] for row in rows)
+
+
 def _user(args) -> str:
     if args.user:
         return args.user
@@ -87,9 +97,7 @@ def cmd_settings(args) -> int:
     if args.markdown:
         print(markdown_table())
         return EXIT_OK
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["variable", "default", "value", "help"])
-    writer.writerows(describe())
+    _csv_out([["variable", "default", "value", "help"], *describe()])
     return EXIT_OK
 
 
@@ -115,10 +123,8 @@ def cmd_demo(args) -> int:
 @command("units", "the organisation tree as CSV: code,name_zh,level,parent_code")
 def cmd_units(args) -> int:
     with _open_store(args) as store:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["code", "name_zh", "level", "parent_code"])
-        for u in store.tree().units:
-            writer.writerow([u.code, u.name_zh, u.level, u.parent_code or ""])
+        _csv_out([["code", "name_zh", "level", "parent_code"],
+                  *([u.code, u.name_zh, u.level, u.parent_code or ""] for u in store.tree().units)])
     return EXIT_OK
 
 
@@ -199,7 +205,7 @@ class _Progress:
         if self.on:
             width = 30
             fill = width * done // self.total
-            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {name[:40]:<40}")
+            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {printable(name)[:40]:<40}")
             sys.stderr.flush()
 
     def clear(self) -> None:
@@ -212,11 +218,12 @@ class _Progress:
 
 
 def _print_outcome(o) -> None:
-    f = {"file": o.file_name, "unit": o.reporting_unit or "", "period": o.quarter or "", "n": o.n_values}
+    name = printable(o.file_name)
+    f = {"file": name, "unit": printable(o.reporting_unit or ""), "period": o.quarter or "", "n": o.n_values}
     if o.status == "rejected":
         for p in o.problems:
             print(p.line())
-        print(i18n.both("imp_rejected", file=o.file_name, errors=len(o.errors)))
+        print(i18n.both("imp_rejected", file=name, errors=len(o.errors)))
         return
     for p in o.warnings:
         print(p.line())
@@ -228,7 +235,7 @@ def _print_outcome(o) -> None:
             line_en += " " + i18n.t("imp_superseded", "en", old=o.superseded_id)
         print(f"{line} | {line_en}")
     elif o.status == "duplicate":
-        print(i18n.both("imp_duplicate", file=o.file_name, id=o.submission_id))
+        print(i18n.both("imp_duplicate", file=name, id=o.submission_id))
     else:
         print(i18n.both("imp_valid", **f))
 
@@ -249,7 +256,7 @@ def _write_reports(path: Path, files: list[Path], blobs: list[bytes], outcomes) 
     written = [path]
     for f, data, o in zip(files, blobs, outcomes):
         if o.problems:
-            each = path.with_name(f"{path.stem}-{f.stem}.xlsx")
+            each = path.with_name(f"{path.stem}-{file_part(f.stem)}.xlsx")
             each.write_bytes(report_workbook(data, o))
             written.append(each)
     return written
@@ -297,7 +304,7 @@ def cmd_import(args) -> int:
                                                                                    "rejected")}))
     if args.report:
         for path in _write_reports(args.report, files, blobs, outcomes):
-            print(i18n.both("imp_report_written", path=path), file=sys.stderr)
+            print(i18n.both("imp_report_written", path=printable(path)), file=sys.stderr)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_REJECTED
 
 
@@ -333,6 +340,8 @@ def cmd_submissions(args) -> int:
         "values": frame["n_values"],
         "warnings": frame["warnings"],
     })
+    for col in ("unit", "by", "file"):  # typed by people: shown, never obeyed, by the terminal
+        out[col] = out[col].map(printable)
     print(out.to_string(index=False))
     return EXIT_OK
 
@@ -353,6 +362,7 @@ def cmd_restore(args) -> int:
             print(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
         previous = store.restore(args.submission_id)
+    unit = printable(unit)
     zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
     en = i18n.t("imp_restored", "en", id=args.submission_id, unit=unit, period=quarter)
     if previous:
