@@ -24,7 +24,9 @@ LOG = logging.getLogger("dashboard.app")
 
 
 def main() -> None:
-    st.set_page_config(page_title="党建指标看板", page_icon=":material/flag:", layout="wide")
+    # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
+    # a call to the outside on every page view (the browser injection test catches it).
+    st.set_page_config(page_title="党建指标看板", page_icon="🚩", layout="wide")
     store = state.store()
     widgets.sidebar_language()
     cat = store.catalog
