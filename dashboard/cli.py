@@ -1,7 +1,9 @@
 """The command line: `python -m dashboard COMMAND`.  Each command's arguments sit beside its body.
 
 Exit codes (the only definition): 0 done (every file accepted), 1 a file or request was
-rejected, 2 bad arguments.  Output is Chinese with the English after it.
+rejected, 2 bad arguments.  Output is Chinese with the English after it.  Names that came
+from data (units, files, users, a return's cells) reach the terminal through safe.printable,
+and CSV cells through safe.cell, so neither a terminal nor a spreadsheet runs them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from . import i18n
 from .domain import periods
+from .output.safe import cell, file_part, printable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -115,6 +118,13 @@ def _unit_arg(store, code: str | None) -> str:
     return code
 
 
+def _csv_out(rows) -> None:
+    """CSV on stdout: each cell neutralised for a spreadsheet and escaped for the terminal (so
+    no field holds a line break either)."""
+    writer = csv.writer(out_stream(), lineterminator="\n")
+    writer.writerows([printable(cell(v)) for v in row] for row in rows)
+
+
 def _user(args) -> str:
     if args.user:
         return args.user
@@ -139,9 +149,7 @@ def cmd_settings(args) -> int:
     if args.markdown:
         echo(markdown_table())
         return EXIT_OK
-    writer = csv.writer(out_stream(), lineterminator="\n")
-    writer.writerow(["variable", "default", "value", "help"])
-    writer.writerows(describe())
+    _csv_out([["variable", "default", "value", "help"], *describe()])
     return EXIT_OK
 
 
@@ -167,10 +175,8 @@ def cmd_demo(args) -> int:
 @command("units", "the organisation tree as CSV: code,name_zh,level,parent_code")
 def cmd_units(args) -> int:
     with _open_store(args) as store:
-        writer = csv.writer(out_stream(), lineterminator="\n")
-        writer.writerow(["code", "name_zh", "level", "parent_code"])
-        for u in store.tree().units:
-            writer.writerow([u.code, u.name_zh, u.level, u.parent_code or ""])
+        _csv_out([["code", "name_zh", "level", "parent_code"],
+                  *([u.code, u.name_zh, u.level, u.parent_code or ""] for u in store.tree().units)])
     return EXIT_OK
 
 
@@ -251,7 +257,7 @@ class _Progress:
         if self.on:
             width = 30
             fill = width * done // self.total
-            err_stream().write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {name[:40]:<40}")
+            err_stream().write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} {printable(name)[:40]:<40}")
             err_stream().flush()
 
     def clear(self) -> None:
@@ -264,11 +270,12 @@ class _Progress:
 
 
 def _print_outcome(o) -> None:
-    f = {"file": o.file_name, "unit": o.reporting_unit or "", "period": o.quarter or "", "n": o.n_values}
+    name = printable(o.file_name)
+    f = {"file": name, "unit": printable(o.reporting_unit or ""), "period": o.quarter or "", "n": o.n_values}
     if o.status == "rejected":
         for p in o.problems:
             echo(p.line())
-        echo(i18n.both("imp_rejected", file=o.file_name, errors=len(o.errors)))
+        echo(i18n.both("imp_rejected", file=name, errors=len(o.errors)))
         return
     for p in o.warnings:
         echo(p.line())
@@ -280,7 +287,7 @@ def _print_outcome(o) -> None:
             line_en += " " + i18n.t("imp_superseded", "en", old=o.superseded_id)
         echo(f"{line} | {line_en}")
     elif o.status == "duplicate":
-        echo(i18n.both("imp_duplicate", file=o.file_name, id=o.submission_id))
+        echo(i18n.both("imp_duplicate", file=name, id=o.submission_id))
     else:
         echo(i18n.both("imp_valid", **f))
 
@@ -301,7 +308,7 @@ def _write_reports(path: Path, files: list[Path], blobs: list[bytes], outcomes) 
     written = [path]
     for f, data, o in zip(files, blobs, outcomes):
         if o.problems:
-            each = path.with_name(f"{path.stem}-{f.stem}.xlsx")
+            each = path.with_name(f"{path.stem}-{file_part(f.stem)}.xlsx")
             each.write_bytes(report_workbook(data, o))
             written.append(each)
     return written
@@ -349,7 +356,7 @@ def cmd_import(args) -> int:
                                                                                    "rejected")}))
     if args.report:
         for path in _write_reports(args.report, files, blobs, outcomes):
-            echo(i18n.both("imp_report_written", path=path), err=True)
+            echo(i18n.both("imp_report_written", path=printable(path)), err=True)
     return EXIT_OK if all(o.ok for o in outcomes) else EXIT_REJECTED
 
 
@@ -385,6 +392,8 @@ def cmd_submissions(args) -> int:
         "values": frame["n_values"],
         "warnings": frame["warnings"],
     })
+    for col in ("unit", "by", "file"):  # typed by people: shown, never obeyed, by the terminal
+        out[col] = out[col].map(printable)
     echo(out.to_string(index=False))
     return EXIT_OK
 
@@ -405,6 +414,7 @@ def cmd_restore(args) -> int:
             echo(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
         previous = store.restore(args.submission_id)
+    unit = printable(unit)
     zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
     en = i18n.t("imp_restored", "en", id=args.submission_id, unit=unit, period=quarter)
     if previous:

@@ -18,13 +18,15 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import registry, state, widgets  # noqa: E402
+from dashboard.app import escape, registry, state, widgets  # noqa: E402
 
 LOG = logging.getLogger("dashboard.app")
 
 
 def main() -> None:
-    st.set_page_config(page_title="党建指标看板", page_icon=":material/flag:", layout="wide")
+    # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
+    # a call to the outside on every page view (the browser injection test catches it).
+    st.set_page_config(page_title="党建指标看板", page_icon="🚩", layout="wide")
     store = state.store()
     widgets.sidebar_language()
     cat = store.catalog
@@ -37,7 +39,7 @@ def main() -> None:
         nav.setdefault(state.t(spec.group), []).append(page)
     page = st.navigation(nav, position="sidebar", expanded=True)
     widgets.sidebar_filters()
-    st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=Path(store.path).name))
+    st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=escape.md(Path(store.path).name)))
     if state.demo_autoloaded() and not st.session_state.get("_demo_told"):
         st.session_state["_demo_told"] = True
         st.toast(state.t("demo_autoloaded"), icon=":material/info:")

@@ -14,6 +14,7 @@ from dashboard.output import export
 from dashboard.settings import current as settings
 
 from . import state
+from .escape import md
 from .state import t
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +76,7 @@ def sidebar_filters() -> flt.Filters:
 
 def page_header(title: str, f: flt.Filters, note: str | None = None) -> None:
     st.title(title)
-    names = "、".join(state.unit_name(c) for c in f.units) if f.units else "—"
+    names = "、".join(md(state.unit_name(c)) for c in f.units) if f.units else "—"
     st.caption(t("scope_caption", units=names, first=f.first, last=f.last, gran=t(f"gran_{f.granularity}"))
                + (f" · {note}" if note else ""))
 

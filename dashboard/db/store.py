@@ -172,12 +172,14 @@ class Store:
 
     def tree(self) -> Tree:
         if self._tree is None:
-            self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")])
+            # checked when loaded; a file from before the code and name rules must still open
+            self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")], check_entries=False)
         return self._tree
 
     def load_tree(self, tree: Tree) -> None:
-        """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up."""
-        units = tree.units
+        """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up.
+        The tree is checked again, code and name rules included (TreeError), whoever built it."""
+        units = Tree(tree.units).units
         with self._db.transaction() as tx:
             tx.run("units_clear")
             tx.run("units_insert", {

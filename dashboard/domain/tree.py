@@ -6,9 +6,11 @@ beyond reading that file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import i18n
 from ..settings import current as settings
 from .datafile import read_rows
 
@@ -17,6 +19,14 @@ UNIT_LEVELS = ("party_group", "committee", "general_branch", "branch", "temp_bra
 # Levels that file the rows of a committee-level indicator; branches file branch-level ones.
 COMMITTEE_LEVELS = frozenset({"party_group", "committee", "general_branch"})
 BRANCH_LEVELS = frozenset({"branch", "temp_branch"})
+# A unit code travels in addresses, file names, sheets and exports: letters, digits, _ . -,
+# starting with a letter or digit (so never with = + - @), at most 32 characters.
+UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+# A name is shown in pages, charts, workbooks and terminals: it holds no control character
+# (Cc), no line or paragraph separator, and none of the bidirectional overrides that make
+# text read differently from what it holds.
+_NAME_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MAX_TREE_PROBLEMS = 20  # a tree wrong throughout is told by its first few units and a count
 
 
 class TreeError(ValueError):
@@ -51,17 +61,39 @@ class Tree:
     reporting unit.  So every unit belongs to exactly one return.
     """
 
-    def __init__(self, units: list[Unit]):
+    def __init__(self, units: list[Unit], *, check_entries: bool = True):
+        """`check_entries=False` skips the code and name rules (`_check_entries`), for a tree
+        read back from a database: it was checked when it was loaded, and a file from before
+        the rules must still open (every output neutralises what it shows anyway)."""
         self.units = sorted(units, key=lambda u: u.sort_order)
         self.by_code = {u.code: u for u in self.units}
         self.children: dict[str | None, list[Unit]] = {}
         for u in self.units:
             self.children.setdefault(u.parent_code, []).append(u)
         self._depths: dict[str, int] = {}  # filled on demand by depth()
-        self._check()
+        self._check(check_entries)
 
-    def _check(self) -> None:
+    def _check_entries(self) -> list[str]:
+        """Each unit's code matches UNIT_CODE and its names are text a person can read: the
+        rules a tree entering the product (a file, an import) must meet, one message a unit."""
         problems = []
+        for u in self.units:
+            if not isinstance(u.code, str) or not UNIT_CODE.fullmatch(u.code):
+                problems.append(i18n.both("tree_bad_code", code=repr(u.code)))
+            for field, name in (("name_zh", u.name_zh), ("name_en", u.name_en)):
+                if not isinstance(name, str) or not name.strip():
+                    problems.append(i18n.both("tree_blank_name", code=repr(u.code), field=field))
+                    continue
+                if _NAME_FORBIDDEN.search(name):
+                    chars = " ".join(sorted({f"U+{ord(ch):04X}" for ch in _NAME_FORBIDDEN.findall(name)}))
+                    problems.append(i18n.both("tree_control_in_name", code=repr(u.code), field=field,
+                                              name=repr(name), chars=chars))
+        if len(problems) > MAX_TREE_PROBLEMS:
+            problems[MAX_TREE_PROBLEMS:] = [i18n.both("tree_more_problems", n=len(problems) - MAX_TREE_PROBLEMS)]
+        return problems
+
+    def _check(self, check_entries: bool = True) -> None:
+        problems = self._check_entries() if check_entries else []
         if len(self.by_code) != len(self.units):
             problems.append("duplicate unit codes")
         roots = self.children.get(None, [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import i18n
+from ..output.safe import printable
 
 ERROR, WARNING = "error", "warning"
 
@@ -62,7 +63,7 @@ class Problem:
             parts.append(f"实际 found: {self.found}")
         sev = f"{i18n.t('val_sev_' + self.severity, 'zh')} {self.severity}"
         parts.append(f"{sev}: {self.message_zh} | {self.message_en}")
-        return " · ".join(parts)
+        return printable(" · ".join(parts))  # file names, unit names and cells are shown, not obeyed
 
 
 def show(value) -> str:

@@ -3,7 +3,9 @@
 `report_workbook` hands the reporter their own file back with every offending cell
 filled (red for errors, amber for warnings) and commented, plus a 校验结果 sheet listing
 every problem with a link to its cell.  A file that could not be opened safely gets a
-fresh workbook holding just the list.
+fresh workbook holding just the list.  What goes back carries data, never code: the
+reporter's formulas are replaced by the values the validator read from them, links to
+other workbooks are dropped, and every cell is neutralised (safe.workbook_bytes).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import warnings
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .. import i18n
 from ..domain.catalog import catalog
-from ..output.export import neutralise
+from ..output import safe
 from ..output.style import ERROR_FILL as ERROR_RGB
 from ..output.style import PARTY_RED, WARNING_TAB, excel_rgb
 from ..output.style import WARNING_FILL as WARNING_RGB
@@ -66,10 +69,10 @@ def _comment_text(problems: list[Problem]) -> str:
 def _list_sheet(ws, outcome) -> None:
     errors = sum(p.severity == "error" for p in outcome.problems)
     title = i18n.t("val_report_title", file=outcome.file_name, errors=errors, warnings=len(outcome.problems) - errors)
-    ws.append([neutralise(title)])
+    ws.append([safe.cell(title)])
     ws["A1"].font = Font(bold=True, size=13, color=excel_rgb(PARTY_RED))
-    ws.append([i18n.t("val_report_title", "en", file=outcome.file_name, errors=errors,
-                      warnings=len(outcome.problems) - errors)])
+    ws.append([safe.cell(i18n.t("val_report_title", "en", file=outcome.file_name, errors=errors,
+                                warnings=len(outcome.problems) - errors))])
     frame = problems_frame([outcome], "zh")
     heads = list(frame.columns) + [i18n.t("val_head_message", "en")]
     ws.append(heads)
@@ -77,7 +80,7 @@ def _list_sheet(ws, outcome) -> None:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEAD_FILL
     for p, row in zip(outcome.problems, frame.itertuples(index=False)):
-        ws.append([neutralise(v) for v in row] + [neutralise(p.message_en)])
+        ws.append([safe.cell(v) for v in row] + [safe.cell(p.message_en)])
         r = ws.max_row
         ws.cell(r, 7).fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
         if p.sheet and p.cell:
@@ -98,9 +101,7 @@ def _fresh(outcome) -> bytes:
     wb = Workbook()
     _list_sheet(wb.active, outcome)
     wb.active.title = REPORT_SHEET
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return safe.workbook_bytes(wb)
 
 
 def report_workbook(data: bytes, outcome) -> bytes:
@@ -110,9 +111,11 @@ def report_workbook(data: bytes, outcome) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(data))
+            wb = load_workbook(io.BytesIO(data), keep_links=False)
+            read = load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
     except Exception:  # anything openpyxl cannot open gets the plain list
         return _fresh(outcome)
+    _values_for_formulas(wb, read)
     by_cell: dict[tuple[str, str], list[Problem]] = {}
     for p in outcome.problems:
         if p.sheet in wb.sheetnames:
@@ -127,7 +130,7 @@ def report_workbook(data: bytes, outcome) -> bytes:
         if type(target).__name__ == "MergedCell":
             continue
         target.fill = ERROR_FILL if bad else WARNING_FILL
-        comment = Comment(_comment_text(found), "校验 validator")
+        comment = Comment(safe.cell(_comment_text(found)), "校验 validator")
         comment.width, comment.height = 320, 160
         target.comment = comment
         if bad or ws.sheet_properties.tabColor is None:
@@ -139,6 +142,21 @@ def report_workbook(data: bytes, outcome) -> bytes:
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return safe.workbook_bytes(wb)
+
+
+def _values_for_formulas(wb, read) -> None:
+    """Every formula of the reporter's workbook becomes the value it had when saved (what the
+    validator read: see val_formula), and the workbook-wide formulas that run on opening —
+    defined names, conditional formats — are dropped: a template has none of them."""
+    for ws in wb.worksheets:
+        values = read[ws.title]
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.value = values[c.coordinate].value
+        ws.conditional_formatting = ConditionalFormattingList()
+        for name in list(ws.defined_names):
+            del ws.defined_names[name]
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]

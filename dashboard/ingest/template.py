@@ -9,7 +9,6 @@ sheet protection has no password: it guards against slips, the server re-validat
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from openpyxl import Workbook
@@ -19,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import i18n
 from ..domain import periods
 from ..domain.catalog import Indicator
+from ..output import safe
 from ..output.style import PARTY_RED, excel_rgb
 from .layout import (
     CODE_ROW,
@@ -103,7 +103,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
         cell.alignment = Alignment(horizontal="center")
     ws.row_dimensions[1].height = 48
     for u in lay.units:
-        ws.append([u.code, u.name_zh])
+        ws.append([safe.cell(u.code), safe.cell(u.name_zh)])  # names are typed by people: text, never formulas
         ws.cell(ws.max_row, 2).alignment = Alignment(indent=depth[u.code])
     for j, ind in enumerate(sheet.indicators):
         col = FIRST_VALUE_COL + j
@@ -135,16 +135,16 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
     ws.title = GUIDE_SHEET
     unit = lay.reporting_unit
     bold = Font(bold=True)
-    ws["A1"] = i18n.t("imp_tpl_title", unit=unit.name_zh, period=lay.quarter)
+    ws["A1"] = safe.cell(i18n.t("imp_tpl_title", unit=unit.name_zh, period=lay.quarter))
     ws["A1"].font = Font(bold=True, size=14, color=RED)
-    ws["A2"] = i18n.t("imp_tpl_title", "en", unit=unit.name_en, period=lay.quarter)
+    ws["A2"] = safe.cell(i18n.t("imp_tpl_title", "en", unit=unit.name_en, period=lay.quarter))
     ws["A2"].font = GREY_FONT
     for (r, c), key, value in ((GUIDE_UNIT_CELL, "imp_tpl_unit", unit.code),
                                (GUIDE_PERIOD_CELL, "imp_tpl_period", lay.quarter),
                                (GUIDE_VERSION_CELL, "imp_tpl_version", version)):
         ws.cell(r + 1, c, f"{i18n.t(key)} {i18n.t(key, 'en')}").font = bold
-        ws.cell(r + 1, c + 1, value)
-    ws.cell(GUIDE_UNIT_CELL[0] + 1, 3, unit.name_zh)
+        ws.cell(r + 1, c + 1, safe.cell(value))
+    ws.cell(GUIDE_UNIT_CELL[0] + 1, 3, safe.cell(unit.name_zh))
     row = 7
 
     def section(key_head: str, key_body: str | None = None) -> None:
@@ -200,7 +200,7 @@ def _meta_sheet(wb: Workbook, lay: ReturnLayout, version: str) -> None:
     ws = wb.create_sheet(META_SHEET)
     for key, value in (("template_version", version), ("reporting_unit", lay.reporting_unit.code),
                        ("period", lay.quarter), ("generated_at", datetime.now().isoformat(timespec="seconds"))):
-        ws.append([key, value])
+        ws.append([key, safe.cell(value)])
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
 
@@ -221,7 +221,5 @@ def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLA
     for sheet in lay.sheets:
         _domain_sheet(wb, lay, sheet, depth)
     _meta_sheet(wb, lay, version)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return safe.workbook_bytes(wb)  # a unit named "=..." is text in the template, never a formula
 

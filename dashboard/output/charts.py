@@ -4,10 +4,15 @@ One palette and one style for every chart: Party red for the headline series, a 
 named axes on every figure, hover with the exact value and its unit of measure, type large
 enough to read on a projector.  Each figure records the named query (and its parameters)
 its numbers come from in `layout.meta`, so a test can rerun the query and compare.
+
+Plotly reads a subset of HTML in every text it draws (titles, ticks, legends, hover: `<a href>`
+makes a link) and fills `%{...}` in hover templates; unit names are typed by people, so every
+name and title goes in through `plain`, which makes it plain text to plotly.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -29,6 +34,18 @@ def number_format(value_type: str, values=None) -> str:
     return fmt
 
 
+def plain(text) -> str:
+    """`text` as plotly shows it literally: < > & as entities (no tag, no link), % and $ as
+    entities (no %{...} filled in a hover template, no $...$ read as LaTeX).  Plotly turns the
+    entities back into the characters when it draws."""
+    return html.escape(str(text), quote=False).replace("%", "&#37;").replace("$", "&#36;")
+
+
+def _plain_list(values) -> list:
+    """`_listed(values)` with every text passed through `plain` (names on an axis or in a legend)."""
+    return [plain(v) if isinstance(v, str) else v for v in _listed(values)]
+
+
 def _listed(values) -> list:
     """Plain Python lists in the figure JSON (not base64 arrays): easy to read back in tests."""
     return [None if (isinstance(v, float) and math.isnan(v)) else (v.item() if hasattr(v, "item") else v)
@@ -40,7 +57,7 @@ def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, 
     fig.update_layout(
         template="plotly_white",
         colorway=list(PALETTE),
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0, "xanchor": "left"},
+        title={"text": plain(title), "font": {"size": TITLE_SIZE}, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY, "size": FONT_SIZE},
         hoverlabel={"font_size": FONT_SIZE + 1},
         margin={"l": 10, "r": 30, "t": 90, "b": 10},
@@ -95,14 +112,14 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
     fig = go.Figure(
         go.Bar(
-            x=_listed(xs), y=_listed(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
+            x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
             customdata=[[rk, n_ranked, code] for rk, code in zip(ranks, rank["unit_code"])],
             hovertemplate=(f"<b>%{{y}}</b><br>{indicator}：%{{x:{fmt}}} {unit}<br>"
                            f"{t('rank', lang)}：%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
         )
     )
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_listed(rank["unit_name"]))
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_plain_list(rank["unit_name"]))
     top = max([x for x in xs if x is not None] + [0])
     fig.update_xaxes(range=[0, (top or 1) * 1.18])  # room for the value written after the longest bar
     return style(fig, title, with_unit(indicator, unit), t("axis_unit", lang), height=_bar_height(len(rank)),
@@ -118,6 +135,7 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
     fmt = number_format(value_type, values["value"])
     fig = go.Figure()
     for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
+        name = plain(name)
         fig.add_trace(go.Scatter(
             x=_listed(part["period"]), y=_listed(part["value"]), mode="lines+markers", name=name,
             line={"color": PALETTE[i % len(PALETTE)], "width": 3}, marker={"size": 8},
@@ -137,7 +155,7 @@ def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title
     fig = go.Figure()
     for i, (code, label) in enumerate(rule_labels.items()):
         fig.add_trace(go.Bar(
-            x=_listed(summary[name_col]), y=_listed(summary[code]), name=label,
+            x=_plain_list(summary[name_col]), y=_listed(summary[code]), name=label,
             marker_color=PALETTE[i % len(PALETTE)], customdata=_listed(summary["branch_quarters"]),
             hovertemplate=(f"<b>%{{x}}</b><br>{label}：%{{y:.1f}}%<br>"
                            f"{t('branch_quarters', lang)}：%{{customdata}}<extra></extra>"),
@@ -158,11 +176,12 @@ def funnel(stages: pd.DataFrame, stage_labels: dict[str, str], unit_names: dict[
     fig = go.Figure()
     for i, (code, part) in enumerate(stages.groupby("unit_code", sort=False)):
         part = part.sort_values("stage")
+        name = plain(unit_names.get(code, code))
         fig.add_trace(go.Funnel(
             y=[stage_labels[c] for c in part["indicator_code"]], x=_listed(part["value"]),
-            name=unit_names.get(code, code), marker={"color": PALETTE[i % len(PALETTE)]},
+            name=name, marker={"color": PALETTE[i % len(PALETTE)]},
             textinfo="value+percent initial",
-            hovertemplate=f"<b>{unit_names.get(code, code)}</b><br>%{{y}}：%{{x:,.0f}} {t('people', lang)}"
+            hovertemplate=f"<b>{name}</b><br>%{{y}}：%{{x:,.0f}} {t('people', lang)}"
                           "<extra></extra>",
         ))
     return style(fig, title, t("axis_people", lang), t("axis_stage", lang), height=460)
@@ -177,7 +196,7 @@ def heatmap(pivot: pd.DataFrame, *, title: str, indicator: str, unit: str, value
     z = [[None if pd.isna(v) else float(v) for v in row] for row in pivot.to_numpy()]
     text = [["" if v is None else f"{v:{fmt}}" for v in row] for row in z]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[str(c) for c in pivot.columns], y=_listed(pivot.index), text=text, texttemplate="%{text}",
+        z=z, x=[str(c) for c in pivot.columns], y=_plain_list(pivot.index), text=text, texttemplate="%{text}",
         colorscale=[[0, "#FBEFF1"], [0.5, "#E07A88"], [1, PARTY_RED]], zmin=1 if value_type == "stars" else None,
         zmax=5 if value_type == "stars" else None, colorbar={"title": {"text": unit}},
         hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{z:{fmt}}} {unit}<extra></extra>",
@@ -197,7 +216,7 @@ def stacked_bars(frame: pd.DataFrame, *, series_col: str, series_labels: dict, c
     for i, (key, label) in enumerate(series_labels.items()):
         part = frame[frame[series_col] == key].set_index("unit_name")["value"].reindex(units)
         fig.add_trace(go.Bar(
-            y=units, x=_listed(part.fillna(0)), orientation="h", name=label,
+            y=_plain_list(units), x=_listed(part.fillna(0)), orientation="h", name=label,
             marker_color=(colors or {}).get(key, PALETTE[i % len(PALETTE)]),
             hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:,.0f}} {unit}<extra></extra>",
         ))
@@ -218,7 +237,8 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
         part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
         fmt = number_format(vtype, part.dropna())
         fig.add_trace(go.Bar(
-            y=units, x=_listed(part), orientation="h", name=label, marker_color=PALETTE[(i - 1) % len(PALETTE)],
+            y=_plain_list(units), x=_listed(part), orientation="h", name=label,
+            marker_color=PALETTE[(i - 1) % len(PALETTE)],
             meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
@@ -243,13 +263,14 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
         for j, name in enumerate(names):
             s = part[part["unit_name"] == name]
             color = PALETTE[j % len(PALETTE)]
-            common = dict(name=name, legendgroup=name, showlegend=(k == 0), meta=code,
-                          hovertemplate=f"<b>{name}</b><br>{label}：%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
+            shown = plain(name)
+            common = dict(name=shown, legendgroup=shown, showlegend=(k == 0), meta=code,
+                          hovertemplate=f"<b>{shown}</b><br>{label}：%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
             if kind == "line":
-                fig.add_trace(go.Scatter(x=_listed(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
+                fig.add_trace(go.Scatter(x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
                                          line={"color": color, "width": 3}, **common), row=r, col=c)
             else:
-                fig.add_trace(go.Bar(x=_listed(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
+                fig.add_trace(go.Bar(x=_plain_list(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
                               row=r, col=c)
     fig.update_xaxes(type="category", showticklabels=(kind == "line"))
     fig.update_annotations(font_size=FONT_SIZE)
@@ -277,7 +298,7 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     text = (status.map(status_labels) + demo.map({True: "*", False: ""})).to_numpy(dtype=object).reshape(shape)
     custom = cells.to_numpy(dtype=object)
     fig = go.Figure(go.Heatmap(
-        z=z, x=quarters, y=_listed(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
+        z=z, x=quarters, y=_plain_list(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
         colorscale=colorscale, zmin=0, zmax=n, showscale=False, xgap=2, ygap=2,
         hovertemplate="<b>%{y}</b><br>%{x}：%{text}<extra></extra>",
     ))

@@ -1,13 +1,13 @@
 """CSV and Excel writers for exported tables, and the long/wide export layouts.
 
-CSV is UTF-8 with a BOM so Excel opens the Chinese correctly.  Text cells that begin
-with = + - @ (or a tab / carriage return) are neutralised with a leading apostrophe,
-so an exported table can never carry a formula into someone's spreadsheet.
+CSV is UTF-8 with a BOM so Excel opens the Chinese correctly.  Every cell goes through
+safe.cell (text that begins with = + - @, a tab, CR or LF gets a leading apostrophe) and
+CSV rows end in CR LF with line breaks inside a field quoted, so an exported table can
+never carry a formula, or a row of its own, into someone's spreadsheet.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -17,59 +17,42 @@ from openpyxl.utils import get_column_letter
 
 from ..domain import periods
 from ..domain.filters import values_params
+from . import safe
 from .style import PARTY_RED, excel_rgb
 
 LONG_COLUMNS = ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name", "value",
                 "unit_of_measure"]
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
-
-
-def neutralise(value):
-    """Make a text cell safe to open in a spreadsheet (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_LEADS):
-        return "'" + value
-    return value
-
-
-def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    return out
+neutralise = safe.cell  # the one neutralising function, under the name callers knew it by
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return _neutralised(frame).to_csv(index=False).encode("utf-8-sig")
+    return safe.csv_text(frame).encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "数据") -> bytes:
     """A formatted workbook: red bold header, frozen top row, fitted columns, number formats."""
-    safe = _neutralised(frame)
+    shown = safe.frame_cells(frame)
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_name[:31]
-    ws.append(list(safe.columns))
-    for row in safe.itertuples(index=False):
+    ws.append(list(shown.columns))
+    for row in shown.itertuples(index=False):
         ws.append([_cell(v) for v in row])
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.freeze_panes = "A2"
-    for idx, col in enumerate(safe.columns, start=1):
-        values = safe[col]
+    for idx, col in enumerate(shown.columns, start=1):
+        values = shown[col]
         width = max([_display_width(str(col))] + [_display_width(str(v)) for v in values.head(200)])
         ws.column_dimensions[get_column_letter(idx)].width = min(max(8, width + 2), 48)
         if pd.api.types.is_float_dtype(values):
             whole = values.dropna().map(lambda v: float(v).is_integer()).all()
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                 cell.number_format = "#,##0" if whole else "#,##0.00"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return safe.workbook_bytes(wb)
 
 
 def _cell(value):

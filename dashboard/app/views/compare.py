@@ -13,6 +13,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from ..escape import md
 from ..state import t
 
 MIN_UNITS = 2
@@ -130,7 +131,7 @@ def profile_parts(code: str, params: dict, period: str):
     inds = _indicators(False)
     frame = figures((code,), tuple(i.code for i in inds), params["to"], params["granularity"])
     parent = tree.parent(code)
-    caption = t("profile_caption", parent=state.unit_name(parent.code) if parent else "—",
+    caption = t("profile_caption", parent=md(state.unit_name(parent.code)) if parent else "—",
                    n=len(tree.kids(code)), period=period)
     metrics = []
     for ind in inds:

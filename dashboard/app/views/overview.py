@@ -14,6 +14,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from ..escape import md
 from ..state import t
 
 PER_ROW = 4
@@ -52,7 +53,7 @@ def headline_section(f) -> None:
     heads = [i for i in cat.indicators if i.headline]
     for code in f.units[:settings().overview_max_units]:
         if len(f.units) > 1:
-            st.markdown(f"**{state.unit_name(code)}**")
+            st.markdown(f"**{md(state.unit_name(code))}**")
         mine = figures[figures["unit_code"] == code].set_index("indicator_code") if len(figures) else pd.DataFrame()
         for start in range(0, len(heads), PER_ROW):
             cols = st.columns(PER_ROW)
@@ -94,7 +95,7 @@ def completeness_section(f) -> None:
     st.progress(now["share"] / 100 if now["total"] else 0.0,
                 text=t("completeness_text", done=now["submitted"], total=now["total"], late=now["late"]))
     if now["missing_codes"]:
-        st.markdown(t("completeness_missing", units="、".join(state.unit_name(c) for c in now["missing_codes"])))
+        st.markdown(t("completeness_missing", units="、".join(md(state.unit_name(c)) for c in now["missing_codes"])))
     per_q = [analysis.completeness(status, q) for q in quarters]
     strip = pd.DataFrame({t("col_quarter"): [p["quarter"] for p in per_q],
                           t("col_submitted"): [p["submitted"] for p in per_q],

@@ -13,6 +13,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from ..escape import md
 from ..state import t
 
 FLASH = "_submissions_flash"
@@ -50,7 +51,7 @@ def history_section(f, reporting: list[str]) -> None:
     params = {"units": [unit], "from": quarter, "to": quarter}
     history = state.query("submission_history", **params)
     if history.empty:
-        st.info(t("history_empty", unit=state.unit_name(unit), quarter=quarter))
+        st.info(t("history_empty", unit=md(state.unit_name(unit)), quarter=quarter))
         return
     status_text = {"active": t("sub_active"), "superseded": t("sub_superseded")}
     shown = pd.DataFrame({

@@ -10,9 +10,11 @@ import streamlit as st
 
 from dashboard.domain import periods
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
+from dashboard.output.safe import file_part
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from ..escape import md
 from ..state import t
 
 RESULTS = "_upload_results"
@@ -76,7 +78,7 @@ def results_section() -> None:
         t("col_superseded"): pd.array([o.superseded_id for o in outcomes], dtype="Int64"),
     })
     for o in outcomes:
-        msg = t(f"outcome_msg_{o.status}", file=o.file_name, n=o.n_values, errors=len(o.errors),
+        msg = t(f"outcome_msg_{o.status}", file=md(o.file_name), n=o.n_values, errors=len(o.errors),
                    warnings=len(o.warnings))
         {"loaded": st.success, "valid": st.info, "duplicate": st.info, "rejected": st.error}[o.status](msg)
     st.dataframe(summary, hide_index=True, key="upload_summary", width="stretch")
@@ -85,21 +87,22 @@ def results_section() -> None:
         st.markdown(f"**{t('upload_problems', n=len(problems))}**")
         if len(problems) <= settings().problems_as_table:
             # a plain table wraps each message in full, so the reporter reads how to fix the cell
-            st.table(problems.set_index(problems.columns[1]))
+            # (st.table reads Markdown in every cell, header and index: a reporter's cell is text)
+            st.table(md_cells(problems).set_index(md(problems.columns[1])))
         else:
             st.dataframe(problems, hide_index=True, key="upload_problems_table", width="stretch")
         widgets.table(problems, "validation_report", "upload_problems", label=t("export_this_table"))
         for i, (data, o) in enumerate(results):
             if o.problems:
-                st.download_button(t("download_marked", file=o.file_name),
+                st.download_button(t("download_marked", file=md(o.file_name)),
                                    lambda data=data, o=o: report_workbook(data, o),
-                                   file_name=f"report_{i + 1}_{o.file_name.rsplit('.', 1)[0]}.xlsx",
+                                   file_name=f"report_{i + 1}_{file_part(o.file_name.rsplit('.', 1)[0])}.xlsx",
                                    mime=widgets.XLSX_MIME, key=f"upload_report_{i}", on_click="ignore",
                                    icon=":material/rule:")
     for o in outcomes:
         if o.status == "loaded" and o.superseded_id:
             diff = state.query("submission_diff", new_id=o.submission_id, old_id=o.superseded_id)
-            st.markdown(f"**{t('upload_changes', file=o.file_name, n=len(diff))}**")
+            st.markdown(f"**{t('upload_changes', file=md(o.file_name), n=len(diff))}**")
             if len(diff):
                 shown = pd.DataFrame({
                     t("col_unit"): diff[state.name_col()], t("col_indicator"): diff[state.name_col("indicator_name")],
@@ -108,6 +111,13 @@ def results_section() -> None:
                 st.dataframe(shown, hide_index=True, key=f"upload_diff_{o.submission_id}", width="stretch")
     if any(o.status == "loaded" for o in outcomes):
         widgets.page_link("overview", t("upload_see_charts"), "dashboard")
+
+
+def md_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every cell and header as literal Markdown text (for st.table)."""
+    out = frame.map(lambda v: md(v) if isinstance(v, str) else v)
+    out.columns = [md(c) for c in frame.columns]
+    return out
 
 
 def render() -> None:
