@@ -4,9 +4,10 @@ Refused, each with its own message: an empty file, one over the size limit, an o
 .xls or encrypted workbook (an OLE2 container), a text/CSV file renamed, a damaged
 or truncated ZIP, a zip bomb (the declared uncompressed sizes are checked before
 anything is inflated, and every part is then inflated with a bound and its CRC
-checked), a macro-enabled workbook (by its content types and parts, whatever its
-name), a binary .xlsb, and XML with a DTD or entities.  The XML we read ourselves
-goes through defusedxml.
+checked), two parts of the same name (which copy a reader takes is its own choice),
+a macro-enabled workbook (by its content types and parts, whatever its name), a
+binary .xlsb, a DTD or entities in any part whatever its name, and XML that does not
+parse.  The XML we read ourselves goes through defusedxml; its errors are refusals.
 
 What passes comes back with the cells that hold formulas, per sheet: python-calamine
 returns a formula's cached result and does not say it was a formula.
@@ -34,7 +35,8 @@ REFUSED_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".xlsb")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_UNSAFE_XML = (b"<!DOCTYPE", b"<!ENTITY")
+_UNSAFE_XML = tuple(tag.encode(enc) for tag in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
+_XML_ERRORS = (DefusedXmlException, SafeET.ParseError, ValueError, UnicodeError)
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -43,6 +45,21 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 class Container:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # sheet name -> {(row, col)}
+
+
+class _BadXml(Exception):
+    """A part we read ourselves does not parse, or holds what defusedxml forbids."""
+
+    def __init__(self, part: str, exc: Exception):
+        super().__init__(part, exc)
+        self.part, self.exc = part, exc
+
+
+def _xml(part: str, body: bytes):
+    try:
+        return SafeET.fromstring(body)
+    except _XML_ERRORS as exc:
+        raise _BadXml(part, exc) from exc
 
 
 def _size(n: int) -> str:
@@ -62,6 +79,11 @@ def _looks_like_text(head: bytes) -> bool:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def _part_key(name: str) -> str:
+    """Part names are case-insensitive in a package; a reader may also forgive a backslash or a leading '/'."""
+    return name.replace("\\", "/").lstrip("/").casefold()
 
 
 def inspect(data: bytes, file_name: str, out: Collector) -> Container | None:
@@ -109,6 +131,13 @@ def _inspect_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], exp, out: Co
         out.add("val_zip_bomb", expected=exp, found=_size(total), size=_size(total),
                 limit=_size(MAX_UNCOMPRESSED_BYTES))
         return None
+    seen: dict[str, str] = {}
+    for info in infos:
+        key = _part_key(info.filename)
+        if key in seen:
+            out.add("val_zip_duplicate", expected=exp, found=info.filename, part=info.filename, other=seen[key])
+            return None
+        seen[key] = info.filename
     names = {i.filename for i in infos}
     macro = next((n for n in names if n.lower().endswith("vbaproject.bin") or n.startswith("xl/macrosheets/")), None)
     if macro:
@@ -133,28 +162,28 @@ def _inspect_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], exp, out: Co
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         out.add("val_file_truncated", expected=exp, found=_size(sum(len(b) for b in parts.values())))
         return None
-    for name, body in parts.items():
-        if name.endswith((".xml", ".rels")) and any(tag in body for tag in _UNSAFE_XML):
+    for name, body in parts.items():  # whatever its name: a reader follows the relationships, not the suffix
+        if any(tag in body for tag in _UNSAFE_XML):
             out.add("val_xml_unsafe", expected=exp, found=name, part=name)
             return None
     try:
-        types = SafeET.fromstring(parts.get("[Content_Types].xml", b"<Types/>"))
-        for el in types:
+        for el in _xml("[Content_Types].xml", parts.get("[Content_Types].xml", b"<Types/>")):
             ctype = el.get("ContentType", "")
             if "macroEnabled" in ctype or "vbaProject" in ctype:
                 out.add("val_macro", expected=exp, found=ctype, part=el.get("PartName") or el.get("Extension"))
                 return None
         container = Container(sheet_parts=_sheet_parts(parts))
-    except (DefusedXmlException, SafeET.ParseError, KeyError) as exc:
-        out.add("val_file_unreadable", expected=exp, found=type(exc).__name__, detail=str(exc)[:200])
+        for sheet, part in container.sheet_parts.items():
+            body = parts.get(part, b"")
+            if _FORMULA_TAG.search(body):
+                container.formulas[sheet] = {
+                    _position(c.get("r", "")) for c in _xml(part, body).iter()
+                    if _local(c.tag) == "c" and any(_local(k.tag) == "f" for k in c)
+                }
+    except _BadXml as bad:
+        out.add("val_xml_malformed", expected=exp, found=f"{bad.part}: {type(bad.exc).__name__}: {bad.exc}"[:200],
+                part=bad.part)
         return None
-    for sheet, part in container.sheet_parts.items():
-        body = parts.get(part, b"")
-        if _FORMULA_TAG.search(body):
-            container.formulas[sheet] = {
-                _position(c.get("r", "")) for c in SafeET.fromstring(body).iter()
-                if _local(c.tag) == "c" and any(_local(k.tag) == "f" for k in c)
-            }
     return container
 
 
@@ -170,14 +199,15 @@ def _position(ref: str) -> tuple[int, int]:
 
 
 def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> the ZIP part holding it, from workbook.xml and its relationships."""
-    wb = SafeET.fromstring(parts["xl/workbook.xml"])
+    """Sheet name -> the ZIP part holding it, from workbook.xml and its relationships, the
+    targets resolved as calamine resolves them (so the part we check is the part it reads)."""
+    wb = _xml("xl/workbook.xml", parts["xl/workbook.xml"])
     rels_xml = parts.get("xl/_rels/workbook.xml.rels")
     targets = {}
     if rels_xml:
-        for rel in SafeET.fromstring(rels_xml):
+        for rel in _xml("xl/_rels/workbook.xml.rels", rels_xml):
             target = rel.get("Target", "")
-            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            target = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
             targets[rel.get("Id")] = target
     out = {}
     for el in wb.iter():
