@@ -109,3 +109,60 @@ def test_a_part_that_lies_about_its_size_is_caught_when_inflated(good, history):
         outcome = import_return(store, bytes(data), "liar.xlsx", user="tester")
     assert outcome.status == "rejected"
     assert any("压缩炸弹" in p.message_zh or "损坏" in p.message_zh for p in outcome.errors)
+
+
+# --- silent wrong loads: what a reader places where must be what the file says --------------------
+
+
+def _without_addresses(data: bytes, sheet: str, rows: bool) -> bytes:
+    """The sheet with no r= on any cell (and on no row if `rows`): each cell follows the previous
+    one in its row, each row the previous row, as the OOXML standard says."""
+    import re
+
+    from tests.return_files import edit_part, sheet_part
+
+    def strip(xml: str) -> str:
+        xml = re.sub(r'(<c) r="[A-Z]+[0-9]+"', r"\1", xml)
+        return re.sub(r'(<row) r="[0-9]+"', r"\1", xml) if rows else xml
+
+    return edit_part(data, sheet_part(data, sheet), strip)
+
+
+@pytest.mark.parametrize("rows", [False, True], ids=["cells without r=", "cells and rows without r="])
+def test_cells_without_addresses_load_where_the_standard_places_them(rows, good, history):
+    from dashboard.store import Store
+
+    data = good
+    for sheet in ("学习教育", "发展党员", "纪律执纪"):
+        data = _without_addresses(data, sheet, rows)
+    with Store(history) as store:
+        expected = import_return(store, good, "SW01.xlsx", user="tester", dry_run=True)
+        from dashboard.ingest.validate import validate
+
+        _, parsed_good = validate(store, good, "SW01.xlsx")
+        found, parsed = validate(store, data, "SW01.xlsx")
+    assert expected.status == "valid" and not found.errors, [p.line() for p in found.items]
+    assert parsed.values == parsed_good.values  # every figure at its own unit and indicator, cell for cell
+
+
+def test_a_formula_in_a_cell_without_an_address_is_found_at_its_cell(good, history):
+    """Its cell is found by position, so the formula warning names the right cell."""
+    import re
+
+    from dashboard.store import Store
+    from tests.return_files import cell_of, edit_part, load, sheet_part
+
+    where = cell_of(load(good), "学习教育", "SW0102", "party_group_meetings")
+    part = sheet_part(good, "学习教育")
+
+    def formula_without_address(xml: str) -> str:
+        xml, n = re.subn(rf'<c r="{where}"([^>]*)><v>([^<]*)</v></c>', r'<c\1><f>1+1</f><v>\2</v></c>', xml)
+        assert n == 1
+        return xml
+
+    with Store(history) as store:
+        outcome = import_return(store, edit_part(good, part, formula_without_address), "f.xlsx", user="tester",
+                                dry_run=True)
+    assert outcome.status == "valid"
+    [warning] = outcome.warnings
+    assert warning.where == f"学习教育!{where}" and "公式" in warning.message_zh
