@@ -166,3 +166,46 @@ def test_a_formula_in_a_cell_without_an_address_is_found_at_its_cell(good, histo
     assert outcome.status == "valid"
     [warning] = outcome.warnings
     assert warning.where == f"学习教育!{where}" and "公式" in warning.message_zh
+
+
+def _error_value(data: bytes, sheet: str, unit: str, code: str, value: str, formula: bool = True,
+                 address: bool = True) -> tuple[bytes, str]:
+    """The cell of (unit, indicator) as Excel saves a formula whose result is an error value."""
+    import re
+
+    from tests.return_files import cell_of, edit_part, load, sheet_part
+
+    where = cell_of(load(data), sheet, unit, code)
+    f = "<f>1/0</f>" if formula else ""
+    r = f' r="{where}"' if address else ""
+
+    def change(xml: str) -> str:
+        xml, n = re.subn(rf'<c r="{where}"( s="\d+")[^>]*?(?:/>|>.*?</c>)', rf'<c{r}\1 t="e">{f}<v>{value}</v></c>', xml)
+        assert n == 1
+        return xml
+
+    return edit_part(data, sheet_part(data, sheet), change), where
+
+
+@pytest.mark.parametrize("value, formula, address", [
+    ("#DIV/0!", True, True), ("#N/A", False, True), ("#VALUE!", True, False), ("#REF!", False, False),
+], ids=["#DIV/0! from a formula", "#N/A typed", "#VALUE! in a cell without r=", "#REF! in a cell without r="])
+def test_an_excel_error_value_is_an_error_at_its_cell_not_a_blank(value, formula, address, good, history, tmp_path,
+                                                                 capsys):
+    data, where = _error_value(good, "学习教育", "SW0103", "party_lectures", value, formula, address)
+    code, printed, unchanged = import_by_cli(history, tmp_path, data, "SW01.xlsx", capsys)
+    assert code == 1 and unchanged, printed
+    line = next(ln for ln in printed.splitlines() if "Excel 错误值" in ln)
+    assert f"学习教育!{where} · SW0103 " in line and f"单元格为 Excel 错误值 {value}，不是数字" in line
+    assert f"Excel error value {value}" in line and "party_lectures" in line
+
+
+def test_an_excel_error_value_in_a_grey_cell_is_ignored_with_a_warning(good, history):
+    from dashboard.store import Store
+
+    data, where = _error_value(good, "学习教育", "SW01", "branch_general_meetings", "#N/A")
+    with Store(history) as store:
+        outcome = import_return(store, data, "SW01.xlsx", user="tester", dry_run=True)
+    assert outcome.status == "valid", [p.line() for p in outcome.errors]
+    [warning] = [p for p in outcome.warnings if p.where == f"学习教育!{where}"]
+    assert "不填报此指标" in warning.message_zh and warning.found == "#N/A"

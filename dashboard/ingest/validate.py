@@ -13,6 +13,7 @@ contain (also printed in the template's 填报说明):
     negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
     money with more than 2 decimals: warning, rounded
     formula with a cached result: warning, the result is read; without one: error
+    an Excel error value (#DIV/0!, #N/A): error (calamine reads it as a blank; the container finds it)
     merged cells across the input rows: error
     dates, TRUE/FALSE: error
     a figure in a grey (not applicable) cell: warning, ignored
@@ -275,7 +276,8 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
         if sheet.name in names:
             grid = _grid(wb, sheet.name, lay, out)
             if grid is not None:
-                _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()), out, parsed)
+                _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()),
+                             box.errors.get(sheet.name, {}), out, parsed)
             continue
         codes = {i.code for i in sheet.indicators}
         renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
@@ -357,7 +359,7 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
-                 formulas: set[tuple[int, int]],
+                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str],
                  out: Collector, parsed: Parsed) -> None:
     name = sheet.name
     for (r0, c0), (r1, c1) in (wb.sheet(name).merged_cell_ranges or []):
@@ -441,10 +443,18 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                     continue
             is_formula = (r, c) in formulas
             if raw == "" or raw is None:
-                if is_formula:
-                    out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
-                            expected=expected_of(ind), found="=…")
-                continue
+                error_value = errors.get((r, c)) if errors else None
+                if error_value is None:
+                    if is_formula:
+                        out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
+                                expected=expected_of(ind), found="=…")
+                    continue
+                raw = error_value  # calamine read it as a blank
+                if reported:
+                    unreadable.add(ind.code)
+                    out.add("val_excel_error", sheet=name, cell=letter + row_number, unit=unit, indicator=ind,
+                            expected=expected_of(ind), found=raw, value=raw)
+                    continue
             cell = letter + row_number
             if not reported:
                 out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,
