@@ -148,13 +148,17 @@ SHAPES = [
     ("one cell at XFD1048576 on an extra sheet",
      lambda g: _extra_sheet(g, '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'), "extra", "XFD1048576"),
     ("one cell at CV200000 on a domain sheet", _one_cell("学习教育", "CV200000"), "学习教育", "CV200000"),
+    ("a 1,000,000-row sheet", _one_cell("学习教育", "A1000000"), "学习教育", "1000000"),
     ("a text cell far to the right", _one_cell("学习教育", "KO3", '<is><t>x</t></is>'), "学习教育", "KO"),
     ("a formula far below", _one_cell("发展党员", "A5001", "<f>1+1</f>"), "发展党员", "5001"),
     ("a row far below without r= on its cell",
      lambda g: add_row(g, "_模板信息", '<row r="1048576"><c><v>1</v></c></row>'), "_模板信息", "B1048576"),
     ("a cell far right placed after one without a value",
      lambda g: add_row(g, "_模板信息", '<row r="9"><c r="XFC9"/><c><v>1</v></c></row>'), "_模板信息", "XFD9"),
-    ("250,000 rows of one cell each", lambda g: _many_rows(g, 250_000), "extra", "250000"),
+    ("150,000 rows of one cell each", lambda g: _many_rows(g, 150_000), "extra", "150000"),
+    ("a rectangle of 5,000 rows x 300 columns, two cells",
+     lambda g: _extra_sheet(g, '<row r="1"><c r="KN1"><v>1</v></c></row><row r="5000"><c r="A5000"><v>1</v></c></row>'),
+     "extra", "KN5000"),
 ]
 
 
@@ -185,11 +189,13 @@ def test_a_cell_given_twice_is_refused(good, history, tmp_path, capsys):
     assert "单元格 A9 出现了两次" in printed
 
 
-def test_sheets_up_to_the_bounds_pass_the_container(good):
+@pytest.mark.parametrize("far", ["CV5000", "KN1666"], ids=["5,000 rows x 100 columns", "1,666 rows x 300 columns"])
+def test_sheets_up_to_the_bounds_pass_the_container(good, far):
     from dashboard.ingest import container
 
-    data = _extra_sheet(good, f'<row r="{container.MAX_SHEET_ROWS}"><c r="KN{container.MAX_SHEET_ROWS}">'
-                              '<v>1</v></c></row>')
+    assert (container.MAX_SHEET_ROWS, container.MAX_SHEET_COLS, container.MAX_SHEET_AREA) == (5000, 300, 500_000)
+    row = far.lstrip("CVKN")
+    data = _extra_sheet(good, f'<row r="{row}"><c r="{far}"><v>1</v></c></row>')
     out = Collector("x.xlsx")
     assert inspect(data, "x.xlsx", out) is not None, [p.line() for p in out.items]
 

@@ -46,11 +46,13 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 # Any sheet, before the validator knows how many units the return has: a return's domain sheet
 # has 2 header rows, one row per unit (a few hundred at most) and validate.EXTRA_ROWS of slack,
-# at most validate.MAX_COLS columns; the guide and the hidden sheet are smaller.  validate.py
-# then checks each sheet against its own return's shape.
+# at most validate.MAX_COLS columns, some thousands of cells; the guide and the hidden sheet are
+# smaller.  validate.py then checks each sheet against its own return's shape.  At these bounds
+# an import peaks at some 225 MB, this process and its parse worker together (parse_cost.py).
 MAX_SHEET_ROWS = 5_000
 MAX_SHEET_COLS = 300
-MAX_SHEET_CELLS = 200_000  # cells holding a value or a formula
+MAX_SHEET_AREA = 500_000  # rows x columns from A1: the rectangle calamine allocates and the validator reads
+MAX_SHEET_CELLS = 100_000  # cells holding a value or a formula
 _UNSAFE_XML = tuple(tag.encode(enc) for tag in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
 _XML_ERRORS = (DefusedXmlException, SafeET.ParseError, ValueError, UnicodeError)
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
@@ -60,7 +62,8 @@ _SHEET_DATA = tuple("sheetData".encode(enc) for enc in ("ascii", "utf-16-le", "u
 # double-quoted attributes with no markup inside), so its extent and its address are exactly
 # what any XML parser sees.  Anything else goes to the strict path.
 _C_PLAIN = re.compile(rb'<c\s+r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?:\s+(?!r=)[\w:.-]+="[^"<>]*")*\s*(/?)>')
-_C_ANY = re.compile(rb"<c\s")
+_CELL_STARTS = (b"<c ", b"<c\t", b"<c\n", b"<c\r")  # with b"<c>" and b"<c/" ruled out: every cell tag
+_BIG_SHEET_BYTES = 512 * 1024  # past this, the plain scan walks the cells one by one: flat memory
 _FORMULA = re.compile(rb"<f[\s/>]")
 _PREFIXED_CELL_OR_FORMULA = re.compile(rb":[cf][\s/>]")
 _DECL = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*\?>")
@@ -91,10 +94,12 @@ class SheetScan:
     twice: str = ""  # the first cell given twice (which copy a reader keeps is its own choice)
 
     def too_big(self) -> bool:
-        return self.rows > MAX_SHEET_ROWS or self.cols > MAX_SHEET_COLS or self.cells > MAX_SHEET_CELLS
+        return (self.rows > MAX_SHEET_ROWS or self.cols > MAX_SHEET_COLS or self.rows * self.cols > MAX_SHEET_AREA
+                or self.cells > MAX_SHEET_CELLS)
 
     def declared_too_big(self) -> bool:
-        return self.declared_rows > MAX_SHEET_ROWS or self.declared_cols > MAX_SHEET_COLS
+        return (self.declared_rows > MAX_SHEET_ROWS or self.declared_cols > MAX_SHEET_COLS
+                or self.declared_rows * self.declared_cols > MAX_SHEET_AREA)
 
 
 class _BadXml(Exception):
@@ -243,7 +248,8 @@ def _inspect_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], exp, out: Co
 
 
 def _shape_ok(scan: SheetScan, sheet: str, exp, out: Collector) -> bool:
-    limits = {"name": sheet, "max_rows": MAX_SHEET_ROWS, "max_cols": MAX_SHEET_COLS, "max_cells": MAX_SHEET_CELLS}
+    limits = {"name": sheet, "max_rows": MAX_SHEET_ROWS, "max_cols": MAX_SHEET_COLS, "max_area": MAX_SHEET_AREA,
+              "max_cells": MAX_SHEET_CELLS}
     if scan.declared_too_big():
         out.add("val_sheet_declared", sheet=sheet, expected=exp, found=scan.declared, ref=scan.declared,
                 rows=scan.declared_rows, cols=scan.declared_cols, **limits)
@@ -322,17 +328,22 @@ def _scan_plain(body: bytes) -> SheetScan | None:
         return None  # UTF-16, a comment or CDATA, a processing instruction
     if _FORMULA.search(body) or b't="e"' in body or b"<c>" in body or b"<c/" in body or _PREFIXED_CELL_OR_FORMULA.search(body):
         return None  # formulas, error values, cells without an address, prefixed cells: the strict scan
-    tags = _C_PLAIN.findall(body)
-    if len(tags) != len(_C_ANY.findall(body)):
-        return None  # a cell without r=, or written in a way only a parser reads right
-    filled = [(col, row) for col, row, empty in tags if not empty]
-    scan = SheetScan(cells=len(filled))
-    if filled:
-        if len(set(filled)) != len(filled):
-            return None  # the strict scan names the cell given twice
-        cols, rows = zip(*filled)
-        scan.rows = max(map(int, set(rows)))
-        scan.cols = max(map(_col_number, set(cols)))
+    if len(body) > _BIG_SHEET_BYTES:
+        scan = _walk_plain(body)
+    else:
+        tags = _C_PLAIN.findall(body)
+        if len(tags) != _cell_tags(body):
+            return None  # a cell without r=, or written in a way only a parser reads right
+        filled = [(col, row) for col, row, empty in tags if not empty]
+        scan = SheetScan(cells=len(filled))
+        if filled:
+            if len(set(filled)) != len(filled):
+                return None  # the strict scan names the cell given twice
+            cols, rows = zip(*filled)
+            scan.rows = max(map(int, set(rows)))
+            scan.cols = max(map(_col_number, set(cols)))
+    if scan is None:
+        return None
     at = body.find(b"dimension")
     if at != -1:
         dim = _DIMENSION.match(body, body.rfind(b"<", 0, at))
@@ -340,6 +351,33 @@ def _scan_plain(body: bytes) -> SheetScan | None:
             return None
         scan.declared = dim[1].decode("ascii", "replace")
         scan.declared_rows, scan.declared_cols = _span(scan.declared)
+    return scan
+
+
+def _cell_tags(body: bytes) -> int:
+    return sum(body.count(start) for start in _CELL_STARTS)
+
+
+def _walk_plain(body: bytes) -> SheetScan | None:
+    """The plain scan of a big sheet, one cell tag at a time: no cell given twice is checked by
+    the order every writer keeps (row by row, left to right); out of order, the strict scan decides."""
+    scan = SheetScan()
+    tags, last_row, last_col, numbers = 0, 0, 0, {}
+    for m in _C_PLAIN.finditer(body):
+        tags += 1
+        letters, digits, empty = m.groups()
+        if empty:
+            continue
+        row = int(digits)
+        col = numbers.get(letters) or numbers.setdefault(letters, _col_number(letters))
+        if row < last_row or (row == last_row and col <= last_col):
+            return None
+        last_row, last_col = row, col
+        scan.cells += 1
+        scan.cols = max(scan.cols, col)
+    if tags != _cell_tags(body):
+        return None
+    scan.rows = last_row
     return scan
 
 
