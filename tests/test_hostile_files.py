@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.ingest import import_return
 from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
-from tests.return_files import import_by_cli
+from tests.return_files import add_row, import_by_cli
 
 
 
@@ -209,3 +209,174 @@ def test_an_excel_error_value_in_a_grey_cell_is_ignored_with_a_warning(good, his
     assert outcome.status == "valid", [p.line() for p in outcome.errors]
     [warning] = [p for p in outcome.warnings if p.where == f"学习教育!{where}"]
     assert "不填报此指标" in warning.message_zh and warning.found == "#N/A"
+
+
+# --- the second wall: calamine runs in a worker process; whatever it does there, this one survives -----
+
+
+@pytest.fixture
+def past_the_container(monkeypatch):
+    """Lift the container's shape bounds, so a dangerous sheet reaches calamine in its worker."""
+    from dashboard.ingest import container
+
+    for name in ("MAX_SHEET_ROWS", "MAX_SHEET_COLS", "MAX_SHEET_AREA", "MAX_SHEET_CELLS"):
+        monkeypatch.setattr(container, name, 10**12)
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    """A pool of parse workers of the test's own, each worker it starts recorded, to check each is
+    gone (killed and reaped) or alive."""
+    from dashboard.ingest import safe_read
+
+    started = []
+
+    class Recorded(safe_read._Worker):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            started.append(self)
+
+    pool = safe_read._Pool()
+    monkeypatch.setattr(safe_read, "_Worker", Recorded)
+    monkeypatch.setattr(safe_read, "_POOL", pool)
+    yield started
+    pool.shutdown()
+
+
+def _far_corner_extra_sheet(good: bytes, only: bool) -> bytes:
+    from tests.test_container import _extra_sheet
+
+    first = "" if only else '<row r="1"><c r="A1"><v>1</v></c></row>'
+    return _extra_sheet(good, first + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+
+
+DANGEROUS = [
+    # calamine asks for 550 GB, fails and aborts the process (SIGABRT)
+    ("XFD1048576 and A1: 550 GB", lambda g: _far_corner_extra_sheet(g, only=False), "内存超过了 512 MB"),
+    # calamine panics: pyo3_runtime.PanicException: chunk size must be non-zero
+    ("XFD1048576 alone: a panic", lambda g: _far_corner_extra_sheet(g, only=True), "读取程序内部出错"),
+    # a 200,000 x 100 grid: some 640 MB, over the worker's 512 MB
+    ("CV200000: over the memory limit", lambda g: add_row(g, "学习教育", '<row r="200000"><c r="CV200000"><v>1</v></c></row>'),
+     "内存超过了 512 MB"),
+]
+
+
+@pytest.mark.parametrize("case, make, message", DANGEROUS, ids=[d[0] for d in DANGEROUS])
+def test_what_kills_calamine_kills_only_its_worker(case, make, message, good, history, tmp_path, capsys,
+                                                 past_the_container, workers):
+    from dashboard.ingest import safe_read
+
+    assert safe_read.PARSE_MEMORY_LIMIT_MB == 512
+    code, printed, unchanged = import_by_cli(history, tmp_path, make(good), "SW01_2025Q1.xlsx", capsys)
+    assert code == 1 and unchanged, printed
+    line = next((ln for ln in printed.splitlines() if "文件无法被安全读取" in ln), None)
+    assert line is not None and message in line and "could not be read safely" in line, printed
+    assert "Traceback" not in printed
+    assert workers and all(not w.alive() for w in workers)  # the worker it killed is gone, reaped
+    # and the next file is read by a fresh worker, as if nothing had happened
+    code, printed, _ = import_by_cli(history, tmp_path, good, "SW01_2025Q1.xlsx", capsys)
+    assert code == 0, printed
+
+
+def test_a_worker_that_aborts_is_a_refusal(good, history, tmp_path, capsys, monkeypatch, workers):
+    from dashboard.ingest import safe_read
+
+    aborting = tmp_path / "aborting_worker.py"
+    aborting.write_text("import os, sys\nsys.stdin.buffer.read(8)\nos.abort()\n")
+    monkeypatch.setattr(safe_read, "WORKER_SCRIPT", aborting)
+    code, printed, unchanged = import_by_cli(history, tmp_path, good, "SW01_2025Q1.xlsx", capsys)
+    assert code == 1 and unchanged
+    assert "文件无法被安全读取（读取程序异常终止）" in printed and "SIGABRT" in printed
+    assert [w.alive() for w in workers] == [False]
+
+
+def test_a_worker_that_never_answers_is_killed_at_the_deadline(good, history, tmp_path, capsys, monkeypatch, workers):
+    from dashboard.ingest import safe_read
+
+    silent = tmp_path / "silent_worker.py"
+    silent.write_text("import sys\nsys.stdin.buffer.read()\n")  # reads forever, answers never
+    monkeypatch.setattr(safe_read, "WORKER_SCRIPT", silent)
+    monkeypatch.setattr(safe_read, "PARSE_TIMEOUT_S", 1.0)
+    code, printed, unchanged = import_by_cli(history, tmp_path, good, "SW01_2025Q1.xlsx", capsys)
+    assert code == 1 and unchanged
+    assert "文件无法被安全读取（读取超过了 1 秒）" in printed and "reading it took over 1 s" in printed
+    [worker] = workers
+    assert not worker.alive()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_without_a_word(good, history, workers):
+    from dashboard.store import Store
+
+    with Store(history) as store:
+        assert import_return(store, good, "a.xlsx", user="tester", dry_run=True).status == "valid"
+        [first] = workers
+        first.proc.kill()
+        first.proc.wait()
+        assert import_return(store, good, "b.xlsx", user="tester", dry_run=True).status == "valid"
+    assert len(workers) == 2 and workers[1].alive()
+
+
+def test_a_worker_answer_may_hold_plain_values_only():
+    import pickle
+
+    from dashboard.ingest.safe_read import _Answer
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    plain = ("ok", [("s", 1, 1, [["x", 1.0, True, __import__("datetime").datetime(2025, 1, 1)]], [])], 1)
+    assert _Answer(io.BytesIO(pickle.dumps(plain))).load() == plain
+    with pytest.raises(pickle.UnpicklingError):
+        _Answer(io.BytesIO(pickle.dumps(Evil()))).load()
+
+
+def test_an_answer_too_big_for_this_process_is_refused(good, history, tmp_path, capsys, workers):
+    """One long shared string in 5,000 cells: some 60 MB once every cell has its copy, within the
+    container's bounds and the worker's memory, over what this process takes back."""
+    from tests.return_files import rezip
+    from tests.test_container import _extra_sheet
+
+    sst = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+           f'<si><t>{"党建" * 2048}</t></si></sst>')
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="s"><v>0</v></c>' for c in "ABCDE") + "</row>"
+                   for r in range(1, 1001))
+    data = rezip(_extra_sheet(good, rows), add={"xl/sharedStrings.xml": sst.encode()})
+    code, printed, unchanged = import_by_cli(history, tmp_path, data, "SW01.xlsx", capsys)
+    assert code == 1 and unchanged
+    assert "文件无法被安全读取（表格内容超过了 32 MB）" in printed
+    assert [w.alive() for w in workers] == [False]
+
+
+def test_imports_at_once_share_the_workers(good, history, workers):
+    """As the app's sessions do: several threads read at once, at most PARSE_WORKERS workers serve them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard.ingest import safe_read
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: safe_read.read_workbook(good), range(12)))
+    assert all(r == results[0] for r in results) and "学习教育" in results[0]
+    assert 1 <= len(workers) <= safe_read.PARSE_WORKERS
+
+
+def test_the_largest_return_the_container_admits_costs_under_100_mb_to_read(good, tmp_path):
+    """A sheet at the container's bounds (100,000 text cells in a 2,500 x 40 range), imported in a
+    fresh process: what the import adds to that process's peak, plus its parse worker's peak, stays
+    under 100 MB (some 50 MB measured; with the 175 MB the process holds once its libraries are
+    loaded, some 225 MB in all: `python -m dashboard.ingest.parse_cost FILE`)."""
+    from dashboard.ingest import container
+    from dashboard.ingest.safe_read import peak_rss_mb
+    from tests.test_container import _extra_sheet
+
+    def col(n: int) -> str:
+        return col((n - 1) // 26) + chr(65 + (n - 1) % 26) if n else ""
+
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{col(c)}{r}" t="inlineStr"><is><t>党建{r:05d}第{c:03d}列</t></is></c>'
+                                             for c in range(1, 41)) + "</row>" for r in range(1, 2501))
+    path = tmp_path / "largest.xlsx"
+    path.write_bytes(_extra_sheet(good, rows))
+    assert 2500 * 40 == container.MAX_SHEET_CELLS
+    peak = peak_rss_mb(path)
+    assert peak["status"] == "valid" and peak["worker_mb"] > 0, peak  # read by a worker, validated in full
+    assert peak["parent_mb"] - peak["parent_before_mb"] + peak["worker_mb"] < 100, peak

@@ -1,4 +1,5 @@
-"""Read a return with python-calamine and check every cell against the catalog and the tree.
+"""Read a return with python-calamine (in a worker process: safe_read.py) and check every cell
+against the catalog and the tree.
 
 Every problem is collected, never only the first.  The policy for what real returns
 contain (also printed in the template's 填报说明):
@@ -22,18 +23,16 @@ contain (also printed in the template's 填报说明):
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-import python_calamine
-
 from .. import periods, queries
 from ..catalog import BRANCH_LEVELS, Indicator, Tree, Unit
 from . import container as container_mod
+from . import safe_read
 from .layout import (
     CODE_ROW,
     FIRST_DATA_ROW,
@@ -225,17 +224,18 @@ def _text(v) -> str:
 
 
 class _Book:
-    """The calamine workbook with each sheet opened once."""
+    """The workbook as the parse worker read it (safe_read): each sheet's cells, or why calamine
+    could not read that sheet, raised when the validator asks for it."""
 
-    def __init__(self, wb):
-        self.wb = wb
-        self.names = list(wb.sheet_names)
-        self._sheets: dict = {}
+    def __init__(self, sheets: dict[str, safe_read.Sheet | safe_read.Unreadable]):
+        self.names = list(sheets)
+        self._sheets = sheets
 
-    def sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.wb.get_sheet_by_name(name)
-        return self._sheets[name]
+    def sheet(self, name: str) -> safe_read.Sheet:
+        sheet = self._sheets[name]
+        if isinstance(sheet, safe_read.Unreadable):
+            raise sheet
+        return sheet
 
 
 def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
@@ -246,18 +246,20 @@ def validate(store, data: bytes, file_name: str) -> tuple[Collector, Parsed]:
     if box is None:
         return out, parsed
     try:
-        wb = _Book(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        wb = _Book(safe_read.read_workbook(data))  # calamine, in a worker process: it may crash, we may not
         names = wb.names
-    except (python_calamine.CalamineError, ValueError, OSError) as exc:  # a damaged workbook
-        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
-                detail=str(exc)[:200])
+    except safe_read.Unsafe as exc:  # the worker ran out of time or memory, or died
+        out.add("val_parse_unsafe", expected=expectation("val_exp_xlsx"), found=exc.found,
+                why=expectation(exc.key, **exc.fields))
+        return out, parsed
+    except safe_read.Unreadable as exc:  # a damaged workbook
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
         return out, parsed
     try:
         _check_workbook(store, wb, names, box, out, parsed)
-    except python_calamine.CalamineError as exc:  # a sheet that cannot be parsed, found late
+    except safe_read.Unreadable as exc:  # a sheet that cannot be parsed, found late
         parsed.values.clear()
-        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
-                detail=str(exc)[:200])
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
     return out, parsed
 
 
@@ -300,7 +302,7 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed) -> ReturnLayou
     if META_SHEET not in names:
         out.add("val_meta_missing", sheet=META_SHEET, expected=expectation("val_exp_xlsx"), name=META_SHEET)
         return None
-    rows = wb.sheet(META_SHEET).to_python(skip_empty_area=False, nrows=20)
+    rows = wb.sheet(META_SHEET).rows[:20]
     meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2}
     version = parsed.version = meta.get("template_version", "")
     where = {"sheet": META_SHEET}
@@ -335,7 +337,7 @@ def _check_guide(wb, names, parsed: Parsed, out: Collector) -> None:
         out.warn("val_sheet_missing", sheet=GUIDE_SHEET, name=GUIDE_SHEET)
         return
     r, c = GUIDE_PERIOD_CELL
-    rows = wb.sheet(GUIDE_SHEET).to_python(skip_empty_area=False, nrows=r + 1)
+    rows = wb.sheet(GUIDE_SHEET).rows[:r + 1]
     found = _text(rows[r][c]) if len(rows) > r and len(rows[r]) > c else ""
     try:
         same = periods.quarter(found) == parsed.quarter
@@ -355,14 +357,14 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
             out.add("val_sheet_too_big", sheet=name, found=f"{rows}×{cols}", rows=rows, cols=cols,
                     template_rows=FIRST_DATA_ROW + len(lay.units), name=name)
         return None
-    return sheet.to_python(skip_empty_area=False)
+    return sheet.rows
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
                  formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str],
                  out: Collector, parsed: Parsed) -> None:
     name = sheet.name
-    for (r0, c0), (r1, c1) in (wb.sheet(name).merged_cell_ranges or []):
+    for (r0, c0), (r1, c1) in wb.sheet(name).merged:
         if r1 >= FIRST_DATA_ROW:
             rng = f"{address(r0, c0)}:{address(r1, c1)}"
             out.add("val_merged", sheet=name, cell=address(r0, c0), found=rng, range=rng)
