@@ -380,3 +380,75 @@ def test_the_largest_return_the_container_admits_costs_under_100_mb_to_read(good
     peak = peak_rss_mb(path)
     assert peak["status"] == "valid" and peak["worker_mb"] > 0, peak  # read by a worker, validated in full
     assert peak["parent_mb"] - peak["parent_before_mb"] + peak["worker_mb"] < 100, peak
+
+
+# --- the command line reads no more than the size limit ----------------------------------------------
+
+
+def test_read_upload_reads_no_more_than_the_limit(tmp_path):
+    import tracemalloc
+
+    from dashboard.ingest.pipeline import read_upload
+
+    huge = tmp_path / "huge.xlsx"
+    with open(huge, "wb") as f:
+        f.truncate(2 * 1024**3)  # 2 GB, sparse: nothing written, everything readable
+    exact, over = tmp_path / "exact.xlsx", tmp_path / "over.xlsx"
+    exact.write_bytes(b"PK\x03\x04" + bytes(MAX_FILE_BYTES - 4))
+    over.write_bytes(bytes(MAX_FILE_BYTES + 1))
+    tracemalloc.start()
+    try:
+        assert read_upload(huge) is None
+        assert tracemalloc.get_traced_memory()[1] < 1024 * 1024  # refused by its size: nothing read
+    finally:
+        tracemalloc.stop()
+    assert len(read_upload(exact)) == MAX_FILE_BYTES
+    assert read_upload(over) is None
+
+
+def test_a_2_gb_file_is_refused_by_its_size_and_the_others_still_load(good, history, tmp_path, capsys):
+    import shutil
+
+    from dashboard.__main__ import main
+    from tests.return_files import dump
+
+    db = tmp_path / "db.duckdb"
+    shutil.copy(history, db)
+    huge = tmp_path / "SW01_huge.xlsx"
+    with open(huge, "wb") as f:
+        f.truncate(2 * 1024**3)
+    ok = tmp_path / "SW01_2025Q1.xlsx"
+    ok.write_bytes(good)
+    code = main(["import", "--db", str(db), str(huge), str(ok)])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "SW01_huge.xlsx · 应为 expected" in printed and "文件过大（2048.0 MB），上限为 5.0 MB" in printed
+    assert "已入库 SW01_2025Q1.xlsx" in printed
+    assert dump(db)["submissions"] != dump(history)["submissions"]
+
+
+def test_a_file_that_cannot_be_read_is_refused_and_the_others_still_load(good, history, tmp_path, capsys,
+                                                                        monkeypatch):
+    import shutil
+
+    from dashboard.__main__ import main
+    from dashboard.ingest import cli
+
+    real = cli.read_upload
+
+    def locked(path):
+        if path.name == "locked.xlsx":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(cli, "read_upload", locked)
+    db = tmp_path / "db.duckdb"
+    shutil.copy(history, db)
+    for name in ("locked.xlsx", "SW01_2025Q1.xlsx"):
+        (tmp_path / name).write_bytes(good)
+    code = main(["import", "--db", str(db), "--dry-run", str(tmp_path / "locked.xlsx"),
+                 str(tmp_path / "SW01_2025Q1.xlsx")])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "locked.xlsx · 实际 found: PermissionError" in printed and "无法读取该文件" in printed
+    assert "校验通过 SW01_2025Q1.xlsx" in printed

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import i18n
 from ..store import Store
-from .pipeline import ImportOutcome, import_return
+from .pipeline import ImportOutcome, import_return, oversized, read_upload, unreadable
 from .report import problems_frame, report_workbook
 from .layout import layout
 from .template import build_template
@@ -132,8 +132,15 @@ def cmd_import(args) -> int:
     bulk = len(files) >= BULK_MIN_FILES  # one roll-up rebuild at the end instead of one per file
     with Store(args.db) as store:
         for n, f in enumerate(files, 1):
-            data = f.read_bytes()
-            outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+            try:
+                data = read_upload(f)  # at most the size limit: a 2 GB file is refused, not read
+            except OSError as exc:
+                data, outcome = b"", unreadable(f.name, exc)
+            else:
+                if data is None:
+                    data, outcome = b"", oversized(f.name, f.stat().st_size)
+                else:
+                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
             outcomes.append(outcome)
             if args.report:
                 blobs.append(data)

@@ -141,6 +141,12 @@ def _part_key(name: str) -> str:
     return name.replace("\\", "/").lstrip("/").casefold()
 
 
+def too_big(size: int, out: Collector) -> None:
+    """The refusal of a file over MAX_FILE_BYTES (also for one never read: pipeline.read_upload)."""
+    out.add("val_file_too_big", expected=expectation("val_exp_xlsx"), found=_size(size), size=_size(size),
+            limit=_size(MAX_FILE_BYTES))
+
+
 def inspect(data: bytes, file_name: str, out: Collector) -> Container | None:
     """Check the container; on refusal add the problem to `out` and return None."""
     exp = expectation("val_exp_xlsx")
@@ -148,8 +154,7 @@ def inspect(data: bytes, file_name: str, out: Collector) -> Container | None:
         out.add("val_file_empty", expected=exp, found="0 B")
         return None
     if len(data) > MAX_FILE_BYTES:
-        out.add("val_file_too_big", expected=exp, found=_size(len(data)), size=_size(len(data)),
-                limit=_size(MAX_FILE_BYTES))
+        too_big(len(data), out)
         return None
     ext = PurePosixPath(file_name.lower()).suffix
     if ext in REFUSED_EXTENSIONS:
