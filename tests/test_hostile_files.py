@@ -12,6 +12,7 @@ import pytest
 from dashboard.ingest import import_return
 from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
 from tests.return_files import add_row, import_by_cli
+from tests.test_app import app_db  # noqa: F401 (a fixture: the app on a private copy of the demo database)
 
 
 
@@ -452,3 +453,61 @@ def test_a_file_that_cannot_be_read_is_refused_and_the_others_still_load(good, h
     assert code == 1
     assert "locked.xlsx · 实际 found: PermissionError" in printed and "无法读取该文件" in printed
     assert "校验通过 SW01_2025Q1.xlsx" in printed
+
+
+# --- each file stands alone: one that raises is refused, the others are still imported and shown -------
+
+
+@pytest.fixture
+def one_file_raises(monkeypatch):
+    """Validation raises (a bug, as far as the importer knows) for files named b.xlsx."""
+    from dashboard.ingest import pipeline
+
+    real = pipeline.validate
+
+    def flaky(store, data, file_name):
+        if file_name == "b.xlsx":
+            raise RuntimeError("a bug")
+        return real(store, data, file_name)
+
+    monkeypatch.setattr(pipeline, "validate", flaky)
+
+
+def test_a_file_that_raises_is_refused_and_the_next_files_still_load(good, history, tmp_path, capsys, caplog,
+                                                                     one_file_raises):
+    import shutil
+
+    from dashboard.__main__ import main
+
+    db = tmp_path / "db.duckdb"
+    shutil.copy(history, db)
+    names = ["a.xlsx", "b.xlsx", "c.xlsx"]
+    for name in names:
+        (tmp_path / name).write_bytes(good)
+    code = main(["import", "--db", str(db), "--dry-run", *(str(tmp_path / n) for n in names)])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "b.xlsx · 实际 found: RuntimeError · 错误 error: 内部错误，文件未入库（RuntimeError）" in printed
+    assert "Internal error: the file was not loaded (RuntimeError)" in printed
+    assert [ln.split()[0] for ln in printed.splitlines() if ln.startswith(("校验通过", "已拒收"))] == [
+        "校验通过", "已拒收", "校验通过"]
+    assert any(r.levelname == "ERROR" and "b.xlsx" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_the_upload_page_shows_every_file_when_one_raises(app_db, one_file_raises):
+    from dashboard.ingest import build_template
+    from tests.return_files import fill
+    from tests.test_app import app_store, open_app
+
+    data, _ = fill(build_template(app_store(app_db), "SW12", "2024Q3"))
+    at = open_app("upload")
+    at.text_input(key="upload_user").set_value("李四")
+    at.get("file_uploader")[0].set_value([(n, data, "application/octet-stream") for n in ("a.xlsx", "b.xlsx")])
+    at.run()
+    at.button(key="upload_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    summary = at.dataframe[0].value
+    assert summary.iloc[:, 0].tolist() == ["a.xlsx", "b.xlsx"]
+    assert any("已导入" in s.value for s in at.success) and len(at.error) == 1
+    problems = at.dataframe[1].value if len(at.dataframe) > 1 else at.table[0].value
+    assert any("内部错误，文件未入库（RuntimeError）" in str(v) for v in problems.to_numpy().ravel())

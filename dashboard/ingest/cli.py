@@ -139,7 +139,7 @@ def cmd_import(args) -> int:
             else:
                 if data is None:
                     data, outcome = b"", oversized(f.name, f.stat().st_size)
-                else:
+                else:  # each file on its own: import_return refuses, never raises, for one file's sake
                     outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
             outcomes.append(outcome)
             if args.report:

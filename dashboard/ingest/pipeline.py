@@ -9,12 +9,16 @@ when, file name, SHA-256, template version) and its bytes are kept under
 submission supersedes the active one of the same unit and quarter, which stays in the
 history.  Re-importing the identical file is reported as a duplicate and changes nothing.
 
-A file on disk is read with `read_upload`, which never reads more than the size limit allows.
+Each file stands alone: should checking or loading one raise (a bug, not the file's fault),
+`import_return` logs the traceback and returns it refused with a problem saying so, so the
+command line and the upload page carry on with the next file.  A file on disk is read with
+`read_upload`, which never reads more than the size limit allows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -27,6 +31,8 @@ from .validate import validate
 
 __all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_frame", "read_upload",
            "report_workbook", "unreadable"]
+
+LOG = logging.getLogger(__name__)
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
 
@@ -109,8 +115,18 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     `refresh=False` is for loading many files in a row: each still lands in its own
     transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
+
+    Never raises for one file's sake: an unexpected exception is logged and the file refused.
     """
     file_name = Path(file_name).name
+    try:
+        return _import(store, data, file_name, user, dry_run, refresh)
+    except Exception as exc:  # a bug, not the file's fault: this file is refused, the next one goes on
+        LOG.exception("importing %s failed", file_name)
+        return _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)
+
+
+def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool) -> ImportOutcome:
     sha = hashlib.sha256(data).hexdigest() if len(data) <= container.MAX_FILE_BYTES else ""
     found, parsed = validate(store, data, file_name)
     outcome = ImportOutcome(file_name, "rejected", None, None, parsed.reporting_unit, parsed.quarter,
