@@ -6,11 +6,13 @@ from __future__ import annotations
 import functools
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from dashboard.ingest import import_return
-from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
+from dashboard.ingest.container import MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES, inspect
+from dashboard.ingest.problems import Collector
 from tests.return_files import add_row, import_by_cli
 from tests.test_app import app_db  # noqa: F401 (a fixture: the app on a private copy of the demo database)
 
@@ -511,3 +513,87 @@ def test_the_upload_page_shows_every_file_when_one_raises(app_db, one_file_raise
     assert any("已导入" in s.value for s in at.success) and len(at.error) == 1
     problems = at.dataframe[1].value if len(at.dataframe) > 1 else at.table[0].value
     assert any("内部错误，文件未入库（RuntimeError）" in str(v) for v in problems.to_numpy().ravel())
+
+
+# --- real workbooks written by other software ------------------------------------------------------
+
+THIRD_PARTY = Path(__file__).resolve().parent / "data" / "third_party_xlsx"
+NOT_A_RETURN = "缺少隐藏工作表「_模板信息」"
+# Each file and a piece of the message it is refused with: none of them is a return template.
+THIRD_PARTY_REFUSALS = {
+    "calamine__date_1904.xlsx": NOT_A_RETURN,
+    "calamine__encoded_entities.xlsx": NOT_A_RETURN,
+    "calamine__errors.xlsx": NOT_A_RETURN,
+    "calamine__formula.issue.xlsx": NOT_A_RETURN,
+    "calamine__has_x000D_.xlsx": NOT_A_RETURN,
+    "calamine__inlineStr_cdata.xlsx": NOT_A_RETURN,
+    "calamine__merged_range.xlsx": NOT_A_RETURN,
+    "calamine__minimal_package.xlsx": "不是 Excel 工作簿（缺少 xl/workbook.xml）",
+    "calamine__nonstandard-xml-ns-prefix.xlsx": NOT_A_RETURN,
+    "calamine__pass_protected.xlsx": "加密的工作簿",
+    "calamine__richtext-namespaced.xlsx": NOT_A_RETURN,
+    "python-calamine__any_sheets.xlsx": NOT_A_RETURN,
+    "python-calamine__base.ods": "不是 Excel 工作簿",
+    "python-calamine__base.xls": "Excel 97-2003 (.xls)",
+    "python-calamine__base.xlsb": "启用宏或二进制工作簿",
+    "python-calamine__password.xlsx": "加密的工作簿",
+    "python-calamine__table-multiple.xlsx": NOT_A_RETURN,
+}
+
+
+def test_every_third_party_file_is_listed():
+    assert sorted(THIRD_PARTY_REFUSALS) == sorted(f.name for f in THIRD_PARTY.iterdir() if f.suffix != ".md")
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "import"])
+@pytest.mark.parametrize("name", sorted(THIRD_PARTY_REFUSALS))
+def test_a_workbook_from_other_software_is_refused_with_its_message(name, dry_run, history, tmp_path):
+    import shutil
+
+    from dashboard.store import Store
+    from tests.return_files import dump
+
+    db = tmp_path / "db.duckdb"
+    shutil.copy(history, db)
+    before = dump(db)
+    with Store(db) as store:
+        outcome = import_return(store, (THIRD_PARTY / name).read_bytes(), name, user="tester", dry_run=dry_run)
+    assert outcome.status == "rejected" and outcome.errors
+    assert THIRD_PARTY_REFUSALS[name] in " ".join(p.message_zh for p in outcome.errors)
+    assert all(p.message_zh and p.message_en for p in outcome.problems)
+    assert not any(("内部错误" in p.message_zh or "无法被安全读取" in p.message_zh) for p in outcome.problems)
+    assert dump(db) == before and not (tmp_path / "archive").exists()
+
+
+def _template_without_addresses(good: bytes) -> bytes:
+    for sheet in ("学习教育", "发展党员", "_模板信息"):
+        good = _without_addresses(good, sheet, rows=True)
+    return good
+
+
+@pytest.mark.parametrize("name", ["our template", "our template, no cell or row addresses"]
+                         + sorted(n for n, why in THIRD_PARTY_REFUSALS.items() if why == NOT_A_RETURN))
+def test_calamine_never_finds_more_than_the_container_scan_did(name, good):
+    """What calamine allocates for a sheet is never bigger than what the container's scan found
+    there (so its bounds hold), on our template and every workbook of other software that reaches
+    the worker."""
+    import io
+    import zipfile
+
+    from dashboard.ingest import safe_read
+    from dashboard.ingest.container import scan_sheet
+
+    data = {"our template": good, "our template, no cell or row addresses": _template_without_addresses(good)}.get(
+        name) or (THIRD_PARTY / name).read_bytes()
+    out = Collector(name)
+    box = inspect(data, name, out)
+    assert box is not None, [p.line() for p in out.items]
+    sheets = safe_read.read_workbook(data)
+    parts = zipfile.ZipFile(io.BytesIO(data))
+    for sheet_name, sheet in sheets.items():
+        if isinstance(sheet, safe_read.Unreadable):
+            continue  # a chart sheet and the like: calamine's own refusal
+        scan = scan_sheet(box.sheet_parts[sheet_name], parts.read(box.sheet_parts[sheet_name]))
+        assert len(sheet.rows) <= scan.rows and max(map(len, sheet.rows), default=0) <= scan.cols, sheet_name
+        if name.startswith("our template"):  # every cell holds a value: the same extent exactly
+            assert (len(sheet.rows), max(map(len, sheet.rows))) == (scan.rows, scan.cols), sheet_name
