@@ -117,20 +117,22 @@ def _one_cell(sheet: str, ref: str, value: str = "<v>1</v>"):
     return lambda g: add_row(g, sheet, f'<row r="{row}"><c r="{ref}">{value}</c></row>')
 
 
-def _extra_sheet(good: bytes, rows_xml: str) -> bytes:
+def _extra_sheet(good: bytes, rows_xml: str, name: str = "extra", n: int = 99) -> bytes:
     """A fourth kind of sheet: one the template never had, added with its relationship."""
     import io
     import zipfile
 
     src = zipfile.ZipFile(io.BytesIO(good))
-    wb = src.read("xl/workbook.xml").replace(b"</sheets>", b'<sheet name="extra" sheetId="99" r:id="rId99"/></sheets>')
+    wb = src.read("xl/workbook.xml").replace(
+        b"</sheets>", f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/></sheets>'.encode())
     rels = src.read("xl/_rels/workbook.xml.rels").replace(
         b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                             b'relationships/worksheet" Target="/xl/worksheets/extra.xml" Id="rId99"/></Relationships>')
+                             b'relationships/worksheet" Target="/xl/worksheets/' + f'{name}.xml" Id="rId{n}"/>'.encode()
+                             + b"</Relationships>")
     sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
              f'{rows_xml}</sheetData></worksheet>').encode()
     return rezip(good, replace={"xl/workbook.xml": wb, "xl/_rels/workbook.xml.rels": rels},
-                 add={"xl/worksheets/extra.xml": sheet})
+                 add={f"xl/worksheets/{name}.xml": sheet})
 
 
 def _many_rows(good: bytes, n: int) -> bytes:

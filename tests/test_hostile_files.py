@@ -597,3 +597,24 @@ def test_calamine_never_finds_more_than_the_container_scan_did(name, good):
         assert len(sheet.rows) <= scan.rows and max(map(len, sheet.rows), default=0) <= scan.cols, sheet_name
         if name.startswith("our template"):  # every cell holds a value: the same extent exactly
             assert (len(sheet.rows), max(map(len, sheet.rows))) == (scan.rows, scan.cols), sheet_name
+
+
+def test_the_marked_workbook_of_a_big_file_is_the_list_alone(good, history):
+    """openpyxl opens the upload in this process to mark it: past MARK_MAX_CELLS it is not opened."""
+    from dashboard.ingest import report_workbook
+    from dashboard.ingest.layout import REPORT_SHEET
+    from dashboard.ingest.report import MARK_MAX_CELLS
+    from dashboard.store import Store
+    from tests.return_files import load
+    from tests.test_container import _extra_sheet
+
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in "ABCDEFGHIJKLMNOPQRST")
+                   + "</row>" for r in range(1, 3001))  # 60,000 cells a sheet, two sheets
+    big = _extra_sheet(_extra_sheet(good, rows, "extra1", 98), rows, "extra2", 99)
+    assert 2 * 60_000 > MARK_MAX_CELLS
+    with Store(history) as store:
+        outcome = import_return(store, big, "big.xlsx", user="tester", dry_run=True)
+        assert outcome.warnings  # two extra sheets, ignored
+        assert load(report_workbook(big, outcome)).sheetnames == [REPORT_SHEET]
+        marked = load(report_workbook(good, import_return(store, good, "good.xlsx", user="tester", dry_run=True)))
+    assert marked.sheetnames[0] == REPORT_SHEET and len(marked.sheetnames) > 1

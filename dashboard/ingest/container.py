@@ -76,6 +76,7 @@ class Container:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # sheet name -> {(row, col)}
     errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)  # sheet -> {(row, col): '#N/A'}
+    cells: int = 0  # cells holding a value or a formula, all sheets together
 
 
 @dataclass
@@ -241,6 +242,7 @@ def _inspect_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], exp, out: Co
             scan = scan_sheet(part, body)
             if not _shape_ok(scan, sheet, exp, out):
                 return None
+            container.cells += scan.cells
             if scan.formulas:
                 container.formulas[sheet] = scan.formulas
             if scan.errors:
