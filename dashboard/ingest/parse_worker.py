@@ -93,8 +93,7 @@ def main() -> int:
         except MemoryError as exc:
             answer = ("failed", type(exc).__name__, "the answer does not fit in memory", _peak_kb())
             blob = pickle.dumps(answer)
-        answers.write(struct.pack("<Q", len(blob)))
-        answers.write(blob)
+        answers.write(struct.pack("<Q", len(blob)) + blob)  # one write: one wake-up for the reader
         answers.flush()
         if answer[0] == "failed":
             return 1

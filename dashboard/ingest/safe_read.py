@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import fcntl
 import io
 import logging
 import os
@@ -42,6 +43,7 @@ PARSE_WORKER_READS = 500  # a worker is replaced after this many reads, so a slo
 # container's bounds a few MB): what a workbook may make this process hold, whatever the worker can.
 PARSE_ANSWER_LIMIT_MB = 32
 WORKER_SCRIPT = Path(__file__).with_name("parse_worker.py")
+PIPE_BYTES = 1024 * 1024  # Linux's ceiling for a pipe without privileges
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class _Worker:
         )
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(pipe.fileno(), False)
+        for pipe in (self.proc.stdin, self.proc.stdout):  # a return in one go, not 64 KB at a time
+            try:
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            except (OSError, AttributeError):
+                pass
         self.stderr = b""
 
     def alive(self) -> bool:
@@ -108,8 +115,7 @@ class _Worker:
     def call(self, data: bytes, deadline: float) -> tuple:
         sent = False
         try:
-            self._send(struct.pack("<Q", len(data)), deadline)
-            self._send(data, deadline)
+            self._send(struct.pack("<Q", len(data)) + data, deadline)  # one write: one wake-up
             sent = True
             (size,) = struct.unpack("<Q", self._recv(8, deadline))
             if size > PARSE_ANSWER_LIMIT_MB * 1024 * 1024:
