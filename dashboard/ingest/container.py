@@ -333,7 +333,8 @@ def _scan_plain(body: bytes) -> SheetScan | None:
         return None
     if b"\x00" in body[:64] or b"<!" in body or body.find(b"<?", start) != -1:
         return None  # UTF-16, a comment or CDATA, a processing instruction
-    if _FORMULA.search(body) or b't="e"' in body or b"<c>" in body or b"<c/" in body or _PREFIXED_CELL_OR_FORMULA.search(body):
+    if (_FORMULA.search(body) or b't="e"' in body or b"<c>" in body or b"<c/" in body
+            or _PREFIXED_CELL_OR_FORMULA.search(body)):
         return None  # formulas, error values, cells without an address, prefixed cells: the strict scan
     if len(body) > _BIG_SHEET_BYTES:
         scan = _walk_plain(body)
