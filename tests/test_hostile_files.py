@@ -618,3 +618,13 @@ def test_the_marked_workbook_of_a_big_file_is_the_list_alone(good, history):
         assert load(report_workbook(big, outcome)).sheetnames == [REPORT_SHEET]
         marked = load(report_workbook(good, import_return(store, good, "good.xlsx", user="tester", dry_run=True)))
     assert marked.sheetnames[0] == REPORT_SHEET and len(marked.sheetnames) > 1
+
+
+def test_measuring_the_worker_never_reads_a_dangerous_file_in_this_process(good):
+    """read_overhead_ms compares with calamine run here: only once a worker has read the file unharmed."""
+    from dashboard.ingest.safe_read import read_overhead_ms
+
+    assert read_overhead_ms(_far_corner_extra_sheet(good, only=False), repeats=3) == {}  # it aborts a worker
+    cost = read_overhead_ms(good, repeats=3)
+    assert set(cost) == {"in_process_ms", "worker_ms", "overhead_ms", "first_read_ms"}
+    assert cost["in_process_ms"] > 0 and cost["worker_ms"] > 0

@@ -1,8 +1,9 @@
 """What reading a workbook in a parse worker costs, measured: `python -m dashboard.ingest.parse_cost FILE...`
 
 For each file, one line of JSON with the median read time in this process and through a worker
-(safe_read.read_overhead_ms), then one with the peak resident memory of a fresh process importing
-it (dry run, a new temporary database) and of its worker (safe_read.peak_rss_mb).
+(safe_read.read_overhead_ms; only for a file the container admits and a worker reads without
+harm), then one with the peak resident memory of a fresh process importing it (dry run, a new
+temporary database) and of its worker (safe_read.peak_rss_mb).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import safe_read
+from . import container, safe_read
+from .problems import Collector
 
 
 def peak_here(path: Path) -> dict:
@@ -38,8 +40,9 @@ def main(argv: list[str]) -> int:
         return 0
     for arg in argv:
         data = Path(arg).read_bytes()
-        cost = {k: round(v, 2) for k, v in safe_read.read_overhead_ms(data).items()}
-        print(json.dumps({"file": Path(arg).name, **cost}, ensure_ascii=False))
+        if container.inspect(data, Path(arg).name, Collector(Path(arg).name)) is not None:
+            cost = {k: round(v, 2) for k, v in safe_read.read_overhead_ms(data).items()}
+            print(json.dumps({"file": Path(arg).name, **cost}, ensure_ascii=False))
         print(json.dumps(safe_read.peak_rss_mb(Path(arg)), ensure_ascii=False))
     return 0
 
