@@ -326,6 +326,7 @@ def cmd_import(args) -> int:
     from collections import Counter
 
     from .ingest import import_return
+    from .ingest.pipeline import oversized, read_upload, unreadable
     from .settings import current as settings
 
     files: list[Path] = list(args.files)
@@ -339,8 +340,15 @@ def cmd_import(args) -> int:
     bulk = len(files) >= conf.bulk_import_min_files  # one roll-up refresh at the end instead of one per file
     with _open_store(args) as store:
         for n, f in enumerate(files, 1):
-            data = f.read_bytes()
-            outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+            try:
+                data = read_upload(f)  # at most the size limit: a 2 GB file is refused, not read
+            except OSError as exc:
+                data, outcome = b"", unreadable(f.name, exc)
+            else:
+                if data is None:
+                    data, outcome = b"", oversized(f.name, f.stat().st_size)
+                else:  # each file on its own: import_return refuses, never raises, for one file's sake
+                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
             outcomes.append(outcome)
             if args.report:
                 blobs.append(data)

@@ -47,6 +47,16 @@ class Settings:
     max_zip_parts: int = _knob(500, "DANGJIAN_MAX_ZIP_PARTS", "most parts a return's zip may hold")
     max_zip_ratio: float = _knob(200.0, "DANGJIAN_MAX_ZIP_RATIO",
                                  "a part (over 1 MB) inflating more than this many times over is a zip bomb")
+    sheet_max_rows: int = _knob(5000, "DANGJIAN_SHEET_MAX_ROWS",
+                                "most rows any sheet of a return may declare or fill (checked before it is parsed)")
+    sheet_max_area: int = _knob(500_000, "DANGJIAN_SHEET_MAX_AREA",
+                                "most cells of the rectangle from A1 a sheet may span (what the reader allocates)")
+    sheet_max_cells: int = _knob(100_000, "DANGJIAN_SHEET_MAX_CELLS", "most filled cells a sheet may hold")
+    parse_memory_mb: int = _knob(512, "DANGJIAN_PARSE_MEMORY_MB",
+                                 "address space of the worker that reads a workbook; one needing more is refused")
+    parse_timeout_s: float = _knob(20.0, "DANGJIAN_PARSE_TIMEOUT_S",
+                                   "seconds the worker may take to read one workbook; a slower one is refused")
+    parse_workers: int = _knob(2, "DANGJIAN_PARSE_WORKERS", "workers kept to read workbooks (more reads wait)")
     sheet_extra_rows: int = _knob(200, "DANGJIAN_SHEET_EXTRA_ROWS",
                                   "rows past a return's last unit a sheet may span before it is refused")
     sheet_max_cols: int = _knob(300, "DANGJIAN_SHEET_MAX_COLS", "most columns a return's sheet may span")

@@ -8,21 +8,32 @@ when, file name, SHA-256, template version) and its bytes are kept under
 `store.archive_dir`, named by their SHA-256, before the submission is written; the
 submission supersedes the active one of the same unit and quarter, which stays in the
 history.  Re-importing the identical file is reported as a duplicate and changes nothing.
+
+Each file stands alone: should checking or loading one raise (a bug, not the file's fault),
+`import_return` logs the traceback and returns it refused with a problem saying so, so the
+command line and the upload page carry on with the next file.  A file on disk is read with
+`read_upload`, which never reads more than the size limit allows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import Problem
+from ..settings import current as settings
+from . import container
+from .problems import Collector, Problem
 from .report import problems_frame, report_workbook
 from .validate import validate
 
-__all__ = ["ImportOutcome", "Problem", "import_return", "problems_frame", "report_workbook"]
+__all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_frame", "read_upload",
+           "report_workbook", "unreadable"]
+
+LOG = logging.getLogger(__name__)
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
 
@@ -70,6 +81,34 @@ def _archive(store, data: bytes, sha: str) -> str:
     return str(target.relative_to(store.path.parent))
 
 
+def read_upload(path: Path) -> bytes | None:
+    """The file's bytes, or None if it is over the size limit: never more than the limit and one
+    byte is read (a 2 GB file was read whole before being refused: 71 s and 2.2 GB)."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size > settings().max_file_bytes:
+            return None
+        data = f.read(settings().max_file_bytes + 1)  # bounded even if the file grows, or is a pipe
+    return None if len(data) > settings().max_file_bytes else data
+
+
+def _refused(file_name: str, key: str, **fields) -> ImportOutcome:
+    found = Collector(file_name)
+    found.add(key, **fields)
+    return ImportOutcome(file_name, "rejected", None, None, None, None, found.items)
+
+
+def oversized(file_name: str, size: int) -> ImportOutcome:
+    """The refusal of a file `read_upload` would not read (`size`: as the file system says)."""
+    found = Collector(Path(file_name).name)
+    container.too_big(max(size, settings().max_file_bytes + 1), found)
+    return ImportOutcome(found.file, "rejected", None, None, None, None, found.items)
+
+
+def unreadable(file_name: str, exc: OSError) -> ImportOutcome:
+    """The refusal of a file that could not be read from disk at all."""
+    return _refused(Path(file_name).name, "val_file_unopenable", found=f"{type(exc).__name__}: {exc}"[:200])
+
+
 def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False, *,
                   refresh: bool = True) -> ImportOutcome:
     """Validate one uploaded workbook and, unless rejected or `dry_run`, load it.
@@ -77,9 +116,19 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     `refresh=False` is for loading many files in a row: each still lands in its own
     transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
+
+    Never raises for one file's sake: an unexpected exception is logged and the file refused.
     """
     file_name = Path(file_name).name
-    sha = hashlib.sha256(data).hexdigest()
+    try:
+        return _import(store, data, file_name, user, dry_run, refresh)
+    except Exception as exc:  # a bug, not the file's fault: this file is refused, the next one goes on
+        LOG.exception("importing %s failed", file_name)
+        return _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)
+
+
+def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool) -> ImportOutcome:
+    sha = hashlib.sha256(data).hexdigest() if len(data) <= settings().max_file_bytes else ""
     found, parsed = validate(store, data, file_name)
     outcome = ImportOutcome(file_name, "rejected", None, None, parsed.reporting_unit, parsed.quarter,
                             found.items, len(parsed.values), sha, parsed.version)

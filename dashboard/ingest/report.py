@@ -3,9 +3,11 @@
 `report_workbook` hands the reporter their own file back with every offending cell
 filled (red for errors, amber for warnings) and commented, plus a 校验结果 sheet listing
 every problem with a link to its cell.  A file that could not be opened safely gets a
-fresh workbook holding just the list.  What goes back carries data, never code: the
-reporter's formulas are replaced by the values the validator read from them, links to
-other workbooks are dropped, and every cell is neutralised (safe.workbook_bytes).
+fresh workbook holding just the list, and so does one too big to open here: openpyxl
+holds some 500 bytes a cell in this process (the validator's reading is done in a worker).
+What goes back carries data, never code: the reporter's formulas are replaced by the values
+the validator read from them, links to other workbooks are dropped, and every cell is
+neutralised (safe.workbook_bytes).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ERROR_FILL = PatternFill("solid", fgColor=ERROR_RGB)
 WARNING_FILL = PatternFill("solid", fgColor=WARNING_RGB)
 HEAD_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
 TAB_ERROR, TAB_WARNING = excel_rgb(PARTY_RED), WARNING_TAB
+MARK_MAX_CELLS = 100_000  # past this many filled cells, the list alone (a return has some thousands)
 HEAD_KEYS = ("val_head_file", "val_head_where", "val_head_unit", "val_head_indicator", "val_head_expected",
              "val_head_found", "val_head_severity", "val_head_message")
 
@@ -106,7 +109,8 @@ def _fresh(outcome) -> bytes:
 
 def report_workbook(data: bytes, outcome) -> bytes:
     """The uploaded workbook with its offending cells marked, plus the 校验结果 sheet."""
-    if container.inspect(data, outcome.file_name, Collector(outcome.file_name)) is None:
+    box = container.inspect(data, outcome.file_name, Collector(outcome.file_name))
+    if box is None or box.cells > MARK_MAX_CELLS:
         return _fresh(outcome)
     try:
         with warnings.catch_warnings():

@@ -1,4 +1,5 @@
-"""Read a return with python-calamine and check every cell against the catalog and the tree.
+"""Read a return with python-calamine (in a worker process: safe_read.py) and check every cell
+against the catalog and the tree.
 
 Every problem is collected, never only the first.  The policy for what real returns
 contain (also printed in the template's 填报说明):
@@ -13,6 +14,7 @@ contain (also printed in the template's 填报说明):
     negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
     money with more than 2 decimals: warning, rounded
     formula with a cached result: warning, the result is read; without one: error
+    an Excel error value (#DIV/0!, #N/A): error (calamine reads it as a blank; the container finds it)
     merged cells across the input rows: error
     dates, TRUE/FALSE: error
     a figure in a grey (not applicable) cell: warning, ignored
@@ -22,14 +24,11 @@ contain (also printed in the template's 填报说明):
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-
-import python_calamine
 
 from ..domain import periods
 from ..domain.catalog import Indicator
@@ -37,6 +36,7 @@ from ..domain.rules import Rule
 from ..domain.tree import BRANCH_LEVELS, Tree, Unit
 from ..settings import current as settings
 from . import container as container_mod
+from . import safe_read
 from .layout import (
     CODE_ROW,
     FIRST_DATA_ROW,
@@ -185,17 +185,18 @@ def _text(v) -> str:
 
 
 class _Book:
-    """The calamine workbook with each sheet opened once."""
+    """The workbook as the parse worker read it (safe_read): each sheet's cells, or why calamine
+    could not read that sheet, raised when the validator asks for it."""
 
-    def __init__(self, wb):
-        self.wb = wb
-        self.names = list(wb.sheet_names)
-        self._sheets: dict = {}
+    def __init__(self, sheets: dict[str, safe_read.Sheet | safe_read.Unreadable]):
+        self.names = list(sheets)
+        self._sheets = sheets
 
-    def sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.wb.get_sheet_by_name(name)
-        return self._sheets[name]
+    def sheet(self, name: str) -> safe_read.Sheet:
+        sheet = self._sheets[name]
+        if isinstance(sheet, safe_read.Unreadable):
+            raise sheet
+        return sheet
 
 
 def validate(store, data: bytes, file_name: str, *, today: date | None = None) -> tuple[Collector, Parsed]:
@@ -207,18 +208,20 @@ def validate(store, data: bytes, file_name: str, *, today: date | None = None) -
     if box is None:
         return out, parsed
     try:
-        wb = _Book(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        wb = _Book(safe_read.read_workbook(data))  # calamine, in a worker process: it may crash, we may not
         names = wb.names
-    except (python_calamine.CalamineError, ValueError, OSError) as exc:  # a damaged workbook
-        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
-                detail=str(exc)[:200])
+    except safe_read.Unsafe as exc:  # the worker ran out of time or memory, or died
+        out.add("val_parse_unsafe", expected=expectation("val_exp_xlsx"), found=exc.found,
+                why=expectation(exc.key, **exc.fields))
+        return out, parsed
+    except safe_read.Unreadable as exc:  # a damaged workbook
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
         return out, parsed
     try:
         _check_workbook(store, wb, names, box, out, parsed, today or date.today())
-    except python_calamine.CalamineError as exc:  # a sheet that cannot be parsed, found late
+    except safe_read.Unreadable as exc:  # a sheet that cannot be parsed, found late
         parsed.values.clear()
-        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=type(exc).__name__,
-                detail=str(exc)[:200])
+        out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
     return out, parsed
 
 
@@ -238,7 +241,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
             grid = _grid(wb, sheet.name, lay, out)
             if grid is not None:
                 _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()),
-                             store.catalog.compliance_rules, out, parsed)
+                             box.errors.get(sheet.name, {}), store.catalog.compliance_rules, out, parsed)
             continue
         codes = {i.code for i in sheet.indicators}
         renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
@@ -261,7 +264,7 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -
     if META_SHEET not in names:
         out.add("val_meta_missing", sheet=META_SHEET, expected=expectation("val_exp_xlsx"), name=META_SHEET)
         return None
-    rows = wb.sheet(META_SHEET).to_python(skip_empty_area=False, nrows=20)
+    rows = wb.sheet(META_SHEET).rows[:20]
     meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2}
     version = parsed.version = meta.get("template_version", "")
     where = {"sheet": META_SHEET}
@@ -294,7 +297,7 @@ def _check_guide(wb, names, parsed: Parsed, out: Collector) -> None:
         out.warn("val_sheet_missing", sheet=GUIDE_SHEET, name=GUIDE_SHEET)
         return
     r, c = GUIDE_PERIOD_CELL
-    rows = wb.sheet(GUIDE_SHEET).to_python(skip_empty_area=False, nrows=r + 1)
+    rows = wb.sheet(GUIDE_SHEET).rows[:r + 1]
     found = _text(rows[r][c]) if len(rows) > r and len(rows[r]) > c else ""
     try:
         same = periods.quarter(found) == parsed.quarter
@@ -315,14 +318,14 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
             out.add("val_sheet_too_big", sheet=name, found=f"{rows}×{cols}", rows=rows, cols=cols,
                     template_rows=FIRST_DATA_ROW + len(lay.units), name=name)
         return None
-    return sheet.to_python(skip_empty_area=False)
+    return sheet.rows
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
-                 formulas: set[tuple[int, int]], compliance: list[Rule],
+                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str], compliance: list[Rule],
                  out: Collector, parsed: Parsed) -> None:
     name = sheet.name
-    for (r0, c0), (r1, c1) in (wb.sheet(name).merged_cell_ranges or []):
+    for (r0, c0), (r1, c1) in wb.sheet(name).merged:
         if r1 >= FIRST_DATA_ROW:
             rng = f"{address(r0, c0)}:{address(r1, c1)}"
             out.add("val_merged", sheet=name, cell=address(r0, c0), found=rng, range=rng)
@@ -403,10 +406,18 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                     continue
             is_formula = (r, c) in formulas
             if raw == "" or raw is None:
-                if is_formula:
-                    out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
-                            expected=expected_of(ind), found="=…")
-                continue
+                error_value = errors.get((r, c)) if errors else None
+                if error_value is None:
+                    if is_formula:
+                        out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
+                                expected=expected_of(ind), found="=…")
+                    continue
+                raw = error_value  # calamine read it as a blank
+                if reported:
+                    unreadable.add(ind.code)
+                    out.add("val_excel_error", sheet=name, cell=letter + row_number, unit=unit, indicator=ind,
+                            expected=expected_of(ind), found=raw, value=raw)
+                    continue
             cell = letter + row_number
             if not reported:
                 out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,

@@ -4,6 +4,9 @@ find a cell by unit and indicator code, and dump a database to compare before an
 from __future__ import annotations
 
 import io
+import re
+import warnings
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -102,6 +105,39 @@ def set_value(data: bytes, sheet: str, unit: str, code: str, value) -> tuple[byt
     where = cell_of(wb, sheet, unit, code)
     wb[sheet][where] = value
     return save(wb), where
+
+
+def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
+          entries: list[tuple[str, bytes]] | None = None) -> bytes:
+    """The workbook's parts rewritten: some replaced, some added; or exactly `entries`
+    (name, body) in that order, a name given twice written twice."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    if entries is None:
+        entries = [(i.filename, (replace or {}).get(i.filename, src.read(i))) for i in src.infolist()]
+        entries += list((add or {}).items())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile's "Duplicate name": wanted here
+        for name, body in entries:
+            dst.writestr(zipfile.ZipInfo(name, (2025, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def sheet_part(data: bytes, sheet: str) -> str:
+    """The ZIP part holding `sheet`, as the template writes it (sheet N in workbook order is sheetN.xml)."""
+    names = re.findall(r'<sheet name="([^"]+)"', zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode())
+    return f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
+
+
+def edit_part(data: bytes, part: str, change) -> bytes:
+    """The workbook with one part's text replaced by `change(text)`."""
+    body = zipfile.ZipFile(io.BytesIO(data)).read(part).decode("utf-8")
+    return rezip(data, replace={part: change(body).encode("utf-8")})
+
+
+def add_row(data: bytes, sheet: str, row_xml: str) -> bytes:
+    """`row_xml` (one or more <row> elements) appended to the end of the sheet's data."""
+    return edit_part(data, sheet_part(data, sheet), lambda x: x.replace("</sheetData>", row_xml + "</sheetData>", 1))
 
 
 def dump(path: Path) -> dict[str, list[tuple]]:
