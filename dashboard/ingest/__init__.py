@@ -4,6 +4,10 @@
     import_return(store, data, file_name, user) -> ImportOutcome
     problems_frame(outcomes, lang) -> DataFrame             the report as a table
     report_workbook(data, outcome) -> bytes                 the report as the reporter's own file, marked
+
+Workbooks are read in worker processes (safe_read.py, parse_worker.py).  May import: openpyxl,
+defusedxml, dashboard.domain, dashboard.output, dashboard.settings, dashboard.i18n, and the store
+it is handed (dashboard.db); never streamlit.
 """
 
 from .pipeline import ImportOutcome, Problem, import_return
