@@ -392,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .db import DatabaseBusy
+    from .db import StoreUnavailable
 
     args = build_parser().parse_args(argv)
     try:
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except DatabaseBusy as exc:
+    except StoreUnavailable as exc:  # the file or the disk is in the way (busy, a folder, read-only, full)
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except BrokenPipeError:  # `units | head`: the reader left; not an error

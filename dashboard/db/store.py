@@ -23,9 +23,9 @@ from ..domain.catalog import Catalog
 from ..domain.tree import Tree, Unit, read_tree
 from ..settings import current as settings
 from . import rollup
-from .connection import Database, DatabaseBusy
+from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "TABLES", "default_db_path"]
+__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResult", "TABLES", "default_db_path"]
 
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
@@ -54,13 +54,28 @@ class SubmitResult:
 
 class Store:
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None):
+        """Open (or create) the database file, migrate it and bring its mirrors up to date.
+
+        A path that is a folder or not a database, a read-only or full disk, or a file another
+        process holds raises StoreUnavailable, which says what to do, never a DuckDB traceback.
+        """
         conf = settings()
         self.path = Path(path) if path is not None else conf.db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = Database(self.path, lock_timeout=conf.lock_timeout_s if lock_timeout is None else lock_timeout,
-                            memory_limit=conf.duckdb_memory)
-        self._tree: Tree | None = None
         self.catalog: Catalog = catalog_mod.catalog()
+        self._tree: Tree | None = None
+        if self.path.is_dir():
+            raise StoreUnavailable("db_is_directory", self.path)
+        with faults_explained(self.path, opening=True):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = Database(self.path, lock_timeout=conf.lock_timeout_s if lock_timeout is None else lock_timeout,
+                                memory_limit=conf.duckdb_memory)
+            try:
+                self._prepare()
+            except BaseException:
+                self._db.close()
+                raise
+
+    def _prepare(self) -> None:
         migrated_from = self._db.migrate()
         self._sync_catalog()
         if not self._db.rows("units_all"):
