@@ -22,7 +22,7 @@ from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import Tree, Unit, read_tree
 from ..settings import current as settings
-from . import rollup
+from . import archive, rollup
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained
 
 __all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResult", "TABLES", "default_db_path"]
@@ -99,6 +99,15 @@ class Store:
     def archive_dir(self) -> Path:
         """Where the original bytes of accepted returns are kept, beside the database."""
         return self.path.parent / "archive"
+
+    def keep_original(self, data: bytes, sha256: str) -> tuple[Path, bool]:
+        """Keep a return's original bytes in the archive (before its submission is written); returns
+        the file and whether a file of that name held other bytes and was replaced (archive.keep)."""
+        return archive.keep(self.archive_dir, data, sha256)
+
+    def original(self, archive_path: str) -> Path:
+        """The file a submission's recorded archive_path names (relative to the database's folder)."""
+        return self.path.parent / archive_path
 
     # --- reading --------------------------------------------------------------------------------
 

@@ -13,8 +13,7 @@ history.  Re-importing the identical file is reported as a duplicate and changes
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from .validate import validate
 __all__ = ["ImportOutcome", "Problem", "import_return", "problems_frame", "report_workbook"]
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,20 +54,16 @@ class ImportOutcome:
 
 
 def _archive(store, data: bytes, sha: str) -> str:
-    """Keep the original bytes under archive_dir as <sha256>.xlsx; returns the path relative to the DB."""
-    folder = store.archive_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha}.xlsx"
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return str(target.relative_to(store.path.parent))
+    """Keep the original bytes under archive_dir as <sha256>.xlsx; returns the path relative to the DB.
+
+    The name is never trusted: a file already there is kept only if its bytes hash to its name;
+    otherwise (damaged, tampered with) it is replaced atomically by these bytes, which do, and
+    the replacement is logged.  The write itself is crash-safe (see Store.keep_original).
+    """
+    path, replaced = store.keep_original(data, sha)
+    if replaced:
+        LOG.warning("archive: %s did not hash to its name; replaced it with the uploaded bytes, which do", path.name)
+    return str(path.relative_to(store.path.parent))
 
 
 def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False, *,
