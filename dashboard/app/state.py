@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import demo
+from dashboard import demo, health
 from dashboard.db import Store
 from dashboard.domain import analysis, periods
 from dashboard.domain import filters as flt
@@ -30,11 +30,14 @@ SEEDED_STATE = "_filters_seeded"
 
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> dict:
+    """Open the database once per file; the cheap health check runs and is logged once per process.
+    A file that cannot be opened raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
     autoloaded = False
     if not store.has_submissions():
         demo.load_demo(store)
         autoloaded = True
+    health.startup_check(store)
     return {"store": store, "autoloaded": autoloaded}
 
 

@@ -178,6 +178,47 @@ class Store:
         """Write the log into the file (before the file is copied)."""
         self._db.checkpoint()
 
+    # --- the health check (dashboard/health.py) ----------------------------------------------------
+
+    def check_counts(self) -> dict[str, int]:
+        """How much there is to check: submissions, active ones, facts, roll-up rows."""
+        names = ("submissions", "active", "facts", "rollup_rows")
+        return dict(zip(names, self._db.rows("check_counts")[0]))
+
+    def active_twice(self) -> list[tuple[str, str, list[int]]]:
+        """(reporting unit, quarter, submission ids) wherever more than one submission is active."""
+        return self._db.rows("check_active_twice")
+
+    def facts_orphaned(self) -> list[tuple[int, int]]:
+        """(submission id, facts) of facts whose submission is not recorded."""
+        return self._db.rows("check_facts_orphaned")
+
+    def facts_out_of_quarter(self) -> list[tuple[int, str, str, list[str], int]]:
+        """(submission id, reporting unit, its quarter, the other quarters, facts) of submissions
+        holding facts of another quarter."""
+        return self._db.rows("check_facts_out_of_quarter")
+
+    def fact_units(self) -> list[tuple[str, str, int, int]]:
+        """(reporting unit, unit, facts, first submission id): which units each reporting unit's
+        submissions hold facts for."""
+        return self._db.rows("check_fact_units")
+
+    def files_without_facts(self) -> list[tuple[int, str, str, str | None]]:
+        """(id, reporting unit, quarter, file name) of uploaded submissions holding no facts."""
+        return self._db.rows("check_files_without_facts")
+
+    def recorded_originals(self) -> list[tuple[str, str | None, list[int], bool]]:
+        """(archive path relative to the database's folder, its SHA-256, the submissions pointing at
+        it, whether one of them is active) of every original file a submission records."""
+        return self._db.rows("check_originals")
+
+    def rollup_differences(self, limit: int) -> tuple[int, list[tuple]]:
+        """How many (unit, quarter, indicator) rows of the roll-up differ from a recomputation from
+        the active facts, and the first `limit` of them: (unit, quarter, indicator, stored total,
+        recomputed total, stored units, recomputed units, copies stored)."""
+        rows = self._db.rows("check_rollup_differences", {"limit": max(int(limit), 1)})
+        return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
+
     # --- the organisation tree --------------------------------------------------------------------
 
     def tree(self) -> Tree:
