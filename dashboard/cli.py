@@ -349,10 +349,10 @@ def cmd_restore(args) -> int:
             print(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", file=sys.stderr)
             return EXIT_REJECTED
         unit, quarter, status = found
-        if status == "active":
+        previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+        if status == "active" and previous is None:
             print(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
-        previous = store.restore(args.submission_id)
     zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
     en = i18n.t("imp_restored", "en", id=args.submission_id, unit=unit, period=quarter)
     if previous:

@@ -317,13 +317,15 @@ class Store:
 
     def restore(self, submission_id: int) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes.  The status is
-        read under the writer's lock, so two restores at once cannot both act on a stale one."""
+        read under the writer's lock, so two restores at once cannot both act on a stale one.
+        Restoring an active submission changes nothing, unless another one of its unit and quarter
+        is active too (what `check` reports): then it becomes the only active one."""
         with self._db.write_lock:
             found = self.submission(submission_id)
             if found is None:
                 raise KeyError(f"no submission {submission_id}")
             unit_code, quarter, status = found
-            if status == "active":
+            if status == "active" and not any(u == unit_code and q == quarter for u, q, _ in self.active_twice()):
                 return None
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
