@@ -418,10 +418,10 @@ def cmd_restore(args) -> int:
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
             return EXIT_REJECTED
         unit, quarter, status = found
-        if status == "active":
+        previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+        if status == "active" and previous is None:
             echo(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
-        previous = store.restore(args.submission_id)
     unit = printable(unit)
     zh = i18n.t("imp_restored", id=args.submission_id, unit=unit, period=quarter)
     en = i18n.t("imp_restored", "en", id=args.submission_id, unit=unit, period=quarter)
@@ -430,6 +430,50 @@ def cmd_restore(args) -> int:
         en += i18n.t("imp_restore_superseded", "en", old=previous)
     echo(f"{zh} | {en}")
     return EXIT_OK
+
+
+# --- the health check ------------------------------------------------------------------------------
+
+
+def _check_args(p) -> None:
+    p.add_argument("--repair", action="store_true",
+                   help="move orphaned and temporary archive files aside and rebuild the roll-up; "
+                        "never changes a submission or a fact")
+
+
+@command("check", "verify the database and the archive of originals (exit 0 healthy, 1 problems)", args=_check_args)
+def cmd_check(args) -> int:
+    from . import health
+    from .db import Store, StoreUnavailable, default_db_path
+
+    path = args.db or default_db_path()
+    if not path.exists():  # a check never creates the database it was asked about
+        raise StoreUnavailable("db_missing", path)
+    with Store(path) as store:
+        echo(i18n.both("chk_heading", db=store.path, archive=store.archive_dir))
+        report = health.check(store)
+        _print_findings(report)
+        echo(report.summary())
+        if not args.repair or report.healthy:
+            return EXIT_OK if report.healthy else EXIT_REJECTED
+        echo(i18n.both("chk_repairing"))
+        done = health.repair(store, report)
+        for line in done or [i18n.both("chk_repair_nothing")]:
+            echo(f"  {line}")
+        echo(i18n.both("chk_repair_untouched"))
+        echo(i18n.both("chk_recheck"))
+        report = health.check(store)
+        _print_findings(report)
+        echo(report.summary())
+    return EXIT_OK if report.healthy else EXIT_REJECTED
+
+
+def _print_findings(report) -> None:
+    problem = i18n.both("chk_problem").replace(" | ", " ")
+    for finding in report.findings:
+        echo(f"{problem}: {finding.line()}")
+        for line in finding.detail_lines():
+            echo(f"  {line}")
 
 
 # --- the benchmark --------------------------------------------------------------------------------------
@@ -465,14 +509,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Run a parsed command here, turning the errors a person can act on into messages."""
-    from .db import DatabaseBusy
+    from .db import StoreUnavailable
 
     try:
         return args.func(args)
     except UsageError as exc:
         echo(f"错误 error: {exc}", err=True)
         return EXIT_USAGE
-    except DatabaseBusy as exc:
+    except StoreUnavailable as exc:  # the file or the disk is in the way (busy, a folder, read-only, full)
         echo(f"错误 error: {exc}", err=True)
         return EXIT_REJECTED
 

@@ -39,6 +39,8 @@ class Settings:
                                         "rebuilds the quarter's roll-up whole")
     rollup_one_pass_units: int = _knob(400, "DANGJIAN_ROLLUP_ONE_PASS_UNITS",
                                        "up to this many units are refreshed in one statement; more, level by level")
+    check_show_rows: int = _knob(20, "DANGJIAN_CHECK_SHOW_ROWS",
+                                 "differing roll-up rows `check` lists one by one (all of them are counted)")
     # --- returns -------------------------------------------------------------------------------
     deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS", "a return is due this many days after its quarter ends")
     max_file_mb: float = _knob(5.0, "DANGJIAN_MAX_FILE_MB", "largest return file accepted (a return is tens of KB)")

@@ -19,15 +19,33 @@ import logging  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard.app import escape, registry, state, widgets  # noqa: E402
+from dashboard.db import StoreUnavailable  # noqa: E402
+from dashboard.domain import filters as flt  # noqa: E402
+from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 
 LOG = logging.getLogger("dashboard.app")
+
+
+def unavailable(exc: StoreUnavailable) -> None:
+    """The database cannot be used (a folder, not a database, read-only, a full disk, held by
+    another process): say so in words, never a traceback or the server's folders; the log keeps
+    the full message."""
+    LOG.error("%s", exc)
+    lang = state.lang() if flt.KEY_LANG in st.session_state else st.query_params.get(flt.KEY_LANG)
+    lang = lang if lang in LANGS else DEFAULT_LANG  # the filters are not read yet: the address may say
+    st.error(f"**{t('store_unavailable_title', lang)}**\n\n{exc.text(lang, app=True)}", icon=":material/database:")
+    st.caption(t("store_unavailable_hint", lang))
 
 
 def main() -> None:
     # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
     # a call to the outside on every page view (the browser injection test catches it).
     st.set_page_config(page_title="党建指标看板", page_icon="🚩", layout="wide")
-    store = state.store()
+    try:
+        store = state.store()
+    except StoreUnavailable as exc:
+        unavailable(exc)
+        return
     widgets.sidebar_language()
     cat = store.catalog
     nav: dict[str, list] = {}
@@ -47,6 +65,8 @@ def main() -> None:
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
         page.run()
+    except StoreUnavailable as exc:  # a write found the disk full or read-only
+        unavailable(exc)
     except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail
         LOG.exception("page %s failed", page.url_path)
         st.error(state.t("page_failed"), icon=":material/error:")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import demo, service
+from dashboard import demo, health, service
 from dashboard.db import Store
 from dashboard.domain import analysis, periods
 from dashboard.domain import filters as flt
@@ -31,12 +31,15 @@ _OPENED: list[dict] = []  # every store this process opened, to close them (test
 
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> dict:
-    """The app's store, opened once per process; the command line reaches it through the service."""
+    """Open the database once per file; the cheap health check runs and is logged once per process,
+    and the command line reaches the store through the service.  A file that cannot be opened
+    raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
     autoloaded = False
     if not store.has_submissions():
         demo.load_demo(store)
         autoloaded = True
+    health.startup_check(store)
     opened = {"store": store, "autoloaded": autoloaded, "service": service.start(store)}
     _OPENED.append(opened)
     return opened

@@ -2,10 +2,12 @@
 
 Lives here: the connection (private cursors, the one writer lock, migrations, the data
 version), the subtree roll-up, and the store's typed methods.  Every statement is a named file
-under queries/.  May import: duckdb, pandas, dashboard.domain, dashboard.settings, dashboard.i18n.
+under queries/.  A file or disk that is in the way (a folder, not a database, read-only,
+full, held by another process) is StoreUnavailable, with its message in dashboard/text/.
+May import: duckdb, pandas, dashboard.domain, dashboard.settings, dashboard.i18n.
 """
 
-from .connection import DatabaseBusy
+from .connection import DatabaseBusy, StoreUnavailable
 from .store import DEMO_USER, Store, SubmitResult, default_db_path
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "default_db_path"]
+__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResult", "default_db_path"]

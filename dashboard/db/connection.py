@@ -10,6 +10,7 @@ the names of files under queries/.
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import threading
 import time
@@ -18,17 +19,91 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .. import i18n
 from . import queries
 
 
-class DatabaseBusy(RuntimeError):
-    """Another process holds the database file (and offers no way to reach it)."""
+class StoreUnavailable(RuntimeError):
+    """The database file or the archive beside it cannot be used as things stand: the path is a
+    folder or not a database, the disk is read-only or full, another process holds the file.
+
+    Not a bug, so never a traceback: it carries a text key (dashboard/text/store.toml) and the
+    path, and the command line prints `str()` (Chinese | English) while the app shows `text()`
+    in its language.  `app_key`, where set, is the app's own wording (what to do differs).
+    """
+
+    app_key: str | None = None
+
+    def __init__(self, key: str, path: str | Path, **fields):
+        self.key, self.path, self.fields = key, Path(path), fields
+        super().__init__(i18n.both(key, path=self.path, **fields))
+
+    def text(self, lang: str, *, app: bool = False) -> str:
+        """The message in one language; `app=True` names the file only (the server's folders
+        are no business of a page's reader) and uses the app's wording where there is one."""
+        key = self.app_key if app and self.app_key else self.key
+        return i18n.t(key, lang, path=self.path.name if app else self.path, **self.fields)
 
 
-def busy_message(path: Path, pid: int | None) -> str:
-    from ..i18n import both
+class DatabaseBusy(StoreUnavailable):
+    """Another process (usually the running app) holds the database file."""
 
-    return both("db_busy", path=path, pid=f" (PID {pid})" if pid else "")
+    app_key = "db_busy_app"
+
+    def __init__(self, path: str | Path, pid: str = ""):
+        super().__init__("db_busy", path, pid=pid)
+
+
+# What the operating system or DuckDB says, and what it means for the person at the keyboard.
+_ERRNO_KEYS = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
+               errno.EACCES: "read_only", errno.EPERM: "read_only", errno.EISDIR: "is_directory",
+               errno.ENOTDIR: "folder_unusable", errno.EEXIST: "folder_unusable"}
+_MESSAGE_KEYS = (("no space left on device", "disk_full"), ("disk quota exceeded", "disk_full"),
+                 ("read-only file system", "read_only"), ("permission denied", "read_only"),
+                 ("is a directory", "is_directory"), ("not a valid duckdb database file", "not_database"),
+                 ("database has been invalidated", "invalidated"))
+
+
+def fault_key(exc: BaseException) -> str | None:
+    """What kind of trouble with the disk or the file `exc` is ('disk_full', 'read_only',
+    'is_directory', 'not_database', 'folder_unusable', 'invalidated'), or None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_KEYS:
+        return _ERRNO_KEYS[exc.errno]
+    if isinstance(exc, (duckdb.Error, OSError)):
+        text = str(exc).lower()
+        return next((key for needle, key in _MESSAGE_KEYS if needle in text), None)
+    return None
+
+
+def store_fault(exc: BaseException, path: Path, *, opening: bool = False) -> StoreUnavailable | None:
+    """`exc` as the StoreUnavailable a person can act on, or None when it is not about the file or
+    the disk (a bug: let it surface).  While opening, any DuckDB error is about the file (an
+    unknown OS error, say a missing catalog file, is not)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    key = fault_key(exc)
+    if key is not None:
+        return StoreUnavailable(f"db_{key}", path)
+    if opening and isinstance(exc, duckdb.Error):
+        return StoreUnavailable("db_unusable", path, detail=_first_line(exc))
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+@contextlib.contextmanager
+def faults_explained(path: Path, *, opening: bool = False):
+    """Raise trouble with the file or the disk inside the block as StoreUnavailable."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        fault = store_fault(exc, path, opening=opening)
+        if fault is None:
+            raise
+        raise fault from exc
 
 
 class Transaction:
@@ -104,8 +179,14 @@ class Database:
                 if bump:
                     tx.run("data_version_bump")
                 cur.commit()
-            except BaseException:
-                cur.rollback()
+            except BaseException as exc:
+                # A commit that failed (a full disk) has already ended the transaction; the
+                # rollback's own complaint must not hide why.
+                with contextlib.suppress(duckdb.Error):
+                    cur.rollback()
+                fault = store_fault(exc, self.path) if isinstance(exc, (duckdb.Error, OSError)) else None
+                if fault is not None:
+                    raise fault from exc
                 raise
 
     def migrate(self) -> int:
@@ -125,7 +206,8 @@ class Database:
                     queries.execute(cur, "meta_set", {"key": "schema_version", "value": str(version)}).fetchall()
                     cur.commit()
                 except BaseException:
-                    cur.rollback()
+                    with contextlib.suppress(duckdb.Error):
+                        cur.rollback()
                     raise
         return current
 
@@ -146,6 +228,6 @@ def _connect_with_retry(path: Path, timeout: float, memory_limit: str):
                 raise
             if time.monotonic() >= deadline:
                 holder = re.search(r"PID (\d+)", str(exc))
-                raise DatabaseBusy(busy_message(path, int(holder.group(1)) if holder else None)) from exc
+                raise DatabaseBusy(path, f" (PID {holder.group(1)})" if holder else "") from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

@@ -20,20 +20,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..domain import acting
 from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import Tree, Unit, read_tree
 from ..settings import current as settings
-from . import rollup
-from .connection import Database, DatabaseBusy, busy_message
+from . import archive, rollup
+from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained
 from .filelock import FileLock
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "SubmitResult", "TABLES", "default_db_path"]
+__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResult", "TABLES", "default_db_path"]
 
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
-          "rollup_dirty", "rollup_dirty_units")
+          "rollup_dirty", "rollup_dirty_units", "audit")
 
 
 def default_db_path() -> Path:
@@ -58,22 +59,37 @@ class SubmitResult:
 class Store:
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None,
                  waiting: Callable[[int | None], None] | None = None):
-        """Open (or create) the database file.  If another process holds it, wait: up to
-        `lock_timeout` seconds (settings.lock_timeout_s), then DatabaseBusy; or, with `waiting`,
-        as long as it takes, calling waiting(holder PID) between tries (it may raise to stop)."""
+        """Open (or create) the database file, migrate it and bring its mirrors up to date.
+
+        If another process holds it, wait: up to `lock_timeout` seconds (settings.lock_timeout_s),
+        then DatabaseBusy; or, with `waiting`, as long as it takes, calling waiting(holder PID)
+        between tries (it may raise to stop).  A path that is a folder or not a database, a
+        read-only or full disk raises StoreUnavailable, which says what to do, never a traceback.
+        """
         conf = settings()
         self.path = Path(path) if path is not None else conf.db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         timeout = conf.lock_timeout_s if lock_timeout is None else lock_timeout
-        self._lock = FileLock(self.path)
-        _take(self._lock, self.path, timeout, waiting)
-        try:
-            self._db = Database(self.path, lock_timeout=timeout, memory_limit=conf.duckdb_memory)
-        except BaseException:
-            self._lock.release()
-            raise
-        self._tree: Tree | None = None
         self.catalog: Catalog = catalog_mod.catalog()
+        self._tree: Tree | None = None
+        if self.path.is_dir():
+            raise StoreUnavailable("db_is_directory", self.path)
+        with faults_explained(self.path, opening=True):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(self.path)
+            _take(self._lock, self.path, timeout, waiting)
+            try:
+                self._db = Database(self.path, lock_timeout=timeout, memory_limit=conf.duckdb_memory)
+            except BaseException:
+                self._lock.release()
+                raise
+            try:
+                self._prepare()
+            except BaseException:
+                self._db.close()
+                self._lock.release()
+                raise
+
+    def _prepare(self) -> None:
         migrated_from = self._db.migrate()
         self._sync_catalog()
         if not self._db.rows("units_all"):
@@ -99,6 +115,15 @@ class Store:
         """Where the original bytes of accepted returns are kept, beside the database."""
         return self.path.parent / "archive"
 
+    def keep_original(self, data: bytes, sha256: str) -> tuple[Path, bool]:
+        """Keep a return's original bytes in the archive (before its submission is written); returns
+        the file and whether a file of that name held other bytes and was replaced (archive.keep)."""
+        return archive.keep(self.archive_dir, data, sha256)
+
+    def original(self, archive_path: str) -> Path:
+        """The file a submission's recorded archive_path names (relative to the database's folder)."""
+        return self.path.parent / archive_path
+
     # --- reading --------------------------------------------------------------------------------
 
     def query(self, name: str, **params) -> pd.DataFrame:
@@ -110,6 +135,14 @@ class Store:
         if name not in TABLES:
             raise KeyError(f"not a table: {name!r}")
         return self._db.read(f"table_{name}")
+
+    def audit(self, action: str, target: str | None, outcome: str, detail: str = "") -> None:
+        """Append one entry to the audit trail, as whoever acts now (domain/acting.py).  Its own
+        small transaction: it never moves the data version, so no chart cache is dropped for it."""
+        actor, via = acting.current()
+        with self._db.transaction(bump=False) as tx:
+            tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": action,
+                                    "target": target, "outcome": outcome, "detail": detail})
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of every table, in a fixed order: what "the database did not change" compares."""
@@ -167,6 +200,47 @@ class Store:
     def checkpoint(self) -> None:
         """Write the log into the file (before the file is copied)."""
         self._db.checkpoint()
+
+    # --- the health check (dashboard/health.py) ----------------------------------------------------
+
+    def check_counts(self) -> dict[str, int]:
+        """How much there is to check: submissions, active ones, facts, roll-up rows."""
+        names = ("submissions", "active", "facts", "rollup_rows")
+        return dict(zip(names, self._db.rows("check_counts")[0]))
+
+    def active_twice(self) -> list[tuple[str, str, list[int]]]:
+        """(reporting unit, quarter, submission ids) wherever more than one submission is active."""
+        return self._db.rows("check_active_twice")
+
+    def facts_orphaned(self) -> list[tuple[int, int]]:
+        """(submission id, facts) of facts whose submission is not recorded."""
+        return self._db.rows("check_facts_orphaned")
+
+    def facts_out_of_quarter(self) -> list[tuple[int, str, str, list[str], int]]:
+        """(submission id, reporting unit, its quarter, the other quarters, facts) of submissions
+        holding facts of another quarter."""
+        return self._db.rows("check_facts_out_of_quarter")
+
+    def fact_units(self) -> list[tuple[str, str, int, int]]:
+        """(reporting unit, unit, facts, first submission id): which units each reporting unit's
+        submissions hold facts for."""
+        return self._db.rows("check_fact_units")
+
+    def files_without_facts(self) -> list[tuple[int, str, str, str | None]]:
+        """(id, reporting unit, quarter, file name) of uploaded submissions holding no facts."""
+        return self._db.rows("check_files_without_facts")
+
+    def recorded_originals(self) -> list[tuple[str, str | None, list[int], bool]]:
+        """(archive path relative to the database's folder, its SHA-256, the submissions pointing at
+        it, whether one of them is active) of every original file a submission records."""
+        return self._db.rows("check_originals")
+
+    def rollup_differences(self, limit: int) -> tuple[int, list[tuple]]:
+        """How many (unit, quarter, indicator) rows of the roll-up differ from a recomputation from
+        the active facts, and the first `limit` of them: (unit, quarter, indicator, stored total,
+        recomputed total, stored units, recomputed units, copies stored)."""
+        rows = self._db.rows("check_rollup_differences", {"limit": max(int(limit), 1)})
+        return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
 
     # --- the organisation tree --------------------------------------------------------------------
 
@@ -268,13 +342,15 @@ class Store:
 
     def restore(self, submission_id: int) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes.  The status is
-        read under the writer's lock, so two restores at once cannot both act on a stale one."""
+        read under the writer's lock, so two restores at once cannot both act on a stale one.
+        Restoring an active submission changes nothing, unless another one of its unit and quarter
+        is active too (what `check` reports): then it becomes the only active one."""
         with self._db.write_lock:
             found = self.submission(submission_id)
             if found is None:
                 raise KeyError(f"no submission {submission_id}")
             unit_code, quarter, status = found
-            if status == "active":
+            if status == "active" and not any(u == unit_code and q == quarter for u, q, _ in self.active_twice()):
                 return None
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
@@ -338,7 +414,8 @@ def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:
         if waiting is not None:
             waiting(lock.holder())
         elif time.monotonic() >= deadline:
-            raise DatabaseBusy(busy_message(path, lock.holder()))
+            pid = lock.holder()
+            raise DatabaseBusy(path, f" (PID {pid})" if pid else "")
         time.sleep(0.1)
 
 

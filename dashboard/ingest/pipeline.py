@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +35,7 @@ __all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_f
 LOG = logging.getLogger(__name__)
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,20 +65,16 @@ class ImportOutcome:
 
 
 def _archive(store, data: bytes, sha: str) -> str:
-    """Keep the original bytes under archive_dir as <sha256>.xlsx; returns the path relative to the DB."""
-    folder = store.archive_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha}.xlsx"
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return str(target.relative_to(store.path.parent))
+    """Keep the original bytes under archive_dir as <sha256>.xlsx; returns the path relative to the DB.
+
+    The name is never trusted: a file already there is kept only if its bytes hash to its name;
+    otherwise (damaged, tampered with) it is replaced atomically by these bytes, which do, and
+    the replacement is logged.  The write itself is crash-safe (see Store.keep_original).
+    """
+    path, replaced = store.keep_original(data, sha)
+    if replaced:
+        LOG.warning("archive: %s did not hash to its name; replaced it with the uploaded bytes, which do", path.name)
+    return str(path.relative_to(store.path.parent))
 
 
 def read_upload(path: Path) -> bytes | None:
@@ -117,11 +113,17 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
 
-    Never raises for one file's sake: an unexpected exception is logged and the file refused.
+    Never raises for one file's sake: an unexpected exception is logged and the file refused.  A
+    database or disk that is in the way (StoreUnavailable) is no fault of the file and stops the
+    whole import, with its own message.
     """
+    from ..db import StoreUnavailable
+
     file_name = Path(file_name).name
     try:
         return _import(store, data, file_name, user, dry_run, refresh)
+    except StoreUnavailable:
+        raise
     except Exception as exc:  # a bug, not the file's fault: this file is refused, the next one goes on
         LOG.exception("importing %s failed", file_name)
         return _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.db import StoreUnavailable
 from dashboard.domain import periods
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from dashboard.output.safe import file_part
@@ -48,15 +49,21 @@ def upload_section() -> None:
         if not (user or "").strip():
             st.warning(t("upload_need_user"))
             return
-        results = []
+        results, failure = [], None
         with st.spinner(t("upload_working")):
             for up in files:
                 data = up.getvalue()
-                outcome = import_return(state.store(), data, up.name, user.strip(), dry_run=dry)
+                try:
+                    outcome = import_return(state.store(), data, up.name, user.strip(), dry_run=dry)
+                except StoreUnavailable as exc:  # the disk or the archive is in the way: this file and the rest wait
+                    failure = exc
+                    break
                 results.append((data, outcome))
         if any(o.status == "loaded" for _, o in results):
             state.invalidate()
         st.session_state[RESULTS] = results
+        if failure is not None:
+            st.error(failure.text(state.lang(), app=True), icon=":material/database:")
 
 
 def results_section() -> None:
