@@ -135,3 +135,10 @@ def test_every_folder_says_what_lives_there_and_what_it_may_import(folder):
     assert len(doc.splitlines()) >= 2, _rel(init)
     if folder != PACKAGE:
         assert re.search(r"[Ii]mport", doc), f"{_rel(init)} does not say what it may import"
+
+
+def test_no_two_test_files_share_a_name():
+    # pytest's default import mode keys test modules by basename: two files of one name in
+    # different folders stop collection of the whole suite.
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted(names) == sorted(set(names)), [n for n in set(names) if names.count(n) > 1]
