@@ -21,6 +21,7 @@ browser-deps:
 	fi
 
 run: setup
+	$(UV) run python -m dashboard demo --if-empty
 	$(UV) run python -m streamlit run dashboard/app/entry.py
 
 test: setup browser-deps

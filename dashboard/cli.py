@@ -30,7 +30,7 @@ _SHARED_STORE: contextvars.ContextVar = contextvars.ContextVar("shared_store", d
 _OUT: contextvars.ContextVar = contextvars.ContextVar("out", default=None)
 _ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
 # The arguments a command reads files from: the client sends their bytes along.
-INPUT_FILES = {"import": "files"}
+INPUT_FILES = {"import": "files", "tree": "file"}
 
 
 def out_stream():
@@ -156,18 +156,27 @@ def cmd_settings(args) -> int:
 def _demo_args(p) -> None:
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--clear", action="store_true", help="remove all demo data in one step")
+    p.add_argument("--if-empty", action="store_true",
+                   help="load only into a database with no organisation and no returns yet (make run)")
 
 
 @command("demo", "load (or --clear) the deterministic demo data", args=_demo_args)
 def cmd_demo(args) -> int:
-    from .demo import load_demo
+    from .demo import NotTheDemoTree, load_demo
 
     with _open_store(args) as store:
         if args.clear:
             n = store.clear_demo()
             echo(f"已删除演示数据 {n} 份报表 / removed {n} demo returns from {store.path}")
         else:
-            n = load_demo(store, seed=args.seed)
+            if args.if_empty and (store.has_tree() or store.has_submissions()):
+                echo(i18n.both("demo_not_empty"))
+                return EXIT_OK
+            try:
+                n = load_demo(store, seed=args.seed)
+            except NotTheDemoTree as exc:
+                echo(f"错误 error: {exc}", err=True)
+                return EXIT_REJECTED
             echo(f"已载入演示数据 {n} 份报表 / loaded {n} demo returns into {store.path}")
     return EXIT_OK
 
@@ -177,6 +186,70 @@ def cmd_units(args) -> int:
     with _open_store(args) as store:
         _csv_out([["code", "name_zh", "level", "parent_code"],
                   *([u.code, u.name_zh, u.level, u.parent_code or ""] for u in store.tree().units)])
+    return EXIT_OK
+
+
+def _tree_args(p) -> None:
+    actions = p.add_subparsers(dest="action", required=True)
+    for name, help_ in (("template", "an empty sheet to fill, with its rules"),
+                        ("export", "the tree as the database holds it, every version"),
+                        ("import", "check a filled sheet (every problem with its cell), show the changes, load it")):
+        a = actions.add_parser(name, help=help_)
+        # here as well as on `tree`, so --db may also follow the file (argparse reads a
+        # positional after an option only within one parser)
+        a.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        if name == "import":
+            a.add_argument("file", nargs=1, type=Path, help="the .xlsx or .csv to load")
+            a.add_argument("--dry-run", action="store_true", help="check and show the changes, load nothing")
+            a.add_argument("--from", dest="effective", type=_quarter_arg, default=None,
+                           help="the quarter a change to a row with no quarters takes effect (default: this quarter)")
+            a.add_argument("--user", default=None, help="who makes the change (default: the login name)")
+        else:
+            a.add_argument("--out", type=Path, required=True, help="the .xlsx to write")
+
+
+@command("tree", "the organisation: an Excel template, an export of every version, an import", args=_tree_args)
+def cmd_tree(args) -> int:
+    from datetime import date
+
+    from .domain.acting import acting
+    from .ingest import tree_file
+
+    if args.action in ("template", "export"):
+        with _open_store(args) as store:
+            history = store.history() if args.action == "export" else None
+        args.out.write_bytes(tree_file.workbook(history))
+        echo(i18n.both("treef_written", path=args.out, n=len(history.versions) if history else 0), err=True)
+        return EXIT_OK
+    path = Path(args.file[0])
+    if not path.is_file():
+        raise UsageError(i18n.both("imp_file_missing", path=path))
+    reading = tree_file.read(_read_bounded(path), path.name)
+    effective = args.effective or periods.quarter_of(date.today())
+    with acting(_user(args), "cli"), _open_store(args) as store:
+        old = store.history() if store.has_tree() else None
+        new = tree_file.plan(reading, old, store.unit_last_figures(), effective)
+        if new is None:
+            echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
+            for where, message in reading.problems:
+                echo(f"  {where or '—'}: {printable(message)}", err=True)
+            store.audit("tree.import", path.name, "rejected", f"{len(reading.problems)} problems")
+            return EXIT_REJECTED
+        changes = tree_file.diff(old, new)
+        counts = {k: sum(c.kind == k for c in changes) for k in ("added", "renamed", "moved", "retired", "changed")}
+        echo(i18n.both("treef_changes", **counts))
+        for c in changes:
+            arrow = f"{printable(c.before)} → " if c.before else ""
+            echo(f"  {i18n.both('treef_kind_' + c.kind)}  {c.code}  {arrow}{printable(c.after)}")
+        if not changes:
+            echo(i18n.both("treef_no_change"))
+            return EXIT_OK
+        if args.dry_run:
+            echo(i18n.both("treef_dry_run"))
+            return EXIT_OK
+        detail = ", ".join(f"{k} {n}" for k, n in counts.items() if n)
+        store.load_tree(new, audit=("tree.import", path.name, detail))
+        echo(i18n.both("treef_applied", units=len(new.by_code), versions=len(new.versions)))
     return EXIT_OK
 
 
@@ -231,7 +304,7 @@ def cmd_template(args) -> int:
     from .ingest.layout import layout
 
     with _open_store(args) as store:
-        tree = store.tree()
+        tree = store.tree_at(args.period)
         if args.unit not in tree:
             raise UsageError(i18n.both("imp_unknown_unit", unit=args.unit))
         if not tree.is_reporting(args.unit):

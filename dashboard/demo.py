@@ -18,9 +18,10 @@ from datetime import timedelta
 
 import pandas as pd
 
+from . import i18n
 from .db import DEMO_USER, Store
 from .domain import periods
-from .domain.tree import Tree
+from .domain.tree import Tree, read_tree
 
 FIRST_QUARTER = "2022Q1"
 LAST_QUARTER = "2024Q4"
@@ -208,8 +209,20 @@ def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
             yield rep.code, q, pd.DataFrame(rows, columns=["unit_code", "indicator_code", "value"]), submitted_at
 
 
+class NotTheDemoTree(ValueError):
+    """The database holds an organisation of its own: the demo's units are not in it."""
+
+
 def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
-    """Replace any demo data with a fresh deterministic set; returns the number of returns loaded."""
+    """Replace any demo data with a fresh deterministic set; returns the number of returns loaded.
+
+    A database with no organisation gets the demo bureau's (data/org_tree.csv) first; one with an
+    organisation of its own is refused (demo figures would land on real units)."""
+    demo_tree = read_tree()
+    if not store.has_tree():
+        store.load_tree(demo_tree)
+    elif {u.code for u in store.tree().units} != {u.code for u in demo_tree.units}:
+        raise NotTheDemoTree(i18n.both("demo_not_demo_tree"))
     store.clear_demo()
     tree = store.tree()
     n = 0

@@ -116,13 +116,13 @@ def _all_or_nothing(store) -> list[Finding]:
     found += [Finding("facts_out_of_quarter", {"id": sid, "unit": unit, "quarter": quarter,
                                                "quarters": ", ".join(others), "n": n})
               for sid, unit, quarter, others, n in store.facts_out_of_quarter()]
-    tree = store.tree()
-    allowed: dict[str, set[str]] = {}
-    for reporter, unit, n, first in store.fact_units():
-        if reporter not in allowed:
+    allowed: dict[tuple[str, str], set[str]] = {}
+    for reporter, quarter, unit, n, first in store.fact_units():
+        if (reporter, quarter) not in allowed:
+            tree = store.tree_at(quarter)  # a return holds the units of its own quarter's tree
             reporting = reporter in tree and tree.is_reporting(reporter)
-            allowed[reporter] = {u.code for u in tree.return_units(reporter)} if reporting else set()
-        if unit not in allowed[reporter]:
+            allowed[reporter, quarter] = {u.code for u in tree.return_units(reporter, quarter)} if reporting else set()
+        if unit not in allowed[reporter, quarter]:
             found.append(Finding("facts_outside_return", {"unit": unit, "reporter": reporter, "n": n, "id": first}))
     found += [Finding("file_without_facts", {"id": sid, "unit": unit, "quarter": quarter, "file": name or ""})
               for sid, unit, quarter, name in store.files_without_facts()]

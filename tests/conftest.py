@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.db import Store
 from dashboard.demo import load_demo
-from dashboard.domain.tree import Tree, Unit
+from dashboard.domain.tree import Tree, Unit, read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def empty_store(tmp_path) -> Store:
     """A new database file holding the demo tree and no submissions."""
     store = Store(tmp_path / "empty.duckdb")
+    store.load_tree(read_tree())
     yield store
     store.close()
 

@@ -12,7 +12,6 @@ import pytest
 from dashboard.domain import analysis, filters
 from dashboard.domain.catalog import catalog
 from dashboard.domain.tree import read_tree
-from dashboard.settings import current as settings
 from tests.conftest import small_tree
 from tests.support import oracles
 from tests.support.figures import active_facts
@@ -198,8 +197,11 @@ def test_a_rule_with_nothing_required_is_always_met_in_sql(demo_store):
 
 
 def test_submission_status_marks_missing_and_late_returns(demo_store):
-    status = demo_store.query("submission_status", units=["SW08", "SW09", "SW12"],
-                              quarters=["2024Q3", "2024Q4"], deadline_days=settings().deadline_days)
+    due = analysis.expected_returns(demo_store.history(), ["SW08", "SW09", "SW12"], ["2024Q3", "2024Q4"],
+                                    whole=True)
+    assert due == {"units": ["SW08", "SW09", "SW12"] * 2, "quarters": ["2024Q3"] * 3 + ["2024Q4"] * 3,
+                   "deadlines": ["2024-10-15"] * 3 + ["2025-01-15"] * 3}  # 15 days after each quarter
+    status = demo_store.query("submission_status", **due)
     by = status.set_index(["unit_code", "quarter"])
     assert by.loc[("SW08", "2024Q4"), "status"] == "missing"
     assert by.loc[("SW12", "2024Q3"), "status"] == "missing"
@@ -213,8 +215,9 @@ def test_submission_status_marks_missing_and_late_returns(demo_store):
 
 
 def test_status_matrix_has_a_row_per_unit_and_a_column_per_quarter(demo_store):
-    status = demo_store.query("submission_status", units=["SW", "SW08"], quarters=["2024Q3", "2024Q4"],
-                              deadline_days=15)
+    status = demo_store.query("submission_status", **analysis.expected_returns(
+        demo_store.history(), ["SW", "SW08"], ["2024Q3", "2024Q4"], whole=False))
+    status = status[status["unit_code"].isin(["SW", "SW08"])]
     m = analysis.status_matrix(status)
     assert m["unit_code"].tolist() == ["SW", "SW08"]
     assert m.loc[1, "2024Q4"] == "missing" and m.loc[0, "2024Q4"].endswith("+demo")

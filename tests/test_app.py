@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from dashboard.demo import load_demo
 from dashboard.domain import analysis, periods
 from dashboard.domain.catalog import catalog
 from dashboard.ingest import build_template
@@ -395,7 +396,8 @@ def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
     db = tmp_path / "culture.duckdb"
     monkeypatch.setenv("DANGJIAN_DB", str(db))
     try:
-        store = app_store(db)  # the app's own store: the demo loads, then two returns of the new domain
+        store = app_store(db)  # the app's own store: the demo bureau, then two returns of the new domain
+        load_demo(store)
         assert "culture_events" in store.catalog
         for rep, n in (("SW01", 5), ("SW02", 2)):
             units = [u.code for u in store.tree().return_units(rep)]
@@ -418,5 +420,27 @@ def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
         goto(at, "explorer").run()
         assert_clean(at)
         assert "廉洁文化 · 廉洁文化活动（次）" in at.multiselect(key="explorer_indicators").options
+    finally:
+        forget()
+
+
+def test_an_empty_database_opens_on_a_guide_and_one_click_loads_the_demo(tmp_path, monkeypatch):
+    db = tmp_path / "new.duckdb"
+    monkeypatch.setenv("DANGJIAN_DB", str(db))
+    try:
+        at = open_app()
+        assert_clean(at)
+        assert at.title[0].value == "欢迎使用党建指标看板"
+        assert "tree import" in at.markdown[0].value and not at.metric  # the guide, no figures
+        store = app_store(db)
+        assert not store.has_tree() and not store.has_submissions()  # nothing loaded by opening
+        at.button(key="first_load_demo").click().run()
+        assert_clean(at)
+        assert store.has_demo() and len(store.tree().units) == 83
+        assert at.metric and any("演示数据" in w.value for w in at.warning)
+        assert any("已载入演示数据" in tst.value for tst in at.toast)
+        at = open_app()  # a second visitor: the overview, and no "loaded" toast for them
+        assert_clean(at)
+        assert at.metric and not at.toast
     finally:
         forget()

@@ -23,7 +23,7 @@ from dashboard.db.connection import store_fault
 from dashboard.ingest import build_template
 from tests.conftest import ROOT
 from tests.support.apptest import forget, open_app
-from tests.support.returns import fill
+from tests.support.returns import demo_tree_store, fill
 
 COMMANDS = ("units", "export", "demo", "import", "check")
 
@@ -32,7 +32,7 @@ COMMANDS = ("units", "export", "demo", "import", "check")
 def a_return(tmp_path_factory) -> Path:
     """A filled return (SW01 2024Q3), for the import command to be given."""
     folder = tmp_path_factory.mktemp("return")
-    with Store(folder / "t.duckdb") as store:
+    with demo_tree_store(folder / "t.duckdb") as store:
         data, _ = fill(build_template(store, "SW01", "2024Q3"))
     path = folder / "SW01_2024Q3.xlsx"
     path.write_bytes(data)
@@ -140,7 +140,7 @@ def test_a_full_disk_is_named_and_leaves_nothing_half_written(a_return, tmp_path
 def test_a_full_disk_while_archiving_loads_nothing(a_return, tmp_path):
     with tmpfs(tmp_path / "full", "8m") as disk:
         db = disk / "d.duckdb"
-        with Store(db) as store:
+        with demo_tree_store(db) as store:
             store.checkpoint()
         filler = disk / "filler"
         with open(filler, "wb") as f, contextlib.suppress(OSError):
@@ -160,7 +160,7 @@ def test_a_full_disk_while_archiving_loads_nothing(a_return, tmp_path):
 
 def test_an_archive_that_is_a_file_is_named_by_import_and_check(a_return, tmp_path):
     db = tmp_path / "d.duckdb"
-    Store(db).close()
+    demo_tree_store(db).close()
     (tmp_path / "archive").write_text("in the way")
     results = run_all(("import", "check", "units"), db, a_return, tmp_path)
     imp, check, units = results["import"], results["check"], results["units"]

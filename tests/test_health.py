@@ -25,7 +25,7 @@ from dashboard.db import Store, StoreUnavailable
 from dashboard.db import archive as archive_mod
 from dashboard.ingest import build_template, import_return
 from tests.conftest import ROOT
-from tests.support.returns import fill, set_value
+from tests.support.returns import demo_tree_store, fill, set_value
 
 QUARTER = "2024Q3"
 
@@ -35,7 +35,7 @@ def imported_folder(tmp_path_factory) -> Path:
     """A folder holding a database of real imported returns (SW01 and SW05 for 2024Q3, SW05 then
     resubmitted, so one submission is superseded) and its archive of the three originals."""
     folder = tmp_path_factory.mktemp("imported")
-    with Store(folder / "r.duckdb") as store:
+    with demo_tree_store(folder / "r.duckdb") as store:
         for unit in ("SW01", "SW05"):
             data, _ = fill(build_template(store, unit, QUARTER))
             assert import_return(store, data, f"{unit}.xlsx", "张三").status == "loaded"
@@ -354,7 +354,7 @@ def kill_files(tmp_path_factory) -> dict[str, list[Path]]:
     """Filled returns of four reporting units for each of four quarters: one batch per trial."""
     folder = tmp_path_factory.mktemp("kill-files")
     out: dict[str, list[Path]] = {}
-    with Store(folder / "t.duckdb") as store:
+    with demo_tree_store(folder / "t.duckdb") as store:
         for quarter in KILL_QUARTERS:
             for unit in KILL_UNITS:
                 f = folder / f"{unit}_{quarter}.xlsx"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 import threading
 
 import pytest
@@ -247,6 +248,8 @@ def test_many_files_load_each_in_its_own_transaction_and_rebuild_the_rollup_once
         files.append(str(f))
     empty_store.close()
     bulk, one_by_one = tmp_path / "bulk.duckdb", tmp_path / "single.duckdb"
+    for copy in (bulk, one_by_one):  # two databases holding the demo tree and nothing else
+        shutil.copy(empty_store.path, copy)
     assert main(["import", "--db", str(bulk), *files]) == 0
     assert "3 files: 3 loaded" in capsys.readouterr().out
     for f in files:  # one file per run: the roll-up refreshed after each

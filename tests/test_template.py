@@ -7,15 +7,14 @@ import pytest
 from dashboard.cli import main
 from dashboard.ingest import TEMPLATE_VERSION, build_template
 from dashboard.ingest.layout import GUIDE_SHEET, META_SHEET
-from tests.support.returns import domain_sheets, load
+from tests.support.returns import demo_tree_store, domain_sheets, load
 
 
 @pytest.fixture(scope="module")
 def sw01_q1(tmp_path_factory):
     """The template of the bureau offices Party committee (SW01) for 2024Q1, opened."""
-    from dashboard.db import Store
 
-    with Store(tmp_path_factory.mktemp("tpl") / "t.duckdb") as store:
+    with demo_tree_store(tmp_path_factory.mktemp("tpl") / "t.duckdb") as store:
         return load(build_template(store, "SW01", "2024Q1"))
 
 

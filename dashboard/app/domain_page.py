@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis
+from dashboard.domain import analysis, periods
 from dashboard.domain import filters as flt
 from dashboard.domain.catalog import Indicator
 from dashboard.output import charts
@@ -40,7 +40,7 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     pick_ind, pick_period = st.columns(2, gap="large")
     with pick_ind:
         ind = widgets.indicator_picker(domain, key=f"{domain}_ind")
-    units = analysis.scope_units(state.store().tree(), f.units, f.quarters)
+    units = analysis.scope_units(state.store().tree(), f.units, f.quarters, state.store().history())
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
     period = None
@@ -87,8 +87,10 @@ def ranking_figure(code: str, params: dict, period: str):
     """The ranking bar chart of `params["units"]` in `period`, its counts and its table (for state.built)."""
     ind, lg = state.store().catalog[code], state.lang()
     values = state.query("indicator_values", **params)
-    rank = analysis.ranking(values[values["period"] == period], params["units"], state.store().tree(), lang=lg,
-                            lower_is_better=ind.lower_is_better)
+    store = state.store()
+    then = store.tree_at(periods.quarters_of(period)[-1])  # names as they were in the period
+    rank = analysis.ranking(values[values["period"] == period], params["units"], then, lang=lg,
+                            lower_is_better=ind.lower_is_better, current=store.tree())
     fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=period),
                              indicator=ind.name(lg), unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params, period=period)

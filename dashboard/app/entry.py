@@ -37,6 +37,16 @@ def unavailable(exc: StoreUnavailable) -> None:
     st.caption(t("store_unavailable_hint", lang))
 
 
+def first_start() -> None:
+    """A new, empty database: how to load the bureau's own organisation, or the demo to try it."""
+    st.title(state.t("first_title"))
+    st.markdown(state.t("first_guide"))
+    if st.button(state.t("first_load_demo"), key="first_load_demo", type="primary"):
+        n = state.load_demo()
+        st.session_state["_demo_loaded"] = n
+        st.rerun()
+
+
 def main() -> None:
     # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
     # a call to the outside on every page view (the browser injection test catches it).
@@ -47,6 +57,9 @@ def main() -> None:
         unavailable(exc)
         return
     widgets.sidebar_language()
+    if not store.has_tree():
+        first_start()
+        return
     cat = store.catalog
     nav: dict[str, list] = {}
     for spec in registry.pages(cat):
@@ -58,9 +71,8 @@ def main() -> None:
     page = st.navigation(nav, position="sidebar", expanded=True)
     widgets.sidebar_filters()
     st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=escape.md(Path(store.path).name)))
-    if state.demo_autoloaded() and not st.session_state.get("_demo_told"):
-        st.session_state["_demo_told"] = True
-        st.toast(state.t("demo_autoloaded"), icon=":material/info:")
+    if "_demo_loaded" in st.session_state:
+        st.toast(state.t("demo_loaded", n=st.session_state.pop("_demo_loaded")), icon=":material/info:")
     if store.has_demo():
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:

@@ -35,12 +35,8 @@ def _open_store(path: str) -> dict:
     and the command line reaches the store through the service.  A file that cannot be opened
     raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
-    autoloaded = False
-    if not store.has_submissions():
-        demo.load_demo(store)
-        autoloaded = True
     health.startup_check(store)
-    opened = {"store": store, "autoloaded": autoloaded, "service": service.start(store)}
+    opened = {"store": store, "service": service.start(store)}
     _OPENED.append(opened)
     return opened
 
@@ -53,8 +49,11 @@ def store() -> Store:
     return _open_store(db_path())["store"]
 
 
-def demo_autoloaded() -> bool:
-    return _open_store(db_path())["autoloaded"]
+def load_demo() -> int:
+    """Load the demo bureau into the (empty) database the app holds: the first-start guide's button."""
+    n = demo.load_demo(store())
+    invalidate()
+    return n
 
 
 def forget_stores() -> None:
@@ -113,7 +112,7 @@ def invalidate() -> None:
     _cached_query.clear()
     _quarters.clear()
     _unit_choices.clear()
-    _reporting.clear()
+    _expected.clear()
     _built.clear()
 
 
@@ -166,6 +165,10 @@ def seed_filters_from_url() -> None:
                 st.session_state[key] = st.session_state[key]
         return
     qp = st.query_params
+    if not store().has_tree():  # the first-start page: only the language; units come with a tree
+        asked = qp.get(flt.KEY_LANG)
+        st.session_state.setdefault(flt.KEY_LANG, asked if asked in LANGS else DEFAULT_LANG)
+        return
     raw = {k: qp.get_all(k) for k in (flt.KEY_UNITS, flt.KEY_PERIOD) if k in qp}
     raw.update({k: qp.get(k) for k in (flt.KEY_GRAN, flt.KEY_LANG) if k in qp})
     f = flt.clean(raw, store().tree(), quarters_with_data())
@@ -205,13 +208,18 @@ def unit_choices(selected, indent: bool = True) -> tuple[list[str], dict[str, st
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _reporting(path: str, version: int, units: tuple[str, ...], whole: bool) -> list[str]:
-    tree = _open_store(path)["store"].tree()
-    return analysis.reporting_scope(tree, units) if whole else analysis.reporting_of_scope(tree, units)
+def _expected(path: str, version: int, units: tuple[str, ...], quarters: tuple[str, ...], whole: bool) -> dict:
+    return analysis.expected_returns(_open_store(path)["store"].history(), units, list(quarters), whole=whole)
 
 
-def reporting_units(units, whole: bool = False) -> list[str]:
-    """The reporting units of the selection: whole=True every one in the selected subtrees
-    (analysis.reporting_scope), else those carrying the selected units and their children
-    (analysis.reporting_of_scope).  Cached per selection and data version."""
-    return _reporting(db_path(), store().data_version, tuple(units), whole)
+def expected_returns(units, quarters, whole: bool = False) -> dict[str, list]:
+    """The returns due from the selection in `quarters` (analysis.expected_returns: each quarter's
+    own tree), as submission_status's parameters.  Cached per selection and data version."""
+    return _expected(db_path(), store().data_version, tuple(units), tuple(quarters), whole)
+
+
+def reporting_units(units, quarters) -> list[str]:
+    """Every reporting unit that was due from the selection in any of `quarters`, in tree order."""
+    due = expected_returns(units, quarters)["units"]
+    tree = store().tree()
+    return sorted(set(due), key=lambda c: tree[c].sort_order if c in tree else 0)

@@ -152,7 +152,6 @@ def query_cases(store: Store) -> list[QueryCase]:
     cases = []
     for scope, code in (("province", root), ("city", city), ("committee", committee)):
         kids = analysis.scope_units(tree, [code], quarters)
-        reporting = analysis.reporting_scope(tree, [code])
         compliance = analysis.compliance_params(kids, FIRST, LAST, cat.compliance_rules)  # as the study page asks
         cases += [
             QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", _iv(kids, [study]), _iv_plain),
@@ -179,8 +178,8 @@ def query_cases(store: Store) -> list[QueryCase]:
                       lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),
                       key=("group_code", "stars"), value="n_branches"),
             QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
-                      {"units": reporting, "quarters": quarters, "deadline_days": current_settings().deadline_days},
-                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadline_days"]),
+                      analysis.expected_returns(store.history(), [code], quarters, whole=True),
+                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"]),
                       key=("unit_code", "quarter"), value="status"),
         ]
     cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",

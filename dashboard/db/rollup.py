@@ -12,7 +12,7 @@ writer's transaction (`tx`):
 
 from __future__ import annotations
 
-from ..domain.tree import Tree
+from ..domain.tree import History, Tree
 from ..settings import current as settings
 
 
@@ -42,8 +42,9 @@ def affected(tree: Tree, reporting_units) -> set[str]:
     return out
 
 
-def refresh(tx, tree: Tree, affected_units: dict[str, set[str]]) -> None:
-    """Recompute the roll-up of the units `affected_units[quarter]` (each set closed upwards).
+def refresh(tx, history: History, affected_units: dict[str, set[str]]) -> None:
+    """Recompute the roll-up of the units `affected_units[quarter]` (each set closed upwards in
+    that quarter's tree).
 
     A few units (one return) are recomputed in one statement from their facts and their
     unlisted children's roll-up rows (rollup_refresh_units); many (a bulk load) level by
@@ -54,6 +55,7 @@ def refresh(tx, tree: Tree, affected_units: dict[str, set[str]]) -> None:
     one_pass = settings().rollup_one_pass_units
     by_depth: dict[int, list[tuple[str, str]]] = {}
     for quarter, codes in affected_units.items():
+        tree = history.at(quarter)
         if len(codes) <= one_pass:
             _refresh_in_one_pass(tx, tree, quarter, codes)
             continue
@@ -62,7 +64,7 @@ def refresh(tx, tree: Tree, affected_units: dict[str, set[str]]) -> None:
     for depth in sorted(by_depth, reverse=True):
         pairs = sorted(by_depth[depth], key=lambda p: (p[1], p[0]))
         params = {"quarters": [q for q, _ in pairs], "units": [u for _, u in pairs]}
-        children = sorted({k.code for _, code in pairs for k in tree.kids(code)}) or [""]
+        children = sorted({k.code for q, code in pairs for k in history.at(q).kids(code)}) or [""]
         tx.run("rollup_delete", params)
         tx.run("rollup_refresh", {**params, "children": children})
 
@@ -87,7 +89,7 @@ def _refresh_in_one_pass(tx, tree: Tree, quarter: str, codes: set[str]) -> None:
         "front_unit": [c for _, c in front_pairs], "frontier": frontier or [""]})
 
 
-def refresh_dirty(tx, tree: Tree) -> None:
+def refresh_dirty(tx, history: History) -> None:
     """Recompute what bulk loads left stale.
 
     A quarter marked whole is rebuilt; otherwise only the units of the returns loaded and their
@@ -98,9 +100,9 @@ def refresh_dirty(tx, tree: Tree) -> None:
     returns: dict[str, list[str]] = {}
     for quarter, unit in tx.rows("rollup_dirty_returns"):
         returns.setdefault(quarter, []).append(unit)
-    limit = len(tree.reporting_units) * settings().rollup_rebuild_share
-    whole |= {q for q, units in returns.items() if len(units) > limit}
+    share = settings().rollup_rebuild_share
+    whole |= {q for q, units in returns.items() if len(units) > len(history.at(q).reporting_units) * share}
     if whole:
         rebuild(tx, sorted(whole))
-    refresh(tx, tree, {q: affected(tree, units) for q, units in returns.items() if q not in whole})
+    refresh(tx, history, {q: affected(history.at(q), units) for q, units in returns.items() if q not in whole})
     tx.run("rollup_dirty_units_clear", {"quarters": []})

@@ -23,7 +23,7 @@ import pandas as pd
 from ..domain import acting
 from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
-from ..domain.tree import Tree, Unit, read_tree
+from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
 from . import archive, rollup
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained
@@ -34,7 +34,7 @@ __all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResu
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
-          "rollup_dirty", "rollup_dirty_units", "audit")
+          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions")
 
 
 def default_db_path() -> Path:
@@ -71,6 +71,7 @@ class Store:
         timeout = conf.lock_timeout_s if lock_timeout is None else lock_timeout
         self.catalog: Catalog = catalog_mod.catalog()
         self._tree: Tree | None = None
+        self._history: History | None = None
         if self.path.is_dir():
             raise StoreUnavailable("db_is_directory", self.path)
         with faults_explained(self.path, opening=True):
@@ -92,11 +93,11 @@ class Store:
     def _prepare(self) -> None:
         migrated_from = self._db.migrate()
         self._sync_catalog()
-        if not self._db.rows("units_all"):
-            self.load_tree(read_tree())
-        elif 0 < migrated_from < 2:
+        if 0 < migrated_from < 2 and self._db.rows("units_all"):
             # Version 1 files had no closure or roll-up: build them from what they hold.
             self.load_tree(self.tree())
+        elif 0 < migrated_from < 6 and self._db.rows("units_all"):
+            self.load_tree(self.history())  # the closure gains the quarters each pair holds
         if self.dirty_quarters():
             self.refresh_dirty_rollup()  # a bulk load was cut short before its refresh
 
@@ -221,9 +222,9 @@ class Store:
         holding facts of another quarter."""
         return self._db.rows("check_facts_out_of_quarter")
 
-    def fact_units(self) -> list[tuple[str, str, int, int]]:
-        """(reporting unit, unit, facts, first submission id): which units each reporting unit's
-        submissions hold facts for."""
+    def fact_units(self) -> list[tuple[str, str, str, int, int]]:
+        """(reporting unit, quarter, unit, facts, first submission id): which units each reporting
+        unit's submissions of a quarter hold facts for."""
         return self._db.rows("check_fact_units")
 
     def files_without_facts(self) -> list[tuple[int, str, str, str | None]]:
@@ -244,27 +245,58 @@ class Store:
 
     # --- the organisation tree --------------------------------------------------------------------
 
+    def unit_last_figures(self) -> dict[str, str]:
+        """unit code -> the last quarter an active return holds it in (a unit cannot end before)."""
+        return dict(self._db.rows("unit_last_figures"))
+
+    def has_tree(self) -> bool:
+        """Whether an organisation has been loaded (a new database holds none: `tree import`, or
+        the demo, gives it one)."""
+        return bool(self._db.rows("units_all"))
+
     def tree(self) -> Tree:
+        """Every unit once, in its latest version, active over its whole life: names, navigation,
+        the unit pickers.  A quarter's figures use `tree_at(quarter)`."""
         if self._tree is None:
             # checked when loaded; a file from before the code and name rules must still open
             self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")], check_entries=False)
         return self._tree
 
-    def load_tree(self, tree: Tree) -> None:
-        """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up.
-        The tree is checked again, code and name rules included (TreeError), whoever built it."""
-        units = Tree(tree.units).units
+    def history(self) -> History:
+        """Every version of every unit: the tree of each quarter."""
+        if self._history is None:
+            self._history = History([Unit(*r) for r in self._db.rows("versions_all")], check_entries=False)
+        return self._history
+
+    def tree_at(self, quarter: str) -> Tree:
+        """The tree as it was in `quarter` (who reported, who belonged where, what each was called)."""
+        return self.history().at(quarter)
+
+    def load_tree(self, tree: Tree | History, *, audit: tuple[str, str, str] | None = None) -> None:
+        """Replace the organisation — one tree for all quarters, or a history of versions — and
+        rebuild the closure and roll-up, in one transaction.  The tree is checked again, code and
+        name rules included (TreeError), whoever built it.  `audit`: (action, target, detail) to
+        record in the same transaction, so the trail never tells of a change that did not land."""
+        history = tree if isinstance(tree, History) else History(list(Tree(tree.units).units))
+        History(history.versions)  # checked, entries included
+        latest = history.latest().units
         with self._db.transaction() as tx:
+            tx.run("versions_clear")
+            tx.run("versions_insert", _unit_lists(history.versions))
             tx.run("units_clear")
-            tx.run("units_insert", {
-                "codes": [u.code for u in units], "names_zh": [u.name_zh for u in units],
-                "names_en": [u.name_en for u in units], "levels": [u.level for u in units],
-                "parents": [u.parent_code for u in units], "active_from": [u.active_from for u in units],
-                "active_to": [u.active_to for u in units], "sort_orders": [u.sort_order for u in units]})
+            tx.run("units_insert", _unit_lists(latest))
+            closure = history.closure()
             tx.run("unit_closure_clear")
-            tx.run("unit_closure_rebuild")
+            tx.run("unit_closure_insert", {
+                "ancestors": [c[0] for c in closure], "descendants": [c[1] for c in closure],
+                "distances": [c[2] for c in closure], "valid_from": [c[3] for c in closure],
+                "valid_to": [c[4] for c in closure]})
             rollup.rebuild(tx)
-        self._tree = None
+            if audit:
+                actor, via = acting.current()
+                tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": audit[0],
+                                        "target": audit[1], "outcome": "ok", "detail": audit[2]})
+        self._tree = self._history = None
 
     def _sync_catalog(self) -> None:
         """The catalog files are the source of truth; the tables mirror them for SQL joins.
@@ -333,7 +365,7 @@ class Store:
                     tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
                                             "indicators": indicators, "values": values})
                 if refresh:
-                    rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
+                    rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
                 else:
                     rollup.mark_dirty(tx, unit_code, quarter)
         except _Identical as same:  # rolled back: nothing changed, not even the data version
@@ -354,7 +386,7 @@ class Store:
                 return None
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
-                rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
+                rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
         previous = [i for i, new_status in changed if new_status == "superseded"]
         return previous[0] if previous else None
 
@@ -379,7 +411,7 @@ class Store:
             dirty = self.dirty_quarters()
             if dirty:
                 with self._db.transaction() as tx:
-                    rollup.refresh_dirty(tx, self.tree())
+                    rollup.refresh_dirty(tx, self.history())
         return dirty
 
     # --- bulk load (benchmarks, migrations of whole archives) ---------------------------------------
@@ -405,6 +437,14 @@ class Store:
             tx.run("bulk_ids_drop")
             rollup.rebuild(tx)
         return n
+
+
+def _unit_lists(units) -> dict[str, list]:
+    return {"codes": [u.code for u in units], "names_zh": [u.name_zh for u in units],
+            "names_en": [u.name_en for u in units], "levels": [u.level for u in units],
+            "parents": [u.parent_code for u in units], "active_from": [u.active_from for u in units],
+            "active_to": [u.active_to for u in units], "sort_orders": [u.sort_order for u in units],
+            "reporting": [u.reporting for u in units], "merged_into": [u.merged_into for u in units]}
 
 
 def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:

@@ -16,18 +16,27 @@ from .rules import Rule
 from .tree import Tree
 
 STATUSES = ("submitted", "late", "missing", "pending")  # of a due return, see submission_status.sql
+NOT_EXPECTED = "none"  # a unit that did not file a return that quarter (not yet formed, retired, merged)
 
 
-def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: list[str] | None = None) -> list[str]:
+def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: list[str] | None = None,
+                history=None) -> list[str]:
     """The units a ranking compares: one unit selected → its children; several → those.
 
-    Temporary branches count only if they existed in one of the quarters.
+    Children are those of the quarters' own trees (`history`; else `tree` with each unit's
+    active quarters): a branch that moved away still ranks under its old committee in the
+    quarters it was there, and a temporary branch only in its quarters.
     """
     selected = [c for c in selected if c in tree]
     if len(selected) == 1:
-        kids = tree.kids(selected[0])
-        if quarters:
-            kids = [k for k in kids if any(k.active_in(q) for q in quarters)]
+        if history is not None and quarters:
+            codes = {k.code for q in quarters for k in history.at(q).kids(selected[0])
+                     if selected[0] in history.at(q)}
+            kids = [u for u in tree.units if u.code in codes]  # in today's order
+        else:
+            kids = tree.kids(selected[0])
+            if quarters:
+                kids = [k for k in kids if any(k.active_in(q) for q in quarters)]
         if kids:
             return [k.code for k in kids]
     return sorted(selected, key=lambda c: tree[c].sort_order)
@@ -57,21 +66,48 @@ def reporting_of_scope(tree: Tree, selected) -> list[str]:
     return sorted(out, key=lambda c: tree[c].sort_order)
 
 
+def expected_returns(history, selected, quarters: list[str], *, whole: bool) -> dict[str, list]:
+    """Bound parameters for queries/charts/submission_status.sql: every return that was due, as
+    (reporting unit, quarter, deadline) — the reporting units of each quarter's tree (whole=True:
+    every one in the selected subtrees; else those carrying the selected units and their
+    children), due settings.deadline_days after the quarter ends."""
+    from datetime import timedelta
+
+    from ..settings import current as settings
+
+    days = settings().deadline_days
+    units, qs, deadlines = [], [], []
+    for q in quarters:
+        tree = history.at(q)
+        chosen = [c for c in selected if c in tree]
+        reporting = reporting_scope(tree, chosen) if whole else reporting_of_scope(tree, chosen)
+        deadline = (periods.quarter_end(q) + timedelta(days=days)).date().isoformat()
+        for code in reporting:
+            units.append(code)
+            qs.append(q)
+            deadlines.append(deadline)
+    return {"units": units, "quarters": qs, "deadlines": deadlines}
+
+
 def ranking(values: pd.DataFrame, units: list[str], tree: Tree, *, lang: str = "zh",
-            lower_is_better: bool = False) -> pd.DataFrame:
+            lower_is_better: bool = False, current: Tree | None = None) -> pd.DataFrame:
     """Rank `units` by one indicator in one period; units without a figure come last, unranked.
 
-    `values` is indicator_values output filtered to one indicator and period.
+    `values` is indicator_values output filtered to one indicator and period; `tree` is the tree
+    of that period (its names), `current` today's (a renamed unit's current name, for the hover;
+    and the name of a unit the period's tree no longer or not yet holds).
     Ties share a rank and keep the tree's order (never the characters' code points).
     """
+    current = current or tree
     by_unit = dict(zip(values["unit_code"], values["value"])) if len(values) else {}
     rows = []
     for code in units:
-        u = tree[code]
+        u = tree.by_code.get(code) or current[code]
+        now = current.by_code.get(code, u)
         v = by_unit.get(code)
         rows.append({"unit_code": code, "unit_name": u.name(lang), "value": float(v) if v is not None else math.nan,
-                     "_order": u.sort_order})
-    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "value", "_order"])
+                     "_order": now.sort_order, "current_name": now.name(lang)})
+    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "value", "_order", "current_name"])
     have = frame["value"].notna()
     ranked = frame[have].copy()
     ranked["_key"] = ranked["value"] if lower_is_better else -ranked["value"]
@@ -82,7 +118,7 @@ def ranking(values: pd.DataFrame, units: list[str], tree: Tree, *, lang: str = "
     out = pd.concat([ranked, rest], ignore_index=True)
     out["rank"] = out["rank"].astype("Int64")
     out["n_ranked"] = int(have.sum())
-    return out[["rank", "unit_code", "unit_name", "value", "n_ranked"]]
+    return out[["rank", "unit_code", "unit_name", "value", "n_ranked", "current_name"]]
 
 
 def comparison_windows(last: str, granularity: str) -> dict[str, tuple[str, str]]:

@@ -1,8 +1,14 @@
 """The organisation tree: units with stable codes, parents, levels, and who files which return.
 
-Read from `data/org_tree.csv` (the demo bureau) or from the database; plain Python, no I/O
-beyond reading that file.
-"""
+The tree changes: units are renamed, moved, merged, retired; temporary branches live for a
+season.  So it is kept per quarter: a `History` holds every *version* of every unit (a `Unit`
+whose active_from..active_to is the quarters that version holds), and `History.at(quarter)` is
+the `Tree` of that quarter — every figure of a quarter uses the tree of that quarter.
+`History.latest()` is each unit at its latest version (names and navigation).
+
+Read from `data/org_tree.csv` (the demo bureau), an administrator's tree file (tree_file.py) or
+the database; plain Python.
+""" 
 
 from __future__ import annotations
 
@@ -40,9 +46,11 @@ class Unit:
     name_en: str
     level: str
     parent_code: str | None
-    active_from: str | None  # temporary branches exist only in these quarters
+    active_from: str | None  # the quarters this unit (this version of it) holds; None: open
     active_to: str | None
     sort_order: int
+    reporting: bool | None = None  # files a return of its own; None: the rule (see Tree.is_reporting)
+    merged_into: str | None = None  # for a retired unit: the unit that took over its work
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -97,7 +105,7 @@ class Tree:
         if len(self.by_code) != len(self.units):
             problems.append("duplicate unit codes")
         roots = self.children.get(None, [])
-        if len(roots) != 1:
+        if len(roots) != 1 and self.units:  # an empty tree: the quarters before an organisation began
             problems.append(f"expected one root, found {len(roots)}")
         for u in self.units:
             if u.level not in UNIT_LEVELS:
@@ -159,7 +167,11 @@ class Tree:
         return sorted(out, key=lambda u: u.sort_order)
 
     def is_reporting(self, code: str) -> bool:
+        """Whether the unit files a return: as its `reporting` says, else by the rule — a party
+        group, or a unit directly under one."""
         u = self.by_code[code]
+        if u.reporting is not None:
+            return u.reporting or u.parent_code is None
         p = self.parent(code)
         return u.level == "party_group" or (p is not None and p.level == "party_group")
 
@@ -206,3 +218,105 @@ def read_tree(path: Path | None = None) -> Tree:
             for r in rows
         ]
     )
+
+
+OPEN_FROM, OPEN_TO = "0000Q1", "9999Q4"  # the bounds of a version open at either end (text order)
+
+
+class History:
+    """Every version of every unit: the tree as it was in each quarter.
+
+    Versions of one code never overlap.  Quarters between the changes form *epochs* in which the
+    tree stands still; `closure()` gives each ancestor-descendant pair with the quarters it holds
+    (what the roll-up joins facts to), `at(q)` the tree of a quarter.
+    """
+
+    def __init__(self, versions: list[Unit], *, check_entries: bool = True):
+        self.versions = sorted(versions, key=lambda v: (v.code, v.active_from or OPEN_FROM))
+        self.by_code: dict[str, list[Unit]] = {}
+        for v in self.versions:
+            self.by_code.setdefault(v.code, []).append(v)
+        self._trees: dict[str, Tree] = {}
+        self._check(check_entries)
+
+    def _check(self, check_entries: bool) -> None:
+        problems = []
+        for code, versions in self.by_code.items():
+            for v in versions:
+                if v.active_from and v.active_to and v.active_from > v.active_to:
+                    problems.append(f"unit {code}: from {v.active_from} after to {v.active_to}")
+            for a, b in zip(versions, versions[1:]):
+                if (a.active_to or OPEN_TO) >= (b.active_from or OPEN_FROM):
+                    problems.append(f"unit {code}: versions from {a.active_from or '—'} and "
+                                    f"{b.active_from or '—'} overlap")
+        if problems:
+            raise TreeError("; ".join(problems))
+        for start, _ in self.epochs():  # every quarter's tree must stand on its own
+            self.at(start, check_entries=check_entries)
+
+    @classmethod
+    def of_tree(cls, tree: Tree) -> History:
+        """A tree whose every unit has a single version (its active range, if any)."""
+        return cls(list(tree.units))
+
+    def boundaries(self) -> list[str]:
+        """The quarters at which some version starts or (the quarter after it) ends, in order."""
+        from . import periods
+
+        out = set()
+        for v in self.versions:
+            if v.active_from:
+                out.add(v.active_from)
+            if v.active_to:
+                out.add(periods.shift(v.active_to, 1))
+        return sorted(out)
+
+    def epochs(self) -> list[tuple[str, str]]:
+        """(first, last) quarters of each span in which the tree stands still, covering all time."""
+        from . import periods
+
+        starts = [OPEN_FROM, *self.boundaries()]
+        return [(a, periods.shift(b, -1) if b != OPEN_TO else OPEN_TO)
+                for a, b in zip(starts, [*starts[1:], OPEN_TO])]
+
+    def at(self, quarter: str, *, check_entries: bool = False) -> Tree:
+        """The tree of one quarter: each unit in the version that holds the quarter."""
+        tree = self._trees.get(quarter)
+        if tree is None:
+            units = [v for v in self.versions if v.active_in(quarter)]
+            tree = self._trees[quarter] = Tree(units, check_entries=check_entries)
+        return tree
+
+    def latest(self) -> Tree:
+        """Every unit once, in its latest version, active over its whole life (names, navigation)."""
+        units = []
+        for versions in self.by_code.values():
+            last = versions[-1]
+            units.append(Unit(last.code, last.name_zh, last.name_en, last.level, last.parent_code,
+                              versions[0].active_from, last.active_to, last.sort_order, last.reporting,
+                              last.merged_into))
+        return Tree(units, check_entries=False)
+
+    def closure(self) -> list[tuple[str, str, int, str, str]]:
+        """(ancestor, descendant, distance, first quarter, last quarter) of every pair, a pair
+        holding over consecutive epochs written once."""
+        open_pairs: dict[tuple[str, str, int], list[str]] = {}
+        out = []
+        for first, last in self.epochs():
+            tree = self.at(first)
+            now = set()
+            for u in tree.units:
+                now.add((u.code, u.code, 0))
+                for d, a in enumerate(tree.ancestors(u.code), 1):
+                    now.add((a.code, u.code, d))
+            for pair in list(open_pairs):
+                if pair not in now:
+                    span = open_pairs.pop(pair)
+                    out.append((*pair, span[0], span[1]))
+            for pair in now:
+                if pair in open_pairs:
+                    open_pairs[pair][1] = last
+                else:
+                    open_pairs[pair] = [first, last]
+        out += [(*pair, span[0], span[1]) for pair, span in open_pairs.items()]
+        return sorted(out)

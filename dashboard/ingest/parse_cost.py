@@ -21,10 +21,11 @@ from .problems import Collector
 def peak_here(path: Path) -> dict:
     """The import of `path` in this process: its peak RSS before and after, and its worker's."""
     from ..db import Store
+    from ..domain.tree import read_tree
     from .pipeline import import_return
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "peak.duckdb") as store:
-        store.tree()
+        store.load_tree(read_tree())  # the demo bureau, whose returns the measured files are
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         outcome = import_return(store, path.read_bytes(), path.name, user="peak", dry_run=True)
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -212,8 +212,8 @@ def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLA
     (`version` exists so tests can write a retired or unknown version.)
     """
     quarter = periods.quarter(quarter)
-    lay = layout(store.catalog, store.tree(), unit_code, quarter)
-    tree = store.tree()
+    tree = store.tree_at(quarter)  # the units, names and reporters of that quarter
+    lay = layout(store.catalog, tree, unit_code, quarter)
     top = tree.depth(unit_code)
     depth = {u.code: tree.depth(u.code) - top for u in lay.units}  # indents the names
     wb = Workbook()

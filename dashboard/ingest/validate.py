@@ -226,10 +226,10 @@ def validate(store, data: bytes, file_name: str, *, today: date | None = None) -
 
 
 def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, parsed: Parsed, today: date) -> None:
-    tree = store.tree()
     lay = _check_meta(wb, names, store, out, parsed, today)
     if lay is None:
         return
+    tree = store.tree_at(lay.quarter)
     _check_guide(wb, names, parsed, out)
     expected = {s.name: s for s in lay.sheets}
     extra = [n for n in names if n not in expected and n not in (GUIDE_SHEET, META_SHEET, REPORT_SHEET)]
@@ -274,16 +274,21 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -
                 current=TEMPLATE_VERSION, **where)
         return None
     unit = meta.get("reporting_unit", "")
+    try:
+        quarter = periods.quarter(meta.get("period", ""))
+    except periods.PeriodError:
+        quarter = None
+    # who may file, and for which units, is the tree of the return's own quarter
+    tree = store.tree_at(quarter) if quarter else store.tree()
     if unit not in tree:
-        out.add("val_meta_unit_unknown", cell="B2", unit_code=unit, found=unit, code=unit, **where)
+        key = "val_meta_unit_not_then" if quarter and unit in store.tree() else "val_meta_unit_unknown"
+        out.add(key, cell="B2", unit_code=unit, found=unit, code=unit, period=quarter or "", **where)
         return None
     if not tree.is_reporting(unit):
         out.add("val_meta_unit_not_reporting", cell="B2", unit=tree[unit], found=unit, code=unit,
                 reporter=tree.reporting_unit_of(unit).code, **where)
         return None
-    try:
-        quarter = periods.quarter(meta.get("period", ""))
-    except periods.PeriodError:
+    if quarter is None:
         out.add("val_meta_period_bad", cell="B3", found=meta.get("period", ""), period=meta.get("period", ""), **where)
         return None
     parsed.reporting_unit, parsed.quarter = unit, quarter
@@ -528,5 +533,5 @@ def _prior(store, lay: ReturnLayout, cat) -> tuple[dict, bool]:
     """The earlier quarters' figures the history-reading rules need, for this return's units."""
     codes = sorted({c for r in cat.cross_field_rules if r.needs_history
                     for c in ([r.plus_previous] if r.plus_previous else []) + list(r.plus_carried or ())})
-    units = [u.code for u in store.tree().return_units(lay.reporting_unit.code)]
+    units = [u.code for u in store.tree_at(lay.quarter).return_units(lay.reporting_unit.code)]
     return store.prior_values(lay.reporting_unit.code, lay.quarter, periods.shift(lay.quarter, -1), codes, units)

@@ -110,12 +110,16 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
         texts.append(t("no_return", lang) if missing else format(r.value, fmt))
         colors.append(LAGGARD if missing or (n_ranked > bottom + 1 and r.rank > n_ranked - bottom) else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
+    # a unit renamed since the period: its current name under the name it had then
+    currents = rank["current_name"] if "current_name" in rank else rank["unit_name"]
+    _renamed = ["" if now == then else "<br>" + t("current_name", lang, name=plain(now))
+                for then, now in zip(rank["unit_name"], currents)]
     fig = go.Figure(
         go.Bar(
             x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
-            customdata=[[rk, n_ranked, code] for rk, code in zip(ranks, rank["unit_code"])],
-            hovertemplate=(f"<b>%{{y}}</b><br>{indicator}：%{{x:{fmt}}} {unit}<br>"
+            customdata=[[rk, n_ranked, code, renamed] for rk, code, renamed in zip(ranks, rank["unit_code"], _renamed)],
+            hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}：%{{x:{fmt}}} {unit}<br>"
                            f"{t('rank', lang)}：%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
         )
     )
@@ -281,7 +285,8 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
 
 def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict[str, str], *, title: str,
                   lang: str = "zh") -> go.Figure:
-    """The unit × quarter grid of returns: on time, late, missing, not yet due; demo marked in the cell."""
+    """The unit × quarter grid of returns: on time, late, missing, not yet due, not due at all;
+    demo marked in the cell."""
     if matrix.empty:
         return empty_figure(title, lang)
     codes = list(STATUS_COLORS)
@@ -289,7 +294,8 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     colorscale = []
     for i, c in enumerate(codes):
         colorscale += [[i / n, STATUS_COLORS[c]], [(i + 1) / n, STATUS_COLORS[c]]]
-    cells = matrix.reindex(columns=quarters).fillna("missing").astype(str)  # a quarter not in the frame: missing
+    # a quarter the unit was not due in (not yet formed, retired): no return was expected, none is missing
+    cells = matrix.reindex(columns=quarters).fillna("none").astype(str)
     flat = pd.Series(cells.to_numpy().ravel())
     status = flat.str.removesuffix("+demo")
     demo = flat.str.endswith("+demo")

@@ -10,7 +10,8 @@ GOLD = "#D4A017"
 PALETTE = (PARTY_RED, "#1F4E79", GOLD, "#2A9D8F", "#6C757D", "#E76F51", "#7B2D8B", "#8A9A5B", "#8C5A3C",
            "#4D9DE0", "#B5838D", "#264653")
 LAGGARD = "#9AA0A6"  # the bottom of a ranking, set apart from the red
-STATUS_COLORS = {"submitted": "#2A9D8F", "late": GOLD, "missing": PARTY_RED, "pending": "#D0D4D9"}
+STATUS_COLORS = {"submitted": "#2A9D8F", "late": GOLD, "missing": PARTY_RED, "pending": "#D0D4D9",
+                 "none": "#FFFFFF"}  # none: the unit filed no return that quarter (not yet formed, retired)
 STAR_COLORS = {1: "#F3D9DC", 2: "#E8AEB6", 3: "#D9737F", 4: "#C8102E", 5: "#7A0A1C"}
 ERROR_FILL = "FF9999"  # a cell with an error, in the marked workbook
 WARNING_FILL = "FFD966"

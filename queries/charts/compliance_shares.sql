@@ -10,7 +10,7 @@ WITH rules AS (
            CAST(unnest($needs) AS DOUBLE) AS need
 ),
 branches AS (
-    SELECT c.ancestor AS group_code, u.code AS unit_code
+    SELECT c.ancestor AS group_code, u.code AS unit_code, c.valid_from, c.valid_to
     FROM unit_closure c
     JOIN units u ON u.code = c.descendant
     WHERE list_contains($groups, c.ancestor) AND u.level = 'branch'
@@ -33,7 +33,7 @@ failed AS (  -- per branch-quarter: the rules it failed, a rule left out failing
 ),
 per_group AS (  -- per group: how many branch-quarters failed each combination of rules
     SELECT b.group_code, f.fail_mask, count(*) AS n
-    FROM branches b JOIN failed f ON f.unit_code = b.unit_code
+    FROM branches b JOIN failed f ON f.unit_code = b.unit_code AND f.quarter BETWEEN b.valid_from AND b.valid_to
     GROUP BY b.group_code, f.fail_mask
 ),
 checks AS (

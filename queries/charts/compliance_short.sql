@@ -8,7 +8,7 @@ WITH rules AS (
            CAST(unnest($needs) AS DOUBLE) AS need
 ),
 branches AS (
-    SELECT c.ancestor AS group_code, u.code AS unit_code, u.name_zh AS unit_name_zh,
+    SELECT c.ancestor AS group_code, u.code AS unit_code, c.valid_from, c.valid_to, u.name_zh AS unit_name_zh,
            u.name_en AS unit_name_en, u.sort_order AS unit_order
     FROM unit_closure c
     JOIN units u ON u.code = c.descendant
@@ -34,7 +34,7 @@ short AS (
     SELECT b.group_code, g.name_zh AS group_name_zh, g.name_en AS group_name_en, g.sort_order AS group_order,
            b.unit_code, b.unit_name_zh, b.unit_name_en, b.unit_order, f.quarter, count(*) OVER () AS n_short
     FROM branches b
-    JOIN failed f ON f.unit_code = b.unit_code
+    JOIN failed f ON f.unit_code = b.unit_code AND f.quarter BETWEEN b.valid_from AND b.valid_to
     JOIN units g ON g.code = b.group_code
     ORDER BY g.sort_order, b.unit_order, f.quarter
     LIMIT $limit

@@ -1,15 +1,14 @@
--- submission_status: for each reporting unit in $units and each quarter in $quarters, its active
--- return, if any: who sent it and when, whether it is demo data, and whether it came in by the
--- deadline ($deadline_days days after the quarter ends).
+-- submission_status: for each expected return — reporting unit $units[i] for quarter $quarters[i],
+-- due by $deadlines[i] (the tree of each quarter says which units report; settings.deadline_days
+-- after the quarter's end says when) — its active return, if any: who sent it and when, whether
+-- it is demo data, and whether it came in by the deadline.
 --   status: submitted (on time) | late | missing (deadline passed, nothing in) | pending (not yet due)
 WITH grid AS (
-    SELECT u.code AS unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en,
-           u.sort_order AS unit_order, q.quarter,
-           CAST(last_day(make_date(CAST(left(q.quarter, 4) AS INTEGER),
-                                   CAST(right(q.quarter, 1) AS INTEGER) * 3, 1))
-                + to_days(CAST($deadline_days AS INTEGER)) AS DATE) AS deadline
-    FROM units u CROSS JOIN (SELECT unnest($quarters) AS quarter) q
-    WHERE list_contains($units, u.code)
+    SELECT e.unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, u.sort_order AS unit_order,
+           e.quarter, e.deadline
+    FROM (SELECT unnest($units) AS unit_code, unnest($quarters) AS quarter,
+                 CAST(unnest($deadlines) AS DATE) AS deadline) e
+    JOIN units u ON u.code = e.unit_code
 )
 SELECT g.unit_code, g.unit_name_zh, g.unit_name_en, g.unit_order, g.quarter, g.deadline,
        s.id AS submission_id, s.submitted_by, s.submitted_at, s.file_name,

@@ -1,7 +1,8 @@
--- check_fact_units: which units each reporting unit's submissions hold facts for (with how many
--- facts and the first submission), for the check to hold against the tree's return units.
-SELECT s.unit_code AS reporting_unit, f.unit_code, count(*) AS n_facts, min(s.id) AS first_id
+-- check_fact_units: which units each reporting unit's submissions hold facts for in each quarter
+-- (with how many facts and the first submission), for the check to hold against the tree of
+-- that quarter's return units.
+SELECT s.unit_code AS reporting_unit, s.quarter, f.unit_code, count(*) AS n_facts, min(s.id) AS first_id
 FROM facts f
 JOIN submissions s ON s.id = f.submission_id
-GROUP BY s.unit_code, f.unit_code
-ORDER BY s.unit_code, f.unit_code
+GROUP BY s.unit_code, s.quarter, f.unit_code
+ORDER BY s.unit_code, s.quarter, f.unit_code

@@ -14,7 +14,7 @@ WITH fresh AS (
     FROM facts f
     JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
     JOIN indicators i ON i.code = f.indicator_code
-    JOIN unit_closure c ON c.descendant = f.unit_code
+    JOIN unit_closure c ON c.descendant = f.unit_code AND f.quarter BETWEEN c.valid_from AND c.valid_to
     GROUP BY c.ancestor, f.quarter, f.indicator_code
 ),
 stored AS (

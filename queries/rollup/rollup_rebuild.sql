@@ -1,5 +1,6 @@
 -- rollup_rebuild: the subtree aggregates of every unit for the quarters in $quarters (an empty
--- list means every quarter) from the active facts, in one pass over the closure (bulk loads;
+-- list means every quarter) from the active facts, in one pass over the closure of each fact's
+-- quarter (bulk loads;
 -- single returns use rollup_refresh).
 INSERT INTO rollup
 SELECT c.ancestor AS unit_code,
@@ -12,7 +13,7 @@ SELECT c.ancestor AS unit_code,
 FROM facts f
 JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
 JOIN indicators i ON i.code = f.indicator_code
-JOIN unit_closure c ON c.descendant = f.unit_code
+JOIN unit_closure c ON c.descendant = f.unit_code AND f.quarter BETWEEN c.valid_from AND c.valid_to
 WHERE len($quarters) = 0 OR list_contains($quarters, f.quarter)
 GROUP BY c.ancestor, f.quarter, f.indicator_code
 ORDER BY c.ancestor, f.quarter, f.indicator_code

@@ -1,7 +1,7 @@
 -- rollup_refresh: recompute the subtree aggregates of the (quarter, unit) pairs $quarters[i],
 -- $units[i] (all units at one depth) from their own active facts plus their children's roll-up
 -- rows, which must be current.  $children lists every child of those units (the caller's tree,
--- the units table's parent_code): naming them lets DuckDB skip the roll-up's row groups by unit
+-- the tree of each quarter): naming them lets DuckDB skip the roll-up's row groups by unit
 -- code instead of reading every row of the quarters.
 INSERT INTO rollup
 WITH pairs AS (SELECT unnest($quarters) AS quarter, unnest($units) AS unit_code)
@@ -19,7 +19,8 @@ FROM (
     UNION ALL
     SELECT u.parent_code, r.quarter, r.indicator_code, r.total, r.maximum, r.n_units, r.n_high
     FROM rollup r
-    JOIN units u ON u.code = r.unit_code
+    JOIN unit_versions u ON u.code = r.unit_code
+         AND r.quarter BETWEEN coalesce(u.active_from, '0000Q1') AND coalesce(u.active_to, '9999Q4')
     JOIN pairs p ON p.quarter = r.quarter AND p.unit_code = u.parent_code
     WHERE list_contains($children, r.unit_code)
 )

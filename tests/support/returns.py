@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 
 from dashboard.domain.catalog import Indicator, catalog
+from dashboard.domain.tree import read_tree
 from dashboard.ingest.layout import GUIDE_SHEET, META_SHEET
 
 # Counts that the cross-field rules and the branch work rules tie together: values that pass.
@@ -155,6 +156,16 @@ QUARTER = "2025Q1"
 PREVIOUS = "2024Q4"
 
 
+def demo_tree_store(path: Path):
+    """A store on `path` holding the demo tree (a new database holds no organisation)."""
+    from dashboard.db import Store
+
+    store = Store(path)
+    if not store.has_tree():
+        store.load_tree(read_tree())
+    return store
+
+
 def history_db(folder: Path) -> Path:
     """A database holding SW01's accepted 2024Q4 return: the quarter before the corpus's one,
     so the rules that look back (conversions, leads carried over) have something to check."""
@@ -163,6 +174,7 @@ def history_db(folder: Path) -> Path:
 
     path = folder / "history.duckdb"
     with Store(path) as store:
+        store.load_tree(read_tree())
         data, _ = fill(build_template(store, REPORTER, PREVIOUS))
         assert import_return(store, data, "SW01_2024Q4.xlsx", user="历史 history").status == "loaded"
         store.checkpoint()

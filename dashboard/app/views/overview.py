@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis
+from dashboard.domain import analysis, periods
 from dashboard.output import charts
 from dashboard.settings import current as settings
 
@@ -86,9 +86,8 @@ def headline_section(f) -> None:
 
 
 def completeness_section(f) -> None:
-    reporting = state.reporting_units(f.units, whole=True)
     quarters = f.quarters[-8:]
-    params = {"units": reporting, "quarters": quarters, "deadline_days": settings().deadline_days}
+    params = state.expected_returns(f.units, quarters, whole=True)
     status = state.query("submission_status", **params)
     now = analysis.completeness(status, f.last)
     st.subheader(t("completeness_title", quarter=f.last))
@@ -109,7 +108,7 @@ def completeness_section(f) -> None:
 def bottom_section(f) -> None:
     cat = state.store().catalog
     tree = state.store().tree()
-    units = analysis.scope_units(tree, f.units, f.quarters)
+    units = analysis.scope_units(tree, f.units, f.quarters, state.store().history())
     st.subheader(t("bottom_title"))
     if len(units) < 2:
         st.info(t("bottom_needs_two"))
@@ -121,8 +120,9 @@ def bottom_section(f) -> None:
         if values.empty:
             continue
         period = values["period"].max()
-        rank = analysis.ranking(values[values["period"] == period], units, tree, lang=state.lang(),
-                                lower_is_better=ind.lower_is_better)
+        then = state.store().tree_at(periods.quarters_of(period)[-1])  # the names of that period
+        rank = analysis.ranking(values[values["period"] == period], units, then, lang=state.lang(),
+                                lower_is_better=ind.lower_is_better, current=tree)
         for r in analysis.bottom_units(rank).itertuples():
             rows.append({t("col_domain"): d.name(state.lang()), t("col_indicator"): ind.name(state.lang()),
                          t("col_period"): period, t("col_rank"): f"{r.rank}/{r.n_ranked}",

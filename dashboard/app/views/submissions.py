@@ -20,10 +20,10 @@ FLASH = "_submissions_flash"
 
 
 def matrix_section(f, reporting: list[str]) -> None:
-    params = {"units": reporting, "quarters": f.quarters, "deadline_days": settings().deadline_days}
+    params = state.expected_returns(f.units, f.quarters, whole=False)
     status = state.query("submission_status", **params)
     matrix = analysis.status_matrix(status, state.lang())
-    labels = {s: t(f"status_{s}") for s in analysis.STATUSES}
+    labels = {s: t(f"status_{s}") for s in (*analysis.STATUSES, analysis.NOT_EXPECTED)}
     title = t("matrix_title", first=f.first, last=f.last)
     fig = charts.status_matrix(matrix, f.quarters, labels, title=title, lang=state.lang())
     widgets.chart(charts.tag(fig, "submission_status", params), key="submissions_matrix")
@@ -87,7 +87,7 @@ def render() -> None:
         st.success(st.session_state.pop(FLASH))
     if not widgets.need_units(f):
         return
-    reporting = state.reporting_units(f.units)  # the returns behind the selection and its children
+    reporting = state.reporting_units(f.units, f.quarters)  # the returns behind the selection and its children
     matrix_section(f, reporting)
     st.divider()
     history_section(f, reporting)
