@@ -12,6 +12,7 @@ Every demo return goes through `Store.submit` like a real one, marked as demo, s
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +21,7 @@ import pandas as pd
 
 from .db import DEMO_USER, Store
 from .domain import periods
+from .domain.audit import words
 from .domain.tree import Tree
 
 FIRST_QUARTER = "2022Q1"
@@ -209,13 +211,21 @@ def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
 
 
 def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
-    """Replace any demo data with a fresh deterministic set; returns the number of returns loaded."""
-    store.clear_demo()
-    tree = store.tree()
-    n = 0
-    for rep, q, facts, submitted_at in demo_returns(tree, seed):
-        store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
-                     template_version="demo", refresh=False, submitted_at=submitted_at)
-        n += 1
-    store.rebuild_rollup()
+    """Replace any demo data with a fresh deterministic set; returns the number of returns loaded.
+    Recorded in the audit trail as `demo.load` (many transactions: the entry follows them, and
+    says `failed` if one of them does)."""
+    n = replaced = 0
+    try:
+        replaced = store.clear_demo(audit=False)
+        tree = store.tree()
+        for rep, q, facts, submitted_at in demo_returns(tree, seed):
+            store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
+                         template_version="demo", refresh=False, submitted_at=submitted_at)
+            n += 1
+        store.rebuild_rollup()
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the disk that stopped the load may refuse this too
+            store.audit("demo.load", store.path.name, "failed", words(seed=seed, returns=n, reason=type(exc).__name__))
+        raise
+    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None))
     return n

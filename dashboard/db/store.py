@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..domain import acting
+from ..domain import audit as audit_mod
 from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import Tree, Unit, read_tree
@@ -138,11 +139,11 @@ class Store:
 
     def audit(self, action: str, target: str | None, outcome: str, detail: str = "") -> None:
         """Append one entry to the audit trail, as whoever acts now (domain/acting.py).  Its own
-        small transaction: it never moves the data version, so no chart cache is dropped for it."""
-        actor, via = acting.current()
+        small transaction: it never moves the data version, so no chart cache is dropped for it.
+        For a refusal or a failure (nothing else was written) and for work of many transactions;
+        a single write records its entry in its own transaction instead (an audit.Note)."""
         with self._db.transaction(bump=False) as tx:
-            tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": action,
-                                    "target": target, "outcome": outcome, "detail": detail})
+            _audit_in(tx, action, target, outcome, detail)
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of every table, in a fixed order: what "the database did not change" compares."""
@@ -250,9 +251,11 @@ class Store:
             self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")], check_entries=False)
         return self._tree
 
-    def load_tree(self, tree: Tree) -> None:
+    def load_tree(self, tree: Tree, *, audit: audit_mod.Note | None = None) -> None:
         """Replace the units (codes are stable, names may change) and rebuild the closure and roll-up.
-        The tree is checked again, code and name rules included (TreeError), whoever built it."""
+        The tree is checked again, code and name rules included (TreeError), whoever built it.
+        With `audit` (a tree import: Note("tree.import", file name)) the entry, with the number
+        of units, commits with the tree."""
         units = Tree(tree.units).units
         with self._db.transaction() as tx:
             tx.run("units_clear")
@@ -264,6 +267,8 @@ class Store:
             tx.run("unit_closure_clear")
             tx.run("unit_closure_rebuild")
             rollup.rebuild(tx)
+            if audit is not None:
+                _audit_in(tx, audit.action, audit.target, "ok", audit_mod.words(units=len(units)) + _more(audit))
         self._tree = None
 
     def _sync_catalog(self) -> None:
@@ -308,6 +313,7 @@ class Store:
         warnings: int = 0,
         refresh: bool = True,
         submitted_at: datetime | None = None,
+        audit: audit_mod.Note | None = None,
     ) -> SubmitResult:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
@@ -315,6 +321,8 @@ class Store:
         such tuples.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
+        With `audit`, the submission's entry (outcome ok: unit, quarter, its id, the one it
+        supersedes) commits with it; an identical file is recorded as a duplicate.
         """
         key = {"unit": unit_code, "quarter": quarter}
         try:
@@ -336,7 +344,14 @@ class Store:
                     rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
                 else:
                     rollup.mark_dirty(tx, unit_code, quarter)
+                if audit is not None:
+                    _audit_in(tx, audit.action, audit.target, "ok", audit_mod.words(
+                        unit=unit_code, quarter=quarter, submission=new_id,
+                        superseded=superseded[0][0] if superseded else None) + _more(audit))
         except _Identical as same:  # rolled back: nothing changed, not even the data version
+            if audit is not None:
+                self.audit(audit.action, audit.target, "duplicate", audit_mod.words(
+                    unit=unit_code, quarter=quarter, submission=same.submission_id) + _more(audit))
             return SubmitResult(same.submission_id, "duplicate", None)
         return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
 
@@ -344,26 +359,38 @@ class Store:
         """Make an earlier submission active again; returns the one it supersedes.  The status is
         read under the writer's lock, so two restores at once cannot both act on a stale one.
         Restoring an active submission changes nothing, unless another one of its unit and quarter
-        is active too (what `check` reports): then it becomes the only active one."""
+        is active too (what `check` reports): then it becomes the only active one.
+        Recorded in the audit trail (`return.restore`): in the restore's own transaction; a
+        restore that changes nothing, or of no such submission (KeyError), on its own."""
+        target = str(submission_id)
         with self._db.write_lock:
             found = self.submission(submission_id)
             if found is None:
+                self.audit("return.restore", target, "rejected", audit_mod.words(no_such_submission="yes"))
                 raise KeyError(f"no submission {submission_id}")
             unit_code, quarter, status = found
             if status == "active" and not any(u == unit_code and q == quarter for u, q, _ in self.active_twice()):
+                self.audit("return.restore", target, "ok",
+                           audit_mod.words(unit=unit_code, quarter=quarter, unchanged="yes"))
                 return None
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
                 rollup.refresh(tx, self.tree(), {quarter: rollup.affected(self.tree(), [unit_code])})
-        previous = [i for i, new_status in changed if new_status == "superseded"]
+                previous = [i for i, new_status in changed if new_status == "superseded"]
+                _audit_in(tx, "return.restore", target, "ok", audit_mod.words(
+                    unit=unit_code, quarter=quarter, superseded=",".join(map(str, previous)) or None))
         return previous[0] if previous else None
 
-    def clear_demo(self) -> int:
-        """Remove every demo submission and its facts in one step; returns how many."""
+    def clear_demo(self, *, audit: bool = True) -> int:
+        """Remove every demo submission and its facts in one step; returns how many.  Recorded
+        (`demo.clear`) in the same transaction, unless `audit` is off (loading the demo data
+        clears the old first, and records the whole as `demo.load`)."""
         with self._db.transaction() as tx:
             tx.run("demo_remove_facts")
             removed = tx.rows("demo_remove_submissions")
             rollup.rebuild(tx)
+            if audit:
+                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed)))
         return len(removed)
 
     # --- the roll-up ------------------------------------------------------------------------------
@@ -405,6 +432,18 @@ class Store:
             tx.run("bulk_ids_drop")
             rollup.rebuild(tx)
         return n
+
+
+def _audit_in(tx, action: str, target: str | None, outcome: str, detail: str) -> None:
+    """Append one audit entry inside the transaction `tx`, as whoever acts now."""
+    audit_mod.check(action, outcome)
+    actor, via = acting.current()
+    tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": action,
+                            "target": target, "outcome": outcome, "detail": detail})
+
+
+def _more(note: audit_mod.Note) -> str:
+    return f" {note.detail}" if note.detail else ""
 
 
 def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:
