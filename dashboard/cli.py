@@ -500,9 +500,11 @@ AUDIT_COLUMNS = ("id", "at", "actor", "via", "action", "target", "outcome", "det
 AUDIT_SINCE_EVER = datetime(1900, 1, 1)
 
 
-def _date_arg(text: str) -> datetime:
+def _date_arg(text: str) -> str:
+    """A day written YYYY-MM-DD, checked and kept as text (the service sends arguments as JSON)."""
     try:
-        return datetime.strptime(text, "%Y-%m-%d")
+        datetime.strptime(text, "%Y-%m-%d")
+        return text
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text}: 日期格式应为 2025-01-31 / a date is written 2025-01-31") from exc
 
@@ -521,7 +523,8 @@ def cmd_audit(args) -> int:
     from .output.export import write_table
 
     with _open_store(args) as store:
-        trail = store.query("audit_list", since=args.since or AUDIT_SINCE_EVER, actor=args.login or "")
+        since = datetime.strptime(args.since, "%Y-%m-%d") if args.since else AUDIT_SINCE_EVER
+        trail = store.query("audit_list", since=since, actor=args.login or "")
     frame = pd.DataFrame({
         "id": trail["id"], "at": pd.to_datetime(trail["happened_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
         **{col: trail[col].fillna("") for col in ("actor", "via", "action", "target", "outcome", "detail")}},

@@ -187,6 +187,9 @@ def test_commands_the_app_runs_for_a_client_are_recorded_as_the_client(db, holde
     f = write(tmp_path / "in", "SW01_2025Q1.xlsx", sw01_return)
     assert main(["import", "--db", str(db), str(f)]) == 0
     assert main(["import", "--db", str(db), "--user", "张三", str(f)]) == 0
+    today = trail_while_held(db, date.today().isoformat())  # a filtered listing, through the app too
+    assert [(e["actor"], e["action"]) for e in today[:2]] == [("张三", "return.import"),
+                                                             (OS_LOGIN, "return.import")]  # newest first
     printed = capsys.readouterr()
     assert "经由应用执行" in printed.err  # they did run inside the app
     holder.stdin.close()
@@ -195,10 +198,10 @@ def test_commands_the_app_runs_for_a_client_are_recorded_as_the_client(db, holde
                                             ("张三", "cli", "return.import", "SW01_2025Q1.xlsx", "duplicate")]
 
 
-def trail_while_held(db: Path) -> list[dict]:
-    """The trail read through the app holding the database (`audit --out`)."""
+def trail_while_held(db: Path, *since: str) -> list[dict]:
+    """The trail read through the app holding the database (`audit [--since DAY] --out`)."""
     out = db.parent / "trail.csv"
-    assert main(["audit", "--db", str(db), "--out", str(out)]) == 0
+    assert main(["audit", "--db", str(db), *(["--since", *since] if since else []), "--out", str(out)]) == 0
     with open(out, encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
