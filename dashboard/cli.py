@@ -543,6 +543,55 @@ def cmd_audit(args) -> int:
     return EXIT_OK
 
 
+def _backup_args(p) -> None:
+    p.add_argument("--out", type=Path, required=True, help="the backup file to write: .tar.gz, .tgz or .tar")
+
+
+@command("backup", "one consistent backup of the database and its originals, while the app runs", args=_backup_args)
+def cmd_backup(args) -> int:
+    from . import backup
+
+    if backup.compression(args.out) is None:
+        raise UsageError(i18n.both("bk_bad_name", path=printable(args.out)))
+    with _open_store(args) as store:
+        try:
+            made = backup.create(store, args.out)
+        except backup.BackupRefused as exc:
+            echo(f"错误 error: {exc}", err=True)
+            return EXIT_REJECTED
+    for missing in made.missing:
+        echo(f"警告 warning: {i18n.both('bk_original_' + missing['problem'], file=missing['file'])}", err=True)
+    echo(made.summary())
+    if made.missing:
+        echo(i18n.both("bk_incomplete", n=len(made.missing)), err=True)
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _restore_backup_args(p) -> None:
+    p.add_argument("file", type=Path, help="the backup file (.tar.gz, .tgz or .tar)")
+    p.add_argument("--db", type=Path, default=None,
+                   help="the NEW database file to restore into, its originals in archive/ beside it "
+                        "(default: $DANGJIAN_DB or data/dangjian.duckdb); never overwritten")
+
+
+@command("restore-backup", "check a backup against its manifest and restore it into a new database path",
+         args=_restore_backup_args, db=False)
+def cmd_restore_backup(args) -> int:
+    from . import backup
+
+    try:
+        done = backup.restore(args.file, _db_path(args))
+    except backup.BackupRefused as exc:
+        echo(f"错误 error: {exc}", err=True)
+        return EXIT_REJECTED
+    missing = done.manifest.get("originals_missing") or []
+    if missing:
+        echo(i18n.both("bk_restored_missing", n=len(missing), files=", ".join(m["file"] for m in missing)), err=True)
+    echo(done.summary())
+    return EXIT_OK
+
+
 # --- the benchmark --------------------------------------------------------------------------------------
 
 

@@ -156,6 +156,24 @@ def test_check_repair_is_recorded_with_what_it_did_and_a_plain_check_is_not(db, 
     assert (aside / stray.name).exists()
 
 
+def test_backup_and_restore_backup_are_recorded_in_their_databases(db, tmp_path, capsys):
+    seen = len(trail(db))
+    out = tmp_path / "nightly.tar.gz"
+    assert main(["backup", "--db", str(db), "--out", str(out)]) == 0
+    restored = tmp_path / "restored" / "back.duckdb"
+    assert main(["restore-backup", str(out), "--db", str(restored)]) == 0
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "no such folder" / "b.tar.gz")]) == 1
+    capsys.readouterr()
+    made, failed = new_entries(db, seen)
+    assert brief([made, failed]) == [(OS_LOGIN, "cli", "backup.create", "nightly.tar.gz", "ok"),
+                                     (OS_LOGIN, "cli", "backup.create", "b.tar.gz", "failed")]
+    assert "submissions=152" in made["detail"] and f"bytes={out.stat().st_size}" in made["detail"]
+    assert failed["detail"] == "reason=bk_out_folder_missing"
+    back = trail(restored)
+    assert back[:seen] == trail(db)[:seen]  # the source's trail as of the snapshot, unchanged
+    assert brief(back[seen:]) == [(OS_LOGIN, "cli", "backup.restore", "nightly.tar.gz", "ok")]
+
+
 # --- through the running app ---------------------------------------------------------------------------
 
 
@@ -187,15 +205,17 @@ def test_commands_the_app_runs_for_a_client_are_recorded_as_the_client(db, holde
     f = write(tmp_path / "in", "SW01_2025Q1.xlsx", sw01_return)
     assert main(["import", "--db", str(db), str(f)]) == 0
     assert main(["import", "--db", str(db), "--user", "张三", str(f)]) == 0
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "b.tar")]) == 0
     today = trail_while_held(db, date.today().isoformat())  # a filtered listing, through the app too
-    assert [(e["actor"], e["action"]) for e in today[:2]] == [("张三", "return.import"),
+    assert [(e["actor"], e["action"]) for e in today[:3]] == [(OS_LOGIN, "backup.create"), ("张三", "return.import"),
                                                              (OS_LOGIN, "return.import")]  # newest first
     printed = capsys.readouterr()
     assert "经由应用执行" in printed.err  # they did run inside the app
     holder.stdin.close()
     holder.wait(timeout=60)
     assert brief(new_entries(db, seen)) == [(OS_LOGIN, "cli", "return.import", "SW01_2025Q1.xlsx", "ok"),
-                                            ("张三", "cli", "return.import", "SW01_2025Q1.xlsx", "duplicate")]
+                                            ("张三", "cli", "return.import", "SW01_2025Q1.xlsx", "duplicate"),
+                                            (OS_LOGIN, "cli", "backup.create", "b.tar", "ok")]
 
 
 def trail_while_held(db: Path, *since: str) -> list[dict]:
