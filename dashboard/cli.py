@@ -1,7 +1,9 @@
 """The command line: `python -m dashboard COMMAND`.  Each command's arguments sit beside its body.
 
 Exit codes (the only definition): 0 done (every file accepted), 1 a file or request was
-rejected, 2 bad arguments.  Output is Chinese with the English after it.  Names that came
+rejected, 2 bad arguments.  Every command runs as someone (`acting`, read by the audit trail):
+its --user where it has one, else the login name of whoever typed it, via "cli" — also when
+the running app executes it for a client, which sends its login along.  Output is Chinese with the English after it.  Names that came
 from data (units, files, users, a return's cells) reach the terminal through safe.printable,
 and CSV cells through safe.cell, so neither a terminal nor a spreadsheet runs them.
 """
@@ -16,10 +18,13 @@ import getpass
 import importlib
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from . import i18n
 from .domain import periods
+from .domain.acting import acting
+from .domain.audit import words
 from .output.safe import cell, file_part, printable
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -31,6 +36,8 @@ _OUT: contextvars.ContextVar = contextvars.ContextVar("out", default=None)
 _ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
 # The arguments a command reads files from: the client sends their bytes along.
 INPUT_FILES = {"import": "files", "tree": "file"}
+# The commands whose --user names who acts (elsewhere --user may be a filter: `audit --user`).
+ACTS_AS_USER = ("import", "tree")
 
 
 def out_stream():
@@ -126,8 +133,10 @@ def _csv_out(rows) -> None:
 
 
 def _user(args) -> str:
-    if args.user:
-        return args.user
+    """Who runs this command: its --user (import), else the login name."""
+    given = getattr(args, "user", None) if getattr(args, "command", None) in ACTS_AS_USER else None
+    if given:
+        return given
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
@@ -212,7 +221,7 @@ def _tree_args(p) -> None:
 def cmd_tree(args) -> int:
     from datetime import date
 
-    from .domain.acting import acting
+    from .domain.audit import Note, words
     from .ingest import tree_file
 
     if args.action in ("template", "export"):
@@ -226,14 +235,14 @@ def cmd_tree(args) -> int:
         raise UsageError(i18n.both("imp_file_missing", path=path))
     reading = tree_file.read(_read_bounded(path), path.name)
     effective = args.effective or periods.quarter_of(date.today())
-    with acting(_user(args), "cli"), _open_store(args) as store:
+    with _open_store(args) as store:
         old = store.history() if store.has_tree() else None
         new = tree_file.plan(reading, old, store.unit_last_figures(), effective)
         if new is None:
             echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
             for where, message in reading.problems:
                 echo(f"  {where or '—'}: {printable(message)}", err=True)
-            store.audit("tree.import", path.name, "rejected", f"{len(reading.problems)} problems")
+            store.audit("tree.import", path.name, "rejected", words(errors=len(reading.problems)))
             return EXIT_REJECTED
         changes = tree_file.diff(old, new)
         counts = {k: sum(c.kind == k for c in changes) for k in ("added", "renamed", "moved", "retired", "changed")}
@@ -247,8 +256,7 @@ def cmd_tree(args) -> int:
         if args.dry_run:
             echo(i18n.both("treef_dry_run"))
             return EXIT_OK
-        detail = ", ".join(f"{k} {n}" for k, n in counts.items() if n)
-        store.load_tree(new, audit=("tree.import", path.name, detail))
+        store.load_tree(new, audit=Note("tree.import", path.name, words(**{("moved_units" if k == "moved" else k): n or None for k, n in counts.items()})))
         echo(i18n.both("treef_applied", units=len(new.by_code), versions=len(new.versions)))
     return EXIT_OK
 
@@ -399,7 +407,7 @@ def cmd_import(args) -> int:
     from collections import Counter
 
     from .ingest import import_return
-    from .ingest.pipeline import oversized, read_upload, unreadable
+    from .ingest.pipeline import oversized, read_upload, record, unreadable
     from .settings import current as settings
 
     files: list[Path] = list(args.files)
@@ -413,6 +421,7 @@ def cmd_import(args) -> int:
     bulk = len(files) >= conf.bulk_import_min_files  # one roll-up refresh at the end instead of one per file
     with _open_store(args) as store:
         for n, f in enumerate(files, 1):
+            never_read = True  # refused before import_return saw it (which records what it sees)
             try:
                 data = read_upload(f)  # at most the size limit: a 2 GB file is refused, not read
             except OSError as exc:
@@ -421,7 +430,10 @@ def cmd_import(args) -> int:
                 if data is None:
                     data, outcome = b"", oversized(f.name, f.stat().st_size)
                 else:  # each file on its own: import_return refuses, never raises, for one file's sake
+                    never_read = False
                     outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+            if never_read and not args.dry_run:
+                record(store, outcome)  # the audit trail hears of it here
             outcomes.append(outcome)
             if args.report:
                 blobs.append(data)
@@ -488,10 +500,15 @@ def cmd_restore(args) -> int:
     with _open_store(args) as store:
         found = store.submission(args.submission_id)
         if found is None:
+            store.audit("return.restore", str(args.submission_id), "rejected", words(no_such_submission="yes"))
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
             return EXIT_REJECTED
         unit, quarter, status = found
-        previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+        try:
+            previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+        except KeyError:  # removed meanwhile (a demo clear): the store has recorded the refusal
+            echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
+            return EXIT_REJECTED
         if status == "active" and previous is None:
             echo(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK
@@ -549,6 +566,104 @@ def _print_findings(report) -> None:
             echo(f"  {line}")
 
 
+# --- the audit trail and backups -----------------------------------------------------------------------
+
+AUDIT_COLUMNS = ("id", "at", "actor", "via", "action", "target", "outcome", "detail")
+AUDIT_SINCE_EVER = datetime(1900, 1, 1)
+
+
+def _date_arg(text: str) -> str:
+    """A day written YYYY-MM-DD, checked and kept as text (the service sends arguments as JSON)."""
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+        return text
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: 日期格式应为 2025-01-31 / a date is written 2025-01-31") from exc
+
+
+def _audit_args(p) -> None:
+    p.add_argument("--since", type=_date_arg, default=None, help="from this day on (YYYY-MM-DD)")
+    p.add_argument("--user", dest="login", default=None, help="only what this login did")
+    p.add_argument("--out", type=Path, default=None, help="write it as CSV (or .xlsx) instead of a table")
+    p.add_argument("--format", choices=("csv", "xlsx"), default=None)
+
+
+@command("audit", "the audit trail: who did what, when, from where, and how it ended", args=_audit_args)
+def cmd_audit(args) -> int:
+    import pandas as pd
+
+    from .output.export import write_table
+
+    with _open_store(args) as store:
+        since = datetime.strptime(args.since, "%Y-%m-%d") if args.since else AUDIT_SINCE_EVER
+        trail = store.query("audit_list", since=since, actor=args.login or "")
+    frame = pd.DataFrame({
+        "id": trail["id"], "at": pd.to_datetime(trail["happened_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        **{col: trail[col].fillna("") for col in ("actor", "via", "action", "target", "outcome", "detail")}},
+        columns=list(AUDIT_COLUMNS))
+    if args.out is not None:
+        fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
+        write_table(frame, args.out, fmt)  # every cell through safe.cell
+        echo(i18n.both("aud_written", n=len(frame), path=printable(args.out)), err=True)
+        return EXIT_OK
+    if frame.empty:
+        echo(i18n.both("aud_empty"))
+        return EXIT_OK
+    for col in ("actor", "target", "detail"):  # typed by people: shown, never obeyed, by the terminal
+        frame[col] = frame[col].map(printable)
+    echo(frame.to_string(index=False))
+    return EXIT_OK
+
+
+def _backup_args(p) -> None:
+    p.add_argument("--out", type=Path, required=True, help="the backup file to write: .tar.gz, .tgz or .tar")
+
+
+@command("backup", "one consistent backup of the database and its originals, while the app runs", args=_backup_args)
+def cmd_backup(args) -> int:
+    from . import backup
+
+    if backup.compression(args.out) is None:
+        raise UsageError(i18n.both("bk_bad_name", path=printable(args.out)))
+    with _open_store(args) as store:
+        try:
+            made = backup.create(store, args.out)
+        except backup.BackupRefused as exc:
+            echo(f"错误 error: {exc}", err=True)
+            return EXIT_REJECTED
+    for missing in made.missing:
+        echo(f"警告 warning: {i18n.both('bk_original_' + missing['problem'], file=missing['file'])}", err=True)
+    echo(made.summary())
+    if made.missing:
+        echo(i18n.both("bk_incomplete", n=len(made.missing)), err=True)
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _restore_backup_args(p) -> None:
+    p.add_argument("file", type=Path, help="the backup file (.tar.gz, .tgz or .tar)")
+    p.add_argument("--db", type=Path, default=None,
+                   help="the NEW database file to restore into, its originals in archive/ beside it "
+                        "(default: $DANGJIAN_DB or data/dangjian.duckdb); never overwritten")
+
+
+@command("restore-backup", "check a backup against its manifest and restore it into a new database path",
+         args=_restore_backup_args, db=False)
+def cmd_restore_backup(args) -> int:
+    from . import backup
+
+    try:
+        done = backup.restore(args.file, _db_path(args))
+    except backup.BackupRefused as exc:
+        echo(f"错误 error: {exc}", err=True)
+        return EXIT_REJECTED
+    missing = done.manifest.get("originals_missing") or []
+    if missing:
+        echo(i18n.both("bk_restored_missing", n=len(missing), files=", ".join(m["file"] for m in missing)), err=True)
+    echo(done.summary())
+    return EXIT_OK
+
+
 # --- the benchmark --------------------------------------------------------------------------------------
 
 
@@ -580,12 +695,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args) -> int:
-    """Run a parsed command here, turning the errors a person can act on into messages."""
+def run(args, actor: str | None = None) -> int:
+    """Run a parsed command here as `actor` (default: its --user or the login name, see _user), via
+    "cli", turning the errors a person can act on into messages."""
     from .db import StoreUnavailable
 
     try:
-        return args.func(args)
+        with acting(actor or _user(args), "cli"):
+            return args.func(args)
     except UsageError as exc:
         echo(f"错误 error: {exc}", err=True)
         return EXIT_USAGE
@@ -609,7 +726,7 @@ def _through_app(args) -> int | None:
     if not service.available(db):
         return None
     echo(i18n.both("svc_through_app", pid=service._read_info(db)["pid"]), err=True)
-    code = service.forward(db, args.command, values, files, out_stream(), err_stream())
+    code = service.forward(db, args.command, values, files, out_stream(), err_stream(), actor=_user(args))
     if code is None:
         echo(f"错误 error: {i18n.both('svc_failed', error='no answer')}", err=True)
         return EXIT_REJECTED
@@ -625,9 +742,10 @@ def _read_bounded(path: Path) -> bytes:
         return f.read(settings().max_file_bytes + 1)
 
 
-def run_for_client(command: str, values: dict, files: list[Path], store, out, err) -> int:
+def run_for_client(command: str, values: dict, files: list[Path], store, out, err, actor: str | None = None) -> int:
     """Run a command the way `main` would, on the app's open store, printing to the client's
-    streams (service.py calls this in the app's process)."""
+    streams, as the client's login `actor` (service.py calls this in the app's process; the
+    app's own login is not who acts)."""
     help_, configure, func, db = COMMANDS[command]
     parser = argparse.ArgumentParser()
     configure(parser)
@@ -638,7 +756,7 @@ def run_for_client(command: str, values: dict, files: list[Path], store, out, er
         setattr(args, INPUT_FILES[command], files)
     tokens = [_SHARED_STORE.set(store), _OUT.set(out), _ERR.set(err)]
     try:
-        return run(args)
+        return run(args, actor=actor or "unknown")
     finally:
         for var, token in zip((_SHARED_STORE, _OUT, _ERR), tokens):
             var.reset(token)

@@ -12,6 +12,7 @@ Every demo return goes through `Store.submit` like a real one, marked as demo, s
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +22,7 @@ import pandas as pd
 from . import i18n
 from .db import DEMO_USER, Store
 from .domain import periods
+from .domain.audit import words
 from .domain.tree import Tree, read_tree
 
 FIRST_QUARTER = "2022Q1"
@@ -217,18 +219,26 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
     """Replace any demo data with a fresh deterministic set; returns the number of returns loaded.
 
     A database with no organisation gets the demo bureau's (data/org_tree.csv) first; one with an
-    organisation of its own is refused (demo figures would land on real units)."""
+    organisation of its own is refused (demo figures would land on real units).
+    Recorded in the audit trail as `demo.load` (many transactions: the entry follows them, and
+    says `failed` if one of them does)."""
     demo_tree = read_tree()
     if not store.has_tree():
         store.load_tree(demo_tree)
     elif {u.code for u in store.tree().units} != {u.code for u in demo_tree.units}:
         raise NotTheDemoTree(i18n.both("demo_not_demo_tree"))
-    store.clear_demo()
-    tree = store.tree()
-    n = 0
-    for rep, q, facts, submitted_at in demo_returns(tree, seed):
-        store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
-                     template_version="demo", refresh=False, submitted_at=submitted_at)
-        n += 1
-    store.rebuild_rollup()
+    n = replaced = 0
+    try:
+        replaced = store.clear_demo(audit=False)
+        tree = store.tree()
+        for rep, q, facts, submitted_at in demo_returns(tree, seed):
+            store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
+                         template_version="demo", refresh=False, submitted_at=submitted_at)
+            n += 1
+        store.rebuild_rollup()
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the disk that stopped the load may refuse this too
+            store.audit("demo.load", store.path.name, "failed", words(seed=seed, returns=n, reason=type(exc).__name__))
+        raise
+    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None))
     return n

@@ -26,12 +26,14 @@ Plain Python over Store methods and db/archive.py; no SQL, no duckdb, no Streaml
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import i18n
 from .db import archive
+from .domain.audit import words
 from .settings import current as settings
 
 LOG = logging.getLogger("dashboard.check")
@@ -179,15 +181,28 @@ def _archive(store, report: Report, *, hash_files: bool, strays: bool) -> list[F
 def repair(store, report: Report) -> list[str]:
     """Mend what needs no judgement; returns what was done, one bilingual line each.  Orphans and
     temporary files are moved aside, never deleted; the roll-up is rebuilt from the active facts
-    through the store's single writer.  No submission and no fact is changed."""
+    through the store's single writer.  No submission and no fact is changed.  Recorded in the
+    audit trail (`check.repair`: what was moved, whether the roll-up was rebuilt)."""
     done: list[str] = []
     aside = [f.path for f in report.findings if f.repair == MOVE_ASIDE and f.path is not None]
-    for src, dest in archive.move_aside(store.archive_dir, aside):
-        base = store.path.parent
-        done.append(i18n.both("chk_repair_moved", src=src.relative_to(base), dest=dest.relative_to(base)))
-    if any(f.repair == REBUILD_ROLLUP for f in report.findings):
-        store.rebuild_rollup()
-        done.append(i18n.both("chk_repair_rollup"))
+    moved, rebuilt = [], False
+    try:
+        moved = archive.move_aside(store.archive_dir, aside)
+        for src, dest in moved:
+            base = store.path.parent
+            done.append(i18n.both("chk_repair_moved", src=src.relative_to(base), dest=dest.relative_to(base)))
+        if any(f.repair == REBUILD_ROLLUP for f in report.findings):
+            store.rebuild_rollup()
+            rebuilt = True
+            done.append(i18n.both("chk_repair_rollup"))
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the disk in the way may refuse this too; its message stands
+            store.audit("check.repair", store.path.name, "failed",
+                        words(moved=len(moved), rollup_rebuilt="yes" if rebuilt else None, reason=type(exc).__name__))
+        raise
+    store.audit("check.repair", store.path.name, "ok",
+                words(moved=len(moved), rollup_rebuilt="yes" if rebuilt else None,
+                      aside=moved[0][1].parent.name if moved else None))
     return done
 
 

@@ -3,11 +3,12 @@
 DuckDB lets one process open the file.  A bureau's app runs all the time, so the app offers
 its open store to the command line: a small server on 127.0.0.1 (a free port), announced in
 `<db>.service` beside the database (PID, port and a random token; readable by its owner only).
-`python -m dashboard import|export|restore|...` finds the file, sends its command (with the
-bytes of the files it imports), and prints what the app answers as it comes: the same
-messages and exit codes as when it runs alone, because the app runs the same command function
-on its own store.  Writes from pages, uploads and commands all go through the store's one
-writer; validation runs before the writer's lock is taken, so many imports validate at once.
+`python -m dashboard import|export|restore|backup|...` finds the file, sends its command (with
+the bytes of the files it imports, and the client's login: who acts, for the audit trail), and
+prints what the app answers as it comes: the same messages and exit codes as when it runs
+alone, because the app runs the same command function on its own store.  Writes from pages,
+uploads and commands all go through the store's one writer; validation runs before the
+writer's lock is taken, so many imports validate at once.
 
 No app running: nothing here is used; commands open the file themselves and queue behind
 each other on the file's lock (db/filelock.py) instead of failing after a fixed wait.
@@ -85,8 +86,10 @@ class _Handler(socketserver.StreamRequestHandler):
                 path.write_bytes(base64.b64decode(item["data"]))
                 files.append(path)
             out, err = _Lines(self.wfile, "out", lock), _Lines(self.wfile, "err", lock)
+            actor = request.get("actor")  # the client's login: who acts, for the audit trail
             try:
-                code = cli.run_for_client(request["command"], request["args"], files, self.server.store, out, err)
+                code = cli.run_for_client(request["command"], request["args"], files, self.server.store, out, err,
+                                          actor=actor if isinstance(actor, str) else None)
             except Exception as exc:  # noqa: BLE001 - the client hears of it; the app keeps serving
                 LOG.exception("command %s from the command line failed", request.get("command"))
                 code = cli.EXIT_REJECTED
@@ -159,13 +162,15 @@ def available(db: Path) -> bool:
         return False
 
 
-def forward(db: Path, command: str, args: dict, files: list[tuple[str, bytes]], out, err) -> int | None:
-    """Run a command through the app holding `db`; its exit code, or None when no app answers
-    (then the caller runs it itself).  What the app prints is written to out / err as it comes."""
+def forward(db: Path, command: str, args: dict, files: list[tuple[str, bytes]], out, err, *,
+            actor: str | None = None) -> int | None:
+    """Run a command through the app holding `db` as `actor` (the client's login, for the audit
+    trail); its exit code, or None when no app answers (then the caller runs it itself).  What
+    the app prints is written to out / err as it comes."""
     info = _read_info(db)
     if info is None:
         return None
-    request = {"token": info["token"], "command": command, "args": args,
+    request = {"token": info["token"], "command": command, "args": args, "actor": actor,
                "files": [{"name": name, "data": base64.b64encode(data).decode("ascii")} for name, data in files]}
     try:
         sock = socket.create_connection(("127.0.0.1", int(info["port"])), timeout=CONNECT_TIMEOUT_S)

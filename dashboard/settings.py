@@ -77,6 +77,8 @@ class Settings:
                                   "branch-quarters short of 三会一课 listed in detail (all are counted)")
     explorer_max_rows: int = _knob(20000, "DANGJIAN_EXPLORER_MAX_ROWS",
                                    "rows the explorer shows on screen (its exports hold every row)")
+    audit_max_rows: int = _knob(5000, "DANGJIAN_AUDIT_MAX_ROWS",
+                                "audit entries the audit page shows on screen, newest first (its exports hold every one)")
     problems_as_table: int = _knob(200, "DANGJIAN_PROBLEMS_AS_TABLE",
                                    "up to this many problems an upload lists in full; more scroll in a grid")
     built_cache_entries: int = _knob(300, "DANGJIAN_BUILT_CACHE_ENTRIES",

@@ -25,7 +25,7 @@ from dashboard.db import Store, StoreUnavailable
 from dashboard.db import archive as archive_mod
 from dashboard.ingest import build_template, import_return
 from tests.conftest import ROOT
-from tests.support.returns import demo_tree_store, fill, set_value
+from tests.support.returns import audit_gained, but_audit, demo_tree_store, fill, set_value
 
 QUARTER = "2024Q3"
 
@@ -329,7 +329,10 @@ def test_a_full_disk_while_keeping_the_original_loads_nothing_and_leaves_no_temp
     with pytest.raises(StoreUnavailable) as err:
         import_return(empty_store, data, "SW01.xlsx", "张三")
     assert err.value.key == "archive_disk_full" and "disk is full" in str(err.value)
-    assert empty_store.snapshot() == before
+    after = empty_store.snapshot()
+    assert but_audit(after) == but_audit(before)
+    assert [(e["target"], e["outcome"], e["detail"]) for e in audit_gained(before, after)] == [
+        ("SW01.xlsx", "failed", "reason=archive_disk_full")]  # the database still takes the entry
     assert list(empty_store.archive_dir.iterdir()) == []
 
 
@@ -340,7 +343,9 @@ def test_an_archive_that_is_a_file_loads_nothing(empty_store):
     with pytest.raises(StoreUnavailable) as err:
         import_return(empty_store, data, "SW01.xlsx", "张三")
     assert err.value.key == "archive_folder_unusable"
-    assert empty_store.snapshot() == before
+    after = empty_store.snapshot()
+    assert but_audit(after) == but_audit(before)
+    assert [(e["target"], e["outcome"]) for e in audit_gained(before, after)] == [("SW01.xlsx", "failed")]
 
 
 # --- kill -9 mid-import -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dashboard.cli import main
 from dashboard.db import Store
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from tests.support.figures import active_value, submission_rows
-from tests.support.returns import fill, load, set_value
+from tests.support.returns import audit_gained, but_audit, fill, load, set_value
 
 
 @pytest.fixture
@@ -76,7 +76,11 @@ def test_identical_reimport_is_reported_and_changes_nothing(sw05_q1_filled):
     before = store.snapshot()
     again = import_return(store, data, "a-copy.xlsx", user="someone else")
     assert (again.status, again.submission_id, again.ok) == ("duplicate", first.submission_id, True)
-    assert store.snapshot() == before
+    after = store.snapshot()
+    assert but_audit(after) == but_audit(before)  # the data version too: no chart cache is dropped
+    [entry] = audit_gained(before, after)
+    assert (entry["action"], entry["target"], entry["outcome"]) == ("return.import", "a-copy.xlsx", "duplicate")
+    assert f"submission={first.submission_id}" in entry["detail"]
 
 
 def _value(store, unit, code, quarter="2024Q1"):

@@ -21,6 +21,7 @@ import streamlit as st  # noqa: E402
 from dashboard.app import escape, registry, state, widgets  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
+from dashboard.domain.acting import acting  # noqa: E402
 from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 
 LOG = logging.getLogger("dashboard.app")
@@ -76,7 +77,8 @@ def main() -> None:
     if store.has_demo():
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
-        page.run()
+        with acting(state.actor(), "app"):  # whoever uses this session, for the audit trail of any write
+            page.run()
     except StoreUnavailable as exc:  # a write found the disk full or read-only
         unavailable(exc)
     except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail

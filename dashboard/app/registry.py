@@ -1,6 +1,6 @@
 """The one list of the app's pages: navigation, the tests and the benchmark all read it.
 
-Fixed pages (overview, compare, explorer, upload, submissions) are listed here; every domain
+Fixed pages (overview, compare, explorer, upload, submissions, audit) are listed here; every domain
 of data/domains.csv gets a page of its own (domain_page.render), placed after the overview in
 the catalog's order.  `url_path` is the page's address (`/study`); the overview is the default
 page, which Streamlit serves at `/`.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dashboard.domain.catalog import Catalog
 
 from . import domain_page
-from .views import compare, explorer, overview, submissions, upload
+from .views import audit, compare, explorer, overview, submissions, upload
 
 DEFAULT = "overview"
 GROUPS = ("nav_group_board", "nav_group_data", "nav_group_admin")  # text keys, in sidebar order
@@ -46,4 +46,5 @@ def pages(catalog: Catalog) -> list[PageSpec]:
         PageSpec("explorer", "nav_group_data", "table_view", explorer.render, "page_explorer"),
         PageSpec("upload", "nav_group_data", "upload_file", upload.render, "page_upload"),
         PageSpec("submissions", "nav_group_admin", "fact_check", submissions.render, "page_submissions"),
+        PageSpec("audit", "nav_group_admin", "history", audit.render, "page_audit"),
     ]

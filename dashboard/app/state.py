@@ -116,6 +116,27 @@ def invalidate() -> None:
     _built.clear()
 
 
+# --- who acts -------------------------------------------------------------------------------------
+
+USER_WIDGET = "upload_user"  # the upload page's 报送人 field
+ACTOR_STATE = "_actor"  # what was typed there, kept when the page (and its widget's state) is left
+
+
+def actor() -> str:
+    """The login of whoever uses this session, for the audit trail (entry.py sets it around each
+    page run).  For now the name typed on the upload page; sign-in replaces it with the signed-in
+    identity, here and nowhere else.  "" when nobody has said (the trail records "unknown")."""
+    if USER_WIDGET in st.session_state:
+        return str(st.session_state[USER_WIDGET] or "").strip()
+    return str(st.session_state.get(ACTOR_STATE) or "")
+
+
+def remember_actor(login: str) -> None:
+    """Keep the name typed on the upload page for the rest of the session (a widget's own state
+    goes when its page is left)."""
+    st.session_state[ACTOR_STATE] = (login or "").strip()
+
+
 # --- language and text --------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ full, held by another process) is StoreUnavailable, with its message in dashboar
 May import: duckdb, pandas, dashboard.domain, dashboard.settings, dashboard.i18n.
 """
 
-from .connection import DatabaseBusy, StoreUnavailable
-from .store import DEMO_USER, Store, SubmitResult, default_db_path
+from .connection import DatabaseBusy, StoreUnavailable, file_table_counts
+from .store import DEMO_USER, Snapshot, SnapshotBroken, Store, SubmitResult, default_db_path
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Store", "StoreUnavailable", "SubmitResult", "default_db_path"]
+__all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "StoreUnavailable", "SubmitResult",
+           "default_db_path", "file_table_counts"]

@@ -215,6 +215,26 @@ class Database:
         with self._write_lock:
             self.rows("checkpoint")
 
+    def table_counts(self) -> dict[str, int]:
+        return table_counts(self._cursor())
+
+
+def table_counts(cursor) -> dict[str, int]:
+    """How many rows each table of the database holds, by table name."""
+    names = [r[0] for r in queries.execute(cursor, "table_names").fetchall()]
+    return {n: int(queries.execute(cursor, "table_row_count", {"name": n}).fetchall()[0][0]) for n in names}
+
+
+def file_table_counts(path: Path) -> dict[str, int]:
+    """`table_counts` of a database file no store holds (a backup's snapshot), opened read-only
+    for it and closed again; StoreUnavailable('db_unusable') if it is not a database."""
+    with faults_explained(path, opening=True):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return table_counts(con)
+        finally:
+            con.close()
+
 
 def _connect_with_retry(path: Path, timeout: float, memory_limit: str):
     """Open the file; if another process holds it, wait a bounded time, then say so plainly."""

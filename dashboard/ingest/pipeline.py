@@ -3,11 +3,14 @@
     outcome = import_return(store, data, "SW01_2024Q3.xlsx", user="张三")
     outcome.status   # 'loaded' | 'duplicate' | 'rejected' | 'valid' (dry run passed)
 
-A rejected file changes nothing in the database.  An accepted one is recorded (who,
+A rejected file changes nothing in the database but one entry of the audit trail (action
+`return.import`, outcome `rejected`, with the error count).  An accepted one is recorded (who,
 when, file name, SHA-256, template version) and its bytes are kept under
 `store.archive_dir`, named by their SHA-256, before the submission is written; the
 submission supersedes the active one of the same unit and quarter, which stays in the
-history.  Re-importing the identical file is reported as a duplicate and changes nothing.
+history; its audit entry (outcome `ok`, with the submission's id) commits with it.
+Re-importing the identical file is reported as a duplicate and changes nothing but its audit
+entry (`duplicate`).  A dry run writes nothing, the audit trail included.
 
 Each file stands alone: should checking or loading one raise (a bug, not the file's fault),
 `import_return` logs the traceback and returns it refused with a problem saying so, so the
@@ -17,25 +20,28 @@ command line and the upload page carry on with the next file.  A file on disk is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..domain.audit import Note, words
 from ..settings import current as settings
 from . import container
 from .problems import Collector, Problem
 from .report import problems_frame, report_workbook
 from .validate import validate
 
-__all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_frame", "read_upload",
+__all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_frame", "read_upload", "record",
            "report_workbook", "unreadable"]
+
+ACTION = "return.import"
 
 LOG = logging.getLogger(__name__)
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
-LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,18 +121,34 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
 
     Never raises for one file's sake: an unexpected exception is logged and the file refused.  A
     database or disk that is in the way (StoreUnavailable) is no fault of the file and stops the
-    whole import, with its own message.
+    whole import, with its own message (and an audit entry `failed`, if the disk still takes one).
+
+    Every outcome but a dry run's is in the audit trail as whoever acts now (domain/acting.py).
     """
     from ..db import StoreUnavailable
 
     file_name = Path(file_name).name
     try:
-        return _import(store, data, file_name, user, dry_run, refresh)
-    except StoreUnavailable:
+        outcome = _import(store, data, file_name, user, dry_run, refresh)
+    except StoreUnavailable as exc:
+        if not dry_run:
+            with contextlib.suppress(Exception):  # the disk in the way may refuse this too; its message stands
+                store.audit(ACTION, file_name, "failed", words(reason=exc.key))
         raise
     except Exception as exc:  # a bug, not the file's fault: this file is refused, the next one goes on
         LOG.exception("importing %s failed", file_name)
-        return _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)
+        outcome = _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)
+    if outcome.status == "rejected" and not dry_run:
+        record(store, outcome)
+    return outcome
+
+
+def record(store, outcome: ImportOutcome) -> None:
+    """Put a refused file in the audit trail (an accepted one is recorded by the store, in the
+    submission's own transaction): the reporting unit and quarter where the file said them, and
+    how many errors."""
+    store.audit(ACTION, outcome.file_name, "rejected",
+                words(unit=outcome.reporting_unit, quarter=outcome.quarter, errors=len(outcome.errors)))
 
 
 def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool) -> ImportOutcome:
@@ -144,7 +166,7 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
     result = store.submit(
         parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
         template_version=parsed.version, archive_path=_archive(store, data, sha),
-        warnings=len(outcome.warnings), refresh=refresh,
+        warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
     )
     outcome.status = result.status
     outcome.submission_id, outcome.superseded_id = result.submission_id, result.superseded_id

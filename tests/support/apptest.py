@@ -17,6 +17,10 @@ APP = ROOT / "dashboard" / "app" / "entry.py"
 TIMEOUT = 60
 PAGES = [p.url_path for p in registry.pages(catalog())]
 DOMAINS = [p.url_path for p in registry.pages(catalog()) if p.domain]
+# The pages that show the sidebar's units (the scope caption under the title); the audit log
+# lists the whole trail, whatever units are chosen, and says no scope.
+UNSCOPED = ["audit"]
+SCOPED = [p for p in PAGES if p not in UNSCOPED]
 
 
 def goto(at: AppTest, url_path: str) -> AppTest:

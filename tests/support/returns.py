@@ -149,6 +149,32 @@ def dump(path: Path) -> dict[str, list[tuple]]:
         return store.snapshot()
 
 
+AUDIT_FIELDS = ("id", "happened_at", "actor", "via", "action", "target", "outcome", "detail")
+
+
+def but_audit(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Every table of a dump or snapshot except the audit trail (which every write, and every
+    refusal, appends to)."""
+    return {name: rows for name, rows in tables.items() if name != "audit"}
+
+
+def audit_gained(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[dict]:
+    """The audit entries `after` holds beyond `before`'s, as dicts; asserts that every entry of
+    `before` is still there, unchanged (the trail is append-only; rows are ordered by id)."""
+    old, new = before["audit"], after["audit"]
+    assert new[: len(old)] == old, "an audit entry was changed or removed"
+    return [dict(zip(AUDIT_FIELDS, row)) for row in new[len(old):]]
+
+
+def only_refusal_recorded(before, after, file_name: str, *, via: str = "cli") -> bool:
+    """True if nothing but the audit trail changed between the two dumps, and it gained exactly
+    one entry: `file_name` refused (return.import, rejected)."""
+    gained = audit_gained(before, after)
+    return but_audit(after) == but_audit(before) and [
+        (e["action"], e["target"], e["outcome"], e["via"]) for e in gained] == [
+        ("return.import", file_name, "rejected", via)]
+
+
 # --- the corpus runner: a bad file through the command line, the database compared ------------
 
 REPORTER = "SW01"
@@ -193,7 +219,9 @@ def good_return(db: Path) -> bytes:
 def import_by_cli(db_template: Path, folder: Path, data: bytes, name: str, capsys) -> tuple[int, str, bool]:
     """Import one file with `python -m dashboard import` into a copy of `db_template`.
 
-    Returns (exit code, what it printed, whether every table is unchanged, row for row).
+    Returns (exit code, what it printed, unchanged): unchanged is True if every table but the
+    audit trail is unchanged, row for row, the audit trail gained exactly one entry — this file
+    refused — and no archive folder was made.
     """
     import shutil
 
@@ -206,5 +234,5 @@ def import_by_cli(db_template: Path, folder: Path, data: bytes, name: str, capsy
     f.write_bytes(data)
     code = main(["import", "--db", str(db), str(f)])
     captured = capsys.readouterr()
-    unchanged = dump(db) == before and not (folder / "archive").exists()
+    unchanged = only_refusal_recorded(before, dump(db), Path(name).name) and not (folder / "archive").exists()
     return code, captured.out + captured.err, unchanged

@@ -41,7 +41,10 @@ def template_section(f) -> None:
 def upload_section() -> None:
     st.subheader(t("upload_step_upload"))
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    user = c1.text_input(t("upload_user"), key="upload_user", placeholder=t("upload_user_placeholder"))
+    if state.USER_WIDGET not in st.session_state and state.actor():  # back on the page: the name typed before
+        st.session_state[state.USER_WIDGET] = state.actor()
+    user = c1.text_input(t("upload_user"), key=state.USER_WIDGET, placeholder=t("upload_user_placeholder"))
+    state.remember_actor(user)
     dry = c2.checkbox(t("upload_dry_run"), key="upload_dry_run")
     files = st.file_uploader(t("upload_files"), type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True,
                              key="upload_files", help=t("upload_files_help"))

@@ -1,0 +1,78 @@
+"""What the audit trail records: the one list of actions and of the ways an action ends.
+
+Every write is appended to the `audit` table (queries/migrations/005_audit.sql) as who
+(domain/acting.py), when, from where (app / cli / system), which action, on what (`target`),
+how it ended (`outcome`) and a short `detail` of `key=value` words (language-neutral: the
+app shows it as it is in either language).  The table is append-only: no named query updates
+or deletes it.
+
+Where each action is recorded (so a new write knows where its entry goes):
+
+- `return.import`  ingest/pipeline.py import_return (and cli.py for a file never read);
+                   target the file name; ok (in the submission's own transaction), duplicate,
+                   rejected (nothing written but the entry), failed (the disk was in the way).
+                   A dry run writes nothing and is not recorded.
+- `return.restore` Store.restore (in its transaction); target the submission id.
+- `demo.load` / `demo.clear`  demo.load_demo / Store.clear_demo (in its transaction).
+- `check.repair`   health.repair; target the database file's name.
+- `tree.import`    Store.load_tree(tree, audit=Note("tree.import", file name)) records it in
+                   the tree's own transaction: the `tree import` command passes the note.
+- `user.add` / `user.remove` / `user.import`  the user commands: `store.audit(action, login,
+                   outcome, detail)` after each change (or a Note on the store method that
+                   makes it, so the entry lands in the change's transaction).
+- `backup.create` / `backup.restore`  dashboard/backup.py; target the backup file's name.
+
+Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
+page run (app/entry.py), and the store reads it when it writes the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
+           "user.add", "user.remove", "user.import", "backup.create", "backup.restore")
+OUTCOMES = ("ok", "duplicate", "rejected", "failed")
+
+
+@dataclass(frozen=True)
+class Note:
+    """What a store method that writes should record in the same transaction as its write:
+    the action and its target (the outcome is `ok`: the entry commits with the change, or
+    neither does); `detail` words are added to the ones the method writes itself."""
+
+    action: str
+    target: str | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        check(self.action, "ok")
+
+
+def check(action: str, outcome: str) -> None:
+    """Refuse an action or outcome that is not in the lists above (a typo would hide an entry
+    from every filter)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}; one of {ACTIONS}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}; one of {OUTCOMES}")
+
+
+# The words a detail holds, each with a label in dashboard/text/audit.toml (`aud_detail_<key>`)
+# the app shows; a key not listed here is shown as it is.  Values are codes, numbers, times and
+# names, or "yes" for a flag.
+DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchanged", "no_such_submission",
+               "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
+               "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
+               "added", "renamed", "moved_units", "retired", "changed")
+
+
+def words(**fields) -> str:
+    """`key=value` words of the fields that are set, in the order given (None and "" left out):
+    words(unit="SW01", quarter="2025Q1", submission=153) == "unit=SW01 quarter=2025Q1 submission=153"."""
+    return " ".join(f"{k}={v}" for k, v in fields.items() if v is not None and v != "")
+
+
+def parse(detail: str | None) -> list[tuple[str, str]]:
+    """(key, value) of each word of a detail, in order; a word without "=" is (word, "")."""
+    return [tuple(w.split("=", 1)) if "=" in w else (w, "") for w in (detail or "").split()]

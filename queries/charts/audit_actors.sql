@@ -1,0 +1,2 @@
+-- audit_actors: every login the audit trail names (the audit page's user filter), in order.
+SELECT DISTINCT actor FROM audit ORDER BY actor
