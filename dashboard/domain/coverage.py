@@ -171,6 +171,11 @@ def states(history, cat: Catalog, ind: Indicator, units: list[str], quarters: li
     return pd.DataFrame(rows, columns=["unit_code", "state", "done", "total", "coverage"])
 
 
+def state_text(state: str, lang: str = "zh") -> str:
+    """已报送 / 部分报送 / 未报送 / 不适用: a figure's state in words."""
+    return t(f"state_{state}", lang)
+
+
 def state_label(state: str, lang: str = "zh") -> str:
     """未报送 / 不适用 (a figure in one of the two states without a number)."""
     return t("state_na" if state == NOT_APPLICABLE else "no_return", lang)
@@ -251,8 +256,11 @@ class Change:
     units: tuple[str, ...]  # the reporting units counted in both
     due: int  # reporting units due in the current period
     same_as_plain: bool  # every return due came in in both periods: the plain difference
+    asked: bool = True  # the indicator is asked in the earlier period at all
 
     def text(self, lang: str = "zh") -> str:
+        if not self.asked:
+            return t("lfl_not_asked", lang)
         if self.delta is None:
             return t("lfl_impossible", lang)
         if self.same_as_plain:
@@ -278,6 +286,9 @@ def like_for_like(cat: Catalog, ind: Indicator, unit: str, windows: dict[str, li
         old_due = {r for q in old_q for r in due.get(q, ())}
         old_done = complete_returns(due, reported, old_q)
         common = cur_done & old_done
+        if not old_q or not cur_q:
+            out[name] = Change(None, None, None, (), len(cur_due), False, asked=False)
+            continue
         everything = cur_done == cur_due and old_done == old_due and cur_due == old_due
         if not common:
             out[name] = Change(None, None, None, (), len(cur_due), False)
