@@ -123,11 +123,12 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
         go.Bar(
             x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
-            customdata=[[rk, int(n), code, renamed, g, plain(c)] for rk, n, code, renamed, g, c in
+            customdata=[[rk, int(n), code, renamed, g, f"<br>{t('hover_coverage', lang)}：{plain(c)}" if c else ""]
+                        for rk, n, code, renamed, g, c in
                         zip(ranks, rank["n_ranked"], rank["unit_code"], _renamed, group_names, cover)],
             hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}：%{{text}} {plain(unit)}<br>"
-                           f"{t('rank', lang)}%{{customdata[4]}}：%{{customdata[0]}} / %{{customdata[1]}}<br>"
-                           f"{t('hover_coverage', lang)}：%{{customdata[5]}}<extra></extra>"),
+                           f"{t('rank', lang)}%{{customdata[4]}}：%{{customdata[0]}} / %{{customdata[1]}}"
+                           "%{customdata[5]}<extra></extra>"),
         )
     )
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_plain_list(rank["unit_name"]))
