@@ -213,6 +213,8 @@ def bottom_section(f) -> None:
     if frame.empty:
         st.info(t("empty_selection"))
         return
+    first = [t(k) for k in ("col_domain", "col_indicator", "col_rank", "col_unit", "col_value", "col_note")]
+    frame = frame[first + [c for c in frame.columns if c not in first]]  # who and what first; the measure after
     st.dataframe(frame, hide_index=True, key="overview_bottom_table", width="stretch")
     st.caption(t("bottom_note"))
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
