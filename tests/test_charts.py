@@ -26,7 +26,8 @@ def test_ranking_bar_carries_exact_values_and_marks_missing_units():
     assert list(bar.x) == [12.0, 3.0, 0]
     assert bar.text[2] == "未报送"
     assert bar.marker.color[0] == PARTY_RED
-    assert "次" in bar.hovertemplate and "%{x:,.0f}" in bar.hovertemplate
+    # the hover shows the bar's text: the exact value as formatted (or 未报送 / 不适用) and its unit
+    assert "%{text} 次" in bar.hovertemplate and list(bar.text[:2]) == ["12", "3"]
     assert _titles(fig) == ("主题党日排名", "主题党日（次）", "单位")
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard import demo, health, service
 from dashboard.db import Store
-from dashboard.domain import analysis, periods
+from dashboard.domain import analysis, coverage, periods
 from dashboard.domain import filters as flt
 from dashboard.i18n import DEFAULT_LANG, LANGS
 from dashboard.i18n import t as _t
@@ -113,6 +113,7 @@ def invalidate() -> None:
     _quarters.clear()
     _unit_choices.clear()
     _expected.clear()
+    _coverage.clear()
     _built.clear()
 
 
@@ -244,3 +245,20 @@ def reporting_units(units, quarters) -> list[str]:
     due = expected_returns(units, quarters)["units"]
     tree = store().tree()
     return sorted(set(due), key=lambda c: tree[c].sort_order if c in tree else 0)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _coverage(path: str, version: int, units: tuple[str, ...], quarters: tuple[str, ...]):
+    store = _open_store(path)["store"]
+    history = store.history()
+    due = {u: coverage.due_by_quarter(analysis.expected_returns(history, [u], list(quarters), whole=True))
+           for u in units}
+    every = analysis.expected_returns(history, list(units), list(quarters), whole=True)
+    return due, coverage.reported_returns(store.query("submission_status", **every))
+
+
+def coverage_inputs(units, quarters) -> tuple[dict[str, dict[str, list[str]]], frozenset]:
+    """What coverage.py needs for `units` over `quarters`: per unit, the returns due from its
+    subtree in each quarter (each quarter's own tree), and the (reporting unit, quarter) of every
+    return that came in.  Cached per selection and data version."""
+    return _coverage(db_path(), store().data_version, tuple(units), tuple(sorted(set(quarters))))

@@ -29,6 +29,9 @@ LEVEL_GROUPS = ("branch", "committee", "all")  # which units report an indicator
 # the app draws each kind, a test holds every kind to a drawing.
 CHART_KINDS = ("compliance", "funnel", "star_heatmap", "star_distribution", "stacked", "season_panels")
 FORMULA_OPS = ("ratio", "sum", "count", "count_high")
+# What a size-dependent indicator is divided by to compare units of different sizes fairly:
+# per 100 members (the unit's 党员总数 at the period's end) or per branch (its branches then).
+RATE_BASES = ("members_total", "branches")
 
 _FORMULA_RE = re.compile(r"^(?P<op>[a-z_]+)\((?P<args>[a-z0-9_, ]+)\)$")
 
@@ -66,6 +69,8 @@ class Indicator:
     sort_order: int
     headline: bool
     lower_is_better: bool
+    size_dependent: bool = False  # grows with the unit's size: raw sums rank size, not work
+    rate_per: str | None = None  # one of RATE_BASES: the fair comparison's denominator
 
     @property
     def is_derived(self) -> bool:
@@ -225,6 +230,8 @@ def read_catalog(data_dir: Path) -> Catalog:
                 sort_order=int(r["sort_order"]),
                 headline=r["headline"].strip() == "1",
                 lower_is_better=r["lower_is_better"].strip() == "1",
+                size_dependent=(r.get("size_dependent") or "").strip() == "1",
+                rate_per=(r.get("rate_per") or "").strip() or None,
             )
         )
     indicators.sort(key=lambda i: i.sort_order)
@@ -283,6 +290,11 @@ def check_catalog(cat: Catalog) -> None:
                 problems.append(f"{where}: stored indicators need bounds min <= max")
             if i.value_type == "stars" and (i.min, i.max) != (1, 5):
                 problems.append(f"{where}: stars are 1-5")
+        if i.rate_per is not None:
+            if i.rate_per not in RATE_BASES:
+                problems.append(f"{where}: rate_per must be one of {', '.join(RATE_BASES)}")
+            if not i.size_dependent or i.value_type not in ("count", "money"):
+                problems.append(f"{where}: only a size-dependent count or sum of money has a rate_per")
     if len({i.sort_order for i in cat.indicators}) != len(cat.indicators):
         problems.append("duplicate sort_order")
     if len(domain_codes) != len(cat.domains):

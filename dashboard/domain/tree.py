@@ -166,6 +166,16 @@ class Tree:
             stack.extend(self.kids(u.code))
         return sorted(out, key=lambda u: u.sort_order)
 
+    def levels_under(self, code: str) -> frozenset[str]:
+        """The levels of the unit and its descendants (which indicators its subtree reports);
+        remembered per unit, as every ranking asks it of each unit it ranks."""
+        memo = self.__dict__.setdefault("_levels", {})
+        got = memo.get(code)
+        if got is None:
+            got = memo[code] = frozenset({self.by_code[code].level}).union(
+                *(self.levels_under(k.code) for k in self.kids(code)))
+        return got
+
     def is_reporting(self, code: str) -> bool:
         """Whether the unit files a return: as its `reporting` says, else by the rule — a party
         group, or a unit directly under one."""

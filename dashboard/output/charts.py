@@ -98,41 +98,51 @@ def _bar_height(n: int) -> int:
 
 def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh",
                 bottom: int = 2) -> go.Figure:
-    """Horizontal bars, best on top; the bottom `bottom` ranked units in grey; no return → 0, labelled."""
+    """Horizontal bars, best on top; the bottom `bottom` ranked units of each level group in grey;
+    a unit with no figure is a grey 0 labelled 未报送 (no return) or 不适用 (not asked of it)."""
     if rank.empty:
         return empty_figure(title, lang)
     fmt = number_format(value_type, rank["value"])
-    n_ranked = int(rank["n_ranked"].iloc[0])
+    state = rank["state"] if "state" in rank else pd.Series(["reported"] * len(rank), index=rank.index)
+    cover = rank["coverage"] if "coverage" in rank else pd.Series([""] * len(rank), index=rank.index)
+    groups = rank["group"] if "group" in rank else pd.Series(["all"] * len(rank), index=rank.index)
     colors, texts, xs = [], [], []
-    for r in rank.itertuples():
+    for r, st in zip(rank.itertuples(), state):
         missing = pd.isna(r.value)
+        n_ranked = int(r.n_ranked)
         xs.append(0 if missing else r.value)
-        texts.append(t("no_return", lang) if missing else format(r.value, fmt))
+        texts.append((t("state_na", lang) if st == "na" else t("no_return", lang)) if missing else format(r.value, fmt))
         colors.append(LAGGARD if missing or (n_ranked > bottom + 1 and r.rank > n_ranked - bottom) else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
     # a unit renamed since the period: its current name under the name it had then
     currents = rank["current_name"] if "current_name" in rank else rank["unit_name"]
     _renamed = ["" if now == then else "<br>" + t("current_name", lang, name=plain(now))
                 for then, now in zip(rank["unit_name"], currents)]
+    group_names = ["" if g == "all" else "（" + t(f"level_group_{g}", lang) + "）" for g in groups]
     fig = go.Figure(
         go.Bar(
             x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
-            customdata=[[rk, n_ranked, code, renamed] for rk, code, renamed in zip(ranks, rank["unit_code"], _renamed)],
-            hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}：%{{x:{fmt}}} {unit}<br>"
-                           f"{t('rank', lang)}：%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
+            customdata=[[rk, int(n), code, renamed, g, f"<br>{t('hover_coverage', lang)}：{plain(c)}" if c else ""]
+                        for rk, n, code, renamed, g, c in
+                        zip(ranks, rank["n_ranked"], rank["unit_code"], _renamed, group_names, cover)],
+            hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}：%{{text}} {plain(unit)}<br>"
+                           f"{t('rank', lang)}%{{customdata[4]}}：%{{customdata[0]}} / %{{customdata[1]}}"
+                           "%{customdata[5]}<extra></extra>"),
         )
     )
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_plain_list(rank["unit_name"]))
     top = max([x for x in xs if x is not None] + [0])
     fig.update_xaxes(range=[0, (top or 1) * 1.18])  # room for the value written after the longest bar
+    honest_axis(fig, "x", value_type, [top * 1.18])
     return style(fig, title, with_unit(indicator, unit), t("axis_unit", lang), height=_bar_height(len(rank)),
                  legend=False)
 
 
 def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str,
                 lang: str = "zh") -> go.Figure:
-    """One line per unit over the periods; a single unit is drawn in Party red."""
+    """One line per unit over the periods; a single unit is drawn in Party red.  A period whose
+    figure misses some returns (`complete` False) is a hollow point, its `coverage` in the hover."""
     if values.empty:
         return empty_figure(title, lang)
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
@@ -140,14 +150,49 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
     fig = go.Figure()
     for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
         name = plain(name)
+        complete = part["complete"].tolist() if "complete" in part else [True] * len(part)
+        notes = [plain(c) + ("" if ok else "（" + t("coverage_incomplete", lang) + "）")
+                 for c, ok in zip(part["coverage"] if "coverage" in part else [""] * len(part), complete)]
         fig.add_trace(go.Scatter(
             x=_listed(part["period"]), y=_listed(part["value"]), mode="lines+markers", name=name,
-            line={"color": PALETTE[i % len(PALETTE)], "width": 3}, marker={"size": 8},
-            customdata=_listed(part["unit_code"]),
-            hovertemplate=f"<b>{name}</b><br>%{{x}}：%{{y:{fmt}}} {unit}<extra></extra>",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 3},
+            marker={"size": [8 if ok else 11 for ok in complete],
+                    "symbol": ["circle" if ok else "circle-open" for ok in complete],
+                    "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]}},
+            customdata=[[c, n] for c, n in zip(_listed(part["unit_code"]), notes)],
+            hovertemplate=f"<b>{name}</b><br>%{{x}}：%{{y:{fmt}}} {plain(unit)}<br>%{{customdata[1]}}<extra></extra>",
         ))
     fig.update_xaxes(type="category")
+    honest_axis(fig, "y", value_type, values["value"])
     return style(fig, title, t("axis_period", lang), with_unit(indicator, unit))
+
+
+_NICE_STEPS = (1, 2, 5)
+
+
+def integer_step(top: float, ticks: int = 6) -> int:
+    """A whole-number tick step for an axis from 0 to `top`: 1, 2, 5, 10, 20, 50 … giving at most
+    about `ticks` ticks (so a count axis never shows 0.5 支)."""
+    top = max(float(top or 0), 1.0)
+    magnitude = 1
+    while True:
+        for s in _NICE_STEPS:
+            step = s * magnitude
+            if top / step <= ticks:
+                return step
+        magnitude *= 10
+
+
+def honest_axis(fig: go.Figure, axis: str, value_type: str, values, **where) -> None:
+    """Counts and money start at zero; counts have whole-number ticks.  (Rates, stars and
+    scores keep their own range: a mean rating of 4.2 is read against 1–5, not 0.)"""
+    if value_type not in ("count", "money"):
+        return
+    vals = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(rangemode="tozero", **where)
+    if value_type == "count":
+        update(tickmode="linear", tick0=0, dtick=integer_step(max(vals + [0])), tickformat=",d", **where)
 
 
 def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title: str,
@@ -226,6 +271,7 @@ def stacked_bars(frame: pd.DataFrame, *, series_col: str, series_labels: dict, c
         ))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
+    honest_axis(fig, "x", "count", frame.groupby("unit_name")["value"].sum())
     return style(fig, title, with_unit(x_title, unit), t("axis_unit", lang), height=_bar_height(len(units)))
 
 
@@ -246,6 +292,7 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
             meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
+        honest_axis(fig, "x", vtype, part, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
     fig.update_annotations(font_size=FONT_SIZE)
     return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
@@ -276,6 +323,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             else:
                 fig.add_trace(go.Bar(x=_plain_list(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
                               row=r, col=c)
+        honest_axis(fig, "y", vtype, part["value"], row=r, col=c)
     fig.update_xaxes(type="category", showticklabels=(kind == "line"))
     fig.update_annotations(font_size=FONT_SIZE)
     style(fig, title, None, None, height=300 * rows + 150)

@@ -15,8 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..domain import periods
+from ..domain import coverage, periods
 from ..domain.filters import values_params
+from ..i18n import t
 from . import safe
 from .style import PARTY_RED, excel_rgb
 
@@ -34,6 +35,9 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "数据") -> bytes:
     """A formatted workbook: red bold header, frozen top row, fitted columns, number formats."""
     shown = safe.frame_cells(frame)
     wb = Workbook()
+    whole_cols = {col for col in shown.columns
+                  if pd.api.types.is_float_dtype(shown[col])
+                  and shown[col].dropna().map(lambda v: float(v).is_integer()).all()}
     ws = wb.active
     ws.title = sheet_name[:31]
     ws.append(list(shown.columns))
@@ -48,10 +52,11 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "数据") -> bytes:
         values = shown[col]
         width = max([_display_width(str(col))] + [_display_width(str(v)) for v in values.head(200)])
         ws.column_dimensions[get_column_letter(idx)].width = min(max(8, width + 2), 48)
-        if pd.api.types.is_float_dtype(values):
-            whole = values.dropna().map(lambda v: float(v).is_integer()).all()
+        if pd.api.types.is_float_dtype(values) or values.dtype == object:
+            whole = col in whole_cols
             for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
-                cell.number_format = "#,##0" if whole else "#,##0.00"
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.number_format = "#,##0" if whole or float(cell.value).is_integer() else "#,##0.00"
     return safe.workbook_bytes(wb)
 
 
@@ -62,6 +67,8 @@ def _cell(value):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a whole count is written as 213, never 213.0
     if isinstance(value, (str, int, float, bool)) or hasattr(value, "isoformat"):
         return value
     return str(value)
@@ -113,20 +120,37 @@ def export_frame(
     )
     if layout == "long":
         return long
-    return wide_table(long, store, lang)
+    return wide_table(long, store, lang, units=units)
 
 
-def wide_table(long: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
-    """What a person reads: one row per unit and period, one column per indicator (名称(单位))."""
+def wide_table(long: pd.DataFrame, store, lang: str = "zh", units=None) -> pd.DataFrame:
+    """What a person reads: one row per unit and period, one column per indicator (名称(单位)).
+    A figure no unit of the row's subtree is asked for then reads 不适用 (not applicable), a blank
+    one was not reported; with `units`, each of them gets its rows even if it has no figure."""
     cat = store.catalog
     heads = {"zh": ("单位代码", "单位名称", "期间"), "en": ("Unit code", "Unit", "Period")}[lang]
     if long.empty:
         return pd.DataFrame(columns=list(heads))
-    order = {u.code: u.sort_order for u in store.tree().units}
+    tree = store.tree()
+    order = {u.code: u.sort_order for u in tree.units}
     wide = long.pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code", values="value",
                             aggfunc="first", sort=False)
+    if units is not None:
+        names = dict(zip(long["unit_code"], long["unit_name"]))
+        names.update({c: tree[c].name(lang) for c in units if c not in names and c in tree})
+        every = pd.MultiIndex.from_tuples([(c, names[c], p) for c in units if c in names
+                                           for p in dict.fromkeys(long["period"])],
+                                          names=["unit_code", "unit_name", "period"])
+        wide = wide.reindex(wide.index.append(every.difference(wide.index)))
     codes = [i.code for i in cat.indicators if i.code in wide.columns]
-    wide = wide[codes].reset_index()
+    wide = wide[codes].astype(object)
+    history = store.history()
+    for (unit, _name, period), row in wide.iterrows():  # 不适用: asked of no unit of its subtree then
+        quarters = periods.quarters_of(period)
+        for code in codes:
+            if pd.isna(row[code]) and not coverage.applicable(history, cat, cat[code], unit, quarters):
+                wide.at[(unit, _name, period), code] = t("state_na", lang)
+    wide = wide.reset_index()
     wide = wide.sort_values(["unit_code", "period"], key=lambda s: s.map(order) if s.name == "unit_code" else s)
     wide.columns = list(heads) + [f"{cat[c].name(lang)}({cat[c].unit(lang)})" for c in codes]
     return wide.reset_index(drop=True)

@@ -65,14 +65,33 @@ def frame_cells(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].astype(object)
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(cell)
+            out[col] = pd.Series([cell(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [cell(str(c)) for c in out.columns]
     return out
 
 
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` where a float that is a whole number is an int (213, not 213.0): a count
+    stays a count in a CSV or a workbook.  Other numbers and missing values are left as they are."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = pd.Series([int(v) if isinstance(v, float) and v.is_integer() else v for v in out[col]],
+                                 index=out.index, dtype=object)
+        elif pd.api.types.is_float_dtype(out[col]):
+            values = out[col]
+            if values.dropna().map(float.is_integer).all():
+                out[col] = values.astype("Int64")
+            else:
+                out[col] = pd.Series([int(v) if isinstance(v, float) and v.is_integer() else v
+                                      for v in values.astype(object)], index=out.index, dtype=object)
+    return out
+
+
 def csv_text(frame: pd.DataFrame) -> str:
-    """The table as CSV text: cells neutralised, CR LF line ends, any field holding a line break quoted."""
-    return frame_cells(frame).to_csv(index=False, lineterminator=CSV_LINE_END, quoting=csv.QUOTE_MINIMAL)
+    """The table as CSV text: cells neutralised, CR LF line ends, any field holding a line break
+    quoted, whole numbers written as integers."""
+    return frame_cells(whole_numbers(frame)).to_csv(index=False, lineterminator=CSV_LINE_END, quoting=csv.QUOTE_MINIMAL)
 
 
 def workbook_bytes(wb) -> bytes:

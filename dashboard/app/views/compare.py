@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis
+from dashboard.domain import analysis, coverage, periods
 from dashboard.domain import filters as flt
 from dashboard.output import charts
 from dashboard.settings import current as settings
@@ -99,6 +99,9 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
         for code in units:
             r = part.loc[code]
             row[names[code]] = round(r["value"], 2) if ind.value_type in ("rate", "stars", "score") else r["value"]
+            if pd.isna(r["value"]) and isinstance(r["period"], str) and not coverage.applicable(
+                    state.store().history(), cat, ind, code, periods.quarters_of(r["period"])):
+                row[names[code]] = t("state_na")  # not asked of this unit's level, unlike 未报送
             row[t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
         table.append(row)
     return fig, pd.DataFrame(table)

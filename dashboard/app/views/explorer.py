@@ -54,7 +54,7 @@ def render() -> None:
         "unit_of_measure": values["unit_en" if en else "unit_zh"],
     })
     if layout == "wide":
-        frame = export.wide_table(long, store, state.lang())
+        frame = export.wide_table(long, store, state.lang(), units=units)
     else:
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis, periods
+from dashboard.domain import analysis, coverage, periods
 from dashboard.output import charts
 from dashboard.settings import current as settings
 
@@ -27,23 +27,60 @@ def _fmt(value, value_type: str) -> str:
 
 
 def headline_figures(f) -> pd.DataFrame:
-    """value / previous / year_before per unit and headline indicator (each at its reference quarter)."""
+    """Per unit and headline indicator (each at its reference quarter): the value, its coverage
+    (how many of the returns due came in) and its state, and the changes against the period
+    before and a year before computed like for like — from the returns that came in in both."""
     cat = state.store().catalog
     heads = [i for i in cat.indicators if i.headline]
     units = list(f.units[:settings().overview_max_units])
-    frames = []
-    by_ref: dict[str, list[str]] = {}
+    by_ref: dict[str, list] = {}
     for i in heads:
-        by_ref.setdefault(analysis.reference_quarter(i.quarters, f.last), []).append(i.code)
-    for ref, codes in by_ref.items():
+        by_ref.setdefault(analysis.reference_quarter(i.quarters, f.last), []).append(i)
+    rows = []
+    for ref, inds in by_ref.items():
         windows = analysis.comparison_windows(ref, f.granularity)
-        got = {name: state.query("indicator_values", **f.values_params(units=units, indicators=codes, first=a, last=b))
+        quarters = {name: periods.quarter_range(a, b) for name, (a, b) in windows.items()}
+        every = sorted({q for qs in quarters.values() for q in qs})
+        due, reported = state.coverage_inputs(units, every)
+        got = {name: state.query("indicator_values", **f.values_params(units=units, indicators=[i.code for i in inds],
+                                                                      first=a, last=b))
                for name, (a, b) in windows.items()}
-        d = analysis.deltas(got["current"], got["previous"], got["year_before"])
-        d["period"] = got["current"]["period"].iloc[0] if len(got["current"]) else None
-        frames.append(d)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return out
+        period = got["current"]["period"].iloc[0] if len(got["current"]) else periods.period_of(ref, f.granularity)
+        parts = None
+        for code in units:
+            for ind in inds:
+                rel = {name: coverage.relevant_quarters(cat, ind, qs) for name, qs in quarters.items()}
+                complete = all(coverage.coverage(due[code], reported, qs).complete for qs in rel.values())
+                if not complete and parts is None:
+                    parts = state.query("return_parts", units=units, indicators=coverage.stored_codes(
+                        cat, [i.code for i in inds]), **{"from": every[0], "to": every[-1]})
+                plain = {name: _value(g, code, ind.code) for name, g in got.items()}
+                now = coverage.coverage(due[code], reported, rel["current"])
+                applies = coverage.applicable(state.store().history(), cat, ind, code, quarters["current"])
+                value = plain["current"]
+                if coverage.is_stock(cat, ind) and now.state == coverage.MISSING:
+                    value = None  # a level of a quarter whose returns are missing is not known
+                changes = coverage.like_for_like(cat, ind, code, quarters, due[code], reported,
+                                                 None if complete else parts, plain)
+                rows.append({
+                    "unit_code": code, "indicator_code": ind.code, "period": period, "value": value,
+                    "state": coverage.NOT_APPLICABLE if not applies else now.state,
+                    "coverage": now.text(state.lang()) if applies else t("state_na"),
+                    "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
+                    "lfl_previous": changes["previous"].text(state.lang()),
+                    "year_before": changes["year_before"].earlier, "delta_year": changes["year_before"].delta,
+                    "lfl_year": changes["year_before"].text(state.lang()),
+                })
+    return pd.DataFrame(rows)
+
+
+def _value(values: pd.DataFrame, unit: str, code: str) -> float | None:
+    got = values.loc[(values["unit_code"] == unit) & (values["indicator_code"] == code), "value"]
+    return float(got.iloc[0]) if len(got) else None
+
+
+def _signed(value, value_type: str) -> str:
+    return ("+" if value > 0 else "") + _fmt(value, value_type)
 
 
 def headline_section(f) -> None:
@@ -63,14 +100,23 @@ def headline_section(f) -> None:
                 dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
                 label = f"{ind.name(state.lang())}（{ind.unit(state.lang())}）"
+                shown = (t("state_na") if row is not None and row["state"] == coverage.NOT_APPLICABLE
+                         else _fmt(value, ind.value_type))
                 with col:
-                    st.metric(label, _fmt(value, ind.value_type),
-                              delta=None if dp is None else _fmt(dp, ind.value_type),
+                    st.metric(label, shown,
+                              delta=None if dp is None else _signed(dp, ind.value_type),
                               delta_color="inverse" if ind.lower_is_better else "normal",
-                              delta_description=t("vs_previous"), border=True,
-                              help=t("metric_help", period=row["period"] if row is not None else "—"))
-                    st.caption(t("vs_year", delta="—" if dy is None else ("+" if dy > 0 else "") + _fmt(dy, ind.value_type))
-                               + (f" · {row['period']}" if row is not None else ""))
+                              delta_description=t("lfl_previous"), border=True,
+                              help=t("metric_help", period=row["period"] if row is not None else "—")
+                              + ("" if row is None else f"\n\n{t('vs_previous')}：{row['lfl_previous']}"
+                                 f"\n\n{t('vs_year', delta='')}：{row['lfl_year']}"))
+                    if row is None:
+                        continue
+                    st.caption(f"{row['coverage']} · {row['period']}")
+                    if dp is None and row["state"] != coverage.NOT_APPLICABLE:
+                        st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
+                                                              else t("lfl_none")))
+                    st.caption(t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type)))
     if len(f.units) > settings().overview_max_units:
         st.caption(t("overview_more_units", n=settings().overview_max_units))
     if len(figures):
@@ -78,8 +124,10 @@ def headline_section(f) -> None:
             t("col_unit_code"): figures["unit_code"], t("col_unit"): figures["unit_code"].map(state.unit_name),
             t("col_indicator"): figures["indicator_code"].map(lambda c: cat[c].name(state.lang())),
             t("col_period"): figures["period"], t("col_value"): figures["value"],
-            t("col_previous"): figures["previous"], t("col_delta_previous"): figures["delta_previous"],
-            t("col_year_before"): figures["year_before"], t("col_delta_year"): figures["delta_year"],
+            t("col_coverage"): figures["coverage"],
+            t("col_previous_lfl"): figures["previous"], t("col_delta_previous"): figures["delta_previous"],
+            t("col_year_before_lfl"): figures["year_before"], t("col_delta_year"): figures["delta_year"],
+            t("col_measure"): figures["lfl_previous"] + "；" + figures["lfl_year"],
             t("col_uom"): figures["indicator_code"].map(lambda c: cat[c].unit(state.lang())),
         })
         widgets.table(shown, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines")
@@ -105,6 +153,54 @@ def completeness_section(f) -> None:
     widgets.page_link("submissions", t("goto_submissions"), "fact_check")
 
 
+def bottom_indicator(cat, domain: str):
+    """The indicator a domain's bottom list ranks by: its first headline indicator that can be
+    compared fairly — a size (党员总数) with no rate ranks units by how big they are, so it is passed over."""
+    heads = [i for i in cat.of_domain(domain) if i.headline]
+    fair = [i for i in heads if not (i.size_dependent and not i.rate_per)]
+    return (fair or heads or cat.of_domain(domain))[0]
+
+
+def bottom_rows(f, units: list[str]) -> list[dict]:
+    """Each domain's bottom list (coverage.py, analysis.bottom_groups): per level group the lowest
+    values with every unit sharing them, size-dependent indicators by their rate; then the units
+    with no return, apart."""
+    from ..domain_page import ranked
+
+    cat, lg = state.store().catalog, state.lang()
+    rows = []
+    for d in cat.domains:
+        ind = bottom_indicator(cat, d.code)
+        params = f.values_params(units=units, indicators=[ind.code])
+        values = state.query("indicator_values", **params)
+        if values.empty:
+            continue
+        period = values["period"].max()
+        measure = "rate" if ind.size_dependent and ind.rate_per else "raw"
+        rank, unit, _ = ranked(ind.code, params, period, measure)
+        fmt = charts.number_format(ind.value_type if measure == "raw" else "score", rank["value"].dropna())
+        base = {t("col_domain"): d.name(lg), t("col_indicator"): ind.name(lg),
+                t("col_measure"): t("measure_raw") if measure == "raw" else t("measure_rate", unit=unit),
+                t("col_period"): period}
+        for g in analysis.bottom_groups(rank):
+            tie = len(g["units"]) > 1
+            rows.append({**base, t("col_level_group"): t(f"level_group_{g['group']}"),
+                         t("col_rank"): f"{g['rank']}/{g['n_ranked']}",
+                         t("col_unit"): "、".join(g["names"]),
+                         t("col_value"): g["value"], t("col_uom"): unit,
+                         t("col_note"): t("tie_text", n=len(g["units"]), value=_tidy(g["value"], fmt)) if tie else ""})
+        missing = rank[rank["state"] == coverage.MISSING]
+        if len(missing):
+            rows.append({**base, t("col_level_group"): "", t("col_rank"): t("bottom_no_return"),
+                         t("col_unit"): "、".join(missing["unit_name"]), t("col_value"): None, t("col_uom"): unit,
+                         t("col_note"): ""})
+    return rows
+
+
+def _tidy(value: float, fmt: str) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else format(value, fmt)
+
+
 def bottom_section(f) -> None:
     cat = state.store().catalog
     tree = state.store().tree()
@@ -113,26 +209,14 @@ def bottom_section(f) -> None:
     if len(units) < 2:
         st.info(t("bottom_needs_two"))
         return
-    rows = []
-    for d in cat.domains:
-        ind = cat[cat.headline(d.code)]
-        values = state.query("indicator_values", **f.values_params(units=units, indicators=[ind.code]))
-        if values.empty:
-            continue
-        period = values["period"].max()
-        then = state.store().tree_at(periods.quarters_of(period)[-1])  # the names of that period
-        rank = analysis.ranking(values[values["period"] == period], units, then, lang=state.lang(),
-                                lower_is_better=ind.lower_is_better, current=tree)
-        for r in analysis.bottom_units(rank).itertuples():
-            rows.append({t("col_domain"): d.name(state.lang()), t("col_indicator"): ind.name(state.lang()),
-                         t("col_period"): period, t("col_rank"): f"{r.rank}/{r.n_ranked}",
-                         t("col_unit_code"): r.unit_code, t("col_unit"): r.unit_name,
-                         t("col_value"): r.value, t("col_uom"): ind.unit(state.lang())})
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(bottom_rows(f, units))
     if frame.empty:
         st.info(t("empty_selection"))
         return
+    first = [t(k) for k in ("col_domain", "col_indicator", "col_rank", "col_unit", "col_value", "col_note")]
+    frame = frame[first + [c for c in frame.columns if c not in first]]  # who and what first; the measure after
     st.dataframe(frame, hide_index=True, key="overview_bottom_table", width="stretch")
+    st.caption(t("bottom_note"))
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
     cols = st.columns(len(cat.domains))
     for col, d in zip(cols, cat.domains):
