@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import i18n
 from ..domain import periods
-from ..domain.catalog import Indicator
+from ..domain.catalog import LEVEL_GROUPS, Indicator
 from ..output import safe
 from ..output.style import PARTY_RED, excel_rgb
 from .layout import (
@@ -174,7 +174,7 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
 
     section("imp_tpl_steps_head", "imp_tpl_steps")
     section("imp_tpl_indicators_head")
-    levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in ("branch", "committee", "all")}
+    levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in LEVEL_GROUPS}
     table("imp_tpl_ind_columns", [
         [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0], levels[i.levels], f"{i.name_en} ({i.unit_en})"]
         for sheet in lay.sheets for i in sheet.indicators
