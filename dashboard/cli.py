@@ -297,6 +297,60 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _anomalies_args(p) -> None:
+    p.add_argument("action", nargs="?", choices=("list", "verify"), default="list",
+                   help="list the figures to verify (default), or mark one 已核实")
+    p.add_argument("--unit", default=None, help="list: the unit whose subtree to check (default: the root); "
+                                                  "verify: the unit of the anomaly")
+    p.add_argument("--from", dest="from_", type=_quarter_arg, default=None)
+    p.add_argument("--to", type=_quarter_arg, default=None)
+    p.add_argument("--domain", default=None)
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    p.add_argument("--out", type=Path, default=None, help="write the list as CSV or .xlsx instead of printing it")
+    p.add_argument("--kind", default=None, help="verify: the anomaly's kind (see the list's kind column)")
+    p.add_argument("--quarter", type=_quarter_arg, default=None, help="verify: its quarter")
+    p.add_argument("--indicator", default="", help="verify: its indicator code (none for a whole return)")
+    p.add_argument("--note", default="")
+    p.add_argument("--user", default=None)
+
+
+@command("anomalies", "figures that deserve a second look, with their reasons; or mark one 已核实",
+         args=_anomalies_args)
+def cmd_anomalies(args) -> int:
+    from .domain import anomalies
+    from .domain.acting import acting
+    from .output.export import write_table
+
+    with acting(_user(args), "cli"), _open_store(args) as store:
+        if args.action == "verify":
+            if not (args.kind in anomalies.KINDS and args.unit and args.quarter):
+                raise UsageError(f"verify needs --kind ({', '.join(anomalies.KINDS)}), --unit and --quarter")
+            unit = _unit_arg(store, args.unit)
+            store.verify_anomaly(args.kind, unit, args.quarter, args.indicator, args.note)
+            echo(i18n.both("anomalies_verified_ok"))
+            return EXIT_OK
+        unit = _unit_arg(store, args.unit)
+        span = store.quarter_span()
+        if span is None:
+            echo(i18n.both("anomalies_none"))
+            return EXIT_OK
+        last = args.to or span[1]
+        first = args.from_ or periods.shift(last, -3)
+        facts = store.query("anomaly_facts", units=[unit], **{"from": anomalies.fetch_range(first), "to": last})
+        found = anomalies.of_domain(anomalies.find(facts, store.catalog, first, last, store.anomaly_checks()),
+                                    store.catalog, args.domain)
+        people = anomalies.for_people(found, store.tree(), store.catalog, args.lang)
+        people.insert(5, "kind", found["kind"])
+        people.insert(4, "indicator_code", found["indicator_code"])
+        if args.out is not None:
+            fmt = "xlsx" if str(args.out).lower().endswith(".xlsx") else "csv"
+            write_table(people, args.out, fmt)
+            echo(f"已导出 {len(people)} 行 / wrote {len(people)} rows to {args.out}", err=True)
+            return EXIT_OK
+        _csv_out([list(people.columns), *people.astype(object).where(people.notna(), "").values.tolist()])
+    return EXIT_OK
+
+
 # --- returns ------------------------------------------------------------------------------------------
 
 

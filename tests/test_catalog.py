@@ -47,7 +47,7 @@ def test_every_rate_is_derived_from_two_stored_counts():
         assert r.formula_op == "ratio" and len(r.formula_args) == 2, r.code
         for part in r.formula_args:
             p = cat[part]
-            assert p.is_stored or p.formula_op in ("count", "count_high"), (r.code, part)
+            assert p.is_stored or p.formula_op in ("count", "count_high", "branches"), (r.code, part)
             assert p.value_type == "count"
 
 

@@ -64,7 +64,7 @@ def test_accepted_file_is_recorded_and_its_bytes_archived(sw05_q1_filled):
     sha = hashlib.sha256(data).hexdigest()
     assert (row.unit_code, row.quarter, row.submitted_by, row.file_name, row.sha256, row.status) == (
         "SW05", "2024Q1", "王芳", "SW05_2024Q1.xlsx", sha, "active")
-    assert row.template_version == "DJ-2025.1"
+    assert row.template_version == TEMPLATE_VERSION
     archived = store.path.parent / row.archive_path
     assert archived.parent == store.archive_dir
     assert archived.read_bytes() == data

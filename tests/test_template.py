@@ -67,6 +67,19 @@ def test_input_cells_are_unlocked_with_validation_everything_else_locked(sw01_q1
     assert (dv.type, dv.operator, dv.formula1, dv.formula2) == ("whole", "between", "0", "20")
 
 
+def test_a_committee_may_enter_its_total_of_members_in_a_cell_of_its_own(sw01_q1):
+    from tests.support.returns import is_total_cell
+
+    ws = sw01_q1["发展党员"]
+    codes = [c.value for c in ws[2]]
+    members = codes.index("members_total")
+    committee_row, branch_row = ws[3], ws[4]
+    assert committee_row[members].protection.locked is False and is_total_cell(committee_row[members])
+    assert branch_row[members].protection.locked is False and not is_total_cell(branch_row[members])
+    guide = {r[1]: r[5] for r in sw01_q1["填报说明"].iter_rows(values_only=True) if r and len(r) > 5}
+    assert "只掌握合计数" in guide["党员总数(含预备)"]
+
+
 def test_money_takes_decimals_and_stars_are_a_list(sw01_q1):
     members, stars = sw01_q1["发展党员"], sw01_q1["星级支部"]
     kinds = {}

@@ -55,7 +55,11 @@ CAT = catalog()
     ("5左右", "party_lectures", None, ["val_approx"]),
     ("90%", "xxqg_active", None, ["val_percent"]),
     ("五", "party_lectures", None, ["val_not_number"]),
-    ("5万元", "dues_collected", None, ["val_not_number"]),
+    ("5万元", "dues_collected", 50000, ["val_wan"]),
+    ("34.1万", "flood_donations", 341000, ["val_wan"]),
+    ("34万元", "flood_donations", 340000, ["val_wan"]),
+    ("34万余元", "flood_donations", None, ["val_approx"]),
+    ("34万", "members_total", None, ["val_not_number"]),
     (-1, "party_lectures", None, ["val_negative"]),
     (2.5, "party_lectures", None, ["val_not_whole"]),
     (21, "branch_general_meetings", None, ["val_out_of_range"]),
@@ -348,6 +352,29 @@ def test_a_quarter_after_today_is_refused_whatever_the_real_date(good, history):
         assert any("尚未开始" in p.message_zh for p in early.items if p.is_error)
         on_time, _ = validate(store, good, "SW01_2025Q1.xlsx", today=date(2025, 4, 1))
         assert on_time.errors == 0
+
+
+def test_wan_is_read_with_a_warning_that_shows_the_yuan():
+    _, notes = read_cell("34.1万", CAT["flood_donations"])
+    from dashboard import i18n
+    assert "341,000.00 元" in i18n.t(notes[0][0], **notes[0][2])
+
+
+def test_the_previous_template_version_is_accepted_for_a_year_and_says_what_changed(good, history):
+    from dashboard.db import Store
+    from dashboard.ingest.layout import PREVIOUS_TEMPLATE_VERSIONS, TEMPLATE_VERSION
+    from dashboard.ingest.validate import validate
+
+    (old, until), = PREVIOUS_TEMPLATE_VERSIONS.items()
+    assert old != TEMPLATE_VERSION
+    data = edit(good, _set("_模板信息", "B1", old))
+    with Store(history) as store:
+        within, _ = validate(store, data, "SW01_2025Q1.xlsx", today=until)
+        assert within.errors == 0
+        note = next(p for p in within.items if "上一版" in p.message_zh)
+        assert until.isoformat() in note.message_zh and "合计" in note.message_zh and not note.is_error
+        after, _ = validate(store, data, "SW01_2025Q1.xlsx", today=date(until.year + 1, 1, 1))
+        assert any("已停用" in p.message_zh for p in after.items if p.is_error)
 
 
 def test_leads_disposed_with_no_earlier_quarter_on_record_are_only_a_warning(empty_store):

@@ -15,6 +15,7 @@ from dashboard.output import charts
 
 from . import state, widgets
 from .state import t
+from .views import anomalies as anomalies_view
 from .views.domain_charts import DRAW
 
 
@@ -25,13 +26,14 @@ def render(domain: str) -> None:
         return
     units = ranking_and_trend(domain, f)
     own = state.store().catalog.charts_of(domain)
-    if not own:
-        return
+    if own:
+        st.divider()
+        columns = st.columns(2, gap="large") if len(own) == 2 else [st.container() for _ in own]
+        for column, spec in zip(columns, own):
+            with column:
+                DRAW[spec.chart](f, units, spec)
     st.divider()
-    columns = st.columns(2, gap="large") if len(own) == 2 else [st.container() for _ in own]
-    for column, spec in zip(columns, own):
-        with column:
-            DRAW[spec.chart](f, units, spec)
+    anomalies_view.section(f, domain)
 
 
 def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:

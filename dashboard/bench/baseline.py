@@ -61,7 +61,7 @@ def indicator_values(data: PlainData, units: list[str], from_: str, to: str, gra
             needed.update(args)
 
     sources = set(needed) | {cat.at[c, "formula_args"][0] for c in needed
-                             if cat.at[c, "formula_op"] in ("count", "count_high")}
+                             if cat.at[c, "formula_op"] in ("count", "count_high", "branches")}
     facts = data.facts[(data.facts["quarter"] >= from_) & (data.facts["quarter"] <= to)
                        & data.facts["indicator_code"].isin(sources)]
     threshold = facts["indicator_code"].map(cat["threshold"])
@@ -95,6 +95,16 @@ def indicator_values(data: PlainData, units: list[str], from_: str, to: str, gra
             parts.append(pd.DataFrame({"unit_code": src["unit_code"], "quarter": src["quarter"],
                                        "indicator_code": code, "time_agg": "last",
                                        "value": (src["n_units"] if op == "count" else src["n_high"]).astype("float64")}))
+        elif op == "branches":  # the branches under the unit (itself, scope own) where the source has data
+            src = base[base["indicator_code"] == cat.at[code, "formula_args"][0]][["unit_code", "quarter"]]
+            branch_codes = set(data.units.loc[data.units["level"].isin(["branch", "temp_branch"]), "code"])
+            pairs = (data.closure if scope == "subtree" else
+                     pd.DataFrame({"ancestor": list(units), "descendant": list(units)}))
+            pairs = pairs[pairs["descendant"].isin(branch_codes)]
+            n = pairs.groupby("ancestor").size().rename("value").astype("float64")
+            got = src.merge(n, left_on="unit_code", right_index=True)
+            parts.append(pd.DataFrame({"unit_code": got["unit_code"], "quarter": got["quarter"],
+                                       "indicator_code": code, "time_agg": "last", "value": got["value"]}))
     quarterly = pd.concat(parts, ignore_index=True)
     quarterly["period"] = _period(quarterly["quarter"], granularity)
 

@@ -38,7 +38,7 @@ __all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
-          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions")
+          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks")
 
 
 def default_db_path() -> Path:
@@ -166,6 +166,21 @@ class Store:
         a single write records its entry in its own transaction instead (an audit.Note)."""
         with self._db.transaction(bump=False) as tx:
             _audit_in(tx, action, target, outcome, detail)
+
+    def verify_anomaly(self, kind: str, unit_code: str, quarter: str, indicator_code: str = "",
+                       note: str = "") -> None:
+        """Mark one anomaly (dashboard/domain/anomalies.py) 「已核实」 as whoever acts now, with the
+        time; and say so in the audit trail.  A figure is never changed or blocked by it."""
+        actor, via = acting.current()
+        with self._db.transaction() as tx:
+            tx.run("anomaly_check_insert", {"kind": kind, "unit": unit_code, "quarter": quarter,
+                                            "indicator": indicator_code or "", "by": actor, "via": via,
+                                            "at": datetime.now(), "note": note})
+        self.audit("anomaly.verify", f"{unit_code} {quarter} {indicator_code or '-'} {kind}", "ok", note)
+
+    def anomaly_checks(self) -> pd.DataFrame:
+        """The latest 「已核实」 mark of every anomaly that has one."""
+        return self._db.read("anomaly_checks_list")
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of every table, in a fixed order: what "the database did not change" compares."""

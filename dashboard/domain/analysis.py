@@ -238,6 +238,22 @@ def pipeline(values: pd.DataFrame, stages: tuple[str, ...]) -> pd.DataFrame:
     return out.sort_values(["unit_order", "stage"]).reset_index(drop=True)
 
 
+def widening(pipeline_frame: pd.DataFrame, stages: tuple[str, ...]) -> list:
+    """Where a unit's pipeline widens: a stage larger than the stage before it, as rows of
+    (unit_code, earlier, n_earlier, later, n_later).  The page states the reason beside each."""
+    from collections import namedtuple
+
+    Widens = namedtuple("Widens", "unit_code earlier n_earlier later n_later")
+    out = []
+    for code, group in pipeline_frame.groupby("unit_code", sort=False):
+        got = dict(zip(group["indicator_code"], group["value"]))
+        present = [s for s in stages if s in got]
+        for earlier, later in zip(present, present[1:]):
+            if got[later] > got[earlier]:
+                out.append(Widens(code, earlier, float(got[earlier]), later, float(got[later])))
+    return out
+
+
 def completeness(status: pd.DataFrame, quarter: str) -> dict:
     """How many reporting units have a return in for a quarter, and which have not."""
     q = status[status["quarter"] == quarter]

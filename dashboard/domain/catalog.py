@@ -24,11 +24,16 @@ CATALOG_FILES = ("catalog.csv", "domains.csv", "domain_charts.csv", "rules.csv")
 VALUE_TYPES = ("count", "money", "stars", "score", "rate")
 TIME_AGGS = ("sum", "last", "max", "derived")  # flow, stock, peak, recomputed
 UNIT_AGGS = ("sum", "max", "mean", "derived")
-LEVEL_GROUPS = ("branch", "committee", "all")  # which units report an indicator
+# which units report an indicator; "branch_or_total": branches report it, and a unit above them
+# that knows only its total may enter that on its own row: its figure then stands for its whole
+# subtree (the roll-up takes it instead of its units' figures, never both)
+LEVEL_GROUPS = ("branch", "committee", "all", "branch_or_total")
 # The kinds of chart a domain may show beside its ranking and trend (data/domain_charts.csv);
 # the app draws each kind, a test holds every kind to a drawing.
 CHART_KINDS = ("compliance", "funnel", "star_heatmap", "star_distribution", "stacked", "season_panels")
-FORMULA_OPS = ("ratio", "sum", "count", "count_high")
+# count / count_high: branches rated / rated >= threshold; branches: the branches the tree holds
+# (in the quarters the named indicator has figures), the denominator of a share of all branches
+FORMULA_OPS = ("ratio", "sum", "count", "count_high", "branches")
 # What a size-dependent indicator is divided by to compare units of different sizes fairly:
 # per 100 members (the unit's 党员总数 at the period's end) or per branch (its branches then).
 RATE_BASES = ("members_total", "branches")
@@ -91,8 +96,18 @@ class Indicator:
     def unit(self, lang: str = "zh") -> str:
         return self.unit_en if lang == "en" else self.unit_zh
 
+    @property
+    def total_allowed(self) -> bool:
+        """A committee may enter its subtree's total on its own row (levels branch_or_total)."""
+        return self.levels == "branch_or_total"
+
+    @property
+    def people_in_period(self) -> bool:
+        """People or teams counted per quarter that roll up over time as a peak, never a sum."""
+        return self.time_agg == "max" and self.unit_agg == "sum"
+
     def reported_by(self, unit_level: str) -> bool:
-        if self.levels == "all":
+        if self.levels in ("all", "branch_or_total"):
             return True
         if self.levels == "branch":
             return unit_level in BRANCH_LEVELS
@@ -270,12 +285,12 @@ def check_catalog(cat: Catalog) -> None:
                 part = cat.by_code.get(a)
                 # a ratio may divide counts derived from stored values (4-star branches / branches rated)
                 countable = part is not None and (part.is_stored or (
-                    i.formula_op == "ratio" and part.formula_op in ("count", "count_high")))
+                    i.formula_op == "ratio" and part.formula_op in ("count", "count_high", "branches")))
                 if not countable:
                     problems.append(f"{where}: formula names {a!r}, which is not a stored indicator")
             if i.formula_op == "ratio" and (len(i.formula_args) != 2 or i.value_type != "rate"):
                 problems.append(f"{where}: ratio takes numerator and denominator and is a rate")
-            if i.formula_op in ("count", "count_high") and len(i.formula_args) != 1:
+            if i.formula_op in ("count", "count_high", "branches") and len(i.formula_args) != 1:
                 problems.append(f"{where}: {i.formula_op} takes one indicator")
             if i.formula_op == "count_high":
                 src = cat.by_code.get(i.formula_args[0])
@@ -315,6 +330,12 @@ def check_catalog(cat: Catalog) -> None:
                 problems.append(f"{where}: unknown indicator {code!r}")
         if not (c.title_zh and c.title_en):
             problems.append(f"{where}: a title in both languages is required")
+        if c.chart == "funnel":
+            # a funnel's stages are all flows (entered in the period) or all stocks (held at its
+            # end): a stage of one kind beside one of the other makes it widen for no reason
+            kinds = {cat.by_code[code].kind for code in c.indicators if code in cat.by_code}
+            if len(kinds) > 1:
+                problems.append(f"{where}: funnel stages mix {' and '.join(sorted(kinds))}; use one kind")
     problems += [f"rule {r.code}: {p}" for r in cat.rules for p in r.problems(cat.by_code)]
     if len({r.code for r in cat.rules}) != len(cat.rules):
         problems.append("duplicate rule codes")

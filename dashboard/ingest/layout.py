@@ -12,15 +12,23 @@ A domain sheet:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from ..domain.catalog import Catalog, Indicator
 from ..domain.tree import Tree, Unit
 
-# The layout this code writes and reads.  Bump when the sheet layout changes.
-TEMPLATE_VERSION = "DJ-2025.1"
+# The layout this code writes and reads.  Bump when the sheet layout changes, keep the one before
+# in PREVIOUS_TEMPLATE_VERSIONS for a year, and say what changed (text key val_version_changes).
+# DJ-2026.1: committees may enter their totals of members and member development, theory test
+# takers, Xuexi Qiangguo users and dues (white cells on their own rows); test takers, commando
+# and youth teams and retirees are people or teams in a period (a peak, never a sum of quarters);
+# money may be written with 万.
+TEMPLATE_VERSION = "DJ-2026.1"
+# The version before, and the last day a return on it is accepted (with a warning saying what changed).
+PREVIOUS_TEMPLATE_VERSIONS = {"DJ-2025.1": date(2027, 12, 31)}
 # Layouts we once issued and no longer read (the reporter must download a new template).
-RETIRED_TEMPLATE_VERSIONS = frozenset({"DJ-2024.1", "DJ-2024.2"})
+RETIRED_TEMPLATE_VERSIONS = frozenset({"DJ-2024.1", "DJ-2024.2", *PREVIOUS_TEMPLATE_VERSIONS})
 
 GUIDE_SHEET = "填报说明"
 META_SHEET = "_模板信息"

@@ -17,7 +17,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import i18n
 from ..domain import periods
-from ..domain.catalog import Indicator
+from ..domain.catalog import LEVEL_GROUPS, Indicator
+from ..domain.tree import BRANCH_LEVELS
 from ..output import safe
 from ..output.style import PARTY_RED, excel_rgb
 from .layout import (
@@ -47,6 +48,9 @@ HEAD_FILL = PatternFill("solid", fgColor=RED)
 CODE_FILL = PatternFill("solid", fgColor="F2F2F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="BFBFBF")
+# a committee's own cell of an indicator it may enter as a total (levels branch_or_total): fill
+# it only when the branches' figures are not known; the total then stands for them
+TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
 GREY_FONT = Font(color="808080", size=9)
 
@@ -115,7 +119,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
             cell = ws.cell(FIRST_DATA_ROW + r + 1, col + 1)
             if ind.reported_by(u.level):
                 cell.protection = UNLOCKED
-                cell.fill = INPUT_FILL
+                cell.fill = TOTAL_FILL if ind.total_allowed and u.level not in BRANCH_LEVELS else INPUT_FILL
                 cell.number_format = fmt
                 dv.add(cell.coordinate)
             else:
@@ -174,7 +178,7 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
 
     section("imp_tpl_steps_head", "imp_tpl_steps")
     section("imp_tpl_indicators_head")
-    levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in ("branch", "committee", "all")}
+    levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in LEVEL_GROUPS}
     table("imp_tpl_ind_columns", [
         [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0], levels[i.levels], f"{i.name_en} ({i.unit_en})"]
         for sheet in lay.sheets for i in sheet.indicators

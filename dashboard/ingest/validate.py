@@ -9,7 +9,8 @@ contain (also printed in the template's 填报说明):
     "１２" (full width)             warning, read as 12
     '12 (text)                     warning, read as 12
     "X", "—", "/", "无"            warning, read as not reported
-    "30余", "约5", "5左右"          error (approximate)
+    "34万元", "34.1万" (money)      warning, read as 340000 / 341000 元 (the warning shows the 元)
+    "30余", "约5", "5左右", "34万余元"  error (approximate)
     "90%"                          error (rates are derived)
     negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
     money with more than 2 decimals: warning, rounded
@@ -46,6 +47,7 @@ from .layout import (
     HEADER_ROW,
     META_SHEET,
     REPORT_SHEET,
+    PREVIOUS_TEMPLATE_VERSIONS,
     RETIRED_TEMPLATE_VERSIONS,
     TEMPLATE_VERSION,
     UNIT_COL,
@@ -58,7 +60,8 @@ from .layout import (
 from .problems import ERROR, WARNING, Collector, expectation
 from .template import expected_of
 
-SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION})
+# The current version, and the one before it until its last day (PREVIOUS_TEMPLATE_VERSIONS).
+SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION, *PREVIOUS_TEMPLATE_VERSIONS})
 PLACEHOLDERS = frozenset({"x", "×", "—", "——", "-", "--", "/", "\\", "无", "空", "暂无", "n/a", "na", "null", "none",
                           "…", "...", "－", "―", "_"})
 MEASURE_WORDS = frozenset({"次", "人", "个", "件", "支", "元", "天", "人次", "星", "分", "名", "场", "期", "项", "条",
@@ -68,6 +71,10 @@ _NUM_RE = re.compile(_NUM)
 _SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
 _APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
 _PERCENT_RE = re.compile(rf"{_NUM}\s*%")
+# money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元); "34万余元" is approximate
+_WAN_RE = re.compile(rf"({_NUM})\s*万\s*元?")
+_WAN_APPROX_RE = re.compile(rf"{_NUM}\s*万\s*(?:余|多|来|左右|上下|以上|以下)\s*元?.*")
+WAN = 10_000
 
 
 # --- the result ---------------------------------------------------------------------------------
@@ -115,6 +122,11 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
         if _NUM_RE.fullmatch(norm):
             v = float(norm.replace(",", ""))
             notes.append(("val_fullwidth" if changed else "val_text_number", WARNING, {"value": _fmt(v)}))
+        elif ind.value_type == "money" and _WAN_RE.fullmatch(norm):
+            v = round(float(_WAN_RE.fullmatch(norm)[1].replace(",", "")) * WAN, 2)
+            notes.append(("val_wan", WARNING, {"text": text, "value": f"{v:,.2f}"}))
+        elif ind.value_type == "money" and _WAN_APPROX_RE.fullmatch(norm):
+            return None, [("val_approx", ERROR, {})]
         elif _PERCENT_RE.fullmatch(norm):
             return None, [("val_percent", ERROR, {})]
         elif _APPROX_RE.fullmatch(norm):
@@ -255,8 +267,25 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
     for name in extra:
         out.warn("val_sheet_extra", sheet=name, found=name, name=name)
     _check_rules(store, lay, tree, parsed, out)
+    _check_totals(store.catalog, lay, tree, parsed, out)
     if not parsed.values and not out.errors:
         out.add("val_no_values")
+
+
+def _check_totals(cat, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Collector) -> None:
+    """A committee's own total of an indicator it may enter as a total (levels branch_or_total)
+    beside figures of units below it: a warning that the total stands for them (the roll-up
+    takes the total, never both), so the reporter sees which figure counts."""
+    for (code, ind_code), (value, sheet, cell) in list(parsed.values.items()):
+        ind = cat[ind_code]
+        unit = tree.by_code.get(code)
+        if not ind.total_allowed or unit is None or unit.level in BRANCH_LEVELS:
+            continue
+        below = [u for u in tree.subtree(code) if u.code != code and (u.code, ind_code) in parsed.values]
+        if below:
+            out.warn("val_total_and_branches", sheet=sheet, cell=cell, unit=unit, indicator=ind, found=_fmt(value),
+                     value=_fmt(value), n=len(below), parts=_fmt(sum(parsed.values[(u.code, ind_code)][0]
+                                                                    for u in below)))
 
 
 def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -> ReturnLayout | None:
@@ -268,7 +297,11 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -
     meta = {_text(r[0]): _text(r[1]) for r in rows if len(r) >= 2}
     version = parsed.version = meta.get("template_version", "")
     where = {"sheet": META_SHEET}
-    if version not in SUPPORTED_TEMPLATE_VERSIONS:
+    until = PREVIOUS_TEMPLATE_VERSIONS.get(version)
+    if until is not None and today <= until:
+        out.warn("val_version_previous", cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version,
+                 version=version, current=TEMPLATE_VERSION, until=until.isoformat(), **where)
+    elif version not in SUPPORTED_TEMPLATE_VERSIONS or until is not None:
         key = "val_version_retired" if version in RETIRED_TEMPLATE_VERSIONS else "val_version_unknown"
         out.add(key, cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version, version=version,
                 current=TEMPLATE_VERSION, **where)

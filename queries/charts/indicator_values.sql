@@ -28,8 +28,8 @@ base AS (
     WHERE $scope = 'own' AND list_contains($units, f.unit_code) AND f.quarter BETWEEN $from AND $to
 ),
 -- one value per unit, quarter and indicator: stored ones by their unit rule; the
--- count-derived ones (branches rated, branches with >= 4 stars) from their source's
--- counts, which are levels at the quarter's end and so roll over time as stocks
+-- count-derived ones (branches rated, branches with >= 4 stars, branches in the tree) from
+-- their source's counts, which are levels at the quarter's end and so roll over time as stocks
 quarterly AS (
     SELECT b.unit_code, b.quarter, i.code AS indicator_code, i.time_agg,
            CASE i.unit_agg WHEN 'sum' THEN b.total
@@ -43,6 +43,19 @@ quarterly AS (
     FROM base b
     JOIN indicators d ON d.formula_op IN ('count', 'count_high') AND d.formula_args[1] = b.indicator_code
     WHERE d.code IN (SELECT code FROM needed)
+    UNION ALL
+    -- the branches the tree holds under the unit (scope 'own': the unit itself, if a branch) in
+    -- each quarter its source indicator has figures: a share of all branches, not of those that
+    -- reported (the levels are tree.BRANCH_LEVELS, those asked for a star rating)
+    SELECT b.unit_code, b.quarter, d.code, 'last', count(DISTINCT v.code)
+    FROM base b
+    JOIN indicators d ON d.formula_op = 'branches' AND d.formula_args[1] = b.indicator_code
+    JOIN unit_closure c ON c.ancestor = b.unit_code AND b.quarter BETWEEN c.valid_from AND c.valid_to
+         AND ($scope = 'subtree' OR c.distance = 0)
+    JOIN unit_versions v ON v.code = c.descendant AND v.level IN ('branch', 'temp_branch')
+         AND b.quarter BETWEEN coalesce(v.active_from, '0000Q1') AND coalesce(v.active_to, '9999Q4')
+    WHERE d.code IN (SELECT code FROM needed)
+    GROUP BY b.unit_code, b.quarter, d.code
 ),
 period_of AS (
     SELECT unnest($quarters) AS quarter, unnest($periods) AS period

@@ -64,6 +64,17 @@ def figures(at: AppTest) -> dict[str, dict]:
 
 
 def run_meta(store, fig: dict) -> pd.DataFrame:
-    """The named query a figure says its numbers come from, rerun with its parameters."""
+    """The named query a figure says its numbers come from, rerun with its parameters (and, for a
+    figure with the selected unit's own row, the same query of that unit's own figures, named
+    「…（本级）」 as the page names it)."""
     meta = fig["layout"]["meta"]
-    return store.query(meta["query"], **meta["params"])
+    found = store.query(meta["query"], **meta["params"])
+    own = meta.get("own")
+    if own:
+        from dashboard import i18n
+
+        mine = store.query(meta["query"], **{**meta["params"], "units": [own], "scope": "own"})
+        mine = mine.assign(unit_name_zh=[i18n.t("own_row", "zh", name=n) for n in mine["unit_name_zh"]],
+                           unit_name_en=[i18n.t("own_row", "en", name=n) for n in mine["unit_name_en"]])
+        found = pd.concat([mine, found], ignore_index=True)
+    return found

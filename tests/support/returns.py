@@ -61,13 +61,23 @@ def save(wb) -> bytes:
     return buf.getvalue()
 
 
-def input_cells(wb):
-    """(sheet, cell, unit code, indicator code) of every unlocked cell of the domain sheets."""
+def is_total_cell(cell) -> bool:
+    """A committee's own cell for a total it may enter instead of its branches' figures."""
+    from dashboard.ingest.template import TOTAL_FILL
+
+    return cell.fill is not None and cell.fill.fgColor is not None and cell.fill.fgColor.rgb in (
+        TOTAL_FILL.fgColor.rgb, "00" + TOTAL_FILL.fgColor.rgb[-6:], "FF" + TOTAL_FILL.fgColor.rgb[-6:])
+
+
+def input_cells(wb, totals: bool = False):
+    """(sheet, cell, unit code, indicator code) of every unlocked cell of the domain sheets; a
+    committee's total cells only with `totals` (a reporter who knows the branches' figures
+    leaves them blank)."""
     for ws in domain_sheets(wb):
         codes = [c.value for c in ws[2]]
         for row in ws.iter_rows(min_row=3):
             for cell, code in zip(row, codes):
-                if cell.protection.locked is False:
+                if cell.protection.locked is False and (totals or not is_total_cell(cell)):
                     yield ws, cell, row[0].value, code
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import i18n
 from dashboard.domain import analysis
 from dashboard.output import charts, style
 from dashboard.settings import current as settings
 
-from .. import state, widgets
+from .. import escape, state, widgets
 from ..state import t
 
 # --- 三会一课 compliance (rules: data/rules.csv) ---------------------------------------------------
@@ -72,11 +73,13 @@ def compliance_parts(domain: str, units: list[str], first: str, last: str):
 
 def draw_funnel(f, units: list[str], spec) -> None:
     params = f.values_params(units=list(f.units[:settings().funnel_max_units]), indicators=list(spec.indicators))
-    fig, shown = state.built(funnel_parts, domain=spec.domain, params=params)
+    fig, shown, widens = state.built(funnel_parts, domain=spec.domain, params=params)
     widgets.chart_section(fig, shown, key=f"{spec.domain}_funnel",
                           file_stem=f"{spec.domain}_funnel_{f.first}_{f.last}",
                           empty_title=spec.title(state.lang(), first=f.first, last=f.last),
                           note=spec.note(state.lang()))
+    for line in widens or []:
+        st.warning(line, icon="ℹ️")
 
 
 def funnel_parts(domain: str, params: dict):
@@ -85,7 +88,7 @@ def funnel_parts(domain: str, params: dict):
     stages = tuple(params["indicators"])
     frame = analysis.pipeline(state.query("indicator_values", **params), stages)
     if frame.empty:
-        return None, None
+        return None, None, []
     labels = {c: cat[c].name(lg) for c in stages}
     names = {c: state.unit_name(c) for c in params["units"]}
     title = cat.chart(domain, "funnel").title(lg, first=params["from"], last=params["to"])
@@ -96,7 +99,14 @@ def funnel_parts(domain: str, params: dict):
         t("col_indicator"): frame["indicator_code"].map(labels),
         t("col_value"): frame["value"], t("col_uom"): frame["indicator_code"].map(lambda c: cat[c].unit(lg)),
     })
-    return fig, shown
+    widens = [t("funnel_widens", unit=escape.md(names[w.unit_code]), later=labels[w.later], n_later=_n(w.n_later),
+                earlier=labels[w.earlier], n_earlier=_n(w.n_earlier))
+              for w in analysis.widening(frame, stages)]
+    return fig, shown, widens
+
+
+def _n(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 # --- star ratings: mean by unit and year, and the distribution ----------------------------------------
@@ -158,21 +168,42 @@ def star_distribution_parts(domain: str, params: dict):
 # --- parts of a whole stacked per unit (四种形态) -----------------------------------------------------
 
 
+def own_row_unit(f, units: list[str]) -> str | None:
+    """The unit selected alone whose children are the rows: its own figures (a party group's, a
+    committee's own cases or teams) get a row of their own, 「…（本级）」, so that they appear
+    wherever they exist and the rows add up to its total."""
+    if len(f.units) == 1 and list(units) != [f.units[0]]:
+        return f.units[0]
+    return None
+
+
+def with_own_row(values: pd.DataFrame, params: dict, own: str | None) -> pd.DataFrame:
+    """`values` (indicator_values of the children) with the own figures of `own` first."""
+    if own is None:
+        return values
+    mine = state.query("indicator_values", **{**params, "units": [own], "scope": "own"})
+    if mine.empty:
+        return values
+    mine = mine.assign(unit_name_zh=i18n.t("own_row", "zh", name=mine["unit_name_zh"].iloc[0]),
+                       unit_name_en=i18n.t("own_row", "en", name=mine["unit_name_en"].iloc[0]), unit_order=-1)
+    return pd.concat([mine, values], ignore_index=True)
+
+
 def draw_stacked(f, units: list[str], spec) -> None:
     params = f.values_params(units=units, indicators=list(spec.indicators))
-    fig, wide = state.built(stacked_parts, domain=spec.domain, params=params)
+    fig, wide = state.built(stacked_parts, domain=spec.domain, params=params, own=own_row_unit(f, units))
     widgets.chart_section(fig, wide, key=f"{spec.domain}_stacked",
                           file_stem=f"{spec.domain}_stacked_{f.first}_{f.last}",
                           empty_title=spec.title(state.lang(), first=f.first, last=f.last),
                           note=spec.note(state.lang()))
 
 
-def stacked_parts(domain: str, params: dict):
+def stacked_parts(domain: str, params: dict, own: str | None = None):
     """The indicators of `params` per unit summed over the range, stacked, and the table with their
-    total; (None, None) without data."""
+    total (the selected unit's own figures first, see own_row_unit); (None, None) without data."""
     cat, lg = state.store().catalog, state.lang()
     codes = params["indicators"]
-    values = state.query("indicator_values", **params)
+    values = with_own_row(state.query("indicator_values", **params), params, own)
     if values.empty:
         return None, None
     name = state.name_col()
@@ -184,7 +215,7 @@ def stacked_parts(domain: str, params: dict):
     fig = charts.stacked_bars(frame, series_col="part", series_labels=labels,
                               title=cat.chart(domain, "stacked").title(lg, first=params["from"], last=params["to"]),
                               x_title=t("stacked_total"), unit=unit, lang=lg)
-    charts.tag(fig, "indicator_values", params, summed="period")
+    charts.tag(fig, "indicator_values", params, summed="period", own=own)
     wide = frame.pivot_table(index="unit_name", columns="part", values="value", aggfunc="sum", sort=False).reindex(
         columns=list(codes)).fillna(0)
     wide.columns = [labels[c] for c in wide.columns]
@@ -201,28 +232,35 @@ def draw_season_panels(f, units: list[str], spec) -> None:
     if not available:
         st.info(t("no_data"))
         return
-    default = state.built(season_quarter, indicators=list(spec.indicators), available=available)
+    default = state.built(season_quarter, indicators=list(spec.indicators), available=available,
+                          units=list(f.units))
     q = st.selectbox(t("pick_season_quarter"), available, index=available.index(default),
                      key=f"{spec.domain}_season_quarter", help=spec.note(state.lang()) or None)
     params = f.values_params(units=units, indicators=list(spec.indicators), first=q, last=q, granularity="quarter")
-    fig, wide = state.built(season_panels_parts, domain=spec.domain, params=params)
+    fig, wide = state.built(season_panels_parts, domain=spec.domain, params=params, own=own_row_unit(f, units))
     widgets.chart_section(fig, wide, key=f"{spec.domain}_season", file_stem=f"{spec.domain}_season_{q}",
                           empty_title=spec.title(state.lang(), quarter=q))
 
 
-def season_quarter(indicators: list[str], available: list[str]) -> str:
-    """The latest quarter of `available` in which the top of the tree has any of `indicators`."""
-    root = state.store().tree().root.code
+def season_quarter(indicators: list[str], available: list[str], units: list[str] | None = None) -> str:
+    """The latest quarter of `available` in which the selected units (else the top of the tree)
+    have any one of `indicators`: a quarter is the season's if any of its figures is there, so a
+    figure nobody reported (duty person-days) never moves the panel to an empty quarter."""
+    tree = state.store().tree()
+    units = [u for u in (units or []) if u in tree] or [tree.root.code]
     found = state.query("indicator_values", **state.filters().values_params(
-        units=[root], indicators=indicators, first=available[0], last=available[-1], granularity="quarter"))
+        units=units, indicators=indicators, first=available[0], last=available[-1], granularity="quarter"))
+    found = found[found["value"].notna()] if len(found) else found
     return found["period"].max() if len(found) else available[-1]
 
 
-def season_panels_parts(domain: str, params: dict):
-    """The panels of the units in `params` for one quarter, and their table; (None, None) without data."""
+def season_panels_parts(domain: str, params: dict, own: str | None = None):
+    """The panels of the units in `params` for one quarter (the selected unit's own figures first,
+    see own_row_unit), and their table; (None, None) without data."""
     cat, lg = state.store().catalog, state.lang()
-    q, units, codes = params["from"], params["units"], params["indicators"]
-    values = state.query("indicator_values", **params)
+    q, codes = params["from"], params["indicators"]
+    values = with_own_row(state.query("indicator_values", **params), params, own)
+    units = ([own] if own is not None else []) + list(params["units"])
     if values.empty:
         return None, None
     frame = values.assign(unit_name=values[state.name_col()])
@@ -230,7 +268,7 @@ def season_panels_parts(domain: str, params: dict):
     frame = frame.sort_values("unit_code", key=lambda s: s.map(order))
     inds = [(c, cat[c].name(lg), cat[c].unit(lg), cat[c].value_type) for c in codes]
     fig = charts.panels(frame, inds, title=cat.chart(domain, "season_panels").title(lg, quarter=q), lang=lg)
-    charts.tag(fig, "indicator_values", params)
+    charts.tag(fig, "indicator_values", params, own=own)
     wide = frame.pivot_table(index="unit_name", columns="indicator_code", values="value", aggfunc="first",
                              sort=False).reindex(columns=list(codes))
     wide.columns = [f"{cat[c].name(lg)}（{cat[c].unit(lg)}）" for c in wide.columns]

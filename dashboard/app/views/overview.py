@@ -14,6 +14,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from . import anomalies as anomalies_view
 from ..escape import md
 from ..state import t
 
@@ -236,4 +237,6 @@ def render() -> None:
         completeness_section(f)
     with right:
         bottom_section(f)
+    st.divider()
+    anomalies_view.section(f)
 
