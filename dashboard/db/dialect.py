@@ -12,7 +12,8 @@ where sqlglot's output does not run on PostgreSQL 15 or means something else the
   orders by the whole row of t;
 - `round(x, n)` goes through numeric and back (PostgreSQL has no round(double, int));
 - `make_date`, `to_days(n)` as PostgreSQL spells them; `INSERT OR IGNORE` is `ON CONFLICT DO
-  NOTHING`; `(a, b) IN (SELECT (x, y) ...)` selects two columns, not one row value.
+  NOTHING`; `(a, b) IN (SELECT (x, y) ...)` selects two columns, not one row value; a subquery
+  in FROM gets the name PostgreSQL 15 insists on.
 
 Where no rewrite can do it, a hand-written file `queries/postgres/<name>.sql` (PostgreSQL's
 dialect, the same `$name` parameters) overrides the derived form; the same folder holds the
@@ -96,18 +97,20 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.ToDays):
         return exp.Mul(this=exp.Paren(this=node.this.copy()),
                        expression=exp.Interval(this=exp.Literal.string("1"), unit=exp.Var(this="DAY")))
+    # (transform works on a copy of the statement: the nodes below are changed in place, so
+    # their children are still visited)
     if isinstance(node, exp.Insert) and node.args.get("alternative") == "IGNORE":
-        node = node.copy()
         node.set("alternative", None)
         node.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
         return node
     if isinstance(node, exp.In) and isinstance(node.args.get("query"), exp.Subquery):
         inner = node.args["query"].this
         if isinstance(inner, exp.Select) and len(inner.expressions) == 1 and isinstance(inner.expressions[0], exp.Tuple):
-            node = node.copy()
-            inner = node.args["query"].this
             inner.set("expressions", [e.copy() for e in inner.expressions[0].expressions])
             return node
+    if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.parent, (exp.From, exp.Join)):
+        node.set("alias", exp.TableAlias(this=exp.to_identifier("unnamed_subquery")))
+        return node
     if isinstance(node, exp.Select):
         return _expand_all(node)
     return node
@@ -120,7 +123,6 @@ def _expand_all(select: exp.Select) -> exp.Select:
                  and isinstance(order.expressions[0].this, exp.Var) and order.expressions[0].this.name.upper() == "ALL")
     if not group_all and not order_all:
         return select
-    select = select.copy()
     if group_all:
         keys = [e.unalias().copy() for e in select.expressions
                 if not e.find(exp.AggFunc) and not e.find(exp.Window)]

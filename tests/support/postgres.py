@@ -82,12 +82,13 @@ class Server:
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
 
-    def create(self, db: str) -> str:
-        """A new empty database of that name; its URL."""
+    def create(self, db: str, template: str | None = None) -> str:
+        """A new database of that name, empty or a copy of `template`; its URL."""
         import psycopg
 
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.url(), autocommit=True) as con:
-            con.execute(f'CREATE DATABASE "{db}"')  # a test helper, not the product
+            con.execute(f'CREATE DATABASE "{db}"{copy}')  # a test helper, not the product
         return self.url(db)
 
     def drop(self, db: str) -> None:
