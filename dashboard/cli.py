@@ -487,6 +487,11 @@ def _bench_args(p) -> None:
     p.add_argument("--no-pages", action="store_true", help="skip the browser page timings")
     p.add_argument("--concurrency", action="store_true",
                    help="only: 20 command-line imports and 20 browser uploads at once while the app runs")
+    from .settings import db_location
+
+    p.add_argument("--db", type=db_location, default=None,
+                   help="also time the chart queries on this PostgreSQL database (postgresql://...; "
+                        "the benchmark loads the same data into it, so give it an empty one)")
 
 
 @command("bench", "benchmarks at provincial scale against the plain pandas way", args=_bench_args, db=False)

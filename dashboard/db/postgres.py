@@ -96,6 +96,7 @@ class Transaction:
 
     def __init__(self, con):
         self._con = con
+        self.lent = False
 
     def rows(self, name: str, params: dict | None = None) -> list[tuple]:
         return _fetch(execute(self._con, name, params))
@@ -108,6 +109,7 @@ class Transaction:
         """Each DataFrame as a temporary table of its name (queries/postgres/lend_<name>.sql)."""
         for name, df in frames.items():
             self.run(f"lend_{name}", {c: df[c].tolist() for c in df.columns})
+            self.lent = True
         try:
             yield self
         finally:
@@ -203,6 +205,8 @@ class PostgresDatabase:
                 yield tx
                 if bump:
                     tx.run("data_version_bump")
+            if tx.lent:  # a bulk load: the planner's statistics are out of date
+                self.analyze()
 
     def migrate(self) -> int:
         """Apply the migrations the database lacks, all under one advisory lock; returns the
