@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 export UV_LINK_MODE := copy
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test setup browser-deps demo bench clean
+.PHONY: run test setup browser-deps postgres-deps demo bench clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
@@ -20,11 +20,20 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	fi
 
+# Debian's PostgreSQL server binaries: the tests start a throwaway server of their own
+# (tests/support/postgres.py); the package's own cluster is not used.
+postgres-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql from Debian"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 run: setup
 	$(UV) run python -m dashboard demo --if-empty
 	$(UV) run python -m streamlit run dashboard/app/entry.py
 
-test: setup browser-deps
+test: setup browser-deps postgres-deps
 	$(UV) run python -m pytest $(PYTEST_ARGS)
 
 demo: setup

@@ -87,10 +87,11 @@ class _ServiceUp(Exception):
     """An app came up holding the database while this command waited for it."""
 
 
-def _db_path(args) -> Path:
+def _db_path(args) -> Path | str:
     from .settings import current as settings
+    from .settings import db_location
 
-    return Path(args.db) if getattr(args, "db", None) else settings().db
+    return db_location(args.db) if getattr(args, "db", None) else settings().db
 
 
 def _open_store(args):
@@ -591,10 +592,10 @@ def cmd_check(args) -> int:
     from .db import Store, StoreUnavailable, default_db_path
 
     path = args.db or default_db_path()
-    if not path.exists():  # a check never creates the database it was asked about
+    if isinstance(path, Path) and not path.exists():  # a check never creates the database it was asked about
         raise StoreUnavailable("db_missing", path)
     with Store(path) as store:
-        echo(i18n.both("chk_heading", db=store.path, archive=store.archive_dir))
+        echo(i18n.both("chk_heading", db=store.location, archive=store.archive_dir))
         report = health.check(store)
         _print_findings(report)
         echo(report.summary())
@@ -728,6 +729,11 @@ def _bench_args(p) -> None:
     p.add_argument("--no-pages", action="store_true", help="skip the browser page timings")
     p.add_argument("--concurrency", action="store_true",
                    help="only: 20 command-line imports and 20 browser uploads at once while the app runs")
+    from .settings import db_location
+
+    p.add_argument("--db", type=db_location, default=None,
+                   help="also time the chart queries on this PostgreSQL database (postgresql://...; "
+                        "the benchmark loads the same data into it, so give it an empty one)")
 
 
 @command("bench", "benchmarks at provincial scale against the plain pandas way", args=_bench_args, db=False)
@@ -737,13 +743,16 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .settings import db_location
+
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="党建指标看板 Party-building dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_, configure, run, db) in COMMANDS.items():
         p = sub.add_parser(name, help=help_)
         if db:
-            p.add_argument("--db", type=Path, default=None,
-                           help="DuckDB file (default: $DANGJIAN_DB or data/dangjian.duckdb)")
+            p.add_argument("--db", type=db_location, default=None,
+                           help="DuckDB file or postgresql://user@host/name "
+                                "(default: $DANGJIAN_DB or data/dangjian.duckdb)")
         configure(p)
         p.set_defaults(func=run)
     return parser
@@ -770,6 +779,8 @@ def _through_app(args) -> int | None:
     from . import service
 
     db = _db_path(args)
+    if not isinstance(db, Path):  # PostgreSQL: every process works on the server itself
+        return None
     values = {k: (str(Path(v).resolve()) if isinstance(v, Path) else v) for k, v in vars(args).items()
               if k not in ("func", "db", INPUT_FILES.get(args.command))}
     files = []

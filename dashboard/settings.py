@@ -29,7 +29,11 @@ class Settings:
                            "the folder of catalog.csv, domains.csv, domain_charts.csv, rules.csv and org_tree.csv")
     # --- the database ------------------------------------------------------------------------
     db: Path = _knob(DATA_DIR / "dangjian.duckdb", "DANGJIAN_DB",
-                     "the DuckDB file (the archive of original returns lives beside it)")
+                     "the DuckDB file (the archive of original returns lives beside it), "
+                     "or a PostgreSQL server's database: postgresql://user:password@host:5432/name")
+    pg_folder: Path = _knob(DATA_DIR / "postgres", "DANGJIAN_PG_FOLDER",
+                            "with PostgreSQL: the folder of each database's archive of original returns "
+                            "(share it between app instances)")
     lock_timeout_s: float = _knob(10.0, "DANGJIAN_LOCK_TIMEOUT",
                                   "seconds a second process waits for the database file before saying who holds it")
     duckdb_memory: str = _knob("1GB", "DANGJIAN_DUCKDB_MEMORY",
@@ -114,8 +118,14 @@ def _parse(raw: str, default):
             raise ValueError(f"{raw!r} is not a yes/no value")
         return raw.strip().lower() in ("1", "true", "yes")
     if isinstance(default, Path):
-        return Path(raw)
+        return db_location(raw)
     return type(default)(raw)
+
+
+def db_location(raw: str | Path) -> Path | str:
+    """A --db / DANGJIAN_DB value: a PostgreSQL URL stays text (a path would fold its //)."""
+    text = str(raw)
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
 
 class SettingError(ValueError):

@@ -40,7 +40,7 @@ def test_round_trip_every_value_typed_comes_back_from_the_export(sw05_q1_filled,
     assert outcome.warnings == []
     assert outcome.n_values == len(typed)
     assert len(typed) > 150 and {u for u, _ in typed} >= {"SW05", "SW05G1", "SW05G101", "SW0501"}
-    db = store.path
+    db = store.url
     store.close()
     exported = _export_own(db, tmp_path, "SW05", "2024Q1")
     stored = {k: v for k, v in exported.items() if k in typed}
@@ -133,7 +133,7 @@ def test_two_imports_racing_for_one_unit_and_quarter_leave_exactly_one_active(sw
 
 def test_cli_import_dry_run_submissions_and_restore(sw05_q1_filled, tmp_path, capsys):
     store, data, _ = sw05_q1_filled
-    db = str(store.path)
+    db = store.url
     store.close()
     v1, v2 = tmp_path / "SW05_v1.xlsx", tmp_path / "SW05_v2.xlsx"
     v1.write_bytes(data)
@@ -161,7 +161,7 @@ def test_cli_import_dry_run_submissions_and_restore(sw05_q1_filled, tmp_path, ca
 
 
 def test_cli_import_of_a_missing_file_is_a_usage_error(empty_store, tmp_path, capsys):
-    db = str(empty_store.path)
+    db = empty_store.url
     empty_store.close()
     assert main(["import", "--db", db, str(tmp_path / "nope.xlsx")]) == 2
     assert "no such file" in capsys.readouterr().err
@@ -206,7 +206,7 @@ def test_problems_frame_has_the_columns_in_either_language(empty_store):
 def test_cli_report_option_writes_the_marked_workbook(empty_store, tmp_path, capsys):
     data, _ = fill(build_template(empty_store, "SW01", "2024Q3"))
     data, bad = set_value(data, "学习教育", "SW0101", "branch_general_meetings", 2.5)
-    db = str(empty_store.path)
+    db = empty_store.url
     empty_store.close()
     f, report = tmp_path / "SW01.xlsx", tmp_path / "report.xlsx"
     f.write_bytes(data)
@@ -223,7 +223,7 @@ def test_two_processes_importing_the_same_unit_and_quarter_lose_nothing(sw05_q1_
     from tests.conftest import ROOT
 
     store, data, _ = sw05_q1_filled
-    db = str(store.path)
+    db = store.url
     store.close()
     files = []
     for n in (21, 22):

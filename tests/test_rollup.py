@@ -155,7 +155,7 @@ def test_incremental_rollup_equals_a_full_rebuild(loaded):
 def test_export_long_year_via_the_command_line(loaded, capsys, tmp_path):
     loaded.close()
     out = tmp_path / "year.csv"
-    code = main(["export", "--db", str(loaded.path), "--layout", "long", "--granularity", "year",
+    code = main(["export", "--db", loaded.url, "--layout", "long", "--granularity", "year",
                  "--from", "2023Q1", "--to", "2023Q4", "--out", str(out)])
     assert code == 0
     raw = out.read_bytes()
@@ -194,6 +194,7 @@ def test_an_identical_file_changes_nothing_not_even_the_data_version(loaded):
     assert loaded.data_version == version
 
 
+@pytest.mark.duckdb_only
 def test_a_quarter_left_stale_whole_is_rebuilt_when_the_file_is_opened(loaded):
     """A file from before per-return marks (schema 3), or a bulk load cut short, says only which
     quarter is stale: the next open rebuilds it.  The stale state is forged with DuckDB itself."""

@@ -1,6 +1,6 @@
 """The rules that keep the code easy to change, each checked by reading the tree.
 
-1. duckdb is imported only under dashboard/db/, streamlit only under dashboard/app/, playwright
+1. duckdb, psycopg and sqlglot are imported only under dashboard/db/, streamlit only under dashboard/app/, playwright
    only under dashboard/bench/ (and tests/).
 2. No SQL text in Python outside dashboard/db/ (and there only loading files): every statement is
    a named file under queries/.
@@ -61,7 +61,8 @@ def _importers(name: str) -> list[str]:
 ALLOWED = {"streamlit": {"dashboard/bench/reference_app.py"}}
 
 
-@pytest.mark.parametrize("module, home", [("duckdb", "dashboard/db/"), ("streamlit", "dashboard/app/"),
+@pytest.mark.parametrize("module, home", [("duckdb", "dashboard/db/"), ("psycopg", "dashboard/db/"),
+                                          ("sqlglot", "dashboard/db/"), ("streamlit", "dashboard/app/"),
                                           ("playwright", "dashboard/bench/")])
 def test_each_outside_library_is_imported_in_its_one_layer(module, home):
     strays = [f for f in _importers(module) if not f.startswith(home) and f not in ALLOWED.get(module, ())]

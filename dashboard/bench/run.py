@@ -74,10 +74,11 @@ class Report:
     pages: dict = field(default_factory=dict)
     peak_rss_mb: float | None = None
     problems: list[str] = field(default_factory=list)
+    postgres: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
-                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems}
+                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems, "postgres": self.postgres}
 
 
 def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
@@ -221,6 +222,34 @@ def bench_queries(path: Path, settings: Settings, report: Report) -> None:
         gc.collect()
 
 
+def bench_postgres(path: Path, url: str, settings: Settings, report: Report) -> None:
+    """The same data loaded into a PostgreSQL database, and each chart query's median there
+    beside DuckDB's (the ratio: how many times DuckDB's time PostgreSQL takes)."""
+    t = time.perf_counter()
+    with Store(url) as store:
+        if store.has_submissions():
+            report.problems.append(f"{store.location} already held returns: the figures add the benchmark's to them")
+        figures = province.load_province(store, SCALES[settings.scale])
+    report.postgres["data"] = {**figures, "seconds": round(time.perf_counter() - t, 1)}
+    _say(f"loaded into PostgreSQL in {report.postgres['data']['seconds']} s")
+    with Store(path) as duck, Store(url) as pg:
+        report.postgres["data"]["url"] = pg.location
+        queries = report.postgres.setdefault("queries", {})
+        for case in query_cases(duck):
+            times = _ms(lambda: pg.query(case.query, **case.params), settings.query_runs)
+            answer, want = pg.query(case.query, **case.params), duck.query(case.query, **case.params)
+            med = statistics.median(times)
+            duck_ms = report.queries.get(case.name, {}).get("median_ms") or statistics.median(
+                _ms(lambda: duck.query(case.query, **case.params), settings.query_runs))
+            queries[case.name] = {"query": case.query, "rows": len(answer), "median_ms": round(med, 1),
+                                  "p95_ms": round(_p95(times), 1), "duckdb_ms": duck_ms,
+                                  "ratio": round(med / duck_ms, 1) if duck_ms else None,
+                                  "match": len(answer) == len(want)}
+            if len(answer) != len(want):
+                report.problems.append(f"MISMATCH {case.name}: PostgreSQL {len(answer)} rows, DuckDB {len(want)}")
+            _say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
+
+
 # --- 5. output --------------------------------------------------------------------------
 
 
@@ -265,6 +294,15 @@ def format_table(report: Report, settings: Settings) -> str:
             cold = f"{p['cold_ms']:>8.0f}" if "cold_ms" in p else f"{'':>8}"
             lines.append(f"{name:<{W}} {p.get('charts', 0):>7} {p['ms']:>10.0f} {cold} {p['trivial_ms']:>9.0f} "
                          f"{p['ratio']:>6.2f}x  {_mark(ok) if not name.startswith('(') else 'reference'}")
+    if report.postgres.get("queries"):
+        lines.append("")
+        lines.append(f"PostgreSQL: {report.postgres['data'].get('url', '')}")
+        lines.append(f"{'query':<{W}} {'rows':>7} {'median ms':>10} {'p95 ms':>8} {'duckdb ms':>9} {'ratio':>7}")
+        for name, q in report.postgres["queries"].items():
+            lines.append(f"{name:<{W}} {q['rows']:>7} {q['median_ms']:>10.1f} {q['p95_ms']:>8.1f} "
+                         f"{q['duckdb_ms']:>9.1f} {q['ratio'] or float('nan'):>6.1f}x  "
+                         f"{'' if q['match'] else 'MISMATCH'}")
+        lines.append("ratio: PostgreSQL's median over DuckDB's (1.0x: as fast)")
     if report.peak_rss_mb is not None:
         lines.append("")
         lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
@@ -288,6 +326,8 @@ def main(args) -> int:
         _say(f"built: {report.data}")
         bench_queries(db, settings, report)
         gc.collect()
+        if getattr(args, "db", None):
+            bench_postgres(db, str(args.db), settings, report)
         imports.run(db, workdir, settings, report)
         if settings.pages:
             browser.run(db, workdir, settings, report)

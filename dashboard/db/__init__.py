@@ -4,7 +4,7 @@ Lives here: the connection (private cursors, the one writer lock, migrations, th
 version), the subtree roll-up, and the store's typed methods.  Every statement is a named file
 under queries/.  A file or disk that is in the way (a folder, not a database, read-only,
 full, held by another process) is StoreUnavailable, with its message in dashboard/text/.
-May import: duckdb, pandas, dashboard.domain, dashboard.settings, dashboard.i18n.
+May import: duckdb, psycopg, sqlglot, pandas, numpy, dashboard.domain, dashboard.settings, dashboard.i18n.
 """
 
 from .connection import DatabaseBusy, StoreUnavailable, file_table_counts

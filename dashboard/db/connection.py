@@ -35,14 +35,17 @@ class StoreUnavailable(RuntimeError):
     app_key: str | None = None
 
     def __init__(self, key: str, path: str | Path, **fields):
-        self.key, self.path, self.fields = key, Path(path), fields
+        # a server's URL stays text (a Path would fold its //)
+        self.key, self.fields = key, fields
+        self.path = path if isinstance(path, str) and "://" in path else Path(path)
         super().__init__(i18n.both(key, path=self.path, **fields))
 
     def text(self, lang: str, *, app: bool = False) -> str:
         """The message in one language; `app=True` names the file only (the server's folders
         are no business of a page's reader) and uses the app's wording where there is one."""
         key = self.app_key if app and self.app_key else self.key
-        return i18n.t(key, lang, path=self.path.name if app else self.path, **self.fields)
+        name = self.path.name if isinstance(self.path, Path) else self.path
+        return i18n.t(key, lang, path=name if app else self.path, **self.fields)
 
 
 class DatabaseBusy(StoreUnavailable):

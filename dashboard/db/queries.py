@@ -2,7 +2,9 @@
 
 A file holds one statement.  Parameters are named (`$unit`) and always bound, never formatted
 into the text.  The file name is the query's name, unique across the folders (charts/,
-store/, rollup/, tables/); migrations/ is read by the connection, in order.
+store/, rollup/, tables/); migrations/ is read by the connection, in order.  postgres/ holds
+PostgreSQL's own text where the one derived from the DuckDB file cannot be used (dialect.py),
+and the few statements only PostgreSQL runs: it is not a folder of named queries of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from ..settings import QUERIES_DIR
 
 MIGRATIONS_DIR = QUERIES_DIR / "migrations"
+POSTGRES_DIR = QUERIES_DIR / "postgres"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -27,7 +30,7 @@ def files() -> dict[str, Path]:
     """Query name -> its file, refusing two files of one name."""
     out: dict[str, Path] = {}
     for path in sorted(QUERIES_DIR.rglob("*.sql")):
-        if path.parent == MIGRATIONS_DIR:
+        if path.parent in (MIGRATIONS_DIR, POSTGRES_DIR):
             continue
         if path.stem in out:
             raise ValueError(f"two queries named {path.stem!r}: {out[path.stem]} and {path}")
@@ -64,12 +67,13 @@ def execute(cursor, name: str, params: dict | None = None):
     return cursor.execute(sql(name), bound) if bound else cursor.execute(sql(name))
 
 
-def migrations() -> list[tuple[int, list[str]]]:
-    """(version, statements) of every migration file, in order."""
+def migrations(split=None) -> list[tuple[int, list[str]]]:
+    """(version, statements) of every migration file, in order; `split` turns a file's text into
+    its statements (DuckDB's own parser unless told otherwise: PostgreSQL's translation)."""
+    split = split or (lambda text: [s.query for s in duckdb.extract_statements(text)])
     out = []
     for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
-        statements = [s.query for s in duckdb.extract_statements(path.read_text(encoding="utf-8"))]
-        out.append((int(path.name[:3]), statements))
+        out.append((int(path.name[:3]), split(path.read_text(encoding="utf-8"))))
     return out
 
 

@@ -28,7 +28,7 @@ from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
-from . import archive, rollup
+from . import archive, postgres, rollup
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
 
@@ -89,11 +89,26 @@ class Store:
         read-only or full disk raises StoreUnavailable, which says what to do, never a traceback.
         """
         conf = settings()
-        self.path = Path(path) if path is not None else conf.db
-        timeout = conf.lock_timeout_s if lock_timeout is None else lock_timeout
+        self.url = str(path if path is not None else conf.db)
         self.catalog: Catalog = catalog_mod.catalog()
         self._tree: Tree | None = None
         self._history: History | None = None
+        if postgres.is_url(self.url):
+            # A server: no file to lock (writers queue on an advisory lock); the archive of
+            # originals lives in a folder of its own (settings.pg_folder).
+            self.path = conf.pg_folder / postgres.database_name(self.url) / "database"
+            self._lock = None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = postgres.PostgresDatabase(self.url, self.path)
+            try:
+                self._prepare()
+            except BaseException:
+                self._db.close()
+                raise
+            return
+        self.path = Path(path) if path is not None else conf.db
+        self.url = str(self.path)
+        timeout = conf.lock_timeout_s if lock_timeout is None else lock_timeout
         if self.path.is_dir():
             raise StoreUnavailable("db_is_directory", self.path)
         with faults_explained(self.path, opening=True):
@@ -125,13 +140,23 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._lock is None
+
+    @property
+    def location(self) -> str:
+        """The database as a person names it: the file, or the server's URL without its password."""
+        return postgres.shown(self.url) if self.is_postgres else str(self.path)
 
     @property
     def archive_dir(self) -> Path:

@@ -2,4 +2,4 @@
 INSERT INTO units (code, name_zh, name_en, level, parent_code, active_from, active_to, sort_order, reporting,
                    merged_into)
 SELECT unnest($codes), unnest($names_zh), unnest($names_en), unnest($levels), unnest($parents),
-       unnest($active_from), unnest($active_to), unnest($sort_orders), unnest($reporting), unnest($merged_into)
+       unnest($active_from), unnest($active_to), unnest($sort_orders), CAST(unnest($reporting) AS BOOLEAN), unnest($merged_into)

@@ -1,0 +1,235 @@
+"""The PostgreSQL backend: the same interface as connection.Database, on a server many app
+instances share.
+
+`PostgresDatabase` runs the PostgreSQL form of each named query (dialect.py) through psycopg 3,
+one connection per thread.  Writers are serialised across every process by an advisory lock
+taken first in each write transaction (pg_advisory_xact_lock, queries/postgres/pg_writer_lock.sql)
+instead of the DuckDB file's process lock; within a process a thread lock keeps the order.  A
+writer that must read before it writes (`write_lock`) holds the same lock at session level
+across both.  Migrations are the same files as DuckDB's, translated, under their own advisory
+lock, plus a few indexes PostgreSQL needs where DuckDB skips row groups by min/max.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import psycopg
+from psycopg.adapt import Dumper
+
+from . import dialect, queries
+from .connection import StoreUnavailable
+
+SCHEMES = ("postgresql://", "postgres://")
+_BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
+_INDEXES = ("pg_index_facts", "pg_index_facts_unit", "pg_index_rollup", "pg_index_submissions", "pg_index_closure")
+
+
+def is_url(location) -> bool:
+    """Whether a --db / DANGJIAN_DB value names a PostgreSQL database rather than a file."""
+    return isinstance(location, str) and location.startswith(SCHEMES)
+
+
+def shown(url: str) -> str:
+    """The URL without its password, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or "postgres"
+
+
+class TextListDumper(Dumper):
+    """An empty or all-NULL list as text[] (psycopg cannot tell its type from its items)."""
+
+    oid = psycopg.postgres.types["text"].array_oid
+
+    def dump(self, obj):
+        return ("{" + ",".join("NULL" for _ in obj) + "}").encode()
+
+
+def _params(name: str, params: dict | None) -> dict:
+    wanted = set(_BOUND.findall(dialect.sql(name)))
+    params = params or {}
+    missing = wanted - params.keys()
+    if missing:
+        raise TypeError(f"query {name} needs parameters {sorted(missing)}")
+    return {k: dialect.bind(v) for k, v in params.items() if k in wanted}
+
+
+def execute(con, name: str, params: dict | None = None):
+    """Run the named query's PostgreSQL form on a connection; returns the cursor."""
+    return con.execute(dialect.sql(name), _params(name, params), prepare=False)
+
+
+def _fetch(cur) -> list[tuple]:
+    if cur.description is None:
+        return []
+    return [tuple(dialect.plain(v) for v in row) for row in cur.fetchall()]
+
+
+def frame(cur) -> pd.DataFrame:
+    """The rows as a DataFrame shaped as DuckDB's `.df()` shapes them (numbers as numbers,
+    dates and timestamps as datetime64)."""
+    names = [d.name for d in cur.description]
+    rows = _fetch(cur)
+    df = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame({n: [] for n in names})
+    for i, col in enumerate(names):
+        values = df.iloc[:, i]
+        sample = next((v for v in values if v is not None), None)
+        if dialect.is_date(sample):
+            df.isetitem(i, pd.to_datetime(values))
+    return df
+
+
+class Transaction:
+    """What a writer may do inside `transaction()`, as connection.Transaction."""
+
+    def __init__(self, con):
+        self._con = con
+        self.lent = False
+
+    def rows(self, name: str, params: dict | None = None) -> list[tuple]:
+        return _fetch(execute(self._con, name, params))
+
+    def run(self, name: str, params: dict | None = None) -> None:
+        execute(self._con, name, params)
+
+    @contextlib.contextmanager
+    def lend(self, **frames: pd.DataFrame):
+        """Each DataFrame as a temporary table of its name (queries/postgres/lend_<name>.sql)."""
+        for name, df in frames.items():
+            self.run(f"lend_{name}", {c: df[c].tolist() for c in df.columns})
+            self.lent = True
+        try:
+            yield self
+        finally:
+            for name in frames:
+                with contextlib.suppress(psycopg.errors.InFailedSqlTransaction):
+                    self.run(f"unlend_{name}")
+
+
+class _WriterLock:
+    """The thread lock plus, held outermost, the writer's advisory lock at session level."""
+
+    def __init__(self, db: PostgresDatabase):
+        self._db, self._lock, self._depth = db, threading.RLock(), threading.local()
+
+    def __enter__(self):
+        self._lock.acquire()
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            try:
+                execute(self._db.connection(), "pg_writer_hold").fetchall()
+            except BaseException:
+                self._lock.release()
+                raise
+        self._depth.n = depth + 1
+        return self
+
+    def __exit__(self, *exc):
+        self._depth.n -= 1
+        try:
+            if self._depth.n == 0:
+                with contextlib.suppress(psycopg.Error):
+                    execute(self._db.connection(), "pg_writer_release").fetchall()
+        finally:
+            self._lock.release()
+
+
+class PostgresDatabase:
+    def __init__(self, url: str, path: Path):
+        self.url, self.path = url, path
+        self._local = threading.local()
+        self._all: list[psycopg.Connection] = []
+        self._guard = threading.Lock()
+        self._write_lock = _WriterLock(self)
+        self._tx_lock = threading.RLock()
+        self.connection()  # fail now, in words, if the server cannot be reached
+
+    def connection(self) -> psycopg.Connection:
+        """This thread's connection (autocommit: each read sees the latest commit)."""
+        con = getattr(self._local, "con", None)
+        if con is None or con.closed:
+            try:
+                con = psycopg.connect(self.url, autocommit=True)
+            except psycopg.Error as exc:
+                raise StoreUnavailable("db_server_unusable", shown(self.url),
+                                       detail=str(exc).strip().splitlines()[0] if str(exc).strip() else "") from exc
+            con.adapters.register_dumper(str, psycopg.types.string.StrDumper)  # str is text, not unknown
+            con.adapters.register_dumper(dialect.TextList, TextListDumper)
+            self._local.con = con
+            with self._guard:
+                self._all.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._guard:
+            for con in self._all:
+                with contextlib.suppress(Exception):
+                    con.close()
+            self._all.clear()
+
+    def read(self, name: str, params: dict | None = None) -> pd.DataFrame:
+        return frame(execute(self.connection(), name, params))
+
+    def rows(self, name: str, params: dict | None = None) -> list[tuple]:
+        return _fetch(execute(self.connection(), name, params))
+
+    def scalar(self, name: str, params: dict | None = None):
+        rows = self.rows(name, params)
+        return rows[0][0] if rows else None
+
+    @property
+    def write_lock(self) -> _WriterLock:
+        return self._write_lock
+
+    @contextlib.contextmanager
+    def transaction(self, *, bump: bool = True):
+        """One transaction under the writer's advisory lock; the data version moves on when it
+        commits (unless `bump` is off)."""
+        with self._tx_lock:
+            con = self.connection()
+            with con.transaction():
+                execute(con, "pg_writer_lock").fetchall()
+                tx = Transaction(con)
+                yield tx
+                if bump:
+                    tx.run("data_version_bump")
+            if tx.lent:  # a bulk load: the planner's statistics are out of date
+                self.analyze()
+
+    def migrate(self) -> int:
+        """Apply the migrations the database lacks, all under one advisory lock; returns the
+        schema version it had."""
+        con = self.connection()
+        with self._tx_lock, con.transaction():
+            execute(con, "pg_migration_lock").fetchall()
+            execute(con, "meta_create")
+            execute(con, "meta_defaults")
+            current = int(self.scalar("meta_get", {"key": "schema_version"}) or 0)
+            for version, statements in queries.migrations(dialect.transpile):
+                if version <= current:
+                    continue
+                with con.transaction():
+                    for statement in statements:
+                        con.execute(statement.replace("%%", "%"), prepare=False)
+                    execute(con, "meta_set", {"key": "schema_version", "value": str(version)})
+            for index in _INDEXES:
+                execute(con, index)
+        return current
+
+    def checkpoint(self) -> None:
+        """Nothing to do: the server keeps its own files (a backup is pg_dump's work)."""
+
+    def analyze(self) -> None:
+        execute(self.connection(), "pg_analyze")

@@ -1,0 +1,2 @@
+-- pg_analyze: fresh planner statistics after a bulk load (PostgreSQL plans joins by them).
+ANALYZE

@@ -1,0 +1,266 @@
+"""PostgreSQL: every named query has a form that runs there, and says what DuckDB says.
+
+The demo is loaded into a DuckDB file and into a database on a throwaway PostgreSQL server
+(tests/support/postgres.py); every named query runs on both with the same parameters.  Reads
+must answer the same rows; writes run inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.db import Store, dialect, queries
+from dashboard.domain import analysis
+from dashboard.domain import filters as flt
+from dashboard.settings import ROOT
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def samples(store: Store) -> dict[str, list[dict]]:
+    """Parameters for every query that takes some, drawn from the demo (several sets for the
+    chart queries, so each branch of their SQL is used)."""
+    first, last = store.quarter_span()
+    tree = store.tree()
+    roots = [u.code for u in tree.units if u.parent_code is None]
+    tops = [u.code for u in tree.units if u.parent_code in roots][:3]
+    rules = store.catalog.compliance_rules
+    compliance = analysis.compliance_params(roots + tops, first, last, rules)
+    rep = tree.reporting_units[1]
+    rep = getattr(rep, "code", rep)
+    units = sorted(u.code for u in tree.return_units(rep))
+    sub_ids = [r[0] for r in store.table("submissions")[["id"]].itertuples(index=False)]
+    quarters = sorted(store.table("submissions")["quarter"].unique().tolist())
+    some = [i.code for i in store.catalog.indicators][:6]
+    return {
+        "audit_insert": [{"at": dt.datetime(2025, 1, 2, 3, 4, 5), "actor": "测试", "via": "cli", "action": "x",
+                          "target": None, "outcome": "ok", "detail": ""}],
+        "audit_list": [{"since": dt.datetime(2000, 1, 1), "actor": ""}, {"since": dt.datetime(2000, 1, 1), "actor": "x"}],
+        "bench_return_facts": [{"reps": [rep, rep], "qs": [first, last]}],
+        "catalog_insert_domains": [{"codes": ["zz"], "names_zh": ["甲"], "names_en": ["a"], "sort_orders": [99]}],
+        "catalog_insert_indicators": [dict(codes=["zz1", "zz2"], domains=["d", "d"], names_zh=["甲", "乙"],
+                                           names_en=["a", "b"], units_zh=["个", "个"], units_en=["n", "n"],
+                                           value_types=["count", "ratio"], time_aggs=["sum", "last"],
+                                           unit_aggs=["sum", "sum"], formula_ops=[None, "ratio"],
+                                           formula_args=[[], ["zz1", "zz1"]], thresholds=[None, 1.5],
+                                           levels=["all", "all"], sort_orders=[1, 2], domain_orders=[1, 1])],
+        "check_rollup_differences": [{"limit": 5}],
+        "compliance_shares": [compliance, {**compliance, "groups": ["nobody"]}],
+        "compliance_short": [{**compliance, "limit": 50}, {**compliance, "limit": 3}],
+        "facts_insert": [{"submission_id": 999999, "quarter": last, "units": [rep], "indicators": ["members_total"],
+                          "values": [1.0]}],
+        "indicator_values": [
+            flt.values_params(roots + tops, first, last, "year"),
+            flt.values_params(tops, first, last, "quarter", scope="own"),
+            flt.values_params(tops[:1], first, last, "half", indicators=some),
+            flt.values_params(["nobody"], first, last, "quarter"),
+        ],
+        "ingest_prior_values": [{"reporting_unit": rep, "quarter": last, "previous": quarters[-2],
+                                 "indicators": ["members_total", "theme_party_days"]}],
+        "ingest_prior_values_of_units": [{"reporting_unit": rep, "quarter": last, "previous": quarters[-2],
+                                          "indicators": ["members_total", "theme_party_days"], "units": units,
+                                          "first": units[0], "last": units[-1]}],
+        "meta_get": [{"key": "schema_version"}],
+        "meta_set": [{"key": "nothing", "value": "1"}],
+        "rollup_clear": [{"quarters": []}, {"quarters": [first]}],
+        "rollup_delete": [{"quarters": [first], "units": [rep]}],
+        "rollup_delete_units": [{"quarter": first, "units": units}],
+        "rollup_dirty_clear": [{"quarters": []}],
+        "rollup_dirty_units_clear": [{"quarters": [first]}],
+        "rollup_mark_dirty": [{"quarter": first, "unit": rep}],
+        "rollup_rebuild": [{"quarters": []}, {"quarters": [first]}],
+        "rollup_refresh": [{"quarters": [first], "units": [rep], "children": units or [""]}],
+        "rollup_refresh_units": [{"quarter": first, "units": units, "fact_anc": units, "fact_unit": units,
+                                  "front_anc": [""], "front_unit": [""], "frontier": [""]}],
+        "star_distribution": [{"groups": roots + tops, "indicator": "star_rating", "from": first, "to": last}],
+        "submission_activate": [{"id": sub_ids[0], "unit": rep, "quarter": first}],
+        "submission_diff": [{"new_id": sub_ids[-1], "old_id": sub_ids[0]}, {"new_id": sub_ids[1], "old_id": -1}],
+        "submission_get": [{"id": sub_ids[0]}],
+        "submission_history": [{"units": tops + [rep], "from": first, "to": last}],
+        "submission_insert": [{"unit": rep, "quarter": last, "user": "u", "submitted_at": dt.datetime(2025, 1, 1),
+                               "file_name": "f.xlsx", "sha256": "ab", "template_version": "v", "is_demo": False,
+                               "archive_path": None, "warnings": 0}],
+        "submission_status": [{"units": tops + [rep] * len(quarters), "quarters": quarters[:len(tops)] + quarters,
+                               "deadlines": ["2025-01-15"] * (len(tops) + len(quarters))},
+                              {"units": [], "quarters": [], "deadlines": []}],
+        "submission_supersede": [{"unit": rep, "quarter": last}],
+        "units_insert": [{"codes": ["ZZ"], "names_zh": ["甲"], "names_en": ["a"], "levels": ["branch"],
+                          "parents": [None], "active_from": [None], "active_to": [None], "sort_orders": [1],
+                          "reporting": [None], "merged_into": [None]}],
+        "versions_insert": [{"codes": ["ZZ", "ZZ"], "names_zh": ["甲", "乙"], "names_en": ["a", "b"],
+                             "levels": ["branch", "branch"], "parents": [None, None], "active_from": [None, "2024Q1"],
+                             "active_to": ["2023Q4", None], "sort_orders": [1, 1], "reporting": [True, None],
+                             "merged_into": [None, None]}],
+        "unit_closure_insert": [{"ancestors": ["ZZ"], "descendants": ["ZZ"], "distances": [0],
+                                 "valid_from": ["0000Q1"], "valid_to": ["9999Q4"]}],
+        "anomaly_check_insert": [{"at": dt.datetime(2025, 1, 2, 3, 4, 5), "by": "测试", "via": "cli", "unit": rep,
+                                  "quarter": last, "indicator": "members_total", "kind": "sharp_change", "note": ""}],
+        "anomaly_facts": [{"units": tops + [rep], "from": first, "to": last}],
+        "table_row_count": [{"name": "units"}, {"name": "facts"}],
+        "return_parts": [{"units": tops + [rep], "from": first, "to": last, "indicators": some}],
+    }
+
+
+# Statements that need a lent frame or a temporary table before them: run as one sequence.
+_BULK = ["bulk_supersede", "bulk_ids", "bulk_submissions_insert", "bulk_facts_insert", "bulk_count", "bulk_ids_drop"]
+_FRAMES = {
+    "bulk_subs": pd.DataFrame({"unit_code": ["SW01"], "quarter": ["2030Q1"], "submitted_at": [dt.datetime(2030, 4, 1)]}),
+    "bulk_facts": pd.DataFrame({"reporting_unit": ["SW01"], "unit_code": ["SW01"], "quarter": ["2030Q1"],
+                                "indicator_code": ["members_total"], "value": [3.0]}),
+    "incoming": pd.DataFrame({"file": ["f"], "unit_code": ["SW01"], "indicator_code": ["x"], "value": [1.0]}),
+}
+# Writes whose rows on the two backends differ by design (ids drawn from a sequence, now()).
+_ONLY_RUN = {"checkpoint"}
+
+
+def _answers(name: str) -> bool:
+    """Whether a statement answers rows (a write without RETURNING answers none on PostgreSQL
+    and its row count on DuckDB)."""
+    text = "\n".join(line for line in queries.sql(name).splitlines() if not line.startswith("--")).lstrip().upper()
+    return text.startswith(("SELECT", "WITH")) or "RETURNING" in text
+
+
+def _run_rolled_back(db, names: list[str], params: dict, *, lend: bool = False) -> list:
+    """Run queries one after another in one transaction, rolled back; what each returned (with
+    `lend`, the sample frames lent first)."""
+    out = []
+    try:
+        with db.transaction(bump=False) as tx, tx.lend(**(_FRAMES if lend else {})):
+            for name in names:
+                out.append(tx.rows(name, params))
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return out
+
+
+def _same(a, b, where: str) -> None:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+            assert (a is None or a != a) and (b is None or b != b), where
+        else:
+            assert math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9), where
+    elif isinstance(a, (list, tuple, np.ndarray)):
+        assert isinstance(b, (list, tuple, np.ndarray)) and len(a) == len(b), where
+        for x, y in zip(a, b):
+            _same(x, y, where)
+    elif isinstance(a, pd.Timestamp) or isinstance(b, pd.Timestamp):
+        assert pd.Timestamp(a) == pd.Timestamp(b), where
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def _same_rows(a: list, b: list, where: str) -> None:
+    assert len(a) == len(b), f"{where}: {len(a)} rows against {len(b)}"
+    for i, (x, y) in enumerate(zip(a, b)):
+        _same(list(x), list(y), f"{where} row {i}")
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, pg_server, pg_templates):
+    """The demo on DuckDB and on PostgreSQL, read-only here."""
+    import os
+
+    folder = tmp_path_factory.mktemp("both")
+    os.environ["DANGJIAN_PG_FOLDER"] = str(folder / "pg")
+    duck = Store(folder / "demo.duckdb")
+    from dashboard.demo import load_demo
+
+    load_demo(duck)
+    pg = Store(pg_server.create("compare_demo", template=pg_templates["demo"]))
+    yield duck, pg
+    duck.close()
+    pg.close()
+    os.environ.pop("DANGJIAN_PG_FOLDER", None)
+
+
+def test_every_named_query_runs_on_postgres_and_answers_as_duckdb(both):
+    duck, pg = both
+    params = samples(duck)
+    failed, compared = [], 0
+    for name in sorted(queries.files()):
+        if name in _BULK or name.startswith("bench_plain"):
+            continue
+        for p in params.get(name, [{}]):
+            try:
+                got = _run_rolled_back(pg._db, [name], p)[0]
+            except Exception as exc:  # noqa: BLE001 - every failure is listed below
+                failed.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                continue
+            if name in _ONLY_RUN or not _answers(name):
+                continue
+            want = _run_rolled_back(duck._db, [name], p)[0]
+            if name in ("table_audit", "audit_list", "audit_actors"):  # when each entry was written differs
+                continue
+            if "ORDER BY" not in queries.sql(name).upper():  # no order asked: any order is right
+                want, got = sorted(want, key=repr), sorted(got, key=repr)
+            _same_rows(want, got, name)
+            compared += 1
+    assert failed == []
+    assert compared >= 50  # every query that answers rows, some with several parameter sets
+
+
+def test_the_statements_of_a_bulk_load_and_the_benchmark_run_in_sequence(both):
+    duck, pg = both
+    p = {"user": "u", "file_name": None, "template_version": "bulk", "is_demo": False}
+    got = _run_rolled_back(pg._db, _BULK, p, lend=True)
+    want = _run_rolled_back(duck._db, _BULK, p, lend=True)
+    assert got[_BULK.index("bulk_count")] == [(1,)] == want[_BULK.index("bulk_count")]
+    assert _run_rolled_back(pg._db, ["bench_plain_create", "bench_plain_insert"], {}, lend=True) == [[], []]
+
+
+def test_chart_frames_are_the_same_on_both(both):
+    """What pages receive: the DataFrame of each chart query, column names and values."""
+    duck, pg = both
+    for name, sets in samples(duck).items():
+        if not queries.files()[name].parent.name == "charts" or name == "audit_list":
+            continue
+        for p in sets:
+            a, b = duck.query(name, **p), pg.query(name, **p)
+            assert list(a.columns) == list(b.columns), name
+            _same_rows(a.values.tolist(), b.values.tolist(), name)
+
+
+def test_every_table_holds_the_same_rows_after_the_demo(both):
+    duck, pg = both
+    snap_duck, snap_pg = duck.snapshot(), pg.snapshot()
+    assert sorted(snap_duck) == sorted(snap_pg)
+    for table in snap_duck:
+        if table == "audit":
+            continue
+        _same_rows(sorted(snap_duck[table], key=repr), sorted(snap_pg[table], key=repr), table)
+
+
+def test_a_query_with_no_postgres_form_is_found(both, monkeypatch):
+    """The check above can fail: a DuckDB-only statement with no override does not run."""
+    _, pg = both
+    monkeypatch.setattr(dialect, "sql", lambda name: "SELECT list_value(1, 2) FROM meta")
+    with pytest.raises(Exception):
+        _run_rolled_back(pg._db, ["meta_get"], {"key": "x"})
+
+
+def test_the_overrides_are_few_and_each_names_a_query():
+    """Hand-written PostgreSQL text is the exception: each override stands for a named query."""
+    folder = queries.POSTGRES_DIR
+    overrides = [p.stem for p in folder.glob("*.sql") if p.stem in queries.files()]
+    assert len(overrides) <= 5, overrides
+    for path in folder.glob("*.sql"):
+        assert path.read_text(encoding="utf-8").startswith(f"-- {path.stem}:"), path
+
+
+def test_the_command_line_runs_on_postgres(pg_server, pg_templates, tmp_path):
+    url = pg_server.create("cli_demo", template=pg_templates["demo"])
+    env = {**__import__("os").environ, "DANGJIAN_PG_FOLDER": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "dashboard", "check", "--db", url], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "postgresql://" in out.stdout
