@@ -8,6 +8,7 @@ can recompute them from the same query and compare.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -220,3 +221,26 @@ def bottom_units(rank: pd.DataFrame, n: int = 2) -> pd.DataFrame:
     """The last `n` ranked units of a ranking (worst last), units with no figure left out."""
     ranked = rank[rank["rank"].notna()]
     return ranked.tail(n).iloc[::-1].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class BottomGroup:
+    """Units sharing one value at the bottom of a ranking."""
+    value: float
+    names: tuple[str, ...]  # in the ranking's (the tree's) order
+
+
+def bottom_groups(rank: pd.DataFrame, n: int = 2) -> list[BottomGroup]:
+    """The bottom of a ranking as groups of equal value, worst first, until `n` units are covered.
+    A tie is kept whole: eight units at 0 are one group of eight, never two of them picked out."""
+    ranked = rank[rank["rank"].notna()]
+    by_value: dict[float, list[str]] = {}
+    for r in ranked.iloc[::-1].itertuples():  # worst first
+        by_value.setdefault(float(r.value), []).append(r.unit_name)
+    groups, covered = [], 0
+    for value, names in by_value.items():  # in the order first met: worst value first
+        if covered >= n:
+            break
+        groups.append(BottomGroup(value, tuple(reversed(names))))
+        covered += len(names)
+    return groups
