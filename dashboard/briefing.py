@@ -155,7 +155,8 @@ def _domain(query: Query, catalog: Catalog, tree, unit: str, quarter: str, lang:
                                     indicator=ind.name(lang), unit=ind.unit(lang), value_type=ind.value_type,
                                     lang=lang)
         charts.tag(figure, "indicator_values", params, period=ref)
-    return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, analysis.bottom_groups(rank), figure, params)
+    return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, analysis.bottom_groups(rank), figure,
+                      params)
 
 
 def _compliance(query: Query, catalog: Catalog, tree, unit: str, quarter: str) -> Compliance:

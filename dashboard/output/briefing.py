@@ -49,8 +49,8 @@ SIZE_4 = Pt(14)  # 四号: page numbers
 SIZE_5 = Pt(10.5)  # 五号: tables
 LINE = Pt(28)  # a fixed line: 22 lines of 3号 on the page, as GB/T 9704 sets
 INDENT = Pt(32)  # two characters of 3号
-CHART_WIDTH_PX = 900
-CHART_WIDTH = Mm(150)
+CHART_WIDTH_PX = 1000
+CHART_WIDTH = Mm(140)
 RED = RGBColor.from_string(style.excel_rgb(style.PARTY_RED))
 BLACK = RGBColor(0, 0, 0)
 FONTS_CONF = Path(__file__).with_name("fonts.conf")  # the Chinese face names onto installed faces
@@ -234,13 +234,14 @@ class _Writer:
         _fixed(gap, Pt(12))
 
     def _row(self, row, values, widths_mm, *, head: bool = False, right=()) -> None:
+        """Headers centred in 黑体; then the first column centred, figures (`right`) to the right,
+        names to the left, in 仿宋."""
         for i, (c, value) in enumerate(zip(row.cells, values)):
             c.width = Mm(widths_mm[i])
-            p = c.paragraphs[0]
-            _fixed(p, Pt(18), align=WD_ALIGN_PARAGRAPH.CENTER if head or i not in right else WD_ALIGN_PARAGRAPH.RIGHT)
-            if not head and i not in right and i > 0:
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            _run(p, value, style.DOC_HEADING_FONT if head else style.DOC_BODY_FONT, SIZE_5)
+            align = (WD_ALIGN_PARAGRAPH.CENTER if head or i == 0 else
+                     WD_ALIGN_PARAGRAPH.RIGHT if i in right else WD_ALIGN_PARAGRAPH.LEFT)
+            _fixed(c.paragraphs[0], Pt(16), align=align)
+            _run(c.paragraphs[0], value, style.DOC_HEADING_FONT if head else style.DOC_BODY_FONT, SIZE_5)
 
     def picture(self, png: bytes) -> None:
         p = self.doc.add_paragraph(style="Normal")
@@ -257,17 +258,13 @@ def _number(value, value_type: str) -> str:
     return format(value, charts.number_format(value_type, [value]))
 
 
-def _uom(ind, lang: str) -> str:
-    return ind.unit(lang)
-
-
 def _change(delta, ind, lang: str) -> str:
     """'增加 3 次' / '减少 1.2 个百分点' / '持平' / '无可比数据'."""
     if pd.isna(delta):
         return t("brief_change_none", lang)
     if round(float(delta), 4) == 0:
         return t("brief_change_same", lang)
-    unit = t("brief_pp", lang) if ind.value_type == "rate" else _uom(ind, lang)
+    unit = t("brief_pp", lang) if ind.value_type == "rate" else ind.unit(lang)
     key = "brief_change_up" if delta > 0 else "brief_change_down"
     return t(key, lang, delta=_number(abs(float(delta)), ind.value_type), unit=unit)
 
@@ -277,9 +274,9 @@ def _headline_sentence(row: dict, ind, lang: str) -> str:
     year (star ratings, in Q1) on the year before."""
     value = _number(row["value"], ind.value_type)
     if ind.quarters == "all":
-        return t("brief_headline_item", lang, indicator=ind.name(lang), value=value, unit=_uom(ind, lang),
+        return t("brief_headline_item", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
                  change=_change(row["delta_previous"], ind, lang))
-    return t("brief_headline_item_year", lang, indicator=ind.name(lang), value=value, unit=_uom(ind, lang),
+    return t("brief_headline_item_year", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
              period=periods.quarter_label(row["period"], lang), change=_change(row["delta_year"], ind, lang))
 
 
@@ -290,7 +287,7 @@ def _names(names, lang: str) -> str:
 def bottom_text(groups, ind, lang: str, n_ranked: int) -> str:
     """The bottom of a ranking in words.  A tie is stated whole: a group of up to two units is
     named, a larger one counted ('8 个单位并列为 0次'), never two of eight picked out."""
-    uom = _uom(ind, lang)
+    uom = ind.unit(lang)
     if len(groups) == 1 and len(groups[0].names) == n_ranked:
         return t("brief_all_tied", lang, value=_number(groups[0].value, ind.value_type), uom=uom)
     items = []
@@ -317,16 +314,15 @@ def _overview(w: _Writer) -> None:
     if not rows:
         w.body(w.t("brief_headline_none"))
         return
-    sep = "；" if lang == "zh" else "; "
-    items = sep.join(_headline_sentence(row, cat[row["indicator_code"]], lang) for row in rows)
-    w.body(w.t("brief_headlines_intro") + items + ("。" if lang == "zh" else "."))
+    items = w.t("brief_item_sep").join(_headline_sentence(row, cat[row["indicator_code"]], lang) for row in rows)
+    w.body(w.t("brief_headlines_intro") + items + w.t("brief_full_stop"))
     header = [w.t(k) for k in ("brief_col_indicator", "brief_col_period", "brief_col_value", "brief_col_previous",
                                "brief_col_delta", "brief_col_year_before", "brief_col_delta_year", "brief_col_uom")]
     table = []
     for row in rows:
         ind = cat[row["indicator_code"]]
         table.append([ind.name(lang), str(row["period"]), *(_number(row[c], ind.value_type) for c in (
-            "value", "previous", "delta_previous", "year_before", "delta_year")), _uom(ind, lang)])
+            "value", "previous", "delta_previous", "year_before", "delta_year")), ind.unit(lang)])
     w.table(header, table, [34, 17, 16, 16, 16, 19, 16, 22], align_right=(2, 3, 4, 5, 6))
 
 
@@ -345,7 +341,7 @@ def _returns(w: _Writer) -> None:
             lines.append(w.t("brief_missing", n=len(r.missing), units=_names(r.missing, lang)))
         if r.pending:
             lines.append(w.t("brief_pending", n=len(r.pending), units=_names(r.pending, lang)))
-    w.body("".join(lines) if lang == "zh" else " ".join(lines))
+    w.body(w.t("brief_sentence_sep").join(lines))
 
 
 def _date(day, lang: str) -> str:
@@ -360,21 +356,22 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
     for d in b.domains:
         ind = d.indicator
         w.subheading(d.name)
+        label = periods.quarter_label(d.period, lang)
         if d.total is not None and not pd.isna(d.total.get("value")):
-            change = _change(d.total["delta_previous"] if ind.quarters == "all" else d.total["delta_year"], ind, lang)
-            w.body(w.t("brief_domain_total", scope=printable(b.unit_name), period=periods.quarter_label(d.period, lang),
-                       indicator=ind.name(lang), value=_number(d.total["value"], ind.value_type),
-                       unit=_uom(ind, lang), change=change))
+            yearly = ind.quarters != "all"  # set once a year (star ratings): compared with a year before
+            change = _change(d.total["delta_year" if yearly else "delta_previous"], ind, lang)
+            w.body(w.t("brief_domain_total", scope=printable(b.unit_name), period=label, indicator=ind.name(lang),
+                       value=_number(d.total["value"], ind.value_type), unit=ind.unit(lang), change=change,
+                       vs=w.t("brief_vs_year" if yearly else "brief_vs_previous")))
         else:
-            w.body(w.t("brief_domain_no_data", period=periods.quarter_label(d.period, lang), indicator=ind.name(lang)))
+            w.body(w.t("brief_domain_no_data", period=label, indicator=ind.name(lang)))
         if d.ranking.empty:
             w.body(w.t("brief_rank_none"))
             continue
         n_ranked = int(d.ranking["n_ranked"].iloc[0])
         if not n_ranked:
             continue
-        intro = w.body(w.t("brief_rank_intro", indicator=ind.name(lang), n=len(d.ranking),
-                           period=periods.quarter_label(d.period, lang)))
+        intro = w.body(w.t("brief_rank_intro", indicator=ind.name(lang), n=len(d.ranking), period=label))
         intro.paragraph_format.keep_with_next = True  # never the sentence alone at the foot of a page
         if d.code in images:
             w.picture(images[d.code])
@@ -382,7 +379,7 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
             w.body(w.t("brief_chart_missing", reason=w.t(chart_problem[0], **chart_problem[1])), indent=False,
                    align=WD_ALIGN_PARAGRAPH.CENTER)
         header = [w.t("brief_col_rank"), w.t("brief_col_unit"),
-                  w.t("brief_col_figure", indicator=ind.name(lang), uom=_uom(ind, lang))]
+                  w.t("brief_col_figure", indicator=ind.name(lang), uom=ind.unit(lang))]
         rows = [["—" if pd.isna(r.rank) else str(int(r.rank)), printable(r.unit_name),
                  w.t("brief_no_figure_cell") if pd.isna(r.value) else _number(r.value, ind.value_type)]
                 for r in d.ranking.itertuples()]
@@ -395,8 +392,7 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
 def _compliance(w: _Writer) -> None:
     c, lang, cat = w.b.compliance, w.lang, w.b.catalog
     w.heading(w.t("brief_sec_compliance"))
-    sep = "；" if lang == "zh" else "; "
-    rules = sep.join(r.statement(lang) for r in c.rules)
+    rules = w.t("brief_item_sep").join(r.statement(lang) for r in c.rules)
     if not c.branches:
         w.body(w.t("brief_comp_rules", rules=rules) + w.t("brief_comp_none"))
         return
