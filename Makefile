@@ -5,7 +5,7 @@ export PYTHONPATH := $(CURDIR)
 export UV_LINK_MODE := copy
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test setup browser-deps postgres-deps demo bench clean
+.PHONY: run test setup browser-deps postgres-deps office-deps demo bench clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
@@ -29,11 +29,20 @@ postgres-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# LibreOffice (the briefing's PDF), poppler-utils (its pages as PNG in the tests) and the Ming
+# and Kai faces that stand in for 仿宋 and 楷体; about 75 s the first time, from Debian.
+office-deps:
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "AR PL UKai"; then \
+		echo "installing libreoffice-writer-nogui, poppler-utils and fonts-arphic-ukai/uming from Debian"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-writer-nogui poppler-utils fonts-arphic-ukai fonts-arphic-uming >/dev/null; \
+	fi
+
 run: setup
 	$(UV) run python -m dashboard demo --if-empty
 	$(UV) run python -m streamlit run dashboard/app/entry.py
 
-test: setup browser-deps postgres-deps
+test: setup browser-deps postgres-deps office-deps
 	$(UV) run python -m pytest $(PYTEST_ARGS)
 
 demo: setup

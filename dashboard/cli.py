@@ -349,6 +349,43 @@ def cmd_anomalies(args) -> int:
             echo(f"已导出 {len(people)} 行 / wrote {len(people)} rows to {args.out}", err=True)
             return EXIT_OK
         _csv_out([list(people.columns), *people.astype(object).where(people.notna(), "").values.tolist()])
+def _briefing_args(p) -> None:
+    p.add_argument("--unit", required=True, help="the unit the circular is about (its sub-units are ranked)")
+    p.add_argument("--period", type=_quarter_arg, required=True, help="the quarter, e.g. 2024Q4")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--format", choices=("docx", "pdf"), default=None, help="default: from --out's suffix, else docx")
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+
+
+@command("briefing", "the quarterly circular (通报) of a unit as an editable Word document (or PDF)",
+         args=_briefing_args)
+def cmd_briefing(args) -> int:
+    from . import briefing
+    from .output import briefing as document
+    from .settings import current as settings
+
+    fmt = args.format or ("pdf" if str(args.out).lower().endswith(".pdf") else "docx")
+    if fmt == "pdf" and document.soffice_path() is None:  # said before any work is done
+        echo(f"错误 error: {i18n.both('brief_no_soffice', soffice=printable(settings().soffice))}", err=True)
+        return EXIT_REJECTED
+    with _open_store(args) as store:
+        if args.unit not in store.tree():
+            raise UsageError(i18n.both("imp_unknown_unit", unit=printable(args.unit)))
+        facts = briefing.gather(store, args.unit, args.period, lang=args.lang)
+    try:
+        data, problem = document.build(facts, fmt)
+    except document.OfficeMissing as exc:
+        echo(f"错误 error: {i18n.both('brief_no_soffice', soffice=printable(exc))}", err=True)
+        return EXIT_REJECTED
+    except document.ConversionFailed as exc:
+        echo(f"错误 error: {i18n.both('brief_pdf_failed', error=printable(exc))}", err=True)
+        return EXIT_REJECTED
+    if problem:
+        key, fields = problem
+        echo(f"警告 warning: {i18n.both(key, **fields)}", err=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    echo(i18n.both("brief_written", unit=printable(facts.unit_name), period=facts.quarter, out=printable(args.out)))
     return EXIT_OK
 
 

@@ -88,6 +88,12 @@ class Settings:
     built_cache_entries: int = _knob(300, "DANGJIAN_BUILT_CACHE_ENTRIES",
                                      "finished figures and tables the app keeps built")
     query_cache_entries: int = _knob(2000, "DANGJIAN_QUERY_CACHE_ENTRIES", "query results the app keeps")
+    # --- the quarterly briefing -----------------------------------------------------------------
+    chromium: Path = _knob(Path("/usr/bin/chromium"), "DANGJIAN_CHROMIUM",
+                           "the Chromium that draws the briefing's charts as images (never a downloaded one)")
+    soffice: str = _knob("soffice", "DANGJIAN_SOFFICE", "the LibreOffice program that turns the briefing into a PDF")
+    office_timeout_s: float = _knob(180.0, "DANGJIAN_OFFICE_TIMEOUT_S",
+                                    "seconds LibreOffice or Chromium may take for one briefing before it is given up")
     # --- the benchmark -------------------------------------------------------------------------
     bench_keep: bool = _knob(False, "DANGJIAN_BENCH_KEEP",
                              "keep the benchmark's temporary databases and files (1) instead of removing them")

@@ -194,6 +194,12 @@ def stored_codes(cat: Catalog, codes) -> list[str]:
     return out
 
 
+def counts_the_tree(cat: Catalog, ind: Indicator) -> bool:
+    """Whether the figure counts units of the tree (支部数, and a share divided by it) rather than
+    adding up what returns say: the returns that came in cannot recompute it."""
+    return ind.formula_op == "branches" or any(counts_the_tree(cat, cat[a]) for a in ind.formula_args or ())
+
+
 def combine(parts: pd.DataFrame, cat: Catalog, codes, returns=None) -> pd.DataFrame:
     """The figures of `codes` per unit over the quarters in `parts` (return_parts output, one
     period), from the returns in `returns` only (None: all): over units by the catalog's unit
@@ -228,6 +234,8 @@ def combine(parts: pd.DataFrame, cat: Catalog, codes, returns=None) -> pd.DataFr
     rows = []
     for code in codes:
         ind = cat[code]
+        if counts_the_tree(cat, ind):
+            continue  # not a sum of returns: no like-for-like from them (the change says so)
         for unit in units:
             if ind.formula_op in ("ratio", "sum"):
                 got = {a: over_time(cat[a], unit) for a in ind.formula_args}

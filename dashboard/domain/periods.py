@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from ..i18n import t
+
 GRANULARITIES = ("quarter", "half", "year")
 _QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -38,6 +40,12 @@ def quarter(text: str) -> str:
 def quarter_of(day) -> str:
     """The quarter a date (or datetime) falls in."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_label(text: str, lang: str = "zh") -> str:
+    """A quarter as a person writes it: '2024Q4' -> '2024年第四季度' (en: 'Q4 2024')."""
+    y, q = parse_quarter(text)
+    return t(f"quarter_label_{q}", lang, year=y)
 
 
 def quarter_index(text: str) -> int:

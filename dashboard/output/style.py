@@ -17,6 +17,13 @@ ERROR_FILL = "FF9999"  # a cell with an error, in the marked workbook
 WARNING_FILL = "FFD966"
 WARNING_TAB = "FFC000"
 FONT_FAMILY = '"Noto Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Zen Hei", sans-serif'
+# The Word briefing (GB/T 9704): east-asian font names as Chinese Windows and WPS know them.
+DOC_BODY_FONT = "仿宋"  # FangSong: body text, 3号
+DOC_HEADING_FONT = "黑体"  # SimHei: first-level headings
+DOC_SUBHEADING_FONT = "楷体"  # KaiTi: second-level headings
+DOC_TITLE_FONT = "方正小标宋简体"  # the title and the issuer's masthead (Word falls back to a Song face)
+DOC_NUMBER_FONT = "宋体"  # SimSun: page numbers
+DOC_LATIN_FONT = "Times New Roman"
 FONT_SIZE = 15
 TITLE_SIZE = 20
 

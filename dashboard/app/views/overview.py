@@ -1,6 +1,8 @@
 """总览 Overview: each domain's headline figures for the selected unit(s) in the period the range
 ends in, with the change against the period before and the same period a year before; how many
-reporting units have sent this quarter's return; and the two bottom units of each domain."""
+reporting units have sent this quarter's return; the two bottom units of each domain; and the
+quarterly 通报 of a selected unit as a Word document (dashboard/briefing.py gathers it from the
+same queries, dashboard/output/briefing.py writes it)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ import math
 import pandas as pd
 import streamlit as st
 
+from dashboard import briefing
 from dashboard.domain import analysis, coverage, periods
+from dashboard.output import briefing as briefing_doc
 from dashboard.output import charts
+from dashboard.output.safe import file_part
 from dashboard.settings import current as settings
 
 from .. import state, widgets
-from . import anomalies as anomalies_view
 from ..escape import md
 from ..state import t
+from . import anomalies as anomalies_view
 
 PER_ROW = 4
 
@@ -82,6 +87,28 @@ def _value(values: pd.DataFrame, unit: str, code: str) -> float | None:
 
 def _signed(value, value_type: str) -> str:
     return ("+" if value > 0 else "") + _fmt(value, value_type)
+
+
+def briefing_section(f) -> None:
+    """The download of the quarterly 通报 (Word) for a selected unit and the quarter the range ends
+    in; made only when the button is clicked (charts are drawn in Chromium: a few seconds)."""
+    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    unit = f.units[0]
+    if len(f.units) > 1:
+        unit = c1.selectbox(t("brief_pick_unit"), list(f.units), key="overview_brief_unit",
+                            format_func=state.unit_fmt())
+    store, lg, quarter = state.store(), state.lang(), f.last
+    name = t("brief_file_name", unit=file_part(state.unit_name(unit)), period=quarter)
+    (c2 if len(f.units) > 1 else c1).download_button(
+        t("brief_download"), lambda: _briefing_bytes(store, unit, quarter, lg), file_name=f"{name}.docx",
+        mime=briefing_doc.DOCX_MIME, key="overview_briefing", on_click="ignore", icon=":material/description:",
+        help=t("brief_download_help", period=periods.quarter_label(quarter, lg)))
+
+
+def _briefing_bytes(store, unit: str, quarter: str, lang: str) -> bytes:
+    """The .docx, read straight from the store (this runs when the button is clicked, outside the
+    page's run, where Streamlit's caches are not to be called)."""
+    return briefing_doc.build(briefing.gather(store, unit, quarter, lang=lang))[0]
 
 
 def headline_section(f) -> None:
@@ -230,6 +257,7 @@ def render() -> None:
     widgets.page_header(t("page_overview"), f)
     if not widgets.need_units(f):
         return
+    briefing_section(f)
     headline_section(f)
     st.divider()
     left, right = st.columns([2, 3], gap="large")

@@ -1,0 +1,188 @@
+"""The quarterly 通报 (briefing) of one unit: its figures, read from the same named queries as the pages.
+
+`gather(store, unit, quarter)` collects what the circular says — the headline figures and
+their change on the previous quarter (as the overview), how many of the expected returns are
+in and who was late or missing (as 报送情况), a ranking of the sub-units by each domain's
+headline indicator with the bottom of it (as the domain pages), and the branches short of
+三会一课 (as the study page) — as plain data and plotly figures; dashboard/output/briefing.py
+turns it into the Word document.  The overview page's headline figures come from
+`headline_figures` here too, so the page and the circular cannot disagree.
+
+`query` is the store's `query` (the command line) or the app's cached state.query (the page).
+Plain Python over named queries: no SQL, no duckdb, no Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from .domain import analysis, periods
+from .domain.catalog import Catalog, Indicator
+from .domain.filters import values_params
+from .domain.rules import Rule
+from .i18n import t
+from .output import charts
+from .settings import current as settings
+
+Query = Callable[..., pd.DataFrame]
+
+
+def headline_figures(query: Query, catalog: Catalog, units, last: str, granularity: str = "quarter",
+                     indicators: list[str] | None = None) -> pd.DataFrame:
+    """value / previous / year_before and the changes, per unit and indicator (the catalog's headline
+    indicators unless `indicators` names others), each at its reference quarter: an indicator
+    reported in one quarter only (star ratings, in Q1) is read at its latest such quarter up to `last`.
+    Columns: unit_code, indicator_code, value, previous, year_before, delta_previous, delta_year, period."""
+    codes = indicators if indicators is not None else [i.code for i in catalog.indicators if i.headline]
+    by_ref: dict[str, list[str]] = {}
+    for code in codes:
+        by_ref.setdefault(analysis.reference_quarter(catalog[code].quarters, last), []).append(code)
+    frames = []
+    for ref, group in by_ref.items():
+        windows = analysis.comparison_windows(ref, granularity)
+        got = {name: query("indicator_values", **values_params(list(units), a, b, granularity, group))
+               for name, (a, b) in windows.items()}
+        d = analysis.deltas(got["current"], got["previous"], got["year_before"])
+        d["period"] = got["current"]["period"].iloc[0] if len(got["current"]) else None
+        frames.append(d)
+    columns = ["unit_code", "indicator_code", "value", "previous", "year_before", "delta_previous", "delta_year",
+               "period"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """The returns due from the unit's reporting units for the quarter (submission_status)."""
+    quarter: str
+    deadline: date
+    total: int
+    on_time: int
+    late: list[tuple[str, str]]  # (unit name, the day it came in)
+    missing: list[str]  # unit names: deadline passed, nothing in
+    pending: list[str]  # unit names: not yet due, nothing in
+
+    @property
+    def done(self) -> int:
+        return self.on_time + len(self.late)
+
+
+@dataclass
+class DomainPart:
+    code: str
+    name: str
+    indicator: Indicator
+    period: str  # the quarter ranked (an indicator reported in Q1 only: its latest Q1)
+    total: dict | None  # the unit's own figure: value, previous, delta_previous (None: no figure)
+    ranking: pd.DataFrame  # analysis.ranking: rank, unit_code, unit_name, value, n_ranked
+    bottom: list[dict]  # analysis.bottom_groups
+    figure: object | None  # the ranking bar chart (plotly), None when there is nothing to rank
+    params: dict = field(default_factory=dict)  # the indicator_values parameters behind the ranking
+
+
+@dataclass(frozen=True)
+class Compliance:
+    rules: list[Rule]
+    branches: int  # branches under the unit that reported any 三会一课 figure this quarter
+    ok: int  # of them, meeting every rule
+    n_short: int  # falling short of one rule or more
+    short: pd.DataFrame  # analysis.compliance_short: the first settings.short_list_limit of them
+
+
+@dataclass
+class Briefing:
+    unit_code: str
+    unit_name: str
+    quarter: str
+    lang: str
+    issued: date
+    is_demo: bool
+    addressees: list[str]  # the levels of the unit's sub-units (committee, general_branch, ...), in tree order
+    headlines: pd.DataFrame  # headline_figures for the unit
+    returns: Returns
+    domains: list[DomainPart]
+    compliance: Compliance
+    catalog: Catalog = field(repr=False)
+
+    @property
+    def period_label(self) -> str:
+        return periods.quarter_label(self.quarter, self.lang)
+
+    def figures(self) -> dict[str, object]:
+        """The charts to draw, by domain code."""
+        return {d.code: d.figure for d in self.domains if d.figure is not None}
+
+
+def _levels(tree, unit: str, quarter: str) -> list[str]:
+    kids = [k for k in tree.kids(unit) if k.active_in(quarter)]
+    return list(dict.fromkeys(k.level for k in kids))
+
+
+def _returns(query: Query, history, unit: str, quarter: str, lang: str) -> Returns:
+    status = query("submission_status", **analysis.expected_returns(history, [unit], [quarter], whole=True))
+    now = analysis.completeness(status, quarter)
+    name = "unit_name_en" if lang == "en" else "unit_name_zh"
+    late = status[status["status"] == "late"]
+    deadline = periods.quarter_end(quarter).date() + pd.Timedelta(days=settings().deadline_days)
+    return Returns(
+        quarter=quarter, deadline=deadline, total=now["total"], on_time=now["submitted"] - now["late"],
+        late=[(r[name], pd.Timestamp(r["submitted_at"]).date().isoformat()) for _, r in late.iterrows()],
+        missing=status.loc[status["status"] == "missing", name].tolist(),
+        pending=status.loc[status["status"] == "pending", name].tolist(),
+    )
+
+
+def _domain(query: Query, catalog: Catalog, tree, unit: str, quarter: str, lang: str, domain) -> DomainPart:
+    ind = catalog[catalog.headline(domain.code)]
+    ref = analysis.reference_quarter(ind.quarters, quarter)
+    own = headline_figures(query, catalog, [unit], quarter, "quarter", [ind.code])
+    total = own.iloc[0].to_dict() if len(own) else None
+    units = analysis.scope_units(tree, [unit], [ref])
+    params = values_params(units, ref, ref, "quarter", [ind.code])
+    if units == [unit]:  # nothing under the unit to rank
+        rank = analysis.ranking(pd.DataFrame(columns=["unit_code", "value"]), [], tree, lang=lang)
+        return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, [], None, params)
+    values = query("indicator_values", **params)
+    rank = analysis.ranking(values[values["period"] == ref], units, tree, lang=lang,
+                            lower_is_better=ind.lower_is_better)
+    figure = None
+    if int(rank["n_ranked"].iloc[0]):
+        figure = charts.ranking_bar(rank, title=t("ranking_title", lang, indicator=ind.name(lang), period=ref),
+                                    indicator=ind.name(lang), unit=ind.unit(lang), value_type=ind.value_type,
+                                    lang=lang)
+        charts.tag(figure, "indicator_values", params, period=ref)
+    return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, analysis.bottom_groups(rank), figure,
+                      params)
+
+
+def _compliance(query: Query, catalog: Catalog, tree, unit: str, quarter: str) -> Compliance:
+    rules = catalog.compliance_rules
+    groups = analysis.scope_units(tree, [unit], [quarter])
+    params = analysis.compliance_params(groups, quarter, quarter, rules)
+    shares = query("compliance_shares", **params)
+    every = shares[shares["rule"] == "all_ok"]
+    branches, ok = int(every["branch_quarters"].sum()), int(every["n_ok"].sum())
+    found = query("compliance_short", **params, limit=settings().short_list_limit)
+    n_short = int(found["n_short"].iloc[0]) if len(found) else 0
+    return Compliance(rules, branches, ok, n_short, analysis.compliance_short(found, rules))
+
+
+def gather(store, unit: str, quarter: str, *, lang: str = "zh", query: Query | None = None,
+           issued: date | None = None) -> Briefing:
+    """Everything the circular of `unit` for `quarter` says, read through `query` (default: the
+    store's own).  The unit must be in the tree (the caller says so in its own words if not)."""
+    query = query or store.query
+    quarter = periods.quarter(quarter)
+    catalog, tree = store.catalog, store.tree_at(quarter)  # the units, names and parents of that quarter
+    return Briefing(
+        unit_code=unit, unit_name=tree[unit].name(lang), quarter=quarter, lang=lang,
+        issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
+        headlines=headline_figures(query, catalog, [unit], quarter, "quarter"),
+        returns=_returns(query, store.history(), unit, quarter, lang),
+        domains=[_domain(query, catalog, tree, unit, quarter, lang, d) for d in catalog.domains],
+        compliance=_compliance(query, catalog, tree, unit, quarter),
+        catalog=catalog,
+    )
