@@ -2,8 +2,11 @@
 
 One palette and one style for every chart: Party red for the headline series, a title and
 named axes on every figure, hover with the exact value and its unit of measure, type large
-enough to read on a projector.  Each figure records the named query (and its parameters)
-its numbers come from in `layout.meta`, so a test can rerun the query and compare.
+enough to read on a projector: every text of a figure is set on the figure itself (`fonts`),
+dark and at least FONT_SIZE, so no theme's smaller grey ticks can win; `enlarge` gives the
+projector's and a static image's copy at BIG_FONT_SIZE.  Each figure records the named query
+(and its parameters) its numbers come from in `layout.meta`, so a test can rerun the query and
+compare.
 
 Plotly reads a subset of HTML in every text it draws (titles, ticks, legends, hover: `<a href>`
 makes a link) and fills `%{...}` in hover templates; unit names are typed by people, so every
@@ -20,7 +23,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import t
-from .style import FONT_FAMILY, FONT_SIZE, LAGGARD, PALETTE, PARTY_RED, STATUS_COLORS, TITLE_SIZE
+from .style import (BIG_FONT_SIZE, BIG_TITLE_SIZE, FONT_FAMILY, FONT_SIZE, GRID_COLOR, LAGGARD, PALETTE, PARTY_RED,
+                    STATUS_COLORS, TEXT_COLOR, TITLE_SIZE)
 
 NUMBER_FORMATS = {"count": ",.0f", "money": ",.2f", "rate": ".1f", "stars": ".2f", "score": ".1f"}
 
@@ -57,9 +61,9 @@ def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, 
     fig.update_layout(
         template="plotly_white",
         colorway=list(PALETTE),
-        title={"text": plain(title), "font": {"size": TITLE_SIZE}, "x": 0, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": FONT_SIZE},
-        hoverlabel={"font_size": FONT_SIZE + 1},
+        title={"text": plain(title), "x": 0, "xanchor": "left"},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
         margin={"l": 10, "r": 30, "t": 90, "b": 10},
         showlegend=legend,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
@@ -70,7 +74,37 @@ def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, 
         fig.update_yaxes(title_text=y_title, automargin=True)
     if height:
         fig.update_layout(height=height)
+    return fonts(fig, FONT_SIZE, TITLE_SIZE)
+
+
+def fonts(fig: go.Figure, size: int, title_size: int) -> go.Figure:
+    """Every text of `fig` — title, ticks, axis titles, legend, subplot titles, colour bars, the
+    values written on bars and cells, hover — at `size` (titles `title_size`) in TEXT_COLOR.
+    Set on the figure itself, so a template (Streamlit's sets 12 px grey ticks) cannot override it."""
+    font = {"family": FONT_FAMILY, "size": size, "color": TEXT_COLOR}
+    fig.update_layout(font=font, title_font={**font, "size": title_size}, legend_font=font,
+                      hoverlabel={"font": {"family": FONT_FAMILY, "size": size + 1}})
+    axis = {"tickfont": font, "title_font": {**font, "size": size + 1}, "color": TEXT_COLOR,
+            "gridcolor": GRID_COLOR, "linecolor": GRID_COLOR, "zerolinecolor": GRID_COLOR}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.update_annotations(font={**font, "size": size + 1})  # subplot titles, "要求 100%"
+    for trace in fig.data:
+        if trace.type in ("bar", "funnel", "heatmap", "scatter"):
+            trace.update(textfont={"family": FONT_FAMILY, "size": size})
+        if trace.type == "heatmap":
+            trace.update(colorbar={"tickfont": font, "title": {"font": font}})
     return fig
+
+
+def enlarge(fig: go.Figure, size: int = BIG_FONT_SIZE, title_size: int = BIG_TITLE_SIZE,
+            height: int | None = None) -> go.Figure:
+    """A copy of `fig` with larger type, for the projector and static images (a built figure is
+    shared by every session, so it is never changed in place)."""
+    big = go.Figure(fig)
+    if height:
+        big.update_layout(height=height)
+    return fonts(big, size, title_size)
 
 
 def tag(fig: go.Figure, query: str, params: dict, **extra) -> go.Figure:
@@ -85,7 +119,7 @@ def with_unit(label: str, unit: str) -> str:
 
 def empty_figure(title: str, lang: str = "zh") -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=t("no_data", lang), showarrow=False, font={"size": FONT_SIZE + 2}, x=0.5, y=0.5,
+    fig.add_annotation(text=t("no_data", lang), showarrow=False, x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -243,7 +277,6 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
-    fig.update_annotations(font_size=FONT_SIZE)
     return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
 
 
@@ -272,10 +305,10 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             else:
                 fig.add_trace(go.Bar(x=_plain_list(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
                               row=r, col=c)
-    fig.update_xaxes(type="category", showticklabels=(kind == "line"))
-    fig.update_annotations(font_size=FONT_SIZE)
-    style(fig, title, None, None, height=300 * rows + 150)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.04 if kind == "bar" else -0.1, "x": 0})
+    # each panel names its units (bars) or periods (lines) under it: the colours alone do not say who is who
+    fig.update_xaxes(type="category", showticklabels=True, tickangle=-30 if kind == "bar" else None, automargin=True)
+    style(fig, title, None, None, height=(380 if kind == "bar" else 300) * rows + 150, legend=(kind == "line"))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0})
     return fig
 
 
