@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis
+from dashboard.domain import analysis, periods
 from dashboard.domain import filters as flt
 from dashboard.domain.catalog import Indicator
 from dashboard.output import charts
@@ -46,8 +46,8 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     period = None
     if with_data:
         with pick_period:
-            period = st.selectbox(t("pick_period"), with_data, index=len(with_data) - 1,
-                                  key=f"{domain}_rank_period", help=t("pick_period_help"))
+            period = widgets.select(t("pick_period"), with_data, default=with_data[-1], key=f"{domain}_rank_period",
+                                    help=t("pick_period_help"), format_func=state.period_fmt())
         period = period if period in with_data else with_data[-1]
     left, right = st.columns(2, gap="large")
     with left:
@@ -89,7 +89,7 @@ def ranking_figure(code: str, params: dict, period: str):
     values = state.query("indicator_values", **params)
     rank = analysis.ranking(values[values["period"] == period], params["units"], state.store().tree(), lang=lg,
                             lower_is_better=ind.lower_is_better)
-    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=period),
+    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=periods.label(period, lg)),
                              indicator=ind.name(lg), unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params, period=period)
     return fig, int(rank["n_ranked"].iloc[0]), len(rank), ranking_table(rank, ind, period)

@@ -18,10 +18,11 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import escape, registry, state, widgets  # noqa: E402
+from dashboard.app import escape, look, registry, state, widgets  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
 from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
+from dashboard.settings import current as settings  # noqa: E402
 
 LOG = logging.getLogger("dashboard.app")
 
@@ -58,10 +59,11 @@ def main() -> None:
     page = st.navigation(nav, position="sidebar", expanded=True)
     widgets.sidebar_filters()
     st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=escape.md(Path(store.path).name)))
-    if state.demo_autoloaded() and not st.session_state.get("_demo_told"):
+    st.html(look.page_css(state.t("upload_button"), state.t("upload_limits", mb=f"{settings().max_file_mb:g}")))
+    if state.demo_loaded_here() and not st.session_state.get("_demo_told"):
         st.session_state["_demo_told"] = True
         st.toast(state.t("demo_autoloaded"), icon=":material/info:")
-    if store.has_demo():
+    if store.has_demo() and page.url_path not in registry.BARE:  # a bare page says it in its own way
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
         page.run()

@@ -57,6 +57,16 @@ def demo_autoloaded() -> bool:
     return _open_store(db_path())["autoloaded"]
 
 
+def demo_loaded_here() -> bool:
+    """True in the one session whose visit loaded the demo data into an empty database (the
+    first to ask after the load), and in that session only: every other session, and every
+    session after real returns exist, is told nothing."""
+    opened, me = _open_store(db_path()), object()
+    if opened["autoloaded"] and opened.setdefault("told", me) is me:  # setdefault: one session wins
+        st.session_state["_demo_loaded_here"] = True
+    return bool(st.session_state.get("_demo_loaded_here"))
+
+
 def forget_stores() -> None:
     """Stop the services, close the stores and forget them: the next run opens afresh (tests)."""
     _open_store.clear()
@@ -142,6 +152,16 @@ def unit_fmt(indent: bool = False):
     """
     lg, tree = lang(), store().tree()
     return lambda c: flt.unit_label(tree, c, lg, indent=indent) if c in tree else str(c)
+
+
+def period_fmt():
+    """A format_func naming periods (a half-year as 「2024年下半年」) in the current language."""
+    lg = lang()
+    return lambda p: periods.label(p, lg)
+
+
+def period(p: str) -> str:
+    return periods.label(p, lang())
 
 
 def text_fmt(prefix: str):

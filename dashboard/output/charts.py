@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..domain import periods
 from ..i18n import t
 from .style import (BIG_FONT_SIZE, BIG_TITLE_SIZE, FONT_FAMILY, FONT_SIZE, GRID_COLOR, LAGGARD, PALETTE, PARTY_RED,
                     STATUS_COLORS, TEXT_COLOR, TITLE_SIZE)
@@ -113,8 +114,9 @@ def tag(fig: go.Figure, query: str, params: dict, **extra) -> go.Figure:
     return fig
 
 
-def with_unit(label: str, unit: str) -> str:
-    return f"{label}（{unit}）" if unit and unit != "%" else (f"{label}（%）" if unit == "%" else label)
+def with_unit(label: str, unit: str, lang: str = "zh") -> str:
+    """「名称（单位）」, "Name (unit)" in English."""
+    return t("with_unit", lang, label=label, unit=unit) if unit else label
 
 
 def empty_figure(title: str, lang: str = "zh") -> go.Figure:
@@ -128,6 +130,13 @@ def empty_figure(title: str, lang: str = "zh") -> go.Figure:
 
 def _bar_height(n: int) -> int:
     return max(300, 110 + 34 * n)
+
+
+def _period_ticks(fig: go.Figure, shown, lang: str) -> None:
+    """Periods on a category x axis named as a person reads them (「2024年下半年」); the data keep the codes."""
+    codes = sorted(set(_listed(shown)))
+    fig.update_xaxes(type="category", tickmode="array", tickvals=codes,
+                     ticktext=[periods.label(c, lang) for c in codes])
 
 
 def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh",
@@ -149,14 +158,14 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
             x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
             customdata=[[rk, n_ranked, code] for rk, code in zip(ranks, rank["unit_code"])],
-            hovertemplate=(f"<b>%{{y}}</b><br>{indicator}：%{{x:{fmt}}} {unit}<br>"
-                           f"{t('rank', lang)}：%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
+            hovertemplate=(f"<b>%{{y}}</b><br>{indicator}{t('sep_colon', lang)}%{{x:{fmt}}} {unit}<br>"
+                           f"{t('rank', lang)}{t('sep_colon', lang)}%{{customdata[0]}} / %{{customdata[1]}}<extra></extra>"),
         )
     )
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=_plain_list(rank["unit_name"]))
     top = max([x for x in xs if x is not None] + [0])
     fig.update_xaxes(range=[0, (top or 1) * 1.18])  # room for the value written after the longest bar
-    return style(fig, title, with_unit(indicator, unit), t("axis_unit", lang), height=_bar_height(len(rank)),
+    return style(fig, title, with_unit(indicator, unit, lang), t("axis_unit", lang), height=_bar_height(len(rank)),
                  legend=False)
 
 
@@ -174,10 +183,10 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
             x=_listed(part["period"]), y=_listed(part["value"]), mode="lines+markers", name=name,
             line={"color": PALETTE[i % len(PALETTE)], "width": 3}, marker={"size": 8},
             customdata=_listed(part["unit_code"]),
-            hovertemplate=f"<b>{name}</b><br>%{{x}}：%{{y:{fmt}}} {unit}<extra></extra>",
+            hovertemplate=f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra></extra>",
         ))
-    fig.update_xaxes(type="category")
-    return style(fig, title, t("axis_period", lang), with_unit(indicator, unit))
+    _period_ticks(fig, values["period"], lang)
+    return style(fig, title, t("axis_period", lang), with_unit(indicator, unit, lang))
 
 
 def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title: str,
@@ -191,8 +200,8 @@ def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title
         fig.add_trace(go.Bar(
             x=_plain_list(summary[name_col]), y=_listed(summary[code]), name=label,
             marker_color=PALETTE[i % len(PALETTE)], customdata=_listed(summary["branch_quarters"]),
-            hovertemplate=(f"<b>%{{x}}</b><br>{label}：%{{y:.1f}}%<br>"
-                           f"{t('branch_quarters', lang)}：%{{customdata}}<extra></extra>"),
+            hovertemplate=(f"<b>%{{x}}</b><br>{label}{t('sep_colon', lang)}%{{y:.1f}}%<br>"
+                           f"{t('branch_quarters', lang)}{t('sep_colon', lang)}%{{customdata}}<extra></extra>"),
         ))
     fig.add_hline(y=100, line_dash="dash", line_color="#444", annotation_text=t("required", lang),
                   annotation_position="top right")
@@ -215,7 +224,7 @@ def funnel(stages: pd.DataFrame, stage_labels: dict[str, str], unit_names: dict[
             y=[stage_labels[c] for c in part["indicator_code"]], x=_listed(part["value"]),
             name=name, marker={"color": PALETTE[i % len(PALETTE)]},
             textinfo="value+percent initial",
-            hovertemplate=f"<b>{name}</b><br>%{{y}}：%{{x:,.0f}} {t('people', lang)}"
+            hovertemplate=f"<b>{name}</b><br>%{{y}}{t('sep_colon', lang)}%{{x:,.0f}} {t('people', lang)}"
                           "<extra></extra>",
         ))
     return style(fig, title, t("axis_people", lang), t("axis_stage", lang), height=460)
@@ -233,7 +242,7 @@ def heatmap(pivot: pd.DataFrame, *, title: str, indicator: str, unit: str, value
         z=z, x=[str(c) for c in pivot.columns], y=_plain_list(pivot.index), text=text, texttemplate="%{text}",
         colorscale=[[0, "#FBEFF1"], [0.5, "#E07A88"], [1, PARTY_RED]], zmin=1 if value_type == "stars" else None,
         zmax=5 if value_type == "stars" else None, colorbar={"title": {"text": unit}},
-        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{z:{fmt}}} {unit}<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}{t('sep_colon', lang)}%{{z:{fmt}}} {unit}<extra></extra>",
     ))
     fig.update_xaxes(type="category")
     fig.update_yaxes(autorange="reversed")
@@ -252,11 +261,11 @@ def stacked_bars(frame: pd.DataFrame, *, series_col: str, series_labels: dict, c
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part.fillna(0)), orientation="h", name=label,
             marker_color=(colors or {}).get(key, PALETTE[i % len(PALETTE)]),
-            hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:,.0f}} {unit}<extra></extra>",
+            hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:,.0f}} {unit}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
-    return style(fig, title, with_unit(x_title, unit), t("axis_unit", lang), height=_bar_height(len(units)))
+    return style(fig, title, with_unit(x_title, unit, lang), t("axis_unit", lang), height=_bar_height(len(units)))
 
 
 def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
@@ -266,14 +275,14 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
         return empty_figure(title, lang)
     units = list(dict.fromkeys(frame["unit_name"]))
     fig = make_subplots(rows=1, cols=len(indicators), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[with_unit(label, unit) for _, label, unit, _ in indicators])
+                        subplot_titles=[with_unit(label, unit, lang) for _, label, unit, _ in indicators])
     for i, (code, label, unit, vtype) in enumerate(indicators, start=1):
         part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
         fmt = number_format(vtype, part.dropna())
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part), orientation="h", name=label,
             marker_color=PALETTE[(i - 1) % len(PALETTE)],
-            meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:{fmt}}} {unit}<extra></extra>",
+            meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
@@ -286,7 +295,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
     if frame.empty:
         return empty_figure(title, lang)
     rows = math.ceil(len(indicators) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u) for _, lbl, u, _ in indicators],
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u, lang) for _, lbl, u, _ in indicators],
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.08)
     names = list(dict.fromkeys(frame["unit_name"]))
     for k, (code, label, unit, vtype) in enumerate(indicators):
@@ -298,7 +307,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             color = PALETTE[j % len(PALETTE)]
             shown = plain(name)
             common = dict(name=shown, legendgroup=shown, showlegend=(k == 0), meta=code,
-                          hovertemplate=f"<b>{shown}</b><br>{label}：%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
+                          hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
             if kind == "line":
                 fig.add_trace(go.Scatter(x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
                                          line={"color": color, "width": 3}, **common), row=r, col=c)
@@ -307,6 +316,8 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
                               row=r, col=c)
     # each panel names its units (bars) or periods (lines) under it: the colours alone do not say who is who
     fig.update_xaxes(type="category", showticklabels=True, tickangle=-30 if kind == "bar" else None, automargin=True)
+    if kind == "line":
+        _period_ticks(fig, frame[x_col], lang)
     style(fig, title, None, None, height=(380 if kind == "bar" else 300) * rows + 150, legend=(kind == "line"))
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0})
     return fig
@@ -333,7 +344,7 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     fig = go.Figure(go.Heatmap(
         z=z, x=quarters, y=_plain_list(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
         colorscale=colorscale, zmin=0, zmax=n, showscale=False, xgap=2, ygap=2,
-        hovertemplate="<b>%{y}</b><br>%{x}：%{text}<extra></extra>",
+        hovertemplate="<b>%{y}</b><br>%{x}" + t("sep_colon", lang) + "%{text}<extra></extra>",
     ))
     fig.update_xaxes(type="category", side="top")
     fig.update_yaxes(autorange="reversed")

@@ -20,9 +20,9 @@ TEXT_COLOR = "#1F2328"  # every chart's text: dark on white (about 16:1), never 
 GRID_COLOR = "#D0D4D9"
 FONT_SIZE = 15  # the app: ticks, legends, hover
 TITLE_SIZE = 20
-BIG_FONT_SIZE = 20  # the projector and static images: read from the back of a meeting room
-BIG_TITLE_SIZE = 28
-SCREEN_NUMBER_PX = 64  # the projector's figures (CSS pixels)
+BIG_FONT_SIZE = 22  # the projector and static images: read from the back of a meeting room
+BIG_TITLE_SIZE = 30
+SCREEN_NUMBER_PX = 72  # the projector's figures (CSS pixels)
 SCREEN_LABEL_PX = 28  # the projector's labels, unit, period and coverage
 
 

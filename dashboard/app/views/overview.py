@@ -48,7 +48,7 @@ def headline_figures(f) -> pd.DataFrame:
 
 def headline_section(f) -> None:
     cat = state.store().catalog
-    st.subheader(t("headline_title", period=f.current_period))
+    st.subheader(t("headline_title", period=state.period(f.current_period)))
     figures = headline_figures(f)
     heads = [i for i in cat.indicators if i.headline]
     for code in f.units[:settings().overview_max_units]:
@@ -62,7 +62,7 @@ def headline_section(f) -> None:
                 value = None if row is None else row["value"]
                 dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
-                label = f"{ind.name(state.lang())}（{ind.unit(state.lang())}）"
+                label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
                 with col:
                     st.metric(label, _fmt(value, ind.value_type),
                               delta=None if dp is None else _fmt(dp, ind.value_type),
@@ -95,7 +95,7 @@ def completeness_section(f) -> None:
     st.progress(now["share"] / 100 if now["total"] else 0.0,
                 text=t("completeness_text", done=now["submitted"], total=now["total"], late=now["late"]))
     if now["missing_codes"]:
-        st.markdown(t("completeness_missing", units="、".join(md(state.unit_name(c)) for c in now["missing_codes"])))
+        st.markdown(t("completeness_missing", units=t("sep_list").join(md(state.unit_name(c)) for c in now["missing_codes"])))
     per_q = [analysis.completeness(status, q) for q in quarters]
     strip = pd.DataFrame({t("col_quarter"): [p["quarter"] for p in per_q],
                           t("col_submitted"): [p["submitted"] for p in per_q],
@@ -132,7 +132,7 @@ def bottom_section(f) -> None:
     if frame.empty:
         st.info(t("empty_selection"))
         return
-    st.dataframe(frame, hide_index=True, key="overview_bottom_table", width="stretch")
+    widgets.grid(frame, key="overview_bottom_table")
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
     cols = st.columns(len(cat.domains))
     for col, d in zip(cols, cat.domains):
