@@ -82,7 +82,7 @@ def sidebar_filters() -> flt.Filters:
             if span[0] not in available or span[1] not in available:
                 span = flt.default_range(available)
             chosen = st.select_slider(t("filter_period"), options=available, value=span, key=flt.KEY_PERIOD,
-                                      help=t("filter_period_help"))
+                                      help=t("filter_period_help"), format_func=state.period_fmt())
             st.session_state[state.PERIOD_STATE] = tuple(chosen)
         st.segmented_control(
             t("filter_gran"), list(periods.GRANULARITIES), required=True, key=flt.KEY_GRAN,
@@ -127,8 +127,10 @@ def chart(fig, key: str) -> None:
 
 
 def grid(frame: pd.DataFrame, key: str, **kwargs) -> None:
-    """A table on the page: empty cells read 「—」."""
-    st.dataframe(frame, hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+    """A table on the page: empty cells read 「—」, and how many rows it has is said under it."""
+    with st.container(key=f"{key}_grid"):
+        st.dataframe(frame, hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+        st.caption(t("rows_shown", n=len(frame)))
 
 
 def downloads(frame: pd.DataFrame, file_stem: str, key: str) -> None:
