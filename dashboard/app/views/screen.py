@@ -140,6 +140,6 @@ def domain_slide(f, domain: str) -> None:
                 st.metric(f"{t('screen_last')} · {md(worst[unit_col])}", _fmt(worst[value_col], ind.value_type))
         st.caption(t("ranking_note", n=n_ranked, total=n_units))
     with right:
-        big = charts.enlarge(fig, height=max(660, 90 + 44 * n_units))
+        big = charts.enlarge(fig, height=max(740, 90 + 44 * n_units))
         st.plotly_chart(big, key=f"screen_{domain}", config={"displayModeBar": False},
                         theme=None, width="stretch")
