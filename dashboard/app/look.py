@@ -48,8 +48,8 @@ def page_css(upload_button: str, upload_limits: str) -> str:
 [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
   content: {css_string(upload_limits)}; font-size: 0.875rem; }}
 [data-testid='stDownloadButton'] button p {{ white-space: nowrap; }}
+@page {{ size: A4 landscape; margin: 10mm; }}
 @media print {{
-  @page {{ size: A4 landscape; margin: 10mm; }}
   {hidden} {{ display: none !important; }}
   [data-testid='stAppViewContainer'], [data-testid='stMain'] {{ position: static !important; overflow: visible !important; }}
   [data-testid='stMain'], [data-testid='stMainBlockContainer'] {{
