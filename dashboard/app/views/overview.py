@@ -132,7 +132,7 @@ def bottom_section(f) -> None:
     if frame.empty:
         st.info(t("empty_selection"))
         return
-    widgets.grid(frame, key="overview_bottom_table")
+    widgets.grid(frame, key="overview_bottom_view")
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
     cols = st.columns(len(cat.domains))
     for col, d in zip(cols, cat.domains):

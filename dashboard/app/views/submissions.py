@@ -61,7 +61,7 @@ def history_section(f, reporting: list[str]) -> None:
         t("col_warnings"): history["warnings"], t("col_template"): history["template_version"],
         t("col_sha"): history["sha256_prefix"], t("col_demo"): history["is_demo"].map({True: t("yes"), False: ""}),
     })
-    widgets.grid(shown, key="subs_history_table")
+    widgets.grid(shown, key="subs_history_view")
     widgets.table(shown, f"submissions_history_{unit}_{quarter}", "subs_history", label=t("export_this_table"))
     older = history[history["status"] != "active"]
     if older.empty:
