@@ -77,6 +77,8 @@ class Settings:
     compare_max_units: int = _knob(5, "DANGJIAN_COMPARE_MAX_UNITS", "most units the compare page puts side by side")
     overview_max_units: int = _knob(4, "DANGJIAN_OVERVIEW_MAX_UNITS", "most units the overview shows figures for")
     funnel_max_units: int = _knob(5, "DANGJIAN_FUNNEL_MAX_UNITS", "most units drawn as funnels side by side")
+    screen_rotate_seconds: int = _knob(20, "DANGJIAN_SCREEN_ROTATE_SECONDS",
+                                       "seconds each slide of the projector page (/screen) stays up; `?rotate=N` overrides")
     short_list_limit: int = _knob(1000, "DANGJIAN_SHORT_LIST_LIMIT",
                                   "branch-quarters short of 三会一课 listed in detail (all are counted)")
     explorer_max_rows: int = _knob(20000, "DANGJIAN_EXPLORER_MAX_ROWS",

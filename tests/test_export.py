@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 import openpyxl
 import pandas as pd
+import pytest
 
 from dashboard.output import export
 
@@ -57,3 +58,56 @@ def test_a_formula_led_text_cell_is_neutralised_in_both():
     assert all(c.data_type != "f" for c in ws["A"])
     text = export.to_csv_bytes(frame).decode("utf-8-sig").splitlines()
     assert text[1:] == ["'=1+2", "'+A1", "'-3", "'@SUM(A1)", "安全"]
+
+
+def _awkward() -> dict[str, pd.DataFrame]:
+    """Tables a page might hand to an export, each of which made a writer fail or write a file
+    Excel refuses before `plain_table`."""
+    import datetime as dt
+    import decimal
+    return {
+        "tz-aware times": pd.DataFrame({"时间": pd.to_datetime(["2024-01-01 08:00"]).tz_localize("Asia/Shanghai")}),
+        "tz-aware objects": pd.DataFrame({"单位": ["甲", "乙"],
+                                         "时间": [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), None]}),
+        "repeated headers": pd.DataFrame([[1, 2]], columns=["数值", "数值"]),
+        "two-level headers": pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("甲", "值"), ("乙", "值")])),
+        "number headers": pd.DataFrame({0: [1], 1: ["x"]}),
+        "infinities": pd.DataFrame({"比率": [np.inf, -np.inf, np.nan, 1.0]}),
+        "lists and dicts": pd.DataFrame({"单位": ["甲", "乙", "丙"], "杂项": [[1, 2], {"a": 1}, None]}),
+        "periods and intervals": pd.DataFrame({"期": pd.period_range("2024Q1", periods=2, freq="Q"),
+                                             "区间": pd.IntervalIndex.from_breaks([0, 1, 2])}),
+        "decimals and bytes": pd.DataFrame({"金额": [decimal.Decimal("1.50"), 2], "字节": [b"ab", None]}),
+        "durations": pd.DataFrame({"单位": ["甲", "乙"], "时长": pd.to_timedelta([1, None], unit="D")}),
+        "categories": pd.DataFrame({"单位": ["甲", "乙"], "类": pd.Categorical(["x", None])}),
+        "complex": pd.DataFrame({"复数": [1 + 2j]}),
+        "huge integers": pd.DataFrame({"大": np.array([2**64 - 1], dtype="uint64")}),
+        "a text longer than a cell holds": pd.DataFrame({"长": ["字" * 40000]}),
+        "no rows": pd.DataFrame(columns=["单位", "数值"]),
+        "nothing at all": pd.DataFrame(),
+        "a named index": pd.DataFrame({"数值": [1, 2]}, index=["甲", "乙"]),
+    }
+
+
+@pytest.mark.parametrize("name", list(_awkward()))
+def test_any_table_exports_to_both_and_the_files_hold_its_rows(name):
+    frame = _awkward()[name]
+    rows = list(csv.reader(io.StringIO(export.to_csv_bytes(frame).decode("utf-8-sig"))))
+    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
+    xrows = list(ws.iter_rows(values_only=True))
+    if frame.shape[1]:
+        assert len(rows) == len(xrows) == len(frame) + 1
+        assert len(set(rows[0])) == frame.shape[1]  # every header there, and told apart
+        assert [str(v) for v in xrows[0]] == rows[0]
+    for row in xrows[1:]:
+        assert all(v is None or isinstance(v, (str, int, float, bool, datetime)) for v in row)
+        assert all(len(v) <= export.XLSX_MAX_TEXT for v in row if isinstance(v, str))
+
+
+def test_awkward_values_read_as_a_person_expects():
+    frames = _awkward()
+    inf = list(csv.reader(io.StringIO(export.to_csv_bytes(frames["infinities"]).decode("utf-8-sig"))))
+    assert [r[0] for r in inf[1:]] == ["∞", "−∞", "", "1.0"]
+    ws = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frames["tz-aware times"]))).active
+    assert isinstance(ws["A2"].value, datetime)
+    heads = next(csv.reader(io.StringIO(export.to_csv_bytes(frames["repeated headers"]).decode("utf-8-sig"))))
+    assert heads == ["数值", "数值 (2)"]

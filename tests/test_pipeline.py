@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.cli import main
 from dashboard.db import Store
-from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
+from dashboard.ingest import TEMPLATE_VERSION, build_template, import_return, problems_frame, report_workbook
 from tests.support.figures import active_value, submission_rows
 from tests.support.returns import audit_gained, but_audit, fill, load, set_value
 

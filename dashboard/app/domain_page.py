@@ -48,8 +48,8 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     period = None
     if with_data:
         with pick_period:
-            period = st.selectbox(t("pick_period"), with_data, index=len(with_data) - 1,
-                                  key=f"{domain}_rank_period", help=t("pick_period_help"))
+            period = widgets.select(t("pick_period"), with_data, default=with_data[-1], key=f"{domain}_rank_period",
+                                    help=t("pick_period_help"), format_func=state.period_fmt())
         period = period if period in with_data else with_data[-1]
     measure = "raw"
     if ind.rate_per:
@@ -143,7 +143,7 @@ def ranking_figure(code: str, params: dict, period: str, measure: str = "raw"):
     coverage of its units (for state.built)."""
     ind, lg = state.store().catalog[code], state.lang()
     rank, unit, cover = ranked(code, params, period, measure)
-    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=period),
+    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=periods.label(period, lg)),
                              indicator=ind.name(lg), unit=unit,
                              value_type=ind.value_type if measure == "raw" else "score", lang=lg)
     charts.tag(fig, "indicator_values", params, period=period, measure=measure)

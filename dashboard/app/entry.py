@@ -18,11 +18,12 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import escape, registry, state, widgets  # noqa: E402
+from dashboard.app import escape, look, registry, state, widgets  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
 from dashboard.domain.acting import acting  # noqa: E402
 from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
+from dashboard.settings import current as settings  # noqa: E402
 
 LOG = logging.getLogger("dashboard.app")
 
@@ -72,9 +73,10 @@ def main() -> None:
     page = st.navigation(nav, position="sidebar", expanded=True)
     widgets.sidebar_filters()
     st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=escape.md(Path(store.path).name)))
-    if "_demo_loaded" in st.session_state:
+    st.html(look.page_css(state.t("upload_button"), state.t("upload_limits", mb=f"{settings().max_file_mb:g}")))
+    if "_demo_loaded" in st.session_state:  # only in the session whose click loaded it
         st.toast(state.t("demo_loaded", n=st.session_state.pop("_demo_loaded")), icon=":material/info:")
-    if store.has_demo():
+    if store.has_demo() and page.url_path not in registry.BARE:  # a bare page says it in its own way
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
         with acting(state.actor(), "app"):  # whoever uses this session, for the audit trail of any write

@@ -1,6 +1,6 @@
 """The one list of the app's pages: navigation, the tests and the benchmark all read it.
 
-Fixed pages (overview, compare, explorer, upload, submissions, audit) are listed here; every domain
+Fixed pages (overview, compare, the projector's screen, explorer, upload, submissions, audit) are listed here; every domain
 of data/domains.csv gets a page of its own (domain_page.render), placed after the overview in
 the catalog's order.  `url_path` is the page's address (`/study`); the overview is the default
 page, which Streamlit serves at `/`.
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from dashboard.domain.catalog import Catalog
 
 from . import domain_page
-from .views import audit, compare, explorer, overview, submissions, upload
+from .views import audit, compare, explorer, overview, screen, submissions, upload
 
 DEFAULT = "overview"
+BARE = {"screen"}  # pages drawn with no sidebar, banner or widgets (the projector): no link leads on from them
 GROUPS = ("nav_group_board", "nav_group_data", "nav_group_admin")  # text keys, in sidebar order
 
 
@@ -43,6 +44,7 @@ def pages(catalog: Catalog) -> list[PageSpec]:
         PageSpec("overview", "nav_group_board", "dashboard", overview.render, "page_overview"),
         *(PageSpec(d.code, "nav_group_board", d.icon, _domain_render(d.code), domain=d.code) for d in catalog.domains),
         PageSpec("compare", "nav_group_board", "compare_arrows", compare.render, "page_compare"),
+        PageSpec("screen", "nav_group_board", "slideshow", screen.render, "page_screen"),
         PageSpec("explorer", "nav_group_data", "table_view", explorer.render, "page_explorer"),
         PageSpec("upload", "nav_group_data", "upload_file", upload.render, "page_upload"),
         PageSpec("submissions", "nav_group_admin", "fact_check", submissions.render, "page_submissions"),

@@ -165,6 +165,16 @@ def unit_fmt(indent: bool = False):
     return lambda c: flt.unit_label(tree, c, lg, indent=indent) if c in tree else str(c)
 
 
+def period_fmt():
+    """A format_func naming periods (a half-year as 「2024年下半年」) in the current language."""
+    lg = lang()
+    return lambda p: periods.label(p, lg)
+
+
+def period(p: str) -> str:
+    return periods.label(p, lang())
+
+
 def text_fmt(prefix: str):
     """A format_func giving the text `prefix + option` in the current language."""
     lg = lang()

@@ -1,8 +1,16 @@
 """The pieces pages are made of: the sidebar's filters, a page's header, a chart with the table
-behind it and its exports, the indicator picker.  Text comes from dashboard/text/ through
-state.t; numbers come from state.query."""
+behind it and its exports, the in-page pickers, the indicator picker.  Text comes from
+dashboard/text/ through state.t; numbers come from state.query.
+
+Every in-page choice that changes what is shown (an indicator, a period, units to compare, a
+layout) is drawn by `select`, `multiselect`, `radio` or `flag` here: each reads its value from
+the address when the session has none (a shared link opens the same view) and writes it back,
+under its widget key.  `grid` draws every table (missing values as 「—」, never "None").
+"""
 
 from __future__ import annotations
+
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -10,16 +18,31 @@ import streamlit as st
 from dashboard.domain import filters as flt
 from dashboard.domain import periods
 from dashboard.domain.catalog import Indicator
-from dashboard.output import export
+from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
 from . import state
 from .escape import md
 from .state import t
 
+LOG = logging.getLogger("dashboard.app")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+MISSING = "—"  # what an empty table cell shows
+# The chart toolbar keeps saving a picture and resetting the axes; its tooltips speak the page's
+# language (plotly's own are English: the Chinese are handed to it as the zh-CN locale).
+PLOTLY_CONFIG = {"displaylogo": False,
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d",
+                                            "autoScale2d", "toggleSpikelines", "hoverClosestCartesian",
+                                            "hoverCompareCartesian"],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
+# plotly's English text -> our text key
+PLOTLY_TEXTS = {"Download plot as a png": "plotly_download_png", "Download plot": "plotly_download_png",
+                "Reset axes": "plotly_reset_axes", "Reset view": "plotly_reset_axes",
+                "Autoscale": "plotly_reset_axes", "Taking snapshot - this may take a few seconds": "plotly_snapshot",
+                "Snapshot succeeded": "plotly_snapshot_done",
+                "Sorry, there was a problem downloading your snapshot!": "plotly_snapshot_failed",
+                "Double-click to zoom back out": "plotly_double_click", "Zoom": "plotly_zoom", "Pan": "plotly_pan",
+                "Zoom in": "plotly_zoom_in", "Zoom out": "plotly_zoom_out"}
 # url_path -> this run's st.Page, set by entry.py: a link to a page is a link to its object
 NAV_PAGES: dict[str, st.Page] = {}
 
@@ -59,7 +82,7 @@ def sidebar_filters() -> flt.Filters:
             if span[0] not in available or span[1] not in available:
                 span = flt.default_range(available)
             chosen = st.select_slider(t("filter_period"), options=available, value=span, key=flt.KEY_PERIOD,
-                                      help=t("filter_period_help"))
+                                      help=t("filter_period_help"), format_func=state.period_fmt())
             st.session_state[state.PERIOD_STATE] = tuple(chosen)
         st.segmented_control(
             t("filter_gran"), list(periods.GRANULARITIES), required=True, key=flt.KEY_GRAN,
@@ -76,8 +99,9 @@ def sidebar_filters() -> flt.Filters:
 
 def page_header(title: str, f: flt.Filters, note: str | None = None) -> None:
     st.title(title)
-    names = "、".join(md(state.unit_name(c)) for c in f.units) if f.units else "—"
-    st.caption(t("scope_caption", units=names, first=f.first, last=f.last, gran=t(f"gran_{f.granularity}"))
+    names = t("sep_list").join(md(state.unit_name(c)) for c in f.units) if f.units else "—"
+    st.caption(t("scope_caption", units=names, first=state.period(f.first), last=state.period(f.last),
+                 gran=t(f"gran_{f.granularity}"))
                + (f" · {note}" if note else ""))
 
 
@@ -89,18 +113,58 @@ def need_units(f: flt.Filters) -> bool:
     return True
 
 
+def plotly_config() -> dict:
+    """The chart toolbar's settings, its tooltips in the page's language."""
+    if state.lang() == "en":
+        return PLOTLY_CONFIG
+    return {**PLOTLY_CONFIG, "locale": "zh-CN",
+            "locales": {"zh-CN": {"dictionary": {en: t(key) for en, key in PLOTLY_TEXTS.items()}}}}
+
+
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, width="stretch")
+    # theme=None: the figure's own fonts and colours (charts.fonts), not Streamlit's 12 px grey ticks
+    st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch")
+
+
+def grid(frame: pd.DataFrame, key: str, **kwargs) -> None:
+    """A table on the page: empty cells read 「—」, and how many rows it has is said under it."""
+    with st.container(key=f"{key}_grid"):
+        st.dataframe(frame, hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+        st.caption(t("rows_shown", n=len(frame)))
 
 
 def downloads(frame: pd.DataFrame, file_stem: str, key: str) -> None:
-    """下载 CSV (UTF-8 with BOM) and 下载 Excel (formatted .xlsx) of exactly `frame`; the files
-    are made only when a button is clicked."""
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(t("download_csv"), lambda: export.to_csv_bytes(frame), file_name=f"{file_stem}.csv",
-                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
-    c2.download_button(t("download_xlsx"), lambda: export.to_xlsx_bytes(frame), file_name=f"{file_stem}.xlsx",
-                       mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:")
+    """下载 CSV (UTF-8 with BOM) and 下载 Excel (formatted .xlsx) of exactly `frame`, side by side,
+    each as wide as half the space so its label is never cut.  The table is made plain here
+    (export.plain_table): one that cannot be is said on the page; the files are written only
+    when a button is clicked, and a writer that still fails hands over a file saying so."""
+    try:
+        plain = export.plain_table(frame)
+    except Exception:  # noqa: BLE001 - whatever it is, the page says so in words and the log keeps it
+        LOG.exception("table %s cannot be exported", key)
+        st.error(t("export_failed"), icon=":material/error:")
+        return
+    c1, c2 = st.columns(2, gap="small")
+    c1.download_button(t("download_csv"), _safely(export.to_csv_bytes, plain, key), file_name=f"{file_stem}.csv",
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:",
+                       width="stretch")
+    c2.download_button(t("download_xlsx"), _safely(export.to_xlsx_bytes, plain, key), file_name=f"{file_stem}.xlsx",
+                       mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
+                       width="stretch")
+
+
+def _safely(writer, frame: pd.DataFrame, key: str):
+    """The file `writer` makes of `frame`, made on the click; if it fails, a CSV saying so (the
+    click cannot draw on the page any more)."""
+    message = t("export_failed")
+
+    def make() -> bytes:
+        try:
+            return writer(frame)
+        except Exception:  # noqa: BLE001
+            LOG.exception("export of %s failed", key)
+            return export.to_csv_bytes(pd.DataFrame({message: []}))
+    return make
 
 
 def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = None,
@@ -110,7 +174,7 @@ def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = 
         if frame.empty:
             st.info(t("no_data"))
             return
-        st.dataframe(frame, hide_index=True, key=f"{key}_table", width="stretch")
+        grid(frame, key=f"{key}_table")
         downloads(frame, file_stem, key)
 
 
@@ -147,6 +211,78 @@ def indicator_picker(domain: str, key: str) -> Indicator:
     options = [i.code for i in cat.of_domain(domain)]
     default = cat.headline(domain)
     lg = state.lang()
-    code = st.selectbox(t("pick_indicator"), options, index=options.index(default), key=key,
-                        format_func=lambda c: f"{cat[c].name(lg)}（{cat[c].unit(lg)}）")
+    code = select(t("pick_indicator"), options, key=key, default=default,
+                  format_func=lambda c: charts.with_unit(cat[c].name(lg), cat[c].unit(lg), lg))
     return cat[code or default]
+
+
+# --- in-page choices that live in the address ----------------------------------------------------
+
+
+def _seed(key: str, options: list, default, *, multi: bool = False, is_flag: bool = False) -> None:
+    """Before widget `key` is drawn: keep the session's value if it is still an option, else take
+    the address's (a shared link), else `default`."""
+    have = st.session_state.get(key, None)
+    if key in st.session_state:
+        if is_flag and isinstance(have, bool):
+            return
+        if multi and isinstance(have, list) and all(v in options for v in have):
+            return
+        if not multi and not is_flag and have in options:
+            return
+    by_text = {str(o): o for o in options}
+    qp = st.query_params
+    if is_flag:
+        value = qp.get(key) == "1" if key in qp else bool(default)
+    elif multi:
+        wanted = [by_text[v] for v in qp.get_all(key) if v in by_text] if key in qp else []
+        value = list(dict.fromkeys(wanted)) or [v for v in (default or []) if v in options]
+    else:
+        value = by_text.get(qp.get(key)) if key in qp else None
+        value = value if value is not None else (default if default in options else (options[0] if options else None))
+    st.session_state[key] = value
+
+
+def _keep(key: str, value, *, is_flag: bool = False) -> None:
+    """Write a choice to the address (only when it changed: each write is a message to the browser)."""
+    if is_flag:
+        text = "1" if value else "0"
+    elif isinstance(value, list):
+        text = [str(v) for v in value]
+    else:
+        text = "" if value is None else str(value)
+    current = st.query_params.get_all(key) if isinstance(text, list) else st.query_params.get(key)
+    if current != text:
+        st.query_params[key] = text
+
+
+def select(label: str, options: list, *, key: str, default=None, where=None, **kwargs):
+    """st.selectbox whose choice is in the address."""
+    _seed(key, options, default)
+    value = (where or st).selectbox(label, options, key=key, **kwargs)
+    _keep(key, value)
+    return value
+
+
+def radio(label: str, options: list, *, key: str, default=None, where=None, **kwargs):
+    """st.radio whose choice is in the address."""
+    _seed(key, options, default)
+    value = (where or st).radio(label, options, key=key, **kwargs)
+    _keep(key, value)
+    return value
+
+
+def multiselect(label: str, options: list, *, key: str, default=(), where=None, **kwargs) -> list:
+    """st.multiselect whose choices are in the address."""
+    _seed(key, options, list(default), multi=True)
+    value = (where or st).multiselect(label, options, key=key, **kwargs)
+    _keep(key, value)
+    return value
+
+
+def flag(label: str, *, key: str, default: bool = False, where=None, **kwargs) -> bool:
+    """st.toggle whose state is in the address."""
+    _seed(key, [], default, is_flag=True)
+    value = (where or st).toggle(label, key=key, **kwargs)
+    _keep(key, value, is_flag=True)
+    return value

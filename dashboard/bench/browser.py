@@ -54,11 +54,12 @@ DONE_JS = """(oldTitle) => {
 
 
 def app_pages() -> list[str]:
-    """The url paths of the app's pages, in navigation order (the app's own registry)."""
-    from dashboard.app.registry import pages
+    """The url paths of the app's pages, in navigation order (the app's own registry); not the bare
+    ones (the projector), which have no sidebar to click on to the next page."""
+    from dashboard.app.registry import BARE, pages
     from dashboard.domain.catalog import catalog
 
-    return [p.url_path for p in pages(catalog())]
+    return [p.url_path for p in pages(catalog()) if p.url_path not in BARE]
 
 
 def _free_port() -> int:

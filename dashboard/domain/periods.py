@@ -102,3 +102,21 @@ def period_map(first: str, last: str, granularity: str) -> dict[str, list[str]]:
     ($quarters, $periods): the one place the SQL learns how quarters roll into periods."""
     quarters = quarter_range(first, last)
     return {"quarters": quarters, "periods": [period_of(q, granularity) for q in quarters]}
+
+
+_CN_HALF = {"1": "上半年", "2": "下半年"}
+
+
+def label(period: str, lang: str = "zh") -> str:
+    """A period as a person reads it: 2024Q3 → 「2024年第3季度」 / "2024 Q3", 2024H2 → 「2024年下半年」 /
+    "2024 H2", 2024 → 「2024年」 / "2024".  Anything else comes back as it is."""
+    text = str(period)
+    m = _QUARTER_RE.match(text)
+    if m:
+        return f"{m[1]}年第{m[2]}季度" if lang == "zh" else f"{m[1]} Q{m[2]}"
+    m = re.match(r"^(\d{4})H([12])$", text)
+    if m:
+        return f"{m[1]}年{_CN_HALF[m[2]]}" if lang == "zh" else f"{m[1]} H{m[2]}"
+    if re.match(r"^\d{4}$", text):
+        return f"{text}年" if lang == "zh" else text
+    return text

@@ -2,8 +2,11 @@
 
 One palette and one style for every chart: Party red for the headline series, a title and
 named axes on every figure, hover with the exact value and its unit of measure, type large
-enough to read on a projector.  Each figure records the named query (and its parameters)
-its numbers come from in `layout.meta`, so a test can rerun the query and compare.
+enough to read on a projector: every text of a figure is set on the figure itself (`fonts`),
+dark and at least FONT_SIZE, so no theme's smaller grey ticks can win; `enlarge` gives the
+projector's and a static image's copy at BIG_FONT_SIZE.  Each figure records the named query
+(and its parameters) its numbers come from in `layout.meta`, so a test can rerun the query and
+compare.
 
 Plotly reads a subset of HTML in every text it draws (titles, ticks, legends, hover: `<a href>`
 makes a link) and fills `%{...}` in hover templates; unit names are typed by people, so every
@@ -19,8 +22,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..domain import periods
 from ..i18n import t
-from .style import FONT_FAMILY, FONT_SIZE, LAGGARD, PALETTE, PARTY_RED, STATUS_COLORS, TITLE_SIZE
+from .style import (
+    BIG_FONT_SIZE,
+    BIG_TITLE_SIZE,
+    FONT_FAMILY,
+    FONT_SIZE,
+    GRID_COLOR,
+    LAGGARD,
+    PALETTE,
+    PARTY_RED,
+    STATUS_COLORS,
+    TEXT_COLOR,
+    TITLE_SIZE,
+)
 
 NUMBER_FORMATS = {"count": ",.0f", "money": ",.2f", "rate": ".1f", "stars": ".2f", "score": ".1f"}
 
@@ -57,9 +73,9 @@ def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, 
     fig.update_layout(
         template="plotly_white",
         colorway=list(PALETTE),
-        title={"text": plain(title), "font": {"size": TITLE_SIZE}, "x": 0, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": FONT_SIZE},
-        hoverlabel={"font_size": FONT_SIZE + 1},
+        title={"text": plain(title), "x": 0, "xanchor": "left"},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
         margin={"l": 10, "r": 30, "t": 90, "b": 10},
         showlegend=legend,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
@@ -70,7 +86,37 @@ def style(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, 
         fig.update_yaxes(title_text=y_title, automargin=True)
     if height:
         fig.update_layout(height=height)
+    return fonts(fig, FONT_SIZE, TITLE_SIZE)
+
+
+def fonts(fig: go.Figure, size: int, title_size: int) -> go.Figure:
+    """Every text of `fig` — title, ticks, axis titles, legend, subplot titles, colour bars, the
+    values written on bars and cells, hover — at `size` (titles `title_size`) in TEXT_COLOR.
+    Set on the figure itself, so a template (Streamlit's sets 12 px grey ticks) cannot override it."""
+    font = {"family": FONT_FAMILY, "size": size, "color": TEXT_COLOR}
+    fig.update_layout(font=font, title_font={**font, "size": title_size}, legend_font=font,
+                      hoverlabel={"font": {"family": FONT_FAMILY, "size": size + 1}})
+    axis = {"tickfont": font, "title_font": {**font, "size": size + 1}, "color": TEXT_COLOR,
+            "gridcolor": GRID_COLOR, "linecolor": GRID_COLOR, "zerolinecolor": GRID_COLOR}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.update_annotations(font={**font, "size": size + 1})  # subplot titles, "要求 100%"
+    for trace in fig.data:
+        if trace.type in ("bar", "funnel", "heatmap", "scatter"):
+            trace.update(textfont={"family": FONT_FAMILY, "size": size})
+        if trace.type == "heatmap":
+            trace.update(colorbar={"tickfont": font, "title": {"font": font}})
     return fig
+
+
+def enlarge(fig: go.Figure, size: int = BIG_FONT_SIZE, title_size: int = BIG_TITLE_SIZE,
+            height: int | None = None) -> go.Figure:
+    """A copy of `fig` with larger type, for the projector and static images (a built figure is
+    shared by every session, so it is never changed in place)."""
+    big = go.Figure(fig)
+    if height:
+        big.update_layout(height=height)
+    return fonts(big, size, title_size)
 
 
 def tag(fig: go.Figure, query: str, params: dict, **extra) -> go.Figure:
@@ -79,13 +125,14 @@ def tag(fig: go.Figure, query: str, params: dict, **extra) -> go.Figure:
     return fig
 
 
-def with_unit(label: str, unit: str) -> str:
-    return f"{label}（{unit}）" if unit and unit != "%" else (f"{label}（%）" if unit == "%" else label)
+def with_unit(label: str, unit: str, lang: str = "zh") -> str:
+    """「名称（单位）」, "Name (unit)" in English."""
+    return t("with_unit", lang, label=label, unit=unit) if unit else label
 
 
 def empty_figure(title: str, lang: str = "zh") -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=t("no_data", lang), showarrow=False, font={"size": FONT_SIZE + 2}, x=0.5, y=0.5,
+    fig.add_annotation(text=t("no_data", lang), showarrow=False, x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -94,6 +141,13 @@ def empty_figure(title: str, lang: str = "zh") -> go.Figure:
 
 def _bar_height(n: int) -> int:
     return max(300, 110 + 34 * n)
+
+
+def _period_ticks(fig: go.Figure, shown, lang: str) -> None:
+    """Periods on a category x axis named as a person reads them (「2024年下半年」); the data keep the codes."""
+    codes = sorted(set(_listed(shown)))
+    fig.update_xaxes(type="category", tickmode="array", tickvals=codes,
+                     ticktext=[periods.label(c, lang) for c in codes])
 
 
 def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh",
@@ -123,11 +177,11 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
         go.Bar(
             x=_listed(xs), y=_plain_list(rank["unit_name"]), orientation="h", marker_color=colors, text=texts,
             textposition="outside", cliponaxis=False, name=indicator,
-            customdata=[[rk, int(n), code, renamed, g, f"<br>{t('hover_coverage', lang)}：{plain(c)}" if c else ""]
+            customdata=[[rk, int(n), code, renamed, g, f"<br>{t('hover_coverage', lang)}{t('sep_colon', lang)}{plain(c)}" if c else ""]
                         for rk, n, code, renamed, g, c in
                         zip(ranks, rank["n_ranked"], rank["unit_code"], _renamed, group_names, cover)],
-            hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}：%{{text}} {plain(unit)}<br>"
-                           f"{t('rank', lang)}%{{customdata[4]}}：%{{customdata[0]}} / %{{customdata[1]}}"
+            hovertemplate=(f"<b>%{{y}}</b>%{{customdata[3]}}<br>{indicator}{t('sep_colon', lang)}%{{text}} {plain(unit)}<br>"
+                           f"{t('rank', lang)}%{{customdata[4]}}{t('sep_colon', lang)}%{{customdata[0]}} / %{{customdata[1]}}"
                            "%{customdata[5]}<extra></extra>"),
         )
     )
@@ -135,7 +189,7 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
     top = max([x for x in xs if x is not None] + [0])
     fig.update_xaxes(range=[0, (top or 1) * 1.18])  # room for the value written after the longest bar
     honest_axis(fig, "x", value_type, [top * 1.18])
-    return style(fig, title, with_unit(indicator, unit), t("axis_unit", lang), height=_bar_height(len(rank)),
+    return style(fig, title, with_unit(indicator, unit, lang), t("axis_unit", lang), height=_bar_height(len(rank)),
                  legend=False)
 
 
@@ -160,11 +214,11 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
                     "symbol": ["circle" if ok else "circle-open" for ok in complete],
                     "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]}},
             customdata=[[c, n] for c, n in zip(_listed(part["unit_code"]), notes)],
-            hovertemplate=f"<b>{name}</b><br>%{{x}}：%{{y:{fmt}}} {plain(unit)}<br>%{{customdata[1]}}<extra></extra>",
+            hovertemplate=f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}%{{y:{fmt}}} {plain(unit)}<br>%{{customdata[1]}}<extra></extra>",
         ))
-    fig.update_xaxes(type="category")
+    _period_ticks(fig, values["period"], lang)
     honest_axis(fig, "y", value_type, values["value"])
-    return style(fig, title, t("axis_period", lang), with_unit(indicator, unit))
+    return style(fig, title, t("axis_period", lang), with_unit(indicator, unit, lang))
 
 
 _NICE_STEPS = (1, 2, 5)
@@ -206,8 +260,8 @@ def compliance_bars(summary: pd.DataFrame, rule_labels: dict[str, str], *, title
         fig.add_trace(go.Bar(
             x=_plain_list(summary[name_col]), y=_listed(summary[code]), name=label,
             marker_color=PALETTE[i % len(PALETTE)], customdata=_listed(summary["branch_quarters"]),
-            hovertemplate=(f"<b>%{{x}}</b><br>{label}：%{{y:.1f}}%<br>"
-                           f"{t('branch_quarters', lang)}：%{{customdata}}<extra></extra>"),
+            hovertemplate=(f"<b>%{{x}}</b><br>{label}{t('sep_colon', lang)}%{{y:.1f}}%<br>"
+                           f"{t('branch_quarters', lang)}{t('sep_colon', lang)}%{{customdata}}<extra></extra>"),
         ))
     fig.add_hline(y=100, line_dash="dash", line_color="#444", annotation_text=t("required", lang),
                   annotation_position="top right")
@@ -230,7 +284,7 @@ def funnel(stages: pd.DataFrame, stage_labels: dict[str, str], unit_names: dict[
             y=[stage_labels[c] for c in part["indicator_code"]], x=_listed(part["value"]),
             name=name, marker={"color": PALETTE[i % len(PALETTE)]},
             textinfo="value+percent initial",
-            hovertemplate=f"<b>{name}</b><br>%{{y}}：%{{x:,.0f}} {t('people', lang)}"
+            hovertemplate=f"<b>{name}</b><br>%{{y}}{t('sep_colon', lang)}%{{x:,.0f}} {t('people', lang)}"
                           "<extra></extra>",
         ))
     return style(fig, title, t("axis_people", lang), t("axis_stage", lang), height=460)
@@ -248,7 +302,7 @@ def heatmap(pivot: pd.DataFrame, *, title: str, indicator: str, unit: str, value
         z=z, x=[str(c) for c in pivot.columns], y=_plain_list(pivot.index), text=text, texttemplate="%{text}",
         colorscale=[[0, "#FBEFF1"], [0.5, "#E07A88"], [1, PARTY_RED]], zmin=1 if value_type == "stars" else None,
         zmax=5 if value_type == "stars" else None, colorbar={"title": {"text": unit}},
-        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}：%{{z:{fmt}}} {unit}<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b><br>%{{x}}{t('sep_colon', lang)}%{{z:{fmt}}} {unit}<extra></extra>",
     ))
     fig.update_xaxes(type="category")
     fig.update_yaxes(autorange="reversed")
@@ -267,12 +321,12 @@ def stacked_bars(frame: pd.DataFrame, *, series_col: str, series_labels: dict, c
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part.fillna(0)), orientation="h", name=label,
             marker_color=(colors or {}).get(key, PALETTE[i % len(PALETTE)]),
-            hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:,.0f}} {unit}<extra></extra>",
+            hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:,.0f}} {unit}<extra></extra>",
         ))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     honest_axis(fig, "x", "count", frame.groupby("unit_name")["value"].sum())
-    return style(fig, title, with_unit(x_title, unit), t("axis_unit", lang), height=_bar_height(len(units)))
+    return style(fig, title, with_unit(x_title, unit, lang), t("axis_unit", lang), height=_bar_height(len(units)))
 
 
 def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
@@ -282,19 +336,18 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
         return empty_figure(title, lang)
     units = list(dict.fromkeys(frame["unit_name"]))
     fig = make_subplots(rows=1, cols=len(indicators), shared_yaxes=True, horizontal_spacing=0.03,
-                        subplot_titles=[with_unit(label, unit) for _, label, unit, _ in indicators])
+                        subplot_titles=[with_unit(label, unit, lang) for _, label, unit, _ in indicators])
     for i, (code, label, unit, vtype) in enumerate(indicators, start=1):
         part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
         fmt = number_format(vtype, part.dropna())
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part), orientation="h", name=label,
             marker_color=PALETTE[(i - 1) % len(PALETTE)],
-            meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}：%{{x:{fmt}}} {unit}<extra></extra>",
+            meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
         honest_axis(fig, "x", vtype, part, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
-    fig.update_annotations(font_size=FONT_SIZE)
     return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
 
 
@@ -304,7 +357,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
     if frame.empty:
         return empty_figure(title, lang)
     rows = math.ceil(len(indicators) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u) for _, lbl, u, _ in indicators],
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u, lang) for _, lbl, u, _ in indicators],
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.08)
     names = list(dict.fromkeys(frame["unit_name"]))
     for k, (code, label, unit, vtype) in enumerate(indicators):
@@ -316,7 +369,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             color = PALETTE[j % len(PALETTE)]
             shown = plain(name)
             common = dict(name=shown, legendgroup=shown, showlegend=(k == 0), meta=code,
-                          hovertemplate=f"<b>{shown}</b><br>{label}：%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
+                          hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
             if kind == "line":
                 fig.add_trace(go.Scatter(x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
                                          line={"color": color, "width": 3}, **common), row=r, col=c)
@@ -324,10 +377,12 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
                 fig.add_trace(go.Bar(x=_plain_list(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
                               row=r, col=c)
         honest_axis(fig, "y", vtype, part["value"], row=r, col=c)
-    fig.update_xaxes(type="category", showticklabels=(kind == "line"))
-    fig.update_annotations(font_size=FONT_SIZE)
-    style(fig, title, None, None, height=300 * rows + 150)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.04 if kind == "bar" else -0.1, "x": 0})
+    # each panel names its units (bars) or periods (lines) under it: the colours alone do not say who is who
+    fig.update_xaxes(type="category", showticklabels=True, tickangle=-30 if kind == "bar" else None, automargin=True)
+    if kind == "line":
+        _period_ticks(fig, frame[x_col], lang)
+    style(fig, title, None, None, height=(380 if kind == "bar" else 300) * rows + 150, legend=(kind == "line"))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0})
     return fig
 
 
@@ -354,7 +409,7 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     fig = go.Figure(go.Heatmap(
         z=z, x=quarters, y=_plain_list(matrix["unit_name"]), text=text, texttemplate="%{text}", customdata=custom,
         colorscale=colorscale, zmin=0, zmax=n, showscale=False, xgap=2, ygap=2,
-        hovertemplate="<b>%{y}</b><br>%{x}：%{text}<extra></extra>",
+        hovertemplate="<b>%{y}</b><br>%{x}" + t("sep_colon", lang) + "%{text}<extra></extra>",
     ))
     fig.update_xaxes(type="category", side="top")
     fig.update_yaxes(autorange="reversed")

@@ -4,10 +4,20 @@ CSV is UTF-8 with a BOM so Excel opens the Chinese correctly.  Every cell goes t
 safe.cell (text that begins with = + - @, a tab, CR or LF gets a leading apostrophe) and
 CSV rows end in CR LF with line breaks inside a field quoted, so an exported table can
 never carry a formula, or a row of its own, into someone's spreadsheet.
+
+Any table exports, whatever its types: `plain_table` first turns it into columns of plain
+values — missing values of every kind (None, NaN, pd.NA, NaT) empty, numbers as numbers
+(infinities as text, which no spreadsheet holds as a number), dates without a time zone,
+anything else (a list, a Period, bytes...) as its text, repeated or non-text headers made
+unique text — and both writers take that.  A page calls `plain_table` when it draws the
+buttons, so a table that still cannot be exported is said on the page, not on a click.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
 from pathlib import Path
 
 import pandas as pd
@@ -27,13 +37,84 @@ HEADER_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
 neutralise = safe.cell  # the one neutralising function, under the name callers knew it by
 
 
+XLSX_MAX_TEXT = 32767  # the most characters an Excel cell holds; a longer text is cut and marked
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as columns of plain values any writer takes (see the module's docstring); index dropped."""
+    out = {}
+    seen: dict[str, int] = {}
+    for i in range(frame.shape[1]):
+        name = _header(frame.columns[i])
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name} ({seen[name]})"
+        col = frame.iloc[:, i]
+        if pd.api.types.is_bool_dtype(col.dtype) and not col.isna().any():
+            out[name] = col.astype(bool).reset_index(drop=True)
+        elif pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_complex_dtype(col.dtype) \
+                and not pd.api.types.is_bool_dtype(col.dtype) and not isinstance(col.dtype, pd.SparseDtype):
+            out[name] = _numbers(col)
+        else:
+            out[name] = pd.Series([_plain(v) for v in col], dtype=object)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _numbers(col: pd.Series) -> pd.Series:
+    """A numeric column as whole numbers (nullable) or floats; with infinities or past int64, as plain cells."""
+    col = col.reset_index(drop=True)
+    try:
+        if pd.api.types.is_integer_dtype(col.dtype):
+            return col.astype("Int64")
+        values = col.astype("float64")
+    except (TypeError, ValueError, OverflowError):
+        return pd.Series([_plain(v) for v in col], dtype=object)
+    if values.isin([math.inf, -math.inf]).any():
+        return pd.Series([_plain(v) for v in col], dtype=object)
+    return values
+
+
+def _header(name) -> str:
+    if isinstance(name, tuple):
+        return " / ".join(str(p) for p in name if not (isinstance(p, float) and math.isnan(p)) and str(p) != "")
+    return "" if name is None else str(name)
+
+
+def _plain(value):
+    """One cell as None, bool, int, float, str, a date or a time-zone-free datetime."""
+    if value is None or (not isinstance(value, (str, bytes, list, tuple, dict, set)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and not isinstance(value, pd.Period):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else ("∞" if value > 0 else "−∞")  # U+2212: no formula lead
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return _plain(float(value))
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.replace(tzinfo=None) if isinstance(value, dt.time) else value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return safe.csv_text(frame).encode("utf-8-sig")
+    return safe.csv_text(plain_table(frame)).encode("utf-8-sig")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "数据") -> bytes:
     """A formatted workbook: red bold header, frozen top row, fitted columns, number formats."""
-    shown = safe.frame_cells(frame)
+    shown = safe.frame_cells(plain_table(frame))
     wb = Workbook()
     whole_cols = {col for col in shown.columns
                   if pd.api.types.is_float_dtype(shown[col])
@@ -69,6 +150,8 @@ def _cell(value):
         value = value.item()
     if isinstance(value, float) and value.is_integer():
         return int(value)  # a whole count is written as 213, never 213.0
+    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT:
+        return value[:XLSX_MAX_TEXT - 1] + "…"
     if isinstance(value, (str, int, float, bool)) or hasattr(value, "isoformat"):
         return value
     return str(value)

@@ -24,8 +24,14 @@ DOC_SUBHEADING_FONT = "楷体"  # KaiTi: second-level headings
 DOC_TITLE_FONT = "方正小标宋简体"  # the title and the issuer's masthead (Word falls back to a Song face)
 DOC_NUMBER_FONT = "宋体"  # SimSun: page numbers
 DOC_LATIN_FONT = "Times New Roman"
-FONT_SIZE = 15
+TEXT_COLOR = "#1F2328"  # every chart's text: dark on white (about 16:1), never the theme's grey
+GRID_COLOR = "#D0D4D9"
+FONT_SIZE = 15  # the app: ticks, legends, hover
 TITLE_SIZE = 20
+BIG_FONT_SIZE = 22  # the projector and static images: read from the back of a meeting room
+BIG_TITLE_SIZE = 30
+SCREEN_NUMBER_PX = 72  # the projector's figures (CSS pixels)
+SCREEN_LABEL_PX = 28  # the projector's labels, unit, period and coverage
 
 
 def excel_rgb(color: str) -> str:

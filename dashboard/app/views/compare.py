@@ -59,19 +59,20 @@ def compare_section(f) -> None:
     tree = state.store().tree()
     chosen = list(f.units) if MIN_UNITS <= len(f.units) <= settings().compare_max_units else analysis.scope_units(tree, f.units, f.quarters)[:3]
     # tree-aware options (the chosen units, their relatives and the sidebar's), never all 20,000 units
-    codes, labels = state.unit_choices([*chosen, *(st.session_state.get("compare_units") or [])], indent=False)
+    asked = st.session_state.get("compare_units") or st.query_params.get_all("compare_units")  # a shared link's
+    codes, labels = state.unit_choices([*chosen, *(c for c in asked if c in tree)], indent=False)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    units = c1.multiselect(t("compare_units"), codes, default=chosen, key="compare_units",
-                           max_selections=settings().compare_max_units, format_func=lambda c: labels.get(c, str(c)),
-                           help=t("compare_units_help"))
-    everything = c2.toggle(t("compare_all"), key="compare_all")
+    units = widgets.multiselect(t("compare_units"), codes, default=chosen, key="compare_units", where=c1,
+                                max_selections=settings().compare_max_units, format_func=lambda c: labels.get(c, str(c)),
+                                help=t("compare_units_help"))
+    everything = widgets.flag(t("compare_all"), key="compare_all", where=c2)
     if len(units) < MIN_UNITS:
         st.info(t("compare_need_two"))
         return
     fig, shown = state.built(compare_parts, units=units, all_of_them=everything, last=f.last,
                           granularity=f.granularity, period=f.current_period)
     widgets.chart(fig, key="compare_chart")
-    st.dataframe(shown, hide_index=True, key="compare_table_view", width="stretch")
+    widgets.grid(shown, key="compare_table_view")
     st.caption(t("compare_rank_note"))
     widgets.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=t("export_this_table"))
 
@@ -111,10 +112,10 @@ def profile_section(f) -> None:
     tree = state.store().tree()
     st.subheader(t("profile_title"))
     default = f.units[0] if f.units else tree.root.code
-    current = st.session_state.get("profile_unit")
+    current = st.session_state.get("profile_unit") or st.query_params.get("profile_unit")
     codes, labels = state.unit_choices([default] + ([current] if current in tree else []), indent=False)
-    code = st.selectbox(t("profile_unit"), codes, index=codes.index(default), key="profile_unit",
-                        format_func=lambda c: labels.get(c, str(c)))
+    code = widgets.select(t("profile_unit"), codes, default=default, key="profile_unit",
+                          format_func=lambda c: labels.get(c, str(c)))
     caption, metrics, fig, shown = state.built(profile_parts, code=code, params=f.values_params(units=[code]),
                                             period=f.current_period)
     st.caption(caption)
@@ -142,7 +143,7 @@ def profile_parts(code: str, params: dict, period: str):
         value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
         rank = (t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
                 else t("rank_none"))
-        metrics.append((f"{ind.name(lg)}（{ind.unit(lg)}）", value, t("metric_help", period=r["period"] or "—"), rank))
+        metrics.append((charts.with_unit(ind.name(lg), ind.unit(lg), lg), value, t("metric_help", period=r["period"] or "—"), rank))
     params = {**params, "indicators": [i.code for i in inds]}
     trend = state.query("indicator_values", **params)
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds

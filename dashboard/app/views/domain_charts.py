@@ -27,7 +27,7 @@ def draw_compliance(f, units: list[str], spec) -> None:
     fig, shown, detail, n_short = state.built(compliance_parts, domain=spec.domain, units=units, first=f.first,
                                               last=f.last)
     rules = state.store().catalog.compliance_rules
-    sep = "; " if state.lang() == "en" else "；"
+    sep = t("sep_clause")
     note = t("compliance_note", rules=sep.join(r.statement(state.lang()) for r in rules))
     if not widgets.chart_section(fig, shown, key=f"{spec.domain}_compliance",
                                  file_stem=f"{spec.domain}_compliance_{f.first}_{f.last}",
@@ -56,7 +56,7 @@ def compliance_parts(domain: str, units: list[str], first: str, last: str):
     shown = pd.DataFrame({t("col_unit_code"): summary["group_code"], t("col_unit"): summary[gname],
                           t("col_branch_quarters"): summary["branch_quarters"]})
     for c, label in labels.items():
-        shown[label + "（%）"] = summary[c]
+        shown[charts.with_unit(label, "%", lg)] = summary[c]
     found = state.query("compliance_short", **params, limit=settings().short_list_limit)
     n_short = int(found["n_short"].iloc[0]) if len(found) else 0
     short = analysis.compliance_short(found, rules)
@@ -234,8 +234,8 @@ def draw_season_panels(f, units: list[str], spec) -> None:
         return
     default = state.built(season_quarter, indicators=list(spec.indicators), available=available,
                           units=list(f.units))
-    q = st.selectbox(t("pick_season_quarter"), available, index=available.index(default),
-                     key=f"{spec.domain}_season_quarter", help=spec.note(state.lang()) or None)
+    q = widgets.select(t("pick_season_quarter"), available, default=default, key=f"{spec.domain}_season_quarter",
+                       help=spec.note(state.lang()) or None, format_func=state.period_fmt())
     params = f.values_params(units=units, indicators=list(spec.indicators), first=q, last=q, granularity="quarter")
     fig, wide = state.built(season_panels_parts, domain=spec.domain, params=params, own=own_row_unit(f, units))
     widgets.chart_section(fig, wide, key=f"{spec.domain}_season", file_stem=f"{spec.domain}_season_{q}",
@@ -271,7 +271,7 @@ def season_panels_parts(domain: str, params: dict, own: str | None = None):
     charts.tag(fig, "indicator_values", params, own=own)
     wide = frame.pivot_table(index="unit_name", columns="indicator_code", values="value", aggfunc="first",
                              sort=False).reindex(columns=list(codes))
-    wide.columns = [f"{cat[c].name(lg)}（{cat[c].unit(lg)}）" for c in wide.columns]
+    wide.columns = [charts.with_unit(cat[c].name(lg), cat[c].unit(lg), lg) for c in wide.columns]
     wide = wide.reset_index().rename(columns={"unit_name": t("col_unit")})
     wide.insert(1, t("col_quarter"), q)
     return fig, wide

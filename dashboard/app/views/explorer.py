@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.output import export
+from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
 from .. import state, widgets
@@ -24,16 +24,17 @@ def render() -> None:
     codes = [i.code for i in cat.indicators]
     heads = [i.code for i in cat.indicators if i.headline]
     lg = state.lang()
-    inds = st.multiselect(t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
-                          format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · {cat[c].name(lg)}"
-                                                f"（{cat[c].unit(lg)}）",
+    inds = widgets.multiselect(t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
+                          format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · "
+                                                + charts.with_unit(cat[c].name(lg), cat[c].unit(lg), lg),
                           placeholder=t("explorer_indicators_placeholder"))
     c1, c2, c3 = st.columns(3)
-    children = c1.toggle(t("explorer_children"), key="explorer_children", help=t("explorer_children_help"))
-    scope = c2.radio(t("explorer_scope"), ["subtree", "own"], key="explorer_scope", horizontal=True,
-                     format_func=state.text_fmt("scope_"), help=t("explorer_scope_help"))
-    layout = c3.radio(t("explorer_layout"), ["wide", "long"], key="explorer_layout", horizontal=True,
-                      format_func=state.text_fmt("layout_"))
+    children = widgets.flag(t("explorer_children"), key="explorer_children", help=t("explorer_children_help"),
+                            where=c1)
+    scope = widgets.radio(t("explorer_scope"), ["subtree", "own"], key="explorer_scope", horizontal=True,
+                          format_func=state.text_fmt("scope_"), help=t("explorer_scope_help"), where=c2)
+    layout = widgets.radio(t("explorer_layout"), ["wide", "long"], key="explorer_layout", horizontal=True,
+                           format_func=state.text_fmt("layout_"), where=c3)
     if not inds:
         st.info(t("explorer_need_indicator"))
         return
@@ -61,14 +62,14 @@ def render() -> None:
                                             "col_indicator", "col_value", "col_uom")]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
-    sort_by = c1.selectbox(t("explorer_sort"), [""] + cols, key="explorer_sort",
-                           format_func=lambda c, none=t("explorer_sort_none"): c or none)
-    descending = c2.toggle(t("explorer_desc"), key="explorer_desc")
+    sort_by = widgets.select(t("explorer_sort"), [""] + cols, key="explorer_sort", default="", where=c1,
+                             format_func=lambda c, none=t("explorer_sort_none"): c or none)
+    descending = widgets.flag(t("explorer_desc"), key="explorer_desc", where=c2)
     if sort_by:
         frame = frame.sort_values(sort_by, ascending=not descending, kind="stable", na_position="last")
     frame = frame.reset_index(drop=True)
     st.caption(t("explorer_count", rows=len(frame), units=len(units), inds=len(inds)))
-    st.dataframe(frame.head(settings().explorer_max_rows), hide_index=True, key="explorer_table", width="stretch", height=520)
+    widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520)
     widgets.downloads(frame, f"explorer_{f.first}_{f.last}_{f.granularity}", "explorer")
     st.caption(t("explorer_export_note"))
 

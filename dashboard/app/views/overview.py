@@ -113,7 +113,7 @@ def _briefing_bytes(store, unit: str, quarter: str, lang: str) -> bytes:
 
 def headline_section(f) -> None:
     cat = state.store().catalog
-    st.subheader(t("headline_title", period=f.current_period))
+    st.subheader(t("headline_title", period=state.period(f.current_period)))
     figures = headline_figures(f)
     heads = [i for i in cat.indicators if i.headline]
     for code in f.units[:settings().overview_max_units]:
@@ -127,7 +127,7 @@ def headline_section(f) -> None:
                 value = None if row is None else row["value"]
                 dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
-                label = f"{ind.name(state.lang())}（{ind.unit(state.lang())}）"
+                label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
                 shown = (t("state_na") if row is not None and row["state"] == coverage.NOT_APPLICABLE
                          else _fmt(value, ind.value_type))
                 with col:
@@ -170,7 +170,7 @@ def completeness_section(f) -> None:
     st.progress(now["share"] / 100 if now["total"] else 0.0,
                 text=t("completeness_text", done=now["submitted"], total=now["total"], late=now["late"]))
     if now["missing_codes"]:
-        st.markdown(t("completeness_missing", units="、".join(md(state.unit_name(c)) for c in now["missing_codes"])))
+        st.markdown(t("completeness_missing", units=t("sep_list").join(md(state.unit_name(c)) for c in now["missing_codes"])))
     per_q = [analysis.completeness(status, q) for q in quarters]
     strip = pd.DataFrame({t("col_quarter"): [p["quarter"] for p in per_q],
                           t("col_submitted"): [p["submitted"] for p in per_q],
@@ -243,7 +243,7 @@ def bottom_section(f) -> None:
         return
     first = [t(k) for k in ("col_domain", "col_indicator", "col_rank", "col_unit", "col_value", "col_note")]
     frame = frame[first + [c for c in frame.columns if c not in first]]  # who and what first; the measure after
-    st.dataframe(frame, hide_index=True, key="overview_bottom_table", width="stretch")
+    widgets.grid(frame, key="overview_bottom_view")
     st.caption(t("bottom_note"))
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
     cols = st.columns(len(cat.domains))

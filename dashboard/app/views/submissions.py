@@ -43,9 +43,9 @@ def matrix_section(f, reporting: list[str]) -> None:
 def history_section(f, reporting: list[str]) -> None:
     st.subheader(t("history_title"))
     c1, c2 = st.columns(2)
-    unit = c1.selectbox(t("pick_reporting_unit"), reporting, key="subs_unit", format_func=state.unit_fmt())
+    unit = widgets.select(t("pick_reporting_unit"), reporting, key="subs_unit", format_func=state.unit_fmt(), where=c1)
     quarters = f.quarters[::-1]
-    quarter = c2.selectbox(t("pick_quarter"), quarters, key="subs_quarter")
+    quarter = widgets.select(t("pick_quarter"), quarters, key="subs_quarter", where=c2, format_func=state.period_fmt())
     if unit is None or quarter is None:
         return
     params = {"units": [unit], "from": quarter, "to": quarter}
@@ -61,7 +61,7 @@ def history_section(f, reporting: list[str]) -> None:
         t("col_warnings"): history["warnings"], t("col_template"): history["template_version"],
         t("col_sha"): history["sha256_prefix"], t("col_demo"): history["is_demo"].map({True: t("yes"), False: ""}),
     })
-    st.dataframe(shown, hide_index=True, key="subs_history_table", width="stretch")
+    widgets.grid(shown, key="subs_history_view")
     widgets.table(shown, f"submissions_history_{unit}_{quarter}", "subs_history", label=t("export_this_table"))
     older = history[history["status"] != "active"]
     if older.empty:

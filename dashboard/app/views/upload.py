@@ -5,6 +5,8 @@ every chart shows them; what a resubmission changed against the version it repla
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,12 @@ from ..escape import md
 from ..state import t
 
 RESULTS = "_upload_results"
+ACCEPTED = ("xlsx",)  # what the importer reads (ingest/container.py refuses .xlsm, .xls, .csv)
+
+
+def upload_limit_mb() -> int:
+    """The uploader's limit in whole megabytes (what Streamlit takes): the importer's, rounded up."""
+    return max(1, math.ceil(settings().max_file_mb))
 
 
 def template_section(f) -> None:
@@ -29,9 +37,10 @@ def template_section(f) -> None:
     available = state.quarters_with_data()
     quarters = (available + [periods.shift(available[-1], 1)] if available else [f.last])[::-1]
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
-    unit = c1.selectbox(t("pick_reporting_unit"), reporting, index=reporting.index(default_unit),
-                        key="upload_unit", format_func=state.unit_fmt())
-    quarter = c2.selectbox(t("pick_quarter"), quarters, index=0, key="upload_quarter")
+    unit = widgets.select(t("pick_reporting_unit"), reporting, default=default_unit, key="upload_unit",
+                          format_func=state.unit_fmt(), where=c1)
+    quarter = widgets.select(t("pick_quarter"), quarters, default=quarters[0], key="upload_quarter", where=c2,
+                             format_func=state.period_fmt())
     store = state.store()
     c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter),
                        file_name=f"return_{unit}_{quarter}.xlsx", mime=widgets.XLSX_MIME, key="upload_template",
@@ -46,8 +55,9 @@ def upload_section() -> None:
     user = c1.text_input(t("upload_user"), key=state.USER_WIDGET, placeholder=t("upload_user_placeholder"))
     state.remember_actor(user)
     dry = c2.checkbox(t("upload_dry_run"), key="upload_dry_run")
-    files = st.file_uploader(t("upload_files"), type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True,
-                             key="upload_files", help=t("upload_files_help"))
+    # the importer takes .xlsx only, up to settings.max_file_mb: the uploader says and enforces the same
+    files = st.file_uploader(t("upload_files"), type=list(ACCEPTED), accept_multiple_files=True,
+                             key="upload_files", help=t("upload_files_help"), max_upload_size=upload_limit_mb())
     if st.button(t("upload_submit"), key="upload_submit", type="primary", disabled=not files):
         if not (user or "").strip():
             st.warning(t("upload_need_user"))
@@ -91,7 +101,7 @@ def results_section() -> None:
         msg = t(f"outcome_msg_{o.status}", file=md(o.file_name), n=o.n_values, errors=len(o.errors),
                    warnings=len(o.warnings))
         {"loaded": st.success, "valid": st.info, "duplicate": st.info, "rejected": st.error}[o.status](msg)
-    st.dataframe(summary, hide_index=True, key="upload_summary", width="stretch")
+    widgets.grid(summary, key="upload_summary")
     problems = problems_frame(outcomes, state.lang())
     if len(problems):
         st.markdown(f"**{t('upload_problems', n=len(problems))}**")
@@ -100,7 +110,7 @@ def results_section() -> None:
             # (st.table reads Markdown in every cell, header and index: a reporter's cell is text)
             st.table(md_cells(problems).set_index(md(problems.columns[1])))
         else:
-            st.dataframe(problems, hide_index=True, key="upload_problems_table", width="stretch")
+            widgets.grid(problems, key="upload_problems_table")
         widgets.table(problems, "validation_report", "upload_problems", label=t("export_this_table"))
         for i, (data, o) in enumerate(results):
             if o.problems:
@@ -118,14 +128,14 @@ def results_section() -> None:
                     t("col_unit"): diff[state.name_col()], t("col_indicator"): diff[state.name_col("indicator_name")],
                     t("col_old"): diff["old_value"], t("col_new"): diff["new_value"], t("col_change"): diff["change"],
                 })
-                st.dataframe(shown, hide_index=True, key=f"upload_diff_{o.submission_id}", width="stretch")
+                widgets.grid(shown, key=f"upload_diff_{o.submission_id}")
     if any(o.status == "loaded" for o in outcomes):
         widgets.page_link("overview", t("upload_see_charts"), "dashboard")
 
 
 def md_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every cell and header as literal Markdown text (for st.table)."""
-    out = frame.map(lambda v: md(v) if isinstance(v, str) else v)
+    out = frame.map(lambda v: md(v) if isinstance(v, str) else (widgets.MISSING if pd.isna(v) else v))
     out.columns = [md(c) for c in frame.columns]
     return out
 
