@@ -126,12 +126,22 @@ def _csv_out(rows) -> None:
 
 
 def _user(args) -> str:
-    if args.user:
-        return args.user
+    return args.user or _user_name()
+
+
+def _user_name() -> str:
+    """The login name of whoever runs the command."""
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"
+
+
+def administrator(login: str):
+    """The principal of the command line: the administrator on the server, as `login`."""
+    from .domain.access import administrator as admin
+
+    return admin(login)
 
 
 # --- settings and data ------------------------------------------------------------------------------
@@ -335,6 +345,7 @@ def cmd_import(args) -> int:
             raise UsageError(i18n.both("imp_file_missing", path=f))
     conf = settings()
     user = _user(args)
+    admin = administrator(user)  # the command line is the administrator's tool on the server
     outcomes, blobs = [], []
     progress = _Progress(len(files), conf.progress_min_files)
     bulk = len(files) >= conf.bulk_import_min_files  # one roll-up refresh at the end instead of one per file
@@ -348,7 +359,8 @@ def cmd_import(args) -> int:
                 if data is None:
                     data, outcome = b"", oversized(f.name, f.stat().st_size)
                 else:  # each file on its own: import_return refuses, never raises, for one file's sake
-                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk,
+                                            principal=admin)
             outcomes.append(outcome)
             if args.report:
                 blobs.append(data)
@@ -418,7 +430,8 @@ def cmd_restore(args) -> int:
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
             return EXIT_REJECTED
         unit, quarter, status = found
-        previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+        # an active one only acts if another is active too
+        previous = store.restore(args.submission_id, principal=administrator(getattr(args, "user", None) or _user_name()))
         if status == "active" and previous is None:
             echo(i18n.both("imp_already_active", id=args.submission_id))
             return EXIT_OK

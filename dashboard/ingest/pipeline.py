@@ -35,7 +35,6 @@ __all__ = ["ImportOutcome", "Problem", "import_return", "oversized", "problems_f
 LOG = logging.getLogger(__name__)
 
 STATUSES = ("loaded", "duplicate", "rejected", "valid")
-LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -106,12 +105,17 @@ def unreadable(file_name: str, exc: OSError) -> ImportOutcome:
 
 
 def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False, *,
-                  refresh: bool = True) -> ImportOutcome:
+                  refresh: bool = True, principal=None) -> ImportOutcome:
     """Validate one uploaded workbook and, unless rejected or `dry_run`, load it.
 
     `refresh=False` is for loading many files in a row: each still lands in its own
     transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
+
+    `principal` (domain/access.Principal) is who uploads: a role that files no returns, or a
+    return of a reporting unit outside its scope, is refused (a problem saying so and nothing
+    else: what the validator found in another unit's return is not shown), the database
+    unchanged and the refusal audited.  None: the administrator's own process (tests, benchmark).
 
     Never raises for one file's sake: an unexpected exception is logged and the file refused.  A
     database or disk that is in the way (StoreUnavailable) is no fault of the file and stops the
@@ -120,8 +124,11 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     from ..db import StoreUnavailable
 
     file_name = Path(file_name).name
+    if principal is not None and not principal.may_upload_any:
+        store.audit("return.import", file_name, "rejected", f"not permitted: role {principal.role}")
+        return _refused(file_name, "val_no_upload_role", role=principal.role)
     try:
-        return _import(store, data, file_name, user, dry_run, refresh)
+        return _import(store, data, file_name, user, dry_run, refresh, principal)
     except StoreUnavailable:
         raise
     except Exception as exc:  # a bug, not the file's fault: this file is refused, the next one goes on
@@ -129,9 +136,19 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
         return _refused(file_name, "val_internal_error", found=type(exc).__name__, error=type(exc).__name__)
 
 
-def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool) -> ImportOutcome:
+def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool,
+            principal=None) -> ImportOutcome:
     sha = hashlib.sha256(data).hexdigest() if len(data) <= settings().max_file_bytes else ""
     found, parsed = validate(store, data, file_name)
+    unit = parsed.reporting_unit
+    if principal is not None and unit is not None and not principal.may_upload(store.tree(), unit):
+        # Another unit's return: refused whole.  Its problems are not shown, as the cross-quarter
+        # rules quote that unit's earlier figures.
+        store.audit("return.import", file_name, "rejected", f"outside the scope of {principal.login}: {unit} "
+                                                            f"(scope {principal.scope})")
+        refused = _refused(file_name, "val_out_of_scope", unit_code=unit, reporter=unit, scope=principal.scope)
+        refused.reporting_unit, refused.quarter = unit, parsed.quarter
+        return refused
     outcome = ImportOutcome(file_name, "rejected", None, None, parsed.reporting_unit, parsed.quarter,
                             found.items, len(parsed.values), sha, parsed.version)
     if found.errors:
