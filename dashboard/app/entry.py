@@ -2,7 +2,11 @@
 
 Run with `make run` (= `uv run python -m streamlit run dashboard/app/entry.py`).  The database
 is $DANGJIAN_DB or data/dangjian.duckdb; if it holds no returns yet, demo data is loaded and
-the app says so.  The pages are registry.pages(); each reads the filters from state.
+the app says so.  Before any page, identity.resolve decides who is looking (sign-in, the demo
+"view as", or a page saying why nothing is served); the navigation offers the pages that
+person may open, and each page runs as them (domain/acting.py for the audit trail, and
+state.principal() for every query).  The pages are registry.pages(); each reads the filters
+from state.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import escape, registry, state, widgets  # noqa: E402
+from dashboard.app import escape, identity, registry, state, widgets  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
+from dashboard.domain.access import AccessDenied  # noqa: E402
+from dashboard.domain.acting import acting  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
 from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 
@@ -47,9 +53,15 @@ def main() -> None:
         unavailable(exc)
         return
     widgets.sidebar_language()
+    principal = identity.resolve(store)
+    if principal is None:  # the sign-in, who-am-I or refusal page was drawn instead
+        return
     cat = store.catalog
     nav: dict[str, list] = {}
+    widgets.NAV_PAGES.clear()
     for spec in registry.pages(cat):
+        if not spec.allowed(principal):
+            continue
         title = cat.domain(spec.domain).name(state.lang()) if spec.domain else state.t(spec.title_key)
         page = st.Page(spec.render, url_path=spec.url_path, title=title, icon=f":material/{spec.icon}:",
                        default=(spec.url_path == registry.DEFAULT))
@@ -61,10 +73,15 @@ def main() -> None:
     if state.demo_autoloaded() and not st.session_state.get("_demo_told"):
         st.session_state["_demo_told"] = True
         st.toast(state.t("demo_autoloaded"), icon=":material/info:")
+    if state.auth_mode() == "demo":
+        st.warning(state.t("auth_demo_banner"), icon=":material/lock_open:")
     if store.has_demo():
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
-        page.run()
+        with acting(principal.login, "app"):
+            page.run()
+    except AccessDenied as exc:  # asked for something outside the scope: said in words, nothing shown
+        st.error(f"**{state.t('acc_refused_title')}**\n\n{exc.text(state.lang())}", icon=":material/block:")
     except StoreUnavailable as exc:  # a write found the disk full or read-only
         unavailable(exc)
     except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail

@@ -1,8 +1,9 @@
 """The one list of the app's pages: navigation, the tests and the benchmark all read it.
 
-Fixed pages (overview, compare, explorer, upload, submissions) are listed here; every domain
-of data/domains.csv gets a page of its own (domain_page.render), placed after the overview in
-the catalog's order.  `url_path` is the page's address (`/study`); the overview is the default
+Fixed pages (overview, compare, explorer, upload, submissions, users) are listed here; every
+domain of data/domains.csv gets a page of its own (domain_page.render), placed after the
+overview in the catalog's order.  `allowed` says whose navigation offers a page (the page
+and the functions under it refuse anyone else anyway).  `url_path` is the page's address (`/study`); the overview is the default
 page, which Streamlit serves at `/`.
 """
 
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dashboard.domain.access import Principal
 from dashboard.domain.catalog import Catalog
 
 from . import domain_page
-from .views import compare, explorer, overview, submissions, upload
+from .views import compare, explorer, overview, submissions, upload, users
 
 DEFAULT = "overview"
 GROUPS = ("nav_group_board", "nav_group_data", "nav_group_admin")  # text keys, in sidebar order
@@ -28,6 +30,15 @@ class PageSpec:
     render: Callable[[], None]
     title_key: str | None = None  # a text key; None for a domain page (its name is the catalog's)
     domain: str | None = None
+    allowed: Callable[[Principal], bool] = lambda p: True  # whose navigation offers it
+
+
+def _files_returns(p: Principal) -> bool:
+    return p.may_upload_any
+
+
+def _administers(p: Principal) -> bool:
+    return p.may_administer
 
 
 def _domain_render(code: str) -> Callable[[], None]:
@@ -44,6 +55,7 @@ def pages(catalog: Catalog) -> list[PageSpec]:
         *(PageSpec(d.code, "nav_group_board", d.icon, _domain_render(d.code), domain=d.code) for d in catalog.domains),
         PageSpec("compare", "nav_group_board", "compare_arrows", compare.render, "page_compare"),
         PageSpec("explorer", "nav_group_data", "table_view", explorer.render, "page_explorer"),
-        PageSpec("upload", "nav_group_data", "upload_file", upload.render, "page_upload"),
+        PageSpec("upload", "nav_group_data", "upload_file", upload.render, "page_upload", allowed=_files_returns),
         PageSpec("submissions", "nav_group_admin", "fact_check", submissions.render, "page_submissions"),
+        PageSpec("users", "nav_group_admin", "manage_accounts", users.render, "page_users", allowed=_administers),
     ]

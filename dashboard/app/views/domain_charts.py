@@ -211,8 +211,8 @@ def draw_season_panels(f, units: list[str], spec) -> None:
 
 
 def season_quarter(indicators: list[str], available: list[str]) -> str:
-    """The latest quarter of `available` in which the top of the tree has any of `indicators`."""
-    root = state.store().tree().root.code
+    """The latest quarter of `available` in which the top of the viewer's scope has any of `indicators`."""
+    root = state.top_unit()
     found = state.query("indicator_values", **state.filters().values_params(
         units=[root], indicators=indicators, first=available[0], last=available[-1], granularity="quarter"))
     return found["period"].max() if len(found) else available[-1]
