@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.domain import access
 
-from .. import state
+from .. import state, widgets
 from ..escape import md
 from ..state import t
 
@@ -18,7 +18,7 @@ FLASH = "_users_flash"
 
 
 def render() -> None:
-    st.title(t("page_users"))
+    widgets.page_header(t("page_users"), state.filters())
     who = state.principal()
     who.check_admin()  # below the navigation too: only an administrator reads this page
     store = state.store()
