@@ -35,9 +35,9 @@ _SHARED_STORE: contextvars.ContextVar = contextvars.ContextVar("shared_store", d
 _OUT: contextvars.ContextVar = contextvars.ContextVar("out", default=None)
 _ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
 # The arguments a command reads files from: the client sends their bytes along.
-INPUT_FILES = {"import": "files", "tree": "file"}
+INPUT_FILES = {"import": "files", "tree": "file", "users": "file"}
 # The commands whose --user names who acts (elsewhere --user may be a filter: `audit --user`).
-ACTS_AS_USER = ("import", "tree")
+ACTS_AS_USER = ("import", "tree", "users")
 
 
 def out_stream():
@@ -134,14 +134,24 @@ def _csv_out(rows) -> None:
 
 
 def _user(args) -> str:
-    """Who runs this command: its --user (import), else the login name."""
+    """Who runs this command: its --user (import, tree, users), else the login name."""
     given = getattr(args, "user", None) if getattr(args, "command", None) in ACTS_AS_USER else None
-    if given:
-        return given
+    return given or _user_name()
+
+
+def _user_name() -> str:
+    """The login name of whoever runs the command."""
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"
+
+
+def administrator(login: str):
+    """The principal of the command line: the administrator on the server, as `login`."""
+    from .domain.access import administrator as admin
+
+    return admin(login)
 
 
 # --- settings and data ------------------------------------------------------------------------------
@@ -508,6 +518,7 @@ def cmd_import(args) -> int:
             raise UsageError(i18n.both("imp_file_missing", path=f))
     conf = settings()
     user = _user(args)
+    admin = administrator(user)  # the command line is the administrator's tool on the server
     outcomes, blobs = [], []
     progress = _Progress(len(files), conf.progress_min_files)
     bulk = len(files) >= conf.bulk_import_min_files  # one roll-up refresh at the end instead of one per file
@@ -523,7 +534,8 @@ def cmd_import(args) -> int:
                     data, outcome = b"", oversized(f.name, f.stat().st_size)
                 else:  # each file on its own: import_return refuses, never raises, for one file's sake
                     never_read = False
-                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk)
+                    outcome = import_return(store, data, f.name, user, dry_run=args.dry_run, refresh=not bulk,
+                                            principal=admin)
             if never_read and not args.dry_run:
                 record(store, outcome)  # the audit trail hears of it here
             outcomes.append(outcome)
@@ -597,7 +609,8 @@ def cmd_restore(args) -> int:
             return EXIT_REJECTED
         unit, quarter, status = found
         try:
-            previous = store.restore(args.submission_id)  # an active one only acts if another is active too
+            # an active one only acts if another is active too
+            previous = store.restore(args.submission_id, principal=administrator(_user(args)))
         except KeyError:  # removed meanwhile (a demo clear): the store has recorded the refusal
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
             return EXIT_REJECTED
@@ -611,6 +624,106 @@ def cmd_restore(args) -> int:
         zh += i18n.t("imp_restore_superseded", old=previous)
         en += i18n.t("imp_restore_superseded", "en", old=previous)
     echo(f"{zh} | {en}")
+    return EXIT_OK
+
+
+# --- users: who may sign in to the app (dashboard/domain/access.py) ------------------------------------
+
+
+def _users_args(p) -> None:
+    from .domain.access import ROLES
+
+    p.add_argument("--user", default=None, help="who makes the change, for the audit trail (default: the login name)")
+    sub = p.add_subparsers(dest="action", required=True, metavar="add|list|remove|import")
+    add = sub.add_parser("add", help="add a user, or change the role, scope or name of one")
+    add.add_argument("login", help="the identity provider's claim: the e-mail address (or sub)")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--unit", default=None, help="the unit whose subtree is the scope (an admin's: the root)")
+    add.add_argument("--name", default="")
+    sub.add_parser("list", help="every user: login, name, role, scope unit, when added")
+    remove = sub.add_parser("remove", help="remove a user")
+    remove.add_argument("login")
+    imp = sub.add_parser("import", help="add or update every user of a file (columns login,name,role,unit), "
+                                        "all or none")
+    imp.add_argument("file", nargs=1, type=Path, help="a .csv or .xlsx file")
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text` (a Chinese character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _print_user_problems(problems, file_name: str | None = None) -> None:
+    for row, problem in problems:
+        where = i18n.both("usr_import_row", file=printable(file_name), row=row) if file_name and row else (
+            printable(file_name) if file_name else "")
+        echo(f"{where + ' · ' if where else ''}错误 error: {printable(problem)}")
+
+
+@command("users", "who may sign in: users add LOGIN --role R --unit CODE [--name N] | list | remove LOGIN | "
+                  "import FILE", args=_users_args)
+def cmd_users(args) -> int:
+    from .domain import access
+    from .domain.acting import acting
+    from .ingest.userfile import read_users
+
+    with acting(_user(args), "cli"), _open_store(args) as store:
+        tree = store.tree()
+        if args.action == "list":
+            users = store.users()
+            if not users:
+                echo(i18n.both("usr_none"))
+                return EXIT_OK
+            rows = [["login", "name", "role", "unit", "unit_name", "created_at"]]
+            rows += [[u.login, u.name, u.role, u.unit, tree[u.unit].name_zh if u.unit in tree else "",
+                      str(u.created_at)[:19]] for u in users]
+            shown = [[printable(v) for v in r] for r in rows]
+            widths = [max(_width(r[i]) for r in shown) for i in range(len(rows[0]))]
+            for r in shown:
+                echo("  ".join(v + " " * (w - _width(v)) for v, w in zip(r, widths)).rstrip())
+            return EXIT_OK
+        if args.action == "remove":
+            login = access.normal_login(args.login)
+            if not store.remove_user(login):
+                echo(f"错误 error: {i18n.both('usr_not_found', login=printable(login))}", err=True)
+                return EXIT_REJECTED
+            echo(i18n.both("usr_removed", login=printable(login)))
+            return EXIT_OK
+        if args.action == "add":
+            entries = [(None, access.clean_entry(tree, args.login, args.name, args.role, args.unit))]
+            action, target = "user.add", None
+        else:
+            path = Path(args.file[0])
+            if not path.is_file():
+                raise UsageError(i18n.both("imp_file_missing", path=path))
+            entries, problems = read_users(tree, _read_bounded(path), path.name)
+            if problems:
+                _print_user_problems(problems, path.name)
+                echo(i18n.both("usr_import_rejected", file=printable(path.name), n=len(problems)))
+                store.audit("user.import", path.name, "rejected", f"{len(problems)} problems")
+                return EXIT_REJECTED
+            action, target = "user.import", path.name
+        try:
+            done = store.put_users(entries, action=action, target=target)
+        except access.UsersRejected as exc:
+            _print_user_problems(exc.problems, target)
+            if target:
+                echo(i18n.both("usr_import_rejected", file=printable(target), n=len(exc.problems)))
+            else:
+                echo(i18n.both("usr_rejected"))
+            return EXIT_REJECTED
+    if action == "user.import":
+        added = sum(old is None for _, old in done)
+        echo(i18n.both("usr_import_done", file=printable(target), added=added, updated=len(done) - added))
+        return EXIT_OK
+    for e, old in done:
+        fields = {"login": printable(e.login), "role": e.role, "unit": e.unit}
+        if old is None:
+            echo(i18n.both("usr_added", **fields))
+        else:
+            echo(i18n.both("usr_updated", **fields, old_role=old.role, old_unit=old.unit))
     return EXIT_OK
 
 

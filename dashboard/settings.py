@@ -45,6 +45,11 @@ class Settings:
                                        "up to this many units are refreshed in one statement; more, level by level")
     check_show_rows: int = _knob(20, "DANGJIAN_CHECK_SHOW_ROWS",
                                  "differing roll-up rows `check` lists one by one (all of them are counted)")
+    # --- sign-in -------------------------------------------------------------------------------
+    auth: str = _knob("", "DANGJIAN_AUTH",
+                      "how people sign in: `oidc` (the default when .streamlit/secrets.toml has [auth]): "
+                      "everyone signs in; `none`: nobody does, served on a loopback address only; "
+                      "unset with no [auth]: the open demo mode")
     # --- returns -------------------------------------------------------------------------------
     deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS", "a return is due this many days after its quarter ends")
     max_file_mb: float = _knob(5.0, "DANGJIAN_MAX_FILE_MB", "largest return file accepted (a return is tens of KB)")
@@ -167,5 +172,5 @@ def _shown(value) -> str:
 def markdown_table() -> str:
     """The settings as README's table shows them (a test holds the README to this)."""
     lines = ["| variable | default | what it sets |", "|---|---|---|"]
-    lines += [f"| `{env}` | `{default}` | {help_} |" for env, default, _, help_ in describe()]
+    lines += [f"| `{env}` | {f'`{default}`' if default else '(unset)'} | {help_} |" for env, default, _, help_ in describe()]
     return "\n".join(lines)

@@ -342,7 +342,8 @@ def test_the_audit_command_lists_filters_and_exports_safely(db, tmp_path, capsys
 _CHANGES_AUDIT = re.compile(
     r"\b(UPDATE\s+(main\.)?audit\b|DELETE\s+FROM\s+(main\.)?audit\b|DROP\s+(TABLE\s+|SEQUENCE\s+)?(IF\s+EXISTS\s+)?"
     r"(main\.)?audit(_ids)?\b|TRUNCATE\s+(TABLE\s+)?(main\.)?audit\b|ALTER\s+(TABLE\s+|SEQUENCE\s+)?(IF\s+EXISTS\s+)?"
-    r"(main\.)?audit(_ids)?\b|INSERT\s+OR\s+REPLACE\s+INTO\s+(main\.)?audit\b|ON\s+CONFLICT\b.*\bDO\s+UPDATE)",
+    r"(main\.)?audit(_ids)?\b|INSERT\s+OR\s+REPLACE\s+INTO\s+(main\.)?audit\b"
+    r"|INSERT\s+INTO\s+(main\.)?audit\b[^;]*\bON\s+CONFLICT\b[^;]*\bDO\s+UPDATE)",
     re.I | re.S)
 
 

@@ -2,7 +2,11 @@
 
 Run with `make run` (= `uv run python -m streamlit run dashboard/app/entry.py`).  The database
 is $DANGJIAN_DB or data/dangjian.duckdb; if it holds no returns yet, demo data is loaded and
-the app says so.  The pages are registry.pages(); each reads the filters from state.
+the app says so.  Before any page, identity.resolve decides who is looking (sign-in, the demo
+"view as", or a page saying why nothing is served); the navigation offers the pages that
+person may open, and each page runs as them (domain/acting.py for the audit trail, and
+state.principal() for every query).  The pages are registry.pages(); each reads the filters
+from state.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import escape, look, registry, state, widgets  # noqa: E402
+from dashboard.app import escape, identity, look, registry, state, widgets  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
+from dashboard.domain.access import AccessDenied  # noqa: E402
 from dashboard.domain.acting import acting  # noqa: E402
 from dashboard.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 from dashboard.settings import current as settings  # noqa: E402
@@ -39,11 +44,12 @@ def unavailable(exc: StoreUnavailable) -> None:
     st.caption(t("store_unavailable_hint", lang))
 
 
-def first_start() -> None:
-    """A new, empty database: how to load the bureau's own organisation, or the demo to try it."""
+def first_start(can_load: bool) -> None:
+    """A new, empty database: how to load the bureau's own organisation, or (in the open demo
+    mode, where no sign-in guards it) the demo to try it."""
     st.title(state.t("first_title"))
     st.markdown(state.t("first_guide"))
-    if st.button(state.t("first_load_demo"), key="first_load_demo", type="primary"):
+    if can_load and st.button(state.t("first_load_demo"), key="first_load_demo", type="primary"):
         n = state.load_demo()
         st.session_state["_demo_loaded"] = n
         st.rerun()
@@ -59,12 +65,18 @@ def main() -> None:
         unavailable(exc)
         return
     widgets.sidebar_language()
-    if not store.has_tree():
-        first_start()
+    if not store.has_tree():  # a new database: only the guide (the demo button where anyone may try it)
+        first_start(can_load=state.auth_mode() == "demo")
+        return
+    principal = identity.resolve(store)
+    if principal is None:  # the sign-in, who-am-I or refusal page was drawn instead
         return
     cat = store.catalog
     nav: dict[str, list] = {}
+    widgets.NAV_PAGES.clear()
     for spec in registry.pages(cat):
+        if not spec.allowed(principal):
+            continue
         title = cat.domain(spec.domain).name(state.lang()) if spec.domain else state.t(spec.title_key)
         page = st.Page(spec.render, url_path=spec.url_path, title=title, icon=f":material/{spec.icon}:",
                        default=(spec.url_path == registry.DEFAULT))
@@ -76,11 +88,18 @@ def main() -> None:
     st.html(look.page_css(state.t("upload_button"), state.t("upload_limits", mb=f"{settings().max_file_mb:g}")))
     if "_demo_loaded" in st.session_state:  # only in the session whose click loaded it
         st.toast(state.t("demo_loaded", n=st.session_state.pop("_demo_loaded")), icon=":material/info:")
-    if store.has_demo() and page.url_path not in registry.BARE:  # a bare page says it in its own way
+    bare = page.url_path in registry.BARE  # a bare page (the projector) says it in its own way
+    if state.auth_mode() == "demo" and not bare:
+        st.warning(state.t("auth_demo_banner"), icon=":material/lock_open:")
+    if store.has_demo() and not bare:
         st.warning(state.t("demo_banner"), icon=":material/science:")
     try:
-        with acting(state.actor(), "app"):  # whoever uses this session, for the audit trail of any write
+        # whoever signed in, for the audit trail of any write (in the open demo mode: the name typed)
+        login = (state.actor() or principal.login) if state.auth_mode() == "demo" else principal.login
+        with acting(login, "app"):
             page.run()
+    except AccessDenied as exc:  # asked for something outside the scope: said in words, nothing shown
+        st.error(f"**{state.t('acc_refused_title')}**\n\n{exc.text(state.lang())}", icon=":material/block:")
     except StoreUnavailable as exc:  # a write found the disk full or read-only
         unavailable(exc)
     except Exception as exc:  # a friendly word, never a bare traceback; the log keeps the detail

@@ -3,6 +3,11 @@
 The store is opened once per database file (st.cache_resource); query results and finished
 figures are cached on (database, data_version, ...), so any write — an upload, a restore —
 makes every chart read fresh figures at once.  The shared filters live in the URL.
+
+Who is looking (`principal()`, set for each run by identity.resolve) limits all of it: every
+query is checked against the principal's scope before its cached answer is given
+(access.AccessDenied otherwise), finished figures are cached per scope, and the filters and
+unit pickers offer only units within the scope.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from dashboard import demo, health, service
 from dashboard.db import Store
 from dashboard.domain import analysis, coverage, periods
 from dashboard.domain import filters as flt
+from dashboard.domain.access import AccessDenied, Principal
 from dashboard.i18n import DEFAULT_LANG, LANGS
 from dashboard.i18n import t as _t
 from dashboard.settings import current as settings
 
 PERIOD_STATE = "_period"
+PRINCIPAL = "_principal"  # who is looking, set by identity.resolve at the start of every run
+MODE = "_auth_mode"  # demo | oidc | none
 SEEDED_STATE = "_filters_seeded"
 _OPENED: list[dict] = []  # every store this process opened, to close them (tests)
 
@@ -72,9 +80,31 @@ def _cached_query(path: str, version: int, name: str, params_json: str) -> pd.Da
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Run a named chart query with bound parameters, cached until the next write."""
+    """Run a named chart query with bound parameters, cached until the next write; for whoever
+    looks only within their scope (access.AccessDenied else, checked before the cache answers)."""
+    store().check_query(principal(), name, params)
     return _cached_query(db_path(), store().data_version, name,
                          json.dumps(params, sort_keys=True, ensure_ascii=False))
+
+
+# --- who is looking ---------------------------------------------------------------------------------
+
+
+def principal() -> Principal:
+    """Who is looking (identity.resolve sets it each run); nothing is shown to no one."""
+    p = st.session_state.get(PRINCIPAL)
+    if not isinstance(p, Principal):
+        raise AccessDenied("acc_no_admin", role="—")
+    return p
+
+
+def auth_mode() -> str:
+    return st.session_state.get(MODE, "demo")
+
+
+def top_unit() -> str:
+    """The unit at the top of what the principal may see (the root for an administrator)."""
+    return principal().top(store().tree())
 
 
 @st.cache_data(show_spinner=False)
@@ -91,7 +121,7 @@ _BUILDERS: dict[str, Callable] = {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=settings().built_cache_entries)
-def _built(path: str, version: int, lg: str, name: str, args_json: str):
+def _built(path: str, version: int, lg: str, name: str, args_json: str, scope: str):
     return _BUILDERS[name](**json.loads(args_json))
 
 
@@ -103,8 +133,9 @@ def built(builder: Callable, **args):
     calls.  What it returns is shared by every session, as built: never change it."""
     name = f"{builder.__module__}:{builder.__qualname__}"
     _BUILDERS[name] = builder
+    # keyed by the scope too: a figure built for one scope is never handed to another
     return _built(db_path(), store().data_version, lang(), name,
-                  json.dumps(args, sort_keys=True, ensure_ascii=False))
+                  json.dumps(args, sort_keys=True, ensure_ascii=False), top_unit())
 
 
 def invalidate() -> None:
@@ -124,9 +155,8 @@ ACTOR_STATE = "_actor"  # what was typed there, kept when the page (and its widg
 
 
 def actor() -> str:
-    """The login of whoever uses this session, for the audit trail (entry.py sets it around each
-    page run).  For now the name typed on the upload page; sign-in replaces it with the signed-in
-    identity, here and nowhere else.  "" when nobody has said (the trail records "unknown")."""
+    """In the open demo mode, the name typed on the upload page (entry.py records writes as it;
+    signed in, the identity is used instead).  "" when nobody has typed one."""
     if USER_WIDGET in st.session_state:
         return str(st.session_state[USER_WIDGET] or "").strip()
     return str(st.session_state.get(ACTOR_STATE) or "")
@@ -203,7 +233,9 @@ def seed_filters_from_url() -> None:
         return
     raw = {k: qp.get_all(k) for k in (flt.KEY_UNITS, flt.KEY_PERIOD) if k in qp}
     raw.update({k: qp.get(k) for k in (flt.KEY_GRAN, flt.KEY_LANG) if k in qp})
-    f = flt.clean(raw, store().tree(), quarters_with_data())
+    known = st.session_state.get(PRINCIPAL)  # the language is seeded before anyone is resolved
+    within = known.top(store().tree()) if isinstance(known, Principal) else None
+    f = flt.clean(raw, store().tree(), quarters_with_data(), within)
     st.session_state[flt.KEY_UNITS] = list(f.units)
     st.session_state[PERIOD_STATE] = (f.first, f.last)  # the slider's own value is passed, see widgets
     st.session_state[flt.KEY_GRAN] = f.granularity
@@ -217,7 +249,7 @@ def filters() -> flt.Filters:
            flt.KEY_LANG: lang()}
     if flt.KEY_UNITS in st.session_state:
         raw[flt.KEY_UNITS] = st.session_state[flt.KEY_UNITS]
-    return flt.clean(raw, tree, quarters_with_data())
+    return flt.clean(raw, tree, quarters_with_data(), top_unit())
 
 
 def periods_in(f: flt.Filters) -> list[str]:
@@ -226,17 +258,18 @@ def periods_in(f: flt.Filters) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=1000)
 def _unit_choices(path: str, version: int, selected: tuple[str, ...], lg: str,
-                  indent: bool) -> tuple[list[str], dict[str, str]]:
+                  indent: bool, within: str) -> tuple[list[str], dict[str, str]]:
     tree = _open_store(path)["store"].tree()
-    codes = flt.unit_options(tree, selected)
+    codes = flt.unit_options(tree, selected, within)
     return codes, {c: flt.unit_label(tree, c, lg, indent=indent) for c in codes}
 
 
 def unit_choices(selected, indent: bool = True) -> tuple[list[str], dict[str, str]]:
     """A unit picker's options (tree-aware, a few hundred at most: see filters.unit_options)
-    and their labels, cached per selection, language and data version."""
+    and their labels, within the principal's scope, cached per selection, language, scope and
+    data version."""
     chosen = tuple(dict.fromkeys(c for c in selected if isinstance(c, str)))
-    return _unit_choices(db_path(), store().data_version, chosen, lang(), indent)
+    return _unit_choices(db_path(), store().data_version, chosen, lang(), indent, top_unit())
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -247,7 +280,10 @@ def _expected(path: str, version: int, units: tuple[str, ...], quarters: tuple[s
 def expected_returns(units, quarters, whole: bool = False) -> dict[str, list]:
     """The returns due from the selection in `quarters` (analysis.expected_returns: each quarter's
     own tree), as submission_status's parameters.  Cached per selection and data version."""
-    return _expected(db_path(), store().data_version, tuple(units), tuple(quarters), whole)
+    due = _expected(db_path(), store().data_version, tuple(units), tuple(quarters), whole)
+    seen = set(principal().visible(store().tree(), sorted(set(due["units"]))))  # a branch's committee may be outside
+    keep = [i for i, u in enumerate(due["units"]) if u in seen]
+    return {k: [v[i] for i in keep] for k, v in due.items()}
 
 
 def reporting_units(units, quarters) -> list[str]:

@@ -48,7 +48,9 @@ NAV_PAGES: dict[str, st.Page] = {}
 
 
 def page_link(url_path: str, label: str, icon: str) -> None:
-    st.page_link(NAV_PAGES[url_path], label=label, icon=f":material/{icon}:")
+    """A link to a page of this run's navigation (none to a page the viewer is not offered)."""
+    if url_path in NAV_PAGES:
+        st.page_link(NAV_PAGES[url_path], label=label, icon=f":material/{icon}:")
 
 
 # --- the sidebar ----------------------------------------------------------------------------------
@@ -66,6 +68,10 @@ def sidebar_language() -> str:
 def sidebar_filters() -> flt.Filters:
     """Unit(s), period range and granularity; written back to the URL so a copied link keeps the view."""
     available = state.quarters_with_data()
+    if flt.KEY_UNITS in st.session_state:  # units outside the scope (a link, another view-as) give way
+        scoped = list(state.filters().units)
+        if set(scoped) != set(st.session_state[flt.KEY_UNITS] or []):
+            st.session_state[flt.KEY_UNITS] = scoped
     selected = st.session_state.get(flt.KEY_UNITS) or []
     codes, labels = state.unit_choices(selected)
     with st.sidebar:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..domain import acting
+from .. import i18n
+from ..domain import access, acting
 from ..domain import audit as audit_mod
 from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
@@ -38,7 +39,7 @@ __all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
-          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks")
+          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users")
 
 
 def default_db_path() -> Path:
@@ -174,9 +175,21 @@ class Store:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def query(self, name: str, **params) -> pd.DataFrame:
-        """Run the named query `queries/charts/<name>.sql` with bound parameters."""
+    def query(self, name: str, principal: access.Principal | None = None, **params) -> pd.DataFrame:
+        """Run the named query `queries/charts/<name>.sql` with bound parameters.  For a
+        `principal`, only within its scope: a query naming a unit (or a submission) outside it
+        raises access.AccessDenied (Principal.check_query)."""
+        if principal is not None:
+            self.check_query(principal, name, params)
         return self._db.read(name, params)
+
+    def check_query(self, principal: access.Principal, name: str, params: dict) -> None:
+        """Raise access.AccessDenied if `principal` may not run this query with these parameters."""
+        def submission_unit(submission_id: int) -> str | None:
+            found = self.submission(submission_id)
+            return found[0] if found else None
+
+        principal.check_query(self.tree(), name, params, submission_unit)
 
     def table(self, name: str) -> pd.DataFrame:
         """Every row of one table, in a fixed order (health checks, backups, tests)."""
@@ -423,6 +436,61 @@ class Store:
                  "unit_aggs", "formula_ops", "formula_args", "thresholds", "levels", "sort_orders", "domain_orders"),
                 map(list, columns))))
 
+    # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
+
+    def users(self) -> list[access.UserEntry]:
+        return [access.UserEntry(*r) for r in self._db.rows("users_all")]
+
+    def user(self, login: str) -> access.UserEntry | None:
+        """The user of a login claim (compared as access.normal_login keeps it), or None."""
+        found = self._db.rows("user_get", {"login": access.normal_login(login)})
+        return access.UserEntry(*found[0]) if found else None
+
+    def put_users(self, entries: list[tuple[int | None, access.UserEntry]], *, action: str = "user.add",
+                  target: str | None = None, principal: access.Principal | None = None) -> list[tuple]:
+        """Add or update users, all or none: every entry is checked first (access.check_entries)
+        and any problem refuses the lot (UsersRejected, audited as rejected).  Returns
+        (entry, the entry it replaced or None) for each.  Audited as `action` ("user.add" for one
+        entry, "user.import" for a file named by `target`).  Administrators only, for a principal."""
+        if principal is not None:
+            principal.check_admin()
+        tree = self.tree()
+        problems = access.check_entries(tree, entries)
+        label = target or ", ".join(e.login for _, e in entries)[:200]
+        if not entries and not problems:
+            problems = [(None, i18n.both("usr_import_empty"))]
+        if problems:
+            self.audit(action, label, "rejected", f"{len(problems)} problems: " + "; ".join(p for _, p in problems)[:500])
+            raise access.UsersRejected(problems)
+        now = datetime.now()
+        done = []
+        with self._db.write_lock:
+            before = {e.login: e for e in self.users()}
+            with self._db.transaction(bump=False) as tx:
+                for _, e in entries:
+                    tx.run("user_upsert", {"login": e.login, "name": e.name, "role": e.role, "unit_code": e.unit,
+                                           "created_at": now})
+                    done.append((e, before.get(e.login)))
+        if action == "user.add":
+            for e, old in done:
+                was = f" (was {old.role} {old.unit})" if old else ""
+                self.audit(action, e.login, "ok", f"{'updated' if old else 'added'}: {e.role} {e.unit}{was}")
+        else:
+            added = sum(old is None for _, old in done)
+            self.audit(action, label, "ok", f"{added} added, {len(done) - added} updated: "
+                       + ", ".join(f"{e.login} {e.role} {e.unit}" for e, _ in done)[:500])
+        return done
+
+    def remove_user(self, login: str, *, principal: access.Principal | None = None) -> bool:
+        """Remove a user; False if there was none.  Audited (user.remove).  Administrators only."""
+        if principal is not None:
+            principal.check_admin()
+        login = access.normal_login(login)
+        with self._db.transaction(bump=False) as tx:
+            removed = tx.rows("user_delete", {"login": login})
+        self.audit("user.remove", login, "ok" if removed else "rejected", "" if removed else "no such user")
+        return bool(removed)
+
     # --- submissions ------------------------------------------------------------------------------
 
     def submit(
@@ -482,14 +550,18 @@ class Store:
             return SubmitResult(same.submission_id, "duplicate", None)
         return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
 
-    def restore(self, submission_id: int) -> int | None:
+    def restore(self, submission_id: int, *, principal: access.Principal | None = None) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes.  The status is
         read under the writer's lock, so two restores at once cannot both act on a stale one.
         Restoring an active submission changes nothing, unless another one of its unit and quarter
-        is active too (what `check` reports): then it becomes the only active one.
+        is active too (what `check` reports): then it becomes the only active one.  For a
+        `principal`, administrators only (access.AccessDenied otherwise, audited).
         Recorded in the audit trail (`return.restore`): in the restore's own transaction; a
         restore that changes nothing, or of no such submission (KeyError), on its own."""
         target = str(submission_id)
+        if principal is not None and not principal.may_restore:
+            self.audit("return.restore", target, "rejected", audit_mod.words(reason=f"role_{principal.role}"))
+            principal.check_restore()
         with self._db.write_lock:
             found = self.submission(submission_id)
             if found is None:

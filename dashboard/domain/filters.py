@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..i18n import DEFAULT_LANG, LANGS
 from ..settings import current as settings
 from . import periods
+from .access import within as _within
 from .tree import Tree
 
 # URL query-parameter names, which are also the Streamlit widget keys of the sidebar filters.
@@ -80,13 +81,21 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
-def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
-    """Filters from raw query-parameter values, every bad part replaced by its default."""
+def clean(raw: dict, tree: Tree, available: list[str], within: str | None = None) -> Filters:
+    """Filters from raw query-parameter values, every bad part replaced by its default.
+
+    `within`: the top of the scope the viewer may see (access.Principal.top; None: the whole
+    tree).  Units outside it are dropped; if none of the units asked for is left, the scope's
+    top unit is shown instead (a link to another committee opens one's own)."""
+    top = within if within in tree else tree.root.code
+    asked = _as_list(raw.get(KEY_UNITS))
     units = []
-    for code in _as_list(raw.get(KEY_UNITS)):
-        if code in tree and code not in units:
+    for code in asked:
+        if code in tree and code not in units and (top == tree.root.code or _within(tree, code, top)):
             units.append(code)
-    units = units[:settings().sidebar_max_units] if KEY_UNITS in raw else [tree.root.code]
+    if KEY_UNITS not in raw or (asked and not units and top != tree.root.code):
+        units = [top]
+    units = units[:settings().sidebar_max_units]
     first, last = default_range(available)
     span = _as_list(raw.get(KEY_PERIOD))
     try:
@@ -107,12 +116,14 @@ def clean(raw: dict, tree: Tree, available: list[str]) -> Filters:
     return Filters(tuple(sorted(units, key=lambda c: tree[c].sort_order)), first, last, gran, lang)
 
 
-def unit_options(tree: Tree, selected=()) -> list[str]:
+def unit_options(tree: Tree, selected=(), within: str | None = None) -> list[str]:
     """The units the sidebar's picker offers, tree-aware so it stays small at any scale: the
-    root and its children, and for each selected unit its ancestors, its siblings and its
-    children (pick a city bureau and its committees become options) — in the tree's order."""
-    out = {tree.root.code}
-    out.update(k.code for k in tree.kids(tree.root.code))
+    top of the scope (`within`, default the root) and its children, and for each selected unit
+    its ancestors, its siblings and its children (pick a city bureau and its committees become
+    options) — only those within the scope, in the tree's order."""
+    top = within if within in tree else tree.root.code
+    out = {top}
+    out.update(k.code for k in tree.kids(top))
     for code in selected:
         if code not in tree:
             continue
@@ -120,7 +131,10 @@ def unit_options(tree: Tree, selected=()) -> list[str]:
         parent = tree.parent(code)
         out.update(k.code for k in (tree.kids(parent.code) if parent else [tree[code]]))
         out.update(k.code for k in tree.kids(code))
+    if top != tree.root.code:
+        out = {c for c in out if _within(tree, c, top)}
     return sorted(out, key=lambda c: tree[c].sort_order)
+
 
 
 def unit_label(tree: Tree, code: str, lang: str = DEFAULT_LANG, indent: bool = True) -> str:

@@ -112,12 +112,17 @@ def unreadable(file_name: str, exc: OSError) -> ImportOutcome:
 
 
 def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool = False, *,
-                  refresh: bool = True) -> ImportOutcome:
+                  refresh: bool = True, principal=None) -> ImportOutcome:
     """Validate one uploaded workbook and, unless rejected or `dry_run`, load it.
 
     `refresh=False` is for loading many files in a row: each still lands in its own
     transaction, the roll-up is marked dirty and refreshed once by `store.refresh_dirty_rollup()`
     (or by the next `Store()` on that file, should the process die first).
+
+    `principal` (domain/access.Principal) is who uploads: a role that files no returns, or a
+    return of a reporting unit outside its scope, is refused (a problem saying so and nothing
+    else: what the validator found in another unit's return is not shown), the database
+    unchanged and the refusal audited.  None: the administrator's own process (tests, benchmark).
 
     Never raises for one file's sake: an unexpected exception is logged and the file refused.  A
     database or disk that is in the way (StoreUnavailable) is no fault of the file and stops the
@@ -128,8 +133,11 @@ def import_return(store, data: bytes, file_name: str, user: str, dry_run: bool =
     from ..db import StoreUnavailable
 
     file_name = Path(file_name).name
+    if principal is not None and not principal.may_upload_any:
+        store.audit(ACTION, file_name, "rejected", words(reason=f"role_{principal.role}"))
+        return _refused(file_name, "val_no_upload_role", role=principal.role)
     try:
-        outcome = _import(store, data, file_name, user, dry_run, refresh)
+        outcome = _import(store, data, file_name, user, dry_run, refresh, principal)
     except StoreUnavailable as exc:
         if not dry_run:
             with contextlib.suppress(Exception):  # the disk in the way may refuse this too; its message stands
@@ -151,9 +159,17 @@ def record(store, outcome: ImportOutcome) -> None:
                 words(unit=outcome.reporting_unit, quarter=outcome.quarter, errors=len(outcome.errors)))
 
 
-def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool) -> ImportOutcome:
+def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refresh: bool,
+            principal=None) -> ImportOutcome:
     sha = hashlib.sha256(data).hexdigest() if len(data) <= settings().max_file_bytes else ""
     found, parsed = validate(store, data, file_name)
+    unit = parsed.reporting_unit
+    if principal is not None and unit is not None and not principal.may_upload(store.tree(), unit):
+        # Another unit's return: refused whole.  Its problems are not shown, as the cross-quarter
+        # rules quote that unit's earlier figures.  (import_return records the refusal.)
+        refused = _refused(file_name, "val_out_of_scope", unit_code=unit, reporter=unit, scope=principal.scope)
+        refused.reporting_unit, refused.quarter = unit, parsed.quarter
+        return refused
     outcome = ImportOutcome(file_name, "rejected", None, None, parsed.reporting_unit, parsed.quarter,
                             found.items, len(parsed.values), sha, parsed.version)
     if found.errors:

@@ -209,12 +209,16 @@ def _meta_sheet(wb: Workbook, lay: ReturnLayout, version: str) -> None:
     ws.protection.sheet = True
 
 
-def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLATE_VERSION) -> bytes:
+def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLATE_VERSION,
+                   principal=None) -> bytes:
     """The .xlsx return of reporting unit `unit_code` for `quarter`.
 
-    Raises KeyError if the unit is unknown or does not file its own return.
-    (`version` exists so tests can write a retired or unknown version.)
+    Raises KeyError if the unit is unknown or does not file its own return, and
+    access.AccessDenied if `principal` (who asks; None: the administrator's own process) may
+    not file for it.  (`version` exists so tests can write a retired or unknown version.)
     """
+    if principal is not None:
+        principal.check_upload(store.tree(), unit_code)
     quarter = periods.quarter(quarter)
     tree = store.tree_at(quarter)  # the units, names and reporters of that quarter
     lay = layout(store.catalog, tree, unit_code, quarter)

@@ -180,12 +180,14 @@ def export_frame(
     domain: str | None = None,
     layout: str = "long",
     lang: str = "zh",
+    principal=None,
 ) -> pd.DataFrame:
-    """Every unit of `unit`'s subtree, every period and indicator, in the chosen layout."""
+    """Every unit of `unit`'s subtree, every period and indicator, in the chosen layout.  For a
+    `principal` (domain/access.Principal), only a subtree within its scope (AccessDenied else)."""
     cat = store.catalog
     indicators = [i.code for i in cat.indicators if domain is None or i.domain == domain]
     units = [u.code for u in store.tree().subtree(unit)]
-    values = store.query("indicator_values", **values_params(
+    values = store.query("indicator_values", principal, **values_params(
         units, periods.quarter(first), periods.quarter(last), granularity, indicators, scope))
     en = lang == "en"
     long = pd.DataFrame(

@@ -29,7 +29,7 @@ def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granulari
     store, lang = state.store(), state.lang()
     tree, cat = store.tree(), store.catalog
     inds = [cat[c] for c in codes]
-    pool = analysis.siblings_of(tree, units)
+    pool = state.principal().visible(tree, analysis.siblings_of(tree, units))  # ranked among those in scope
     by_ref: dict[str, list] = {}
     for i in inds:
         by_ref.setdefault(analysis.reference_quarter(i.quarters, last), []).append(i)

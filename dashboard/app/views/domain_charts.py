@@ -247,7 +247,7 @@ def season_quarter(indicators: list[str], available: list[str], units: list[str]
     have any one of `indicators`: a quarter is the season's if any of its figures is there, so a
     figure nobody reported (duty person-days) never moves the panel to an empty quarter."""
     tree = state.store().tree()
-    units = [u for u in (units or []) if u in tree] or [tree.root.code]
+    units = [u for u in (units or []) if u in tree] or [state.top_unit()]  # else the top of the viewer's scope
     found = state.query("indicator_values", **state.filters().values_params(
         units=units, indicators=indicators, first=available[0], last=available[-1], granularity="quarter"))
     found = found[found["value"].notna()] if len(found) else found

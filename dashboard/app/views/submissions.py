@@ -1,6 +1,7 @@
 """报送情况 Submissions: a reporting unit × quarter matrix of the returns behind the selected
 units and their children (on time, late, missing, not yet due; demo data marked), the history of every version of one unit's return for one
-quarter, and restoring an earlier version (the current one is kept, superseded)."""
+quarter, and restoring an earlier version (the current one is kept, superseded): administrators
+only (Store.restore refuses anyone else); the others see the history."""
 
 from __future__ import annotations
 
@@ -67,6 +68,10 @@ def history_section(f, reporting: list[str]) -> None:
     if older.empty:
         st.caption(t("restore_none"))
         return
+    who = state.principal()
+    if not who.may_restore:
+        st.caption(t("restore_admin_only"))
+        return
     options = older["submission_id"].tolist()
     by_id = history.set_index("submission_id")
     lg = state.lang()
@@ -74,7 +79,7 @@ def history_section(f, reporting: list[str]) -> None:
                         format_func=lambda i: text("restore_option", lg, id=i, at=str(by_id.loc[i, "submitted_at"])[:16],
                                                    by=by_id.loc[i, "submitted_by"]))
     if st.button(t("restore_button"), key="subs_restore", type="primary"):
-        previous = state.store().restore(int(pick))
+        previous = state.store().restore(int(pick), principal=who)
         state.invalidate()
         st.session_state[FLASH] = t("restored", id=int(pick), previous=previous or "—")
         st.rerun()
@@ -88,6 +93,9 @@ def render() -> None:
     if not widgets.need_units(f):
         return
     reporting = state.reporting_units(f.units, f.quarters)  # the returns behind the selection and its children
+    if not reporting:
+        st.info(t("empty_selection"))
+        return
     matrix_section(f, reporting)
     st.divider()
     history_section(f, reporting)

@@ -1,7 +1,12 @@
 """报表上传 Upload: download the return template for a reporting unit and quarter; upload one or
 many filled returns; see every problem (sheet!cell, unit, indicator, expected, found) as a table
 and as the reporter's own workbook with the cells marked; accepted returns load at once and
-every chart shows them; what a resubmission changed against the version it replaced."""
+every chart shows them; what a resubmission changed against the version it replaced.
+
+Only the reporting units within the viewer's scope are offered, and the template and the
+import are handed the principal, so a return for any other unit is refused below the page.
+Who submits is the signed-in identity; in the demo mode, a name typed in (the "view as"
+name at first)."""
 
 from __future__ import annotations
 
@@ -28,12 +33,19 @@ def upload_limit_mb() -> int:
     """The uploader's limit in whole megabytes (what Streamlit takes): the importer's, rounded up."""
     return max(1, math.ceil(settings().max_file_mb))
 
+USER_FOR = "_upload_user_for"  # whose "view as" name the who box was filled with
 
-def template_section(f) -> None:
-    tree = state.store().tree()
+
+def template_section(f) -> bool:
+    """The template download; False when the viewer files for no reporting unit."""
+    tree, who = state.store().tree(), state.principal()
     st.subheader(t("upload_step_template"))
-    reporting = [u.code for u in tree.reporting_units]
-    default_unit = tree.reporting_unit_of(f.units[0]).code if f.units else reporting[0]
+    reporting = [u.code for u in tree.reporting_units if who.may_upload(tree, u.code)]
+    if not reporting:
+        st.info(t("upload_not_yours"))
+        return False
+    mine = tree.reporting_unit_of(f.units[0]).code if f.units else None
+    default_unit = mine if mine in reporting else reporting[0]
     available = state.quarters_with_data()
     quarters = (available + [periods.shift(available[-1], 1)] if available else [f.last])[::-1]
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -42,18 +54,27 @@ def template_section(f) -> None:
     quarter = widgets.select(t("pick_quarter"), quarters, default=quarters[0], key="upload_quarter", where=c2,
                              format_func=state.period_fmt())
     store = state.store()
-    c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter),
+    c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter, principal=who),
                        file_name=f"return_{unit}_{quarter}.xlsx", mime=widgets.XLSX_MIME, key="upload_template",
                        on_click="ignore", icon=":material/download:", type="primary")
+    return True
 
 
 def upload_section() -> None:
     st.subheader(t("upload_step_upload"))
+    who = state.principal()
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    if state.USER_WIDGET not in st.session_state and state.actor():  # back on the page: the name typed before
-        st.session_state[state.USER_WIDGET] = state.actor()
-    user = c1.text_input(t("upload_user"), key=state.USER_WIDGET, placeholder=t("upload_user_placeholder"))
-    state.remember_actor(user)
+    if state.auth_mode() == "demo":  # anyone may type a name; it starts as the "view as" name
+        if st.session_state.get(USER_FOR) != who.login:
+            st.session_state[USER_FOR] = who.login
+            st.session_state[state.USER_WIDGET] = who.name
+        elif state.USER_WIDGET not in st.session_state and state.actor():  # back on the page: the name typed before
+            st.session_state[state.USER_WIDGET] = state.actor()
+        user = c1.text_input(t("upload_user"), key=state.USER_WIDGET, placeholder=t("upload_user_placeholder"))
+        state.remember_actor(user)
+    else:  # the signed-in identity, never a box
+        user = who.login
+        c1.caption(t("upload_user_signed_in", login=md(who.login)))
     dry = c2.checkbox(t("upload_dry_run"), key="upload_dry_run")
     # the importer takes .xlsx only, up to settings.max_file_mb: the uploader says and enforces the same
     files = st.file_uploader(t("upload_files"), type=list(ACCEPTED), accept_multiple_files=True,
@@ -67,7 +88,8 @@ def upload_section() -> None:
             for up in files:
                 data = up.getvalue()
                 try:
-                    outcome = import_return(state.store(), data, up.name, user.strip(), dry_run=dry)
+                    outcome = import_return(state.store(), data, up.name, user.strip(), dry_run=dry,
+                                            principal=who)
                 except StoreUnavailable as exc:  # the disk or the archive is in the way: this file and the rest wait
                     failure = exc
                     break
@@ -143,7 +165,8 @@ def md_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def render() -> None:
     f = state.filters()
     widgets.page_header(t("page_upload"), f)
-    template_section(f)
+    if not template_section(f):
+        return
     st.divider()
     upload_section()
     results_section()
