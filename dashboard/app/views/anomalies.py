@@ -34,10 +34,11 @@ def section(f, domain: str | None = None) -> None:
     n_verified = int(mine["verified_by"].notna().sum())
     st.caption(t("anomalies_caption", n=len(mine), n_verified=n_verified))
     key = f"anomalies_{domain or 'overview'}"
-    st.dataframe(shown, hide_index=True, key=f"{key}_list", width="stretch")
+    widgets.grid(shown, key=f"{key}_table")
     widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
     open_rows = mine[mine["verified_by"].isna()].reset_index(drop=True)
-    if open_rows.empty:
+    viewer = state.principal()
+    if open_rows.empty or viewer.role not in ("leader", "admin"):  # leaders and administrators verify
         return
     labels = [f"{r.quarter} · {store.tree()[r.unit_code].name(state.lang()) if r.unit_code in store.tree() else r.unit_code}"
               f" · {t('anomaly_kind_' + r.kind)}"
@@ -46,7 +47,11 @@ def section(f, domain: str | None = None) -> None:
     with st.form(f"{key}_verify"):
         pick = st.selectbox(t("anomalies_pick"), range(len(labels)), format_func=lambda i: labels[i],
                             key=f"{key}_pick")
-        who = st.text_input(t("anomalies_verifier"), key=f"{key}_who")
+        if state.auth_mode() == "demo":  # no sign-in: the verifier says who they are
+            who = st.text_input(t("anomalies_verifier"), key=f"{key}_who")
+        else:
+            who = viewer.login
+            st.caption(t("upload_user_signed_in", login=md(who)))
         if st.form_submit_button(t("anomalies_verify")):
             if not (who or "").strip():
                 st.warning(t("anomalies_need_verifier"))
