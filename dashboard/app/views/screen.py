@@ -83,9 +83,8 @@ def show_next(seconds: int) -> None:
 
 def coverage_bar(f) -> None:
     """The units, the period and the returns in for its last quarter, on Party red."""
-    reporting = state.reporting_units(f.units, whole=True)
-    status = state.query("submission_status", units=reporting, quarters=[f.last],
-                         deadline_days=settings().deadline_days)
+    # the returns due from the whole of the selection in that quarter (its own tree)
+    status = state.query("submission_status", **state.expected_returns(f.units, [f.last], whole=True))
     now = analysis.completeness(status, f.last)
     units = t("sep_list").join(md(state.unit_name(c)) for c in f.units) or "—"
     with st.container(key="screen_bar"):
