@@ -6,3 +6,10 @@ of duckdb: connection, roll-up, store) → output/ (figures, CSV, Excel) → app
 importer of streamlit).  cli.py is the command line, settings.py every knob, demo.py the demo
 bureau's data; bench/ is the benchmark, imported by nothing here.
 """
+
+import os as _os
+
+# openpyxl writes its XML with lxml whenever lxml is installed (python-docx brings it), and lxml
+# lays out namespaces and empty elements differently from the standard library.  The templates,
+# the container checks and their tests were built on the standard library's output: keep it.
+_os.environ.setdefault("OPENPYXL_LXML", "False")

@@ -37,7 +37,7 @@ _ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
 # The arguments a command reads files from: the client sends their bytes along.
 INPUT_FILES = {"import": "files", "tree": "file"}
 # The commands whose --user names who acts (elsewhere --user may be a filter: `audit --user`).
-ACTS_AS_USER = ("import", "tree")
+ACTS_AS_USER = ("import", "tree", "anomalies")
 
 
 def out_stream():
@@ -349,6 +349,9 @@ def cmd_anomalies(args) -> int:
             echo(f"已导出 {len(people)} 行 / wrote {len(people)} rows to {args.out}", err=True)
             return EXIT_OK
         _csv_out([list(people.columns), *people.astype(object).where(people.notna(), "").values.tolist()])
+    return EXIT_OK
+
+
 def _briefing_args(p) -> None:
     p.add_argument("--unit", required=True, help="the unit the circular is about (its sub-units are ranked)")
     p.add_argument("--period", type=_quarter_arg, required=True, help="the quarter, e.g. 2024Q4")

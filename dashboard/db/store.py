@@ -201,7 +201,8 @@ class Store:
             tx.run("anomaly_check_insert", {"kind": kind, "unit": unit_code, "quarter": quarter,
                                             "indicator": indicator_code or "", "by": actor, "via": via,
                                             "at": datetime.now(), "note": note})
-        self.audit("anomaly.verify", f"{unit_code} {quarter} {indicator_code or '-'} {kind}", "ok", note)
+            _audit_in(tx, "anomaly.verify", f"{unit_code} {quarter} {indicator_code or '-'} {kind}", "ok",
+                      audit_mod.words(unit=unit_code, quarter=quarter, reason=note or None))
 
     def anomaly_checks(self) -> pd.DataFrame:
         """The latest 「已核实」 mark of every anomaly that has one."""

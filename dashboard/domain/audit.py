@@ -21,6 +21,8 @@ Where each action is recorded (so a new write knows where its entry goes):
                    outcome, detail)` after each change (or a Note on the store method that
                    makes it, so the entry lands in the change's transaction).
 - `backup.create` / `backup.restore`  dashboard/backup.py; target the backup file's name.
+- `anomaly.verify` Store.verify_anomaly (in the mark's transaction); target unit, quarter,
+                   indicator and kind of the figure marked 「已核实」.
 
 Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
 page run (app/entry.py), and the store reads it when it writes the entry.
@@ -31,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
-           "user.add", "user.remove", "user.import", "backup.create", "backup.restore")
+           "user.add", "user.remove", "user.import", "backup.create", "backup.restore", "anomaly.verify")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 

@@ -136,7 +136,7 @@ def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, b
 
 def sheet_part(data: bytes, sheet: str) -> str:
     """The ZIP part holding `sheet`, as the template writes it (sheet N in workbook order is sheetN.xml)."""
-    names = re.findall(r'<sheet name="([^"]+)"', zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode())
+    names = re.findall(r'<sheet\b[^>]*\bname="([^"]+)"', zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode())
     return f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
 
 

@@ -34,7 +34,7 @@ def section(f, domain: str | None = None) -> None:
     n_verified = int(mine["verified_by"].notna().sum())
     st.caption(t("anomalies_caption", n=len(mine), n_verified=n_verified))
     key = f"anomalies_{domain or 'overview'}"
-    st.dataframe(shown, hide_index=True, key=f"{key}_list", width="stretch")
+    widgets.grid(shown, key=f"{key}_table")
     widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
     open_rows = mine[mine["verified_by"].isna()].reset_index(drop=True)
     if open_rows.empty:
