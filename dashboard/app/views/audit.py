@@ -69,5 +69,5 @@ def render() -> None:
     table = shown(frame)
     limit = settings().audit_max_rows
     st.caption(t("aud_count", n=len(table), shown=min(len(table), limit)))
-    st.dataframe(table.head(limit), hide_index=True, key="audit_table", width="stretch", height=520)
+    widgets.grid(table.head(limit), key="audit_table", height=520)
     widgets.downloads(table, f"audit_{since}", "audit")
