@@ -21,7 +21,7 @@ def ranking_bars(page, key: str = "study_ranking") -> dict[str, float]:
         labels, values = (trace["y"], trace["x"]) if trace["o"] == "h" else (trace["x"], trace["y"])
         texts = trace["text"] if isinstance(trace["text"], list) else [None] * len(labels or [])
         for label, value, text in zip(labels or [], values or [], texts):
-            if value is not None and text != "未报送":  # a unit with no return is drawn as a labelled gap
+            if value is not None and text not in ("未报送", "不适用"):  # no return, or not asked: a labelled gap
                 bars[label] = value
     return bars
 

@@ -120,14 +120,14 @@ def domain_slide(f, domain: str) -> None:
     cat, tree = store.catalog, store.tree()
     ind = cat[cat.headline(domain)]
     st.title(t("screen_ranking_title", domain=cat.domain(domain).name(lg), indicator=ind.name(lg)))
-    units = analysis.scope_units(tree, f.units, f.quarters)
+    units = analysis.scope_units(tree, f.units, f.quarters, store.history())
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
     if not with_data:
         st.markdown(t("screen_no_data", indicator=ind.name(lg)))
         return
     period = with_data[-1]
-    fig, n_ranked, n_units, shown = state.built(ranking_figure, code=ind.code, params=params, period=period)
+    fig, n_ranked, n_units, shown, _cover = state.built(ranking_figure, code=ind.code, params=params, period=period)
     left, right = st.columns([1, 3], gap="large")
     ranked = shown.dropna(subset=[t("col_value")])
     unit_col, value_col = t("col_unit"), t("col_value")
@@ -135,8 +135,12 @@ def domain_slide(f, domain: str) -> None:
         if len(ranked):
             best, worst = ranked.iloc[0], ranked.iloc[-1]
             st.metric(f"{t('screen_first')} · {md(best[unit_col])}", _fmt(best[value_col], ind.value_type))
-            if len(ranked) > 1:
+            tied = int((ranked[value_col] == worst[value_col]).sum())
+            if len(ranked) > 1 and tied == 1:
                 st.metric(f"{t('screen_last')} · {md(worst[unit_col])}", _fmt(worst[value_col], ind.value_type))
+            elif len(ranked) > tied:  # a tie at the bottom is said whole, never one of them named
+                shown_value = _fmt(worst[value_col], ind.value_type)
+                st.metric(f"{t('screen_last')} · {t('tie_text', n=tied, value=shown_value)}", shown_value)
         st.caption(t("ranking_note", n=n_ranked, total=n_units))
     with right:
         big = charts.enlarge(fig, height=max(740, 90 + 44 * n_units))
