@@ -62,7 +62,7 @@ def app_pages() -> list[str]:
     return [p.url_path for p in pages(catalog()) if p.url_path not in BARE]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -71,14 +71,17 @@ def _free_port() -> int:
 class Server:
     """`python -m streamlit run <script>` on a free loopback port; stopped by its own PID."""
 
-    def __init__(self, script: Path, env: dict, log: Path):
-        self.port = _free_port()
+    def __init__(self, script: Path, env: dict, log: Path, *, port: int | None = None, args: tuple = ()):
+        """`port`: a port chosen beforehand (free_port), e.g. one a sign-in redirect names; `args`:
+        more options for `streamlit run`, e.g. ("--secrets.files", path) for a secrets file of
+        the caller's own instead of .streamlit/secrets.toml."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *args],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 90

@@ -42,7 +42,11 @@ def browser_context_args(browser_context_args):
 def app_server(demo_db_file, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "app.duckdb"
     shutil.copy(demo_db_file, db)
-    server = Server(APP, {"DANGJIAN_DB": str(db)}, db.with_suffix(".log"))
+    # a secrets file of its own with no [auth]: the open demo mode, whatever .streamlit/secrets.toml
+    # a developer keeps (test_sign_in.py starts its own server with a provider)
+    secrets = db.with_name("secrets.toml")
+    secrets.write_text("# no [auth]: the demo mode\n", encoding="utf-8")
+    server = Server(APP, {"DANGJIAN_DB": str(db)}, db.with_suffix(".log"), args=("--secrets.files", str(secrets)))
     server.db = db
     yield server
     server.stop()
