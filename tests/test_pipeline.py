@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
 import threading
 
 import pytest
@@ -14,7 +13,7 @@ from dashboard.cli import main
 from dashboard.db import Store
 from dashboard.ingest import TEMPLATE_VERSION, build_template, import_return, problems_frame, report_workbook
 from tests.support.figures import active_value, submission_rows
-from tests.support.returns import audit_gained, but_audit, fill, load, set_value
+from tests.support.returns import audit_gained, but_audit, demo_tree_store, fill, load, set_value
 
 
 @pytest.fixture
@@ -253,7 +252,7 @@ def test_many_files_load_each_in_its_own_transaction_and_rebuild_the_rollup_once
     empty_store.close()
     bulk, one_by_one = tmp_path / "bulk.duckdb", tmp_path / "single.duckdb"
     for copy in (bulk, one_by_one):  # two databases holding the demo tree and nothing else
-        shutil.copy(empty_store.path, copy)
+        demo_tree_store(copy).close()
     assert main(["import", "--db", str(bulk), *files]) == 0
     assert "3 files: 3 loaded" in capsys.readouterr().out
     for f in files:  # one file per run: the roll-up refreshed after each

@@ -105,6 +105,10 @@ def samples(store: Store) -> dict[str, list[dict]]:
         "anomaly_check_insert": [{"at": dt.datetime(2025, 1, 2, 3, 4, 5), "by": "测试", "via": "cli", "unit": rep,
                                   "quarter": last, "indicator": "members_total", "kind": "sharp_change", "note": ""}],
         "anomaly_facts": [{"units": tops + [rep], "from": first, "to": last}],
+        "user_upsert": [{"login": "z@x.cn", "name": "甲", "role": "leader", "unit_code": rep,
+                         "created_at": dt.datetime(2025, 1, 1)}],
+        "user_delete": [{"login": "z@x.cn"}],
+        "user_get": [{"login": "z@x.cn"}],
         "table_row_count": [{"name": "units"}, {"name": "facts"}],
         "return_parts": [{"units": tops + [rep], "from": first, "to": last, "indicators": some}],
     }

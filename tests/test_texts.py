@@ -23,6 +23,7 @@ ALLOWED = {"CSV", "Excel", "PDF", "Word", "PNG", "WPS", "MB", "SHA", "xlsx"}
 def english_words(zh: str) -> list[str]:
     """The Latin-letter words of a zh text that are not allowed names ({fields} excepted)."""
     text = re.sub(r"\{[^}]*\}", "", zh)
+    text = re.sub(r"`[^`]*`", "", text)  # a command in a code span is typed as it is (the first-start guide)
     return [w for w in re.findall(r"[A-Za-z]+", text) if w not in ALLOWED]
 
 
