@@ -15,7 +15,6 @@ the unit's latest version, the change takes effect in `effective` (default: this
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -29,6 +28,8 @@ from ..domain.tree import OPEN_FROM, OPEN_TO, UNIT_CODE, History, Tree, TreeErro
 from ..output import safe
 from ..output.style import PARTY_RED
 from . import container
+from .userfile import cell_text as _text
+from .userfile import csv_rows
 
 # (key, Chinese heading): the file's columns, in order.  A heading may be either.
 COLUMNS = (("code", "单位代码"), ("name_zh", "单位名称"), ("name_en", "英文名称"), ("level", "层级"),
@@ -75,29 +76,13 @@ def _letter(col: int) -> str:
     return chr(ord("A") + col)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _table(data: bytes, file_name: str) -> tuple[list[list[str]] | None, list[str]]:
     """The cells of the file's first sheet (a workbook through the container check and a worker
     process, like a return) or of a CSV (UTF-8, or GB18030 as a Chinese Windows Excel saves it)."""
     if PurePosixPath(file_name.lower()).suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return None, [i18n.both("treef_unreadable", why="encoding")]
         try:
-            return [row for row in csv.reader(io.StringIO(text, newline=""))], []
-        except csv.Error as exc:
+            return csv_rows(data), []
+        except (ValueError, csv.Error) as exc:
             return None, [i18n.both("treef_unreadable", why=str(exc)[:100])]
     from .problems import Collector
     from .safe_read import Unreadable, Unsafe, read_workbook

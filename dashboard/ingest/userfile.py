@@ -24,7 +24,7 @@ COLUMNS = ("login", "name", "role", "unit")
 REQUIRED = ("login", "role", "unit")
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -32,7 +32,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def csv_rows(data: bytes) -> list[list[str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -57,7 +57,7 @@ def _xlsx_rows(data: bytes, file_name: str) -> tuple[list[list[str]] | None, lis
     first = next(iter(sheets.values()), None)
     if first is None or isinstance(first, Exception):
         return None, [i18n.both("usr_import_unreadable", why="no sheet")]
-    return [[_text(v) for v in row] for row in first.rows], []
+    return [[cell_text(v) for v in row] for row in first.rows], []
 
 
 def read_users(tree: Tree, data: bytes, file_name: str) -> tuple[list[tuple[int, access.UserEntry]],
@@ -67,7 +67,7 @@ def read_users(tree: Tree, data: bytes, file_name: str) -> tuple[list[tuple[int,
     them (the header is row 1)."""
     if PurePosixPath(file_name.lower()).suffix == ".csv":
         try:
-            rows, problems = _csv_rows(data), []
+            rows, problems = csv_rows(data), []
         except (ValueError, csv.Error) as exc:
             return [], [(None, i18n.both("usr_import_unreadable", why=str(exc)[:100]))]
     else:
@@ -76,14 +76,14 @@ def read_users(tree: Tree, data: bytes, file_name: str) -> tuple[list[tuple[int,
             return [], [(None, p) for p in problems]
     if not rows:
         return [], [(None, i18n.both("usr_import_empty"))]
-    header = [_text(h).lower() for h in rows[0]]
+    header = [cell_text(h).lower() for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         return [], [(1, i18n.both("usr_import_columns", missing=", ".join(missing)))]
     at = {c: header.index(c) for c in COLUMNS if c in header}
     entries = []
     for n, row in enumerate(rows[1:], start=2):
-        cells = {c: (_text(row[i]) if i < len(row) else "") for c, i in at.items()}
+        cells = {c: (cell_text(row[i]) if i < len(row) else "") for c, i in at.items()}
         if not any(cells.values()):
             continue
         entries.append((n, access.clean_entry(tree, cells["login"], cells.get("name", ""), cells["role"],
