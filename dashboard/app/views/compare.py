@@ -87,7 +87,7 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
             if i.code in set(plot["indicator_code"])]
-    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=t("compare_title", period=period),
+    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=t("compare_title", period=state.period(period)),
                                  x_col="x", lang=lg)
     charts.tag(fig, "indicator_values", {"units": units, "granularity": granularity, "last": last})
     names = {c: state.unit_name(c) for c in units}
@@ -136,7 +136,7 @@ def profile_parts(code: str, params: dict, period: str):
     frame = figures((code,), tuple(i.code for i in inds), params["to"], params["granularity"])
     parent = tree.parent(code)
     caption = t("profile_caption", parent=md(state.unit_name(parent.code)) if parent else "—",
-                   n=len(tree.kids(code)), period=period)
+                   n=len(tree.kids(code)), period=state.period(period))
     metrics = []
     for ind in inds:
         r = frame[frame["indicator_code"] == ind.code].iloc[0]
