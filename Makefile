@@ -21,7 +21,7 @@ browser-deps:
 	fi
 
 # Debian's PostgreSQL server binaries: the tests start a throwaway server of their own
-# (tests/support/postgres.py); the package's own cluster is not used.
+# (dashboard/bench/pgserver.py); the package's own cluster is not used.
 postgres-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing postgresql from Debian"; \

@@ -2,7 +2,7 @@
 
 The store fixtures (empty_store, small_store, demo_store) open a DuckDB file; in the suites named
 in BOTH_BACKENDS every test using one runs twice, the second time on a throwaway PostgreSQL server
-(tests/support/postgres.py), unless marked `duckdb_only` (it reaches into the file itself).
+(dashboard/bench/pgserver.py), unless marked `duckdb_only` (it reaches into the file itself).
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ def backend(request) -> str:
 def pg_server():
     """A throwaway PostgreSQL server for the whole run (skipped where Debian's package is missing:
     `make test` installs it)."""
-    from tests.support import postgres
+    from dashboard.bench import pgserver
 
-    if postgres.binaries() is None:
+    if pgserver.binaries() is None:
         pytest.skip("PostgreSQL is not installed (make postgres-deps)")
-    with postgres.server() as server:
+    with pgserver.server() as server:
         yield server
 
 

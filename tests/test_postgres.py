@@ -1,7 +1,7 @@
 """PostgreSQL: every named query has a form that runs there, and says what DuckDB says.
 
 The demo is loaded into a DuckDB file and into a database on a throwaway PostgreSQL server
-(tests/support/postgres.py); every named query runs on both with the same parameters.  Reads
+(dashboard/bench/pgserver.py); every named query runs on both with the same parameters.  Reads
 must answer the same rows; writes run inside a transaction that is rolled back.
 """
 

@@ -1,5 +1,5 @@
-"""A throwaway PostgreSQL server for the tests: Debian's `postgresql` binaries, a fresh cluster in a
-temporary folder, listening on 127.0.0.1 at a free port, stopped by its PID at the end.
+"""A throwaway PostgreSQL server for the tests and the benchmark: Debian's `postgresql` binaries,
+a fresh cluster in a temporary folder, listening on 127.0.0.1 at a free port, stopped by its PID at the end.
 
 initdb refuses to run as root: as root, the cluster is made and run by the `postgres` user (or
 `nobody`) through runuser.  Without the binaries the tests that need a server are skipped with a
