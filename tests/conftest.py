@@ -20,8 +20,9 @@ from dashboard.domain.tree import Tree, Unit, read_tree
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# The store, import, roll-up and query suites: each of their store tests also runs on PostgreSQL.
-BOTH_BACKENDS = {"test_store", "test_rollup", "test_pipeline", "test_queries", "test_charts", "test_postgres"}
+# The store, import, roll-up, query and app suites: each of their store tests also runs on PostgreSQL.
+BOTH_BACKENDS = {"test_store", "test_rollup", "test_pipeline", "test_queries", "test_charts", "test_postgres",
+                 "test_app"}
 _NAMES = itertools.count()
 
 

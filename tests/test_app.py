@@ -25,6 +25,7 @@ from dashboard.domain.catalog import catalog
 from dashboard.ingest import build_template
 from dashboard.output import export
 from dashboard.settings import DATA_DIR
+from tests.conftest import new_location
 from tests.support.apptest import DOMAINS, PAGES, app_store, assert_clean, figures, forget, goto, open_app, run_meta
 from tests.support.figures import iv, submission_rows
 from tests.support.returns import fill, set_value
@@ -34,12 +35,16 @@ KIND_OF_KEY = {"compliance": "compliance", "funnel": "funnel", "heatmap": "star_
 
 
 @pytest.fixture
-def app_db(demo_db_file, tmp_path, monkeypatch) -> Path:
-    """A private copy of the demo database, which the app opens through $DANGJIAN_DB."""
-    path = tmp_path / "app.duckdb"
-    shutil.copy(demo_db_file, path)
-    monkeypatch.setenv("DANGJIAN_DB", str(path))
-    yield path
+def app_db(request, backend, tmp_path, monkeypatch) -> Path | str:
+    """A private copy of the demo database, which the app opens through $DANGJIAN_DB: a file, or
+    (backend postgres) a database on the test server, its originals under tmp_path."""
+    if backend == "postgres":
+        where = new_location(request, tmp_path, monkeypatch, "app", "demo")
+    else:
+        where = tmp_path / "app.duckdb"
+        shutil.copy(request.getfixturevalue("demo_db_file"), where)
+    monkeypatch.setenv("DANGJIAN_DB", str(where))
+    yield where
     forget()
 
 
@@ -455,3 +460,33 @@ def test_an_empty_database_opens_on_a_guide_and_one_click_loads_the_demo(tmp_pat
         assert at.metric and not at.toast
     finally:
         forget()
+
+
+def test_a_tree_imported_through_another_instance_shows_on_the_next_run(pg_server, pg_templates, tmp_path,
+                                                                        monkeypatch):
+    """Two instances on one PostgreSQL: a unit renamed by a tree import made through another store
+    (another app instance, a command) is named anew in this app's sidebar and charts on its next
+    run, with no restart."""
+    from dataclasses import replace
+
+    from dashboard.db import Store
+    from dashboard.domain.tree import Tree
+
+    monkeypatch.setenv("DANGJIAN_PG_FOLDER", str(tmp_path))
+    url = pg_server.create("app_other_instance", template=pg_templates["demo"])
+    monkeypatch.setenv("DANGJIAN_DB", url)
+    try:
+        at = open_app("study")
+        assert_clean(at)
+        names = {o.strip("\u3000") for o in at.multiselect(key="unit").options}  # indented by level
+        assert "机关党委" in names and "改名后的机关党委" not in names
+        with Store(url) as other:
+            other.load_tree(Tree([replace(u, name_zh="改名后的机关党委") if u.code == "SW01" else u
+                                  for u in other.tree().units]))
+        at.run()
+        assert_clean(at)
+        assert "改名后的机关党委" in {o.strip("\u3000") for o in at.multiselect(key="unit").options}
+        assert "改名后的机关党委" in figures(at)["study_ranking"]["data"][0]["y"]
+    finally:
+        forget()
+        pg_server.drop("app_other_instance")

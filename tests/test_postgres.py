@@ -268,3 +268,26 @@ def test_the_command_line_runs_on_postgres(pg_server, pg_templates, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "postgresql://" in out.stdout
+
+
+def test_a_second_instance_sees_a_tree_import_on_its_next_read_of_the_data_version(pg_server, pg_templates,
+                                                                                  tmp_path, monkeypatch):
+    """Two stores on one server, as two app instances hold them: a tree imported through one is
+    the other's tree once it reads the data version again (the app does, once per run)."""
+    from dataclasses import replace
+
+    from dashboard.domain.tree import Tree
+
+    monkeypatch.setenv("DANGJIAN_PG_FOLDER", str(tmp_path))
+    url = pg_server.create("two_instances", template=pg_templates["demo"])
+    try:
+        with Store(url) as a, Store(url) as b:
+            before = b.data_version
+            old_name = b.tree()["SW01"].name_zh
+            renamed = Tree([replace(u, name_zh="改名后的机关党委") if u.code == "SW01" else u for u in a.tree().units])
+            a.load_tree(renamed)
+            assert b.data_version > before  # a tree import moves the version on, as every write does
+            assert b.tree()["SW01"].name_zh == "改名后的机关党委" != old_name
+            assert b.tree_at("2024Q4")["SW01"].name_zh == "改名后的机关党委"
+    finally:
+        pg_server.drop("two_instances")

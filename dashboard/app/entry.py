@@ -61,6 +61,7 @@ def main() -> None:
     st.set_page_config(page_title="党建指标看板", page_icon="🚩", layout="wide")
     try:
         store = state.store()
+        state.begin_run()  # the data version, once per run: the caches key on it, the tree follows it
     except StoreUnavailable as exc:
         unavailable(exc)
         return

@@ -1,8 +1,12 @@
 """What every page reads: the store, cached queries and built figures, the language, the filters.
 
 The store is opened once per database file (st.cache_resource); query results and finished
-figures are cached on (database, data_version, ...), so any write — an upload, a restore —
-makes every chart read fresh figures at once.  The shared filters live in the URL.
+figures are cached on (database, data_version, ...), so any write — an upload, a restore, a tree
+import — makes every chart read fresh figures at once.  The data version is read once per run
+(`begin_run`, at the top of entry.py and of a fragment that reruns alone) — one small query, also
+on PostgreSQL — and that read is what lets the store's own tree follow it: a write made by another
+app instance on the same server, or by a command, shows on this instance's next run.  The shared
+filters live in the URL.
 
 Who is looking (`principal()`, set for each run by identity.resolve) limits all of it: every
 query is checked against the principal's scope before its cached answer is given
@@ -12,6 +16,7 @@ unit pickers offer only units within the scope.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 
@@ -31,6 +36,7 @@ PERIOD_STATE = "_period"
 PRINCIPAL = "_principal"  # who is looking, set by identity.resolve at the start of every run
 MODE = "_auth_mode"  # demo | oidc | none
 SEEDED_STATE = "_filters_seeded"
+VERSION_STATE = "_data_version"  # the data version this run reads at (begin_run)
 _OPENED: list[dict] = []  # every store this process opened, to close them (tests)
 
 
@@ -55,6 +61,20 @@ def db_path() -> str:
 
 def store() -> Store:
     return _open_store(db_path())["store"]
+
+
+def begin_run() -> int:
+    """Read the database's data version for this run: every cache below keys on it, and reading it
+    refreshes the store's tree when another instance or a command changed the data."""
+    version = store().data_version
+    st.session_state[VERSION_STATE] = version
+    return version
+
+
+def data_version() -> int:
+    """The data version this run reads at (read once per run; begin_run)."""
+    version = st.session_state.get(VERSION_STATE)
+    return begin_run() if version is None else version
 
 
 def load_demo() -> int:
@@ -83,7 +103,7 @@ def query(name: str, **params) -> pd.DataFrame:
     """Run a named chart query with bound parameters, cached until the next write; for whoever
     looks only within their scope (access.AccessDenied else, checked before the cache answers)."""
     store().check_query(principal(), name, params)
-    return _cached_query(db_path(), store().data_version, name,
+    return _cached_query(db_path(), data_version(), name,
                          json.dumps(params, sort_keys=True, ensure_ascii=False))
 
 
@@ -114,7 +134,7 @@ def _quarters(path: str, version: int) -> list[str]:
 
 
 def quarters_with_data() -> list[str]:
-    return _quarters(db_path(), store().data_version)
+    return _quarters(db_path(), data_version())
 
 
 _BUILDERS: dict[str, Callable] = {}
@@ -134,12 +154,15 @@ def built(builder: Callable, **args):
     name = f"{builder.__module__}:{builder.__qualname__}"
     _BUILDERS[name] = builder
     # keyed by the scope too: a figure built for one scope is never handed to another
-    return _built(db_path(), store().data_version, lang(), name,
+    return _built(db_path(), data_version(), lang(), name,
                   json.dumps(args, sort_keys=True, ensure_ascii=False), top_unit())
 
 
 def invalidate() -> None:
-    """After a write: data_version has moved on, so the caches key on a new version anyway; drop the old."""
+    """After a write: data_version has moved on, so the caches key on a new version anyway; drop the
+    old, and read the new version for the rest of this run."""
+    with contextlib.suppress(Exception):  # also called outside a run (tests forgetting their stores)
+        st.session_state.pop(VERSION_STATE, None)
     _cached_query.clear()
     _quarters.clear()
     _unit_choices.clear()
@@ -269,7 +292,7 @@ def unit_choices(selected, indent: bool = True) -> tuple[list[str], dict[str, st
     and their labels, within the principal's scope, cached per selection, language, scope and
     data version."""
     chosen = tuple(dict.fromkeys(c for c in selected if isinstance(c, str)))
-    return _unit_choices(db_path(), store().data_version, chosen, lang(), indent, top_unit())
+    return _unit_choices(db_path(), data_version(), chosen, lang(), indent, top_unit())
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -280,7 +303,7 @@ def _expected(path: str, version: int, units: tuple[str, ...], quarters: tuple[s
 def expected_returns(units, quarters, whole: bool = False) -> dict[str, list]:
     """The returns due from the selection in `quarters` (analysis.expected_returns: each quarter's
     own tree), as submission_status's parameters.  Cached per selection and data version."""
-    due = _expected(db_path(), store().data_version, tuple(units), tuple(quarters), whole)
+    due = _expected(db_path(), data_version(), tuple(units), tuple(quarters), whole)
     seen = set(principal().visible(store().tree(), sorted(set(due["units"]))))  # a branch's committee may be outside
     keep = [i for i, u in enumerate(due["units"]) if u in seen]
     return {k: [v[i] for i in keep] for k, v in due.items()}
@@ -307,4 +330,4 @@ def coverage_inputs(units, quarters) -> tuple[dict[str, dict[str, list[str]]], f
     """What coverage.py needs for `units` over `quarters`: per unit, the returns due from its
     subtree in each quarter (each quarter's own tree), and the (reporting unit, quarter) of every
     return that came in.  Cached per selection and data version."""
-    return _coverage(db_path(), store().data_version, tuple(units), tuple(sorted(set(quarters))))
+    return _coverage(db_path(), data_version(), tuple(units), tuple(sorted(set(quarters))))

@@ -94,6 +94,7 @@ class Store:
         self.catalog: Catalog = catalog_mod.catalog()
         self._tree: Tree | None = None
         self._history: History | None = None
+        self._seen_version: int | None = None  # the data version the tree and history above follow
         if postgres.is_url(self.url):
             # A server: no file to lock (writers queue on an advisory lock); the archive of
             # originals lives in a folder of its own (settings.pg_folder).
@@ -238,8 +239,17 @@ class Store:
 
     @property
     def data_version(self) -> int:
-        """Bumped by every write; caches of query results key on it."""
-        return int(self.meta("data_version") or 0)
+        """Bumped by every write (tree imports included); caches of query results key on it.
+
+        Reading it also lets the store's own caches follow it: when it has moved on since the
+        last read, the tree and its history are read afresh on their next use, so a tree that
+        another process imported (a second app instance or a command on the same PostgreSQL
+        server) is seen once the version is read again — the app reads it once per run."""
+        version = int(self.meta("data_version") or 0)
+        if version != self._seen_version:
+            self._seen_version = version
+            self._tree = self._history = None
+        return version
 
     def has_submissions(self) -> bool:
         return bool(self._db.scalar("submission_count"))
@@ -371,16 +381,18 @@ class Store:
     def tree(self) -> Tree:
         """Every unit once, in its latest version, active over its whole life: names, navigation,
         the unit pickers.  A quarter's figures use `tree_at(quarter)`."""
-        if self._tree is None:
+        tree = self._tree  # one read: another thread may drop it when the data version moves on
+        if tree is None:
             # checked when loaded; a file from before the code and name rules must still open
-            self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")], check_entries=False)
-        return self._tree
+            tree = self._tree = Tree([Unit(*r) for r in self._db.rows("units_all")], check_entries=False)
+        return tree
 
     def history(self) -> History:
         """Every version of every unit: the tree of each quarter."""
-        if self._history is None:
-            self._history = History([Unit(*r) for r in self._db.rows("versions_all")], check_entries=False)
-        return self._history
+        history = self._history
+        if history is None:
+            history = self._history = History([Unit(*r) for r in self._db.rows("versions_all")], check_entries=False)
+        return history
 
     def tree_at(self, quarter: str) -> Tree:
         """The tree as it was in `quarter` (who reported, who belonged where, what each was called)."""

@@ -41,11 +41,11 @@ def open_app(page: str | None = None, **query) -> AppTest:
     return at
 
 
-def app_store(path: Path):
+def app_store(path: Path | str):
     """The store the app itself holds (the same cached object, opened on $DANGJIAN_DB), to run the
     named queries on."""
     store = state.store()
-    assert store.path == Path(path), "the app opens $DANGJIAN_DB"
+    assert store.url == str(path), "the app opens $DANGJIAN_DB"
     return store
 
 

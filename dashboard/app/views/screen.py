@@ -59,6 +59,7 @@ def render() -> None:
 
 def show_next(seconds: int) -> None:
     """One slide: each run (Streamlit's timer reruns this fragment) moves on to the next."""
+    state.begin_run()  # a fragment's rerun is a run of its own: read the data version again
     order = slides()
     n, shown_at = st.session_state.get(SLIDE_STATE, (-1, 0.0))
     now = time.monotonic()
