@@ -5,8 +5,9 @@ their change on the previous quarter (as the overview), how many of the expected
 in and who was late or missing (as 报送情况), a ranking of the sub-units by each domain's
 headline indicator with the bottom of it (as the domain pages), and the branches short of
 三会一课 (as the study page) — as plain data and plotly figures; dashboard/output/briefing.py
-turns it into the Word document.  The overview page's headline figures come from
-`headline_figures` here too, so the page and the circular cannot disagree.
+turns it into the Word document.  Its headline figures come from
+domain/headlines.py, as the overview's and the projector's too (changes like for like: from the returns that came in in both quarters),
+so the page and the circular cannot disagree.
 
 `query` is the store's `query` (the command line) or the app's cached state.query (the page).
 Plain Python over named queries: no SQL, no duckdb, no Streamlit.
@@ -20,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 
-from .domain import analysis, periods
+from .domain import analysis, coverage, headlines, periods
 from .domain.catalog import Catalog, Indicator
 from .domain.filters import values_params
 from .domain.rules import Rule
@@ -31,27 +32,14 @@ from .settings import current as settings
 Query = Callable[..., pd.DataFrame]
 
 
-def headline_figures(query: Query, catalog: Catalog, units, last: str, granularity: str = "quarter",
-                     indicators: list[str] | None = None) -> pd.DataFrame:
-    """value / previous / year_before and the changes, per unit and indicator (the catalog's headline
-    indicators unless `indicators` names others), each at its reference quarter: an indicator
-    reported in one quarter only (star ratings, in Q1) is read at its latest such quarter up to `last`.
-    Columns: unit_code, indicator_code, value, previous, year_before, delta_previous, delta_year, period."""
-    codes = indicators if indicators is not None else [i.code for i in catalog.indicators if i.headline]
-    by_ref: dict[str, list[str]] = {}
-    for code in codes:
-        by_ref.setdefault(analysis.reference_quarter(catalog[code].quarters, last), []).append(code)
-    frames = []
-    for ref, group in by_ref.items():
-        windows = analysis.comparison_windows(ref, granularity)
-        got = {name: query("indicator_values", **values_params(list(units), a, b, granularity, group))
-               for name, (a, b) in windows.items()}
-        d = analysis.deltas(got["current"], got["previous"], got["year_before"])
-        d["period"] = got["current"]["period"].iloc[0] if len(got["current"]) else None
-        frames.append(d)
-    columns = ["unit_code", "indicator_code", "value", "previous", "year_before", "delta_previous", "delta_year",
-               "period"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+def headline_figures(query: Query, history, catalog: Catalog, units, last: str,
+                     indicators: list[str] | None = None, lang: str = "zh") -> pd.DataFrame:
+    """headlines.figures for quarter `last`, read through `query` (the overview's figures, so the page
+    and the circular cannot disagree: changes like for like)."""
+    def inputs(us, quarters):
+        return coverage.inputs(history, query, us, quarters)
+
+    return headlines.figures(query, inputs, history, catalog, units, last, "quarter", indicators, lang)
 
 
 @dataclass(frozen=True)
@@ -135,10 +123,11 @@ def _returns(query: Query, history, unit: str, quarter: str, lang: str) -> Retur
     )
 
 
-def _domain(query: Query, catalog: Catalog, tree, unit: str, quarter: str, lang: str, domain) -> DomainPart:
+def _domain(query: Query, history, catalog: Catalog, tree, unit: str, quarter: str, lang: str,
+            domain) -> DomainPart:
     ind = catalog[catalog.headline(domain.code)]
     ref = analysis.reference_quarter(ind.quarters, quarter)
-    own = headline_figures(query, catalog, [unit], quarter, "quarter", [ind.code])
+    own = headline_figures(query, history, catalog, [unit], quarter, [ind.code], lang)
     total = own.iloc[0].to_dict() if len(own) else None
     units = analysis.scope_units(tree, [unit], [ref])
     params = values_params(units, ref, ref, "quarter", [ind.code])
@@ -180,9 +169,9 @@ def gather(store, unit: str, quarter: str, *, lang: str = "zh", query: Query | N
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), quarter=quarter, lang=lang,
         issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
-        headlines=headline_figures(query, catalog, [unit], quarter, "quarter"),
+        headlines=headline_figures(query, store.history(), catalog, [unit], quarter, lang=lang),
         returns=_returns(query, store.history(), unit, quarter, lang),
-        domains=[_domain(query, catalog, tree, unit, quarter, lang, d) for d in catalog.domains],
+        domains=[_domain(query, store.history(), catalog, tree, unit, quarter, lang, d) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarter),
         catalog=catalog,
     )

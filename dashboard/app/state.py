@@ -319,11 +319,7 @@ def reporting_units(units, quarters) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=500)
 def _coverage(path: str, version: int, units: tuple[str, ...], quarters: tuple[str, ...]):
     store = _open_store(path)["store"]
-    history = store.history()
-    due = {u: coverage.due_by_quarter(analysis.expected_returns(history, [u], list(quarters), whole=True))
-           for u in units}
-    every = analysis.expected_returns(history, list(units), list(quarters), whole=True)
-    return due, coverage.reported_returns(store.query("submission_status", **every))
+    return coverage.inputs(store.history(), store.query, units, quarters)
 
 
 def coverage_inputs(units, quarters) -> tuple[dict[str, dict[str, list[str]]], frozenset]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..i18n import t
+from .analysis import expected_returns
 from .catalog import Catalog, Indicator
 from .tree import BRANCH_LEVELS
 
@@ -54,6 +55,15 @@ def reported_returns(status: pd.DataFrame) -> frozenset[tuple[str, str]]:
         return frozenset()
     done = status[status["status"].isin(DONE)]
     return frozenset(zip(done["unit_code"], done["quarter"]))
+
+
+def inputs(history, query, units, quarters) -> tuple[dict[str, dict[str, list[str]]], frozenset]:
+    """What this module needs for `units` over `quarters`: per unit, the returns due from its
+    subtree in each quarter (each quarter's own tree), and the (reporting unit, quarter) of every
+    return that came in (`query` runs submission_status)."""
+    due = {u: due_by_quarter(expected_returns(history, [u], list(quarters), whole=True)) for u in units}
+    every = expected_returns(history, list(units), list(quarters), whole=True)
+    return due, reported_returns(query("submission_status", **every))
 
 
 @dataclass(frozen=True)

@@ -257,26 +257,44 @@ def _number(value, value_type: str) -> str:
     return format(value, charts.number_format(value_type, [value]))
 
 
-def _change(delta, ind, lang: str) -> str:
-    """'增加 3 次' / '减少 1.2 个百分点' / '持平' / '无可比数据'."""
+def _change(row, window: str, ind, lang: str, say_basis: bool = True) -> str:
+    """The change against `window` ('previous' or 'year'): '增加 3 次' / '减少 1.2 个百分点' / '持平' /
+    '无可比数据'; a change that counts only the returns that came in in both quarters says so
+    (unless `say_basis` is False: the paragraph says it once for all its changes)."""
+    delta = row[f"delta_{window}"]
     if pd.isna(delta):
         return t("brief_change_none", lang)
     if round(float(delta), 4) == 0:
-        return t("brief_change_same", lang)
-    unit = t("brief_pp", lang) if ind.value_type == "rate" else ind.unit(lang)
-    key = "brief_change_up" if delta > 0 else "brief_change_down"
-    return t(key, lang, delta=_number(abs(float(delta)), ind.value_type), unit=unit)
+        said = t("brief_change_same", lang)
+    else:
+        unit = t("brief_pp", lang) if ind.value_type == "rate" else ind.unit(lang)
+        key = "brief_change_up" if delta > 0 else "brief_change_down"
+        said = t(key, lang, delta=_number(abs(float(delta)), ind.value_type), unit=unit)
+    basis = _basis_of(row, window)
+    if basis and say_basis:
+        said = t("brief_change_basis", lang, change=said, n=basis[0], total=basis[1])
+    return said
 
 
-def _headline_sentence(row: dict, ind, lang: str) -> str:
-    """One headline figure and its change: on the previous quarter, or for an indicator set once a
-    year (star ratings, in Q1) on the year before."""
+def _basis_of(row, window: str) -> tuple[int, int] | None:
+    basis = row.get(f"basis_{window}")
+    return tuple(basis) if isinstance(basis, (tuple, list)) else None
+
+
+def _window(ind) -> str:
+    """An indicator set once a year (star ratings, in Q1) is compared with the year before, others
+    with the previous quarter."""
+    return "previous" if ind.quarters == "all" else "year"
+
+
+def _headline_sentence(row, ind, lang: str, say_basis: bool) -> str:
     value = _number(row["value"], ind.value_type)
+    change = _change(row, _window(ind), ind, lang, say_basis)
     if ind.quarters == "all":
         return t("brief_headline_item", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
-                 change=_change(row["delta_previous"], ind, lang))
+                 change=change)
     return t("brief_headline_item_year", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
-             period=periods.quarter_label(row["period"], lang), change=_change(row["delta_year"], ind, lang))
+             period=periods.quarter_label(row["period"], lang), change=change)
 
 
 def _names(names, lang: str) -> str:
@@ -314,8 +332,18 @@ def _overview(w: _Writer) -> None:
     if not rows:
         w.body(w.t("brief_headline_none"))
         return
-    items = w.t("brief_item_sep").join(_headline_sentence(row, cat[row["indicator_code"]], lang) for row in rows)
-    w.body(w.t("brief_headlines_intro") + items + w.t("brief_full_stop"))
+    # a like-for-like basis shared by every change against the same window is said once, after the list
+    bases: dict[str, set] = {}
+    for row in rows:
+        window = _window(cat[row["indicator_code"]])
+        if not pd.isna(row[f"delta_{window}"]):
+            bases.setdefault(window, set()).add(_basis_of(row, window))
+    once = {window: next(iter(b)) for window, b in bases.items() if len(b) == 1 and None not in b}
+    items = w.t("brief_item_sep").join(
+        _headline_sentence(row, cat[row["indicator_code"]], lang, _window(cat[row["indicator_code"]]) not in once)
+        for row in rows)
+    note = "".join(w.t(f"brief_basis_note_{window}", n=n, total=total) for window, (n, total) in once.items())
+    w.body(w.t("brief_headlines_intro") + items + w.t("brief_full_stop") + note)
     header = [w.t(k) for k in ("brief_col_indicator", "brief_col_period", "brief_col_value", "brief_col_previous",
                                "brief_col_delta", "brief_col_year_before", "brief_col_delta_year", "brief_col_uom")]
     table = []
@@ -359,7 +387,7 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
         label = periods.quarter_label(d.period, lang)
         if d.total is not None and not pd.isna(d.total.get("value")):
             yearly = ind.quarters != "all"  # set once a year (star ratings): compared with a year before
-            change = _change(d.total["delta_year" if yearly else "delta_previous"], ind, lang)
+            change = _change(d.total, "year" if yearly else "previous", ind, lang)
             w.body(w.t("brief_domain_total", scope=printable(b.unit_name), period=label, indicator=ind.name(lang),
                        value=_number(d.total["value"], ind.value_type), unit=ind.unit(lang), change=change,
                        vs=w.t("brief_vs_year" if yearly else "brief_vs_previous")))

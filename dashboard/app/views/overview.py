@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import briefing
-from dashboard.domain import analysis, coverage, periods
+from dashboard.domain import analysis, coverage, headlines, periods
 from dashboard.output import briefing as briefing_doc
 from dashboard.output import charts
 from dashboard.output.safe import file_part
@@ -33,56 +33,10 @@ def _fmt(value, value_type: str) -> str:
 
 
 def headline_figures(f) -> pd.DataFrame:
-    """Per unit and headline indicator (each at its reference quarter): the value, its coverage
-    (how many of the returns due came in) and its state, and the changes against the period
-    before and a year before computed like for like — from the returns that came in in both."""
-    cat = state.store().catalog
-    heads = [i for i in cat.indicators if i.headline]
-    units = list(f.units[:settings().overview_max_units])
-    by_ref: dict[str, list] = {}
-    for i in heads:
-        by_ref.setdefault(analysis.reference_quarter(i.quarters, f.last), []).append(i)
-    rows = []
-    for ref, inds in by_ref.items():
-        windows = analysis.comparison_windows(ref, f.granularity)
-        quarters = {name: periods.quarter_range(a, b) for name, (a, b) in windows.items()}
-        every = sorted({q for qs in quarters.values() for q in qs})
-        due, reported = state.coverage_inputs(units, every)
-        got = {name: state.query("indicator_values", **f.values_params(units=units, indicators=[i.code for i in inds],
-                                                                      first=a, last=b))
-               for name, (a, b) in windows.items()}
-        period = got["current"]["period"].iloc[0] if len(got["current"]) else periods.period_of(ref, f.granularity)
-        parts = None
-        for code in units:
-            for ind in inds:
-                rel = {name: coverage.relevant_quarters(cat, ind, qs) for name, qs in quarters.items()}
-                complete = all(coverage.coverage(due[code], reported, qs).complete for qs in rel.values())
-                if not complete and parts is None:
-                    parts = state.query("return_parts", units=units, indicators=coverage.stored_codes(
-                        cat, [i.code for i in inds]), **{"from": every[0], "to": every[-1]})
-                plain = {name: _value(g, code, ind.code) for name, g in got.items()}
-                now = coverage.coverage(due[code], reported, rel["current"])
-                applies = coverage.applicable(state.store().history(), cat, ind, code, quarters["current"])
-                value = plain["current"]
-                if coverage.is_stock(cat, ind) and now.state == coverage.MISSING:
-                    value = None  # a level of a quarter whose returns are missing is not known
-                changes = coverage.like_for_like(cat, ind, code, quarters, due[code], reported,
-                                                 None if complete else parts, plain)
-                rows.append({
-                    "unit_code": code, "indicator_code": ind.code, "period": period, "value": value,
-                    "state": coverage.NOT_APPLICABLE if not applies else now.state,
-                    "coverage": now.text(state.lang()) if applies else t("state_na"),
-                    "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
-                    "lfl_previous": changes["previous"].text(state.lang()),
-                    "year_before": changes["year_before"].earlier, "delta_year": changes["year_before"].delta,
-                    "lfl_year": changes["year_before"].text(state.lang()),
-                })
-    return pd.DataFrame(rows)
-
-
-def _value(values: pd.DataFrame, unit: str, code: str) -> float | None:
-    got = values.loc[(values["unit_code"] == unit) & (values["indicator_code"] == code), "value"]
-    return float(got.iloc[0]) if len(got) else None
+    """headlines.figures for the selection (at most overview_max_units), through the app's caches."""
+    store = state.store()
+    return headlines.figures(state.query, state.coverage_inputs, store.history(), store.catalog,
+                             f.units[:settings().overview_max_units], f.last, f.granularity, lang=state.lang())
 
 
 def _signed(value, value_type: str) -> str:
