@@ -882,6 +882,9 @@ def _bench_args(p) -> None:
     p.add_argument("--no-pages", action="store_true", help="skip the browser page timings")
     p.add_argument("--concurrency", action="store_true",
                    help="only: 20 command-line imports and 20 browser uploads at once while the app runs")
+    p.add_argument("--load", action="store_true",
+                   help="with --db postgresql://…: 20 and 50 leaders in Chromium switching pages across two app "
+                        "instances, against one leader alone (--quick: 2 and 4)")
     from .settings import db_location
 
     p.add_argument("--db", type=db_location, default=None,

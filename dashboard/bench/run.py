@@ -75,10 +75,12 @@ class Report:
     peak_rss_mb: float | None = None
     problems: list[str] = field(default_factory=list)
     postgres: dict = field(default_factory=dict)
+    load: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
-                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems, "postgres": self.postgres}
+                "peak_rss_mb": self.peak_rss_mb, "problems": self.problems, "postgres": self.postgres,
+                "load": self.load}
 
 
 def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
@@ -250,6 +252,18 @@ def bench_postgres(path: Path, url: str, settings: Settings, report: Report) -> 
             _say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
 
 
+def bench_load(args, workdir: Path, settings: Settings, report: Report) -> None:
+    """Leaders switching pages across two app instances on the PostgreSQL database (dashboard/bench/load.py)."""
+    from . import load
+
+    if not getattr(args, "db", None) or not str(args.db).startswith("postgresql"):
+        report.problems.append("LOAD: --load needs --db postgresql://… (two instances share one server); not run")
+        return
+    report.load = load.run(str(args.db), workdir, quick=settings.quick, say=_say)
+    if "problem" in report.load:
+        report.problems.append(f"LOAD: {report.load['problem']}")
+
+
 # --- 5. output --------------------------------------------------------------------------
 
 
@@ -303,6 +317,11 @@ def format_table(report: Report, settings: Settings) -> str:
                          f"{q['duckdb_ms']:>9.1f} {q['ratio'] or float('nan'):>6.1f}x  "
                          f"{'' if q['match'] else 'MISMATCH'}")
         lines.append("ratio: PostgreSQL's median over DuckDB's (1.0x: as fast)")
+    if report.load:
+        from . import load
+
+        lines.append("")
+        lines.extend(load.format_lines(report.load, W))
     if report.peak_rss_mb is not None:
         lines.append("")
         lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
@@ -328,6 +347,8 @@ def main(args) -> int:
         gc.collect()
         if getattr(args, "db", None):
             bench_postgres(db, str(args.db), settings, report)
+        if getattr(args, "load", False):
+            bench_load(args, workdir, settings, report)
         imports.run(db, workdir, settings, report)
         if settings.pages:
             browser.run(db, workdir, settings, report)
