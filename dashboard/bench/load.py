@@ -41,9 +41,9 @@ def _link(base: str, path: str) -> str:
 
 async def _switch(page, base: str, path: str) -> float:
     """Click the sidebar link to `path`; ms until the page is done (and stays so for SETTLE_S)."""
-    old = (await page.locator("[data-testid='stMain'] h1").first.inner_text()).strip()
+    old = (await page.locator("[data-testid='stMain'] h1").first.inner_text(timeout=TIMEOUT_MS)).strip()
     t0 = time.perf_counter()
-    await page.locator("[data-testid='stSidebarNav']").locator(_link(base, path)).first.click()
+    await page.locator("[data-testid='stSidebarNav']").locator(_link(base, path)).first.click(timeout=TIMEOUT_MS)
     done_at, count = None, None
     while True:
         state = await page.evaluate(DONE_JS, old)
