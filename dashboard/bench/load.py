@@ -75,7 +75,14 @@ async def _leaders(browser, bases: list[str], n: int, switches: int) -> list[flo
 
     async def walk(i: int, page) -> list[float]:
         base = bases[i % len(bases)]
-        return [await _switch(page, base, PAGES[(starts[i] + k + 1) % len(PAGES)]) for k in range(switches)]
+        times = []
+        for k in range(switches):
+            try:
+                times.append(await _switch(page, base, PAGES[(starts[i] + k + 1) % len(PAGES)]))
+            except TimeoutError:  # counted as a switch of TIMEOUT_MS: the run goes on and says how many
+                times.append(float(TIMEOUT_MS))
+                break
+        return times
 
     try:
         walked = await asyncio.gather(*(walk(i, page) for i, (_, page) in enumerate(opened)))
