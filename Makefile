@@ -10,6 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 	@$(UV) sync --quiet
+	@$(UV) run --quiet python -m compileall -q -j 0 dashboard  # the project's own bytecode too (see [tool.uv])
 
 # Debian's Chromium and a CJK font (without one every Chinese character is a box);
 # never a browser download.

@@ -146,11 +146,23 @@ class SettingError(ValueError):
 
 
 def current() -> Settings:
-    """The settings now (read from the environment on each call: cheap, and never stale)."""
-    try:
-        return Settings.from_env()
-    except ValueError as exc:
-        raise SettingError(f"bad setting in the environment: {exc}") from exc
+    """The settings now (read from the environment on each call, so never stale; parsed once per
+    set of values: a page's run asks for them hundreds of times)."""
+    values = tuple(map(os.environ.get, _ENV_NAMES))
+    found = _PARSED.get(values)
+    if found is None:
+        try:
+            found = Settings.from_env()
+        except ValueError as exc:
+            raise SettingError(f"bad setting in the environment: {exc}") from exc
+        if len(_PARSED) > 64:  # the environment changes in tests; never grow without end
+            _PARSED.clear()
+        _PARSED[values] = found
+    return found
+
+
+_ENV_NAMES = tuple(f.metadata["env"] for f in fields(Settings))
+_PARSED: dict[tuple, Settings] = {}
 
 
 def describe() -> list[tuple[str, str, str, str]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -145,7 +148,7 @@ def test_bench_quick_writes_every_figure(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert {"queries", "import", "pages", "peak_rss_mb", "load"} <= figures.keys()
+    assert {"queries", "import", "pages", "peak_rss_mb", "load", "server_cpu_ms_per_switch"} <= figures.keys()
     # the load run needs two app instances on a PostgreSQL server and Chromium: here it says so and
     # is skipped; tests/browser/test_bench_load.py runs it, tiny, on the test server
     assert figures["load"] == {} and any(p.startswith("LOAD:") and "--db postgresql" in p
@@ -160,3 +163,41 @@ def test_bench_quick_writes_every_figure(tmp_path):
         assert imp["ms_per_return"] > 0 and imp["baseline_ms_per_return"] > 0 and imp["ratio"] > 0
     assert figures["data"]["units"] >= 1000
     assert "query" in result.stdout and "median ms" in result.stdout
+
+
+def test_server_cpu_counts_the_live_children_of_the_server(tmp_path):
+    """The page benchmark's CPU figure takes in what the server's children burn, not only its own."""
+    from dashboard.bench import browser
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass\nopen(r'{}', 'w').close()\ntime.sleep(60)"
+    flag = tmp_path / "burnt"
+    parent = subprocess.Popen([sys.executable, "-c",
+                               f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {burn.format(flag)!r}])\n"
+                               "time.sleep(60)"])
+    try:
+        while not flag.exists():  # the child has burnt its CPU
+            assert parent.poll() is None
+            time.sleep(0.01)
+        family = browser._family(parent.pid)
+        assert len(family) == 2
+        assert sum(browser._cpu_of(p) for p in family) >= 0.5
+        assert browser._cpu_of(parent.pid) < 0.5  # the parent alone burnt next to nothing
+    finally:
+        for pid in browser._family(parent.pid)[1:]:
+            os.kill(pid, signal.SIGTERM)
+        parent.terminate()
+        parent.wait()
+
+
+def test_the_table_names_the_server_cpu_per_switch_and_its_target():
+    from dashboard.bench import run
+
+    report = run.Report(pages={"study": {"ms": 900, "trivial_ms": 500, "ratio": 1.8, "cold_ms": 1200, "charts": 3}},
+                        server_cpu_ms_per_switch=140.0)
+    settings = run.Settings(scale="small", quick=True, pages=True)
+    line = next(x for x in run.format_table(report, settings).splitlines() if x.startswith("server CPU"))
+    assert "140" in line and "MISSED" in line and "100 ms" in line
+    report.server_cpu_ms_per_switch = 80.0
+    line = next(x for x in run.format_table(report, settings).splitlines() if x.startswith("server CPU"))
+    assert " ok " in line + " "
+    assert run.Report(server_cpu_ms_per_switch=80.0).as_json()["server_cpu_ms_per_switch"] == 80.0

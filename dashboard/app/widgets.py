@@ -141,32 +141,27 @@ def grid(frame: pd.DataFrame, key: str, **kwargs) -> None:
 
 def downloads(frame: pd.DataFrame, file_stem: str, key: str) -> None:
     """下载 CSV (UTF-8 with BOM) and 下载 Excel (formatted .xlsx) of exactly `frame`, side by side,
-    each as wide as half the space so its label is never cut.  The table is made plain here
-    (export.plain_table): one that cannot be is said on the page; the files are written only
-    when a button is clicked, and a writer that still fails hands over a file saying so."""
-    try:
-        plain = export.plain_table(frame)
-    except Exception:  # noqa: BLE001 - whatever it is, the page says so in words and the log keeps it
-        LOG.exception("table %s cannot be exported", key)
-        st.error(t("export_failed"), icon=":material/error:")
-        return
+    each as wide as half the space so its label is never cut.  Nothing is made on the page's run:
+    the table is made plain (export.plain_table, a Python call per cell) and the file written
+    only when a button is clicked, so a page switch never pays for a download nobody asked for;
+    a table or writer that fails then hands over a file saying so (the log keeps why)."""
     c1, c2 = st.columns(2, gap="small")
-    c1.download_button(t("download_csv"), _safely(export.to_csv_bytes, plain, key), file_name=f"{file_stem}.csv",
+    c1.download_button(t("download_csv"), _safely(export.to_csv_bytes, frame, key), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:",
                        width="stretch")
-    c2.download_button(t("download_xlsx"), _safely(export.to_xlsx_bytes, plain, key), file_name=f"{file_stem}.xlsx",
+    c2.download_button(t("download_xlsx"), _safely(export.to_xlsx_bytes, frame, key), file_name=f"{file_stem}.xlsx",
                        mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
                        width="stretch")
 
 
 def _safely(writer, frame: pd.DataFrame, key: str):
-    """The file `writer` makes of `frame`, made on the click; if it fails, a CSV saying so (the
-    click cannot draw on the page any more)."""
+    """The file `writer` makes of `frame` made plain, made on the click; if either fails, a CSV
+    saying so (the click cannot draw on the page any more)."""
     message = t("export_failed")
 
     def make() -> bytes:
         try:
-            return writer(frame)
+            return writer(export.plain_table(frame))
         except Exception:  # noqa: BLE001
             LOG.exception("export of %s failed", key)
             return export.to_csv_bytes(pd.DataFrame({message: []}))

@@ -8,9 +8,14 @@ the sidebar to the moment Streamlit has finished the run (no status widget, no s
 no stale element), the new page's title is up and every plotly chart has drawn its SVG.
 
 The first visit of a page runs its queries (cold); later visits are served by the app's
-query cache (warm): both are reported, the warm median is the page's figure.  The app's
-peak memory is the server process's VmHWM from /proc at the end.  Servers are stopped by
-their own PIDs.
+query cache (warm): both are reported, the warm median is the page's figure.  The server's
+CPU time (user + system, from /proc, the process and its children) across the warm switches,
+divided by their number, is what one page switch costs the server: how many switches a second
+one instance can serve (`server_cpu_ms_per_switch`).  The app's peak memory is the server
+process's VmHWM from /proc at the end.  Servers are stopped by their own PIDs.
+
+"Done" is Streamlit's own word, not its status widget (which `toolbarMode = "minimal"` never
+shows): `stApp[data-test-script-state]` is `notRunning`, and every chart on the page has drawn.
 """
 
 from __future__ import annotations
@@ -106,6 +111,11 @@ class Server:
         m = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
         return int(m.group(1)) / 1024 if m else None
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process and its children (live, and those waited
+        for) have used so far, from /proc/<pid>/stat."""
+        return sum(_cpu_of(pid) for pid in _family(self.proc.pid))
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -115,6 +125,33 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """utime + stime + cutime + cstime of `pid` in seconds (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state is fields[0]
+    return sum(int(v) for v in fields[11:15]) / _TICK  # stat fields 14-17
+
+
+def _family(pid: int) -> list[int]:
+    """`pid` and its live descendants, from /proc/<pid>/task/*/children."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+    return out
 
 
 def _title(page) -> str:
@@ -193,11 +230,15 @@ def run(db: Path, workdir: Path, settings, report) -> None:
                 times: dict[str, list[float]] = {p_: [] for p_ in pages}
                 charts: dict[str, int] = {}
                 order = pages[1:] + pages[:1]  # the first page is the default, where the session starts
-                for _ in range(runs):
+                for i in range(runs):
+                    if i == 1:  # the first round visited every page cold; the rest are warm
+                        cpu0 = app.cpu_seconds()
                     for path in order:
                         ms, n = switch(page, app.url, path, pages[0])
                         times[path].append(ms)
                         charts[path] = n
+                warm_switches = (runs - 1) * len(order)
+                cpu_ms = (app.cpu_seconds() - cpu0) * 1000 / warm_switches
                 ctx.close()
             finally:
                 browser.close()
@@ -212,6 +253,8 @@ def run(db: Path, workdir: Path, settings, report) -> None:
                                   "ratio": round(warm / trivial_ms, 2), "cold_ms": round(cold),
                                   "cold_ratio": round(cold / trivial_ms, 2), "charts": charts[path]}
             _say(f"pages: {path}: {warm:.0f} ms warm, {cold:.0f} ms cold, {charts[path]} charts")
+        report.server_cpu_ms_per_switch = round(cpu_ms, 1)
+        _say(f"pages: server CPU {cpu_ms:.0f} ms per warm switch ({warm_switches} switches)")
         report.peak_rss_mb = app.peak_rss_mb()
     finally:
         app.stop()

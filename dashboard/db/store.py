@@ -375,8 +375,9 @@ class Store:
 
     def has_tree(self) -> bool:
         """Whether an organisation has been loaded (a new database holds none: `tree import`, or
-        the demo, gives it one)."""
-        return bool(self._db.rows("units_all"))
+        the demo, gives it one).  Once one is read it stays: load_tree replaces it in one
+        transaction, never leaving none (the app asks on every run)."""
+        return self._tree is not None or bool(self._db.rows("units_all"))
 
     def tree(self) -> Tree:
         """Every unit once, in its latest version, active over its whole life: names, navigation,

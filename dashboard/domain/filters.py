@@ -47,6 +47,15 @@ class Filters:
         return values_params(self.units if units is None else units, first or self.first, last or self.last,
                              granularity or self.granularity, indicators, scope)
 
+    def as_args(self) -> dict:
+        """These filters as JSON-able arguments (for a cached builder); Filters.of_args reads them back."""
+        return {"units": list(self.units), "first": self.first, "last": self.last,
+                "granularity": self.granularity, "lang": self.lang}
+
+    @classmethod
+    def of_args(cls, args: dict) -> Filters:
+        return cls(**{**args, "units": tuple(args["units"])})
+
     def to_query(self) -> dict[str, str | list[str]]:
         return {
             KEY_UNITS: list(self.units),

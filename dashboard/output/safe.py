@@ -22,8 +22,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is handled: the command line's start needs only `printable`
+    import pandas as pd
 
 # A spreadsheet starts a formula (or a DDE call) with these; tab, CR and LF lead into one.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -60,6 +62,8 @@ def cell(value):
 
 def frame_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with every text cell and every header passed through `cell`."""
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype):
@@ -73,6 +77,8 @@ def frame_cells(frame: pd.DataFrame) -> pd.DataFrame:
 def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` where a float that is a whole number is an int (213, not 213.0): a count
     stays a count in a CSV or a workbook.  Other numbers and missing values are left as they are."""
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:

@@ -22,28 +22,41 @@ def anomalies_found(units: list[str], first: str, last: str) -> pd.DataFrame:
     return anomalies.find(facts, store.catalog, first, last, store.anomaly_checks())
 
 
+def anomalies_listed(units: list[str], first: str, last: str, domain: str | None):
+    """The anomalies of `domain` (None: all) as the page shows them: the rows, the table as a
+    person reads it, the open rows and a label for each (for state.built: a page switch draws
+    them without a Python loop over the rows)."""
+    store, lg = state.store(), state.lang()
+    every = state.built(anomalies_found, units=units, first=first, last=last)
+    mine = anomalies.of_domain(every, store.catalog, domain)
+    if mine.empty:
+        return mine, None, mine, []
+    tree, cat = store.tree(), store.catalog
+    shown = anomalies.for_people(mine, tree, cat, lg)
+    open_rows = mine[mine["verified_by"].isna()].reset_index(drop=True)
+    labels = [f"{r.quarter} · {tree[r.unit_code].name(lg) if r.unit_code in tree else r.unit_code}"
+              f" · {t('anomaly_kind_' + r.kind)}"
+              + (f" · {cat[r.indicator_code].name(lg)}" if r.indicator_code else "")
+              for r in open_rows.itertuples()]
+    return mine, shown, open_rows, labels
+
+
 def section(f, domain: str | None = None) -> None:
     store = state.store()
     st.subheader(t("anomalies_title"))
-    every = state.built(anomalies_found, units=list(f.units), first=f.first, last=f.last)
-    mine = anomalies.of_domain(every, store.catalog, domain)
+    mine, shown, open_rows, labels = state.built(anomalies_listed, units=list(f.units), first=f.first, last=f.last,
+                                                 domain=domain)
     if mine.empty:
         st.info(t("anomalies_none"))
         return
-    shown = anomalies.for_people(mine, store.tree(), store.catalog, state.lang())
     n_verified = int(mine["verified_by"].notna().sum())
     st.caption(t("anomalies_caption", n=len(mine), n_verified=n_verified))
     key = f"anomalies_{domain or 'overview'}"
     widgets.grid(shown, key=f"{key}_table")
     widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
-    open_rows = mine[mine["verified_by"].isna()].reset_index(drop=True)
     viewer = state.principal()
     if open_rows.empty or viewer.role not in ("leader", "admin"):  # leaders and administrators verify
         return
-    labels = [f"{r.quarter} · {store.tree()[r.unit_code].name(state.lang()) if r.unit_code in store.tree() else r.unit_code}"
-              f" · {t('anomaly_kind_' + r.kind)}"
-              + (f" · {store.catalog[r.indicator_code].name(state.lang())}" if r.indicator_code else "")
-              for r in open_rows.itertuples()]
     with st.form(f"{key}_verify"):
         pick = st.selectbox(t("anomalies_pick"), range(len(labels)), format_func=lambda i: labels[i],
                             key=f"{key}_pick")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import briefing
 from dashboard.domain import analysis, coverage, headlines, periods
+from dashboard.domain import filters as flt
 from dashboard.output import briefing as briefing_doc
 from dashboard.output import charts
 from dashboard.output.safe import file_part
@@ -65,10 +66,30 @@ def _briefing_bytes(store, unit: str, quarter: str, lang: str) -> bytes:
     return briefing_doc.build(briefing.gather(store, unit, quarter, lang=lang))[0]
 
 
+def headline_parts(filters: dict):
+    """The headline figures and the table behind them (for state.built)."""
+    f = flt.Filters.of_args(filters)
+    cat = state.store().catalog
+    figures = headline_figures(f)
+    if not len(figures):
+        return figures, None
+    shown = pd.DataFrame({
+        t("col_unit_code"): figures["unit_code"], t("col_unit"): figures["unit_code"].map(state.unit_name),
+        t("col_indicator"): figures["indicator_code"].map(lambda c: cat[c].name(state.lang())),
+        t("col_period"): figures["period"], t("col_value"): figures["value"],
+        t("col_coverage"): figures["coverage"],
+        t("col_previous_lfl"): figures["previous"], t("col_delta_previous"): figures["delta_previous"],
+        t("col_year_before_lfl"): figures["year_before"], t("col_delta_year"): figures["delta_year"],
+        t("col_measure"): figures["lfl_previous"] + "；" + figures["lfl_year"],
+        t("col_uom"): figures["indicator_code"].map(lambda c: cat[c].unit(state.lang())),
+    })
+    return figures, shown
+
+
 def headline_section(f) -> None:
     cat = state.store().catalog
     st.subheader(t("headline_title", period=state.period(f.current_period)))
-    figures = headline_figures(f)
+    figures, behind = state.built(headline_parts, filters=f.as_args())
     heads = [i for i in cat.indicators if i.headline]
     for code in f.units[:settings().overview_max_units]:
         if len(f.units) > 1:
@@ -101,18 +122,8 @@ def headline_section(f) -> None:
                     st.caption(t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type)))
     if len(f.units) > settings().overview_max_units:
         st.caption(t("overview_more_units", n=settings().overview_max_units))
-    if len(figures):
-        shown = pd.DataFrame({
-            t("col_unit_code"): figures["unit_code"], t("col_unit"): figures["unit_code"].map(state.unit_name),
-            t("col_indicator"): figures["indicator_code"].map(lambda c: cat[c].name(state.lang())),
-            t("col_period"): figures["period"], t("col_value"): figures["value"],
-            t("col_coverage"): figures["coverage"],
-            t("col_previous_lfl"): figures["previous"], t("col_delta_previous"): figures["delta_previous"],
-            t("col_year_before_lfl"): figures["year_before"], t("col_delta_year"): figures["delta_year"],
-            t("col_measure"): figures["lfl_previous"] + "；" + figures["lfl_year"],
-            t("col_uom"): figures["indicator_code"].map(lambda c: cat[c].unit(state.lang())),
-        })
-        widgets.table(shown, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines")
+    if behind is not None:
+        widgets.table(behind, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines")
 
 
 def completeness_section(f) -> None:
@@ -179,6 +190,11 @@ def bottom_rows(f, units: list[str]) -> list[dict]:
     return rows
 
 
+def bottom_frame(filters: dict, units: list[str]) -> pd.DataFrame:
+    """bottom_rows as a table (for state.built: every domain's ranking, built once per data version)."""
+    return pd.DataFrame(bottom_rows(flt.Filters.of_args(filters), units))
+
+
 def _tidy(value: float, fmt: str) -> str:
     return f"{int(value):,}" if float(value).is_integer() else format(value, fmt)
 
@@ -191,7 +207,7 @@ def bottom_section(f) -> None:
     if len(units) < 2:
         st.info(t("bottom_needs_two"))
         return
-    frame = pd.DataFrame(bottom_rows(f, units))
+    frame = state.built(bottom_frame, filters=f.as_args(), units=list(units))
     if frame.empty:
         st.info(t("empty_selection"))
         return

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.domain import analysis
+from dashboard.domain import filters as flt
 from dashboard.i18n import t as text
 from dashboard.output import charts
 from dashboard.settings import current as settings
@@ -21,14 +22,23 @@ FLASH = "_submissions_flash"
 
 
 def matrix_section(f, reporting: list[str]) -> None:
+    fig, shown = state.built(matrix_parts, filters=f.as_args())
+    widgets.chart(fig, key="submissions_matrix")
+    st.caption(t("matrix_note", days=settings().deadline_days))
+    widgets.table(shown, f"submissions_status_{f.first}_{f.last}", "submissions_matrix")
+
+
+def matrix_parts(filters: dict):
+    """The status matrix of the selection's returns and the table behind it (for state.built: a
+    page switch draws them without building them again)."""
+    f = flt.Filters.of_args(filters)
     params = state.expected_returns(f.units, f.quarters, whole=False)
     status = state.query("submission_status", **params)
     matrix = analysis.status_matrix(status, state.lang())
     labels = {s: t(f"status_{s}") for s in (*analysis.STATUSES, analysis.NOT_EXPECTED)}
     title = t("matrix_title", first=f.first, last=f.last)
-    fig = charts.status_matrix(matrix, f.quarters, labels, title=title, lang=state.lang())
-    widgets.chart(charts.tag(fig, "submission_status", params), key="submissions_matrix")
-    st.caption(t("matrix_note", days=settings().deadline_days))
+    fig = charts.tag(charts.status_matrix(matrix, f.quarters, labels, title=title, lang=state.lang()),
+                     "submission_status", params)
     shown = pd.DataFrame({
         t("col_unit_code"): status["unit_code"], t("col_unit"): status[state.name_col()],
         t("col_quarter"): status["quarter"], t("col_status"): status["status"].map(labels),
@@ -38,7 +48,7 @@ def matrix_section(f, reporting: list[str]) -> None:
         t("col_submitted_by"): status["submitted_by"].fillna(""),
         t("col_submission_id"): status["submission_id"].astype("Int64"),
     })
-    widgets.table(shown, f"submissions_status_{f.first}_{f.last}", "submissions_matrix")
+    return fig, shown
 
 
 def history_section(f, reporting: list[str]) -> None:
