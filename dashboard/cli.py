@@ -876,6 +876,12 @@ def cmd_restore_backup(args) -> int:
 
 
 def _bench_args(p) -> None:
+    p.add_argument("part", nargs="?", choices=("growth",), default=None,
+                   help="growth: load time, size, chart queries and app memory at several sizes, on DuckDB and on "
+                        "a throwaway PostgreSQL")
+    p.add_argument("--sizes", default=None, help="for growth: units x quarters, comma-separated "
+                                                 "(default 5000x12,20000x12,80000x12,20000x40)")
+    p.add_argument("--backends", default=None, help="for growth: duckdb,postgresql (the default: both)")
     p.add_argument("--scale", choices=("small", "province"), default="province")
     p.add_argument("--quick", action="store_true", help="a reduced run, under a minute")
     p.add_argument("--json", type=Path, default=None)

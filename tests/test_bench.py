@@ -201,3 +201,49 @@ def test_the_table_names_the_server_cpu_per_switch_and_its_target():
     line = next(x for x in run.format_table(report, settings).splitlines() if x.startswith("server CPU"))
     assert " ok " in line + " "
     assert run.Report(server_cpu_ms_per_switch=80.0).as_json()["server_cpu_ms_per_switch"] == 80.0
+
+
+def test_quarter_span_counts_back_from_the_last_quarter():
+    assert province.quarter_span(12) == (province.PROVINCE_FIRST_QUARTER, province.PROVINCE_LAST_QUARTER)
+    assert province.quarter_span(40, "2024Q4") == ("2015Q1", "2024Q4")
+    assert province.quarter_span(1, "2024Q2") == ("2024Q2", "2024Q2")
+
+
+def test_growth_sizes_are_units_by_quarters():
+    from dashboard.bench import growth
+
+    assert growth.parse_sizes("5000x12, 20000X40") == [(5000, 12), (20000, 40)]
+    with pytest.raises(ValueError):
+        growth.parse_sizes("5000")
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_growth_measures_each_size_on_each_backend(backend, tmp_path, request):
+    """A very small growth run: the figures the README's growth table is made of, per backend and
+    size, and the data as big as asked (the longer span holds more facts)."""
+    from dashboard.bench import growth
+
+    pg = request.getfixturevalue("pg_server") if backend == "postgresql" else None
+    out = tmp_path / "growth.json"
+    figures = growth.run([(200, 1), (200, 3)], (backend,), workdir=tmp_path, runs=1, pages=False, pg=pg,
+                         json_path=out, say=lambda text: None)
+    assert json.loads(out.read_text(encoding="utf-8")) == figures
+    rows = figures["growth"]["results"]
+    assert [(r["backend"], r["quarters"]) for r in rows] == [(backend, 1), (backend, 3)]
+    for r in rows:
+        assert r["load_s"] > 0 and r["size_mb"] > 0
+        assert r["queries"] and all(name.startswith("province") for name in r["queries"])
+        assert r["query_median_ms"] > 0
+        assert r["query_slowest"]["ms"] == max(r["queries"].values())
+    assert rows[1]["facts"] > 2 * rows[0]["facts"]
+    assert not list(tmp_path.glob("*.duckdb"))  # each database goes once measured
+    table = growth.format_table(figures)
+    assert "200x3" in table and backend in table
+
+
+def test_bench_growth_is_a_part_of_the_bench_command():
+    from dashboard.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "growth", "--sizes", "200x1", "--backends", "duckdb", "--no-pages"])
+    assert (args.part, args.sizes, args.backends, args.no_pages) == ("growth", "200x1", "duckdb", True)
+    assert build_parser().parse_args(["bench", "--quick"]).part is None

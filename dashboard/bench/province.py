@@ -193,6 +193,16 @@ def province_returns(tree: Tree, first: str = PROVINCE_FIRST_QUARTER, last: str 
     return submissions, facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value"]]
 
 
+def quarter_span(n_quarters: int, last: str = PROVINCE_LAST_QUARTER) -> tuple[str, str]:
+    """The first and last quarter of `n_quarters` quarters ending with `last` (12: the
+    benchmark's three years; 40: ten years of returns, as the growth run loads)."""
+    if n_quarters < 1:
+        raise ValueError("at least one quarter")
+    year, k = periods.parse_quarter(last)
+    index = year * 4 + (k - 1) - (n_quarters - 1)
+    return f"{index // 4}Q{index % 4 + 1}", last
+
+
 def load_province(store: Store, n_target: int = 20_000, seed: int = DEFAULT_SEED,
                   first: str = PROVINCE_FIRST_QUARTER, last: str = PROVINCE_LAST_QUARTER) -> dict[str, int]:
     """Replace the tree with a provincial one and bulk-load all its returns (marked as demo)."""

@@ -144,32 +144,37 @@ def _iv(units, indicators=(), first=FIRST, last=LAST, granularity="quarter", sco
     return values_params(units, first, last, granularity, indicators, scope)
 
 
-def query_cases(store: Store) -> list[QueryCase]:
+def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[QueryCase]:
     """Every named query behind a chart, with the parameters its page passes when the
-    sidebar selects the whole province, one city, or one committee (see dashboard/app)."""
+    sidebar selects the whole province, one city, or one committee (see dashboard/app), over
+    the quarters `first`..`last` (the data's span: the growth run loads longer ones)."""
     tree, cat = store.tree(), store.catalog
+
+    def iv(units, indicators=(), first=first, last=last, **more) -> dict:
+        return _iv(units, indicators, first, last, **more)
+
     root = tree.root.code
     city = tree.kids(root)[0].code
     committee = tree.kids(city)[0].code
-    quarters = periods.quarter_range(FIRST, LAST)
+    quarters = periods.quarter_range(first, last)
     heads = [i.code for i in cat.indicators if i.headline]
     study = cat.headline("study")
     season = cat.chart("flood", "season_panels").indicators
     cases = []
     for scope, code in (("province", root), ("city", city), ("committee", committee)):
         kids = analysis.scope_units(tree, [code], quarters)
-        compliance = analysis.compliance_params(kids, FIRST, LAST, cat.compliance_rules)  # as the study page asks
+        compliance = analysis.compliance_params(kids, first, last, cat.compliance_rules)  # as the study page asks
         cases += [
-            QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", _iv(kids, [study]), _iv_plain),
-            QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", _iv([code], [study]), _iv_plain),
+            QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", iv(kids, [study]), _iv_plain),
+            QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", iv([code], [study]), _iv_plain),
             QueryCase(f"{scope} · headlines (indicator_values)", "indicator_values",
-                      _iv([code], heads, first=LAST, last=LAST), _iv_plain),
+                      iv([code], heads, first=last, last=last), _iv_plain),
             QueryCase(f"{scope} · star heatmap (indicator_values)", "indicator_values",
-                      _iv(kids, ["star_rating"], granularity="year"), _iv_plain),
+                      iv(kids, ["star_rating"], granularity="year"), _iv_plain),
             QueryCase(f"{scope} · flood panels (indicator_values)", "indicator_values",
-                      _iv(kids, season, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
+                      iv(kids, season, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
             QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
-                      _iv([code] + kids), _iv_plain),
+                      iv([code] + kids), _iv_plain),
             QueryCase(f"{scope} · 三会一课 shares (compliance_shares)", "compliance_shares", compliance,
                       lambda d, p: plain.compliance_shares(d, p["groups"], p["indicators"], p["needs"], p["from"],
                                                            p["to"]),
@@ -180,7 +185,7 @@ def query_cases(store: Store) -> list[QueryCase]:
                                                           p["to"], p["limit"]),
                       key=("group_code", "unit_code", "quarter", "n_short"), value="reported"),
             QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",
-                      {"groups": kids, "indicator": "star_rating", "from": FIRST, "to": LAST},
+                      {"groups": kids, "indicator": "star_rating", "from": first, "to": last},
                       lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),
                       key=("group_code", "stars"), value="n_branches"),
             QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
@@ -189,9 +194,9 @@ def query_cases(store: Store) -> list[QueryCase]:
                       key=("unit_code", "quarter"), value="status"),
         ]
     cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",
-                           _iv([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain))
+                           iv([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain))
     cases.append(QueryCase("committee · history (submission_history)", "submission_history",
-                           {"units": [committee], "from": LAST, "to": LAST},
+                           {"units": [committee], "from": last, "to": last},
                            lambda d, p: plain.submission_history(d, p["units"], p["from"], p["to"]),
                            key=("submission_id",), value="n_values"))
     return cases
@@ -342,6 +347,10 @@ def main(args) -> int:
     """`python -m dashboard bench` (its arguments: dashboard/cli.py)."""
     if getattr(args, "concurrency", False):
         return _concurrency(args)
+    if getattr(args, "part", None) == "growth":
+        from . import growth
+
+        return growth.main(args, _say)
     settings = Settings.of(args)
     report = Report()
     workdir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))

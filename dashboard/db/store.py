@@ -288,6 +288,14 @@ class Store:
         """Write the log into the file (before the file is copied)."""
         self._db.checkpoint()
 
+    def size_bytes(self) -> int:
+        """What the database takes on disk: the file and its write-ahead log, or the server's
+        pg_database_size (its tables, indexes and TOAST; not the server's own WAL)."""
+        if self.is_postgres:
+            return int(self._db.scalar("pg_database_size"))
+        wal = self.path.with_name(self.path.name + ".wal")
+        return sum(p.stat().st_size for p in (self.path, wal) if p.exists())
+
     def table_counts(self) -> dict[str, int]:
         """How many rows each table holds, by name."""
         return self._db.table_counts()
