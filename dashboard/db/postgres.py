@@ -167,6 +167,7 @@ class PostgresDatabase:
                                        detail=str(exc).strip().splitlines()[0] if str(exc).strip() else "") from exc
             con.adapters.register_dumper(str, psycopg.types.string.StrDumper)  # str is text, not unknown
             con.adapters.register_dumper(dialect.TextList, TextListDumper)
+            execute(con, "pg_session")
             self._local.con = con
             with self._guard:
                 self._all.append(con)

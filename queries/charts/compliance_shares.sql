@@ -21,6 +21,7 @@ reported AS (  -- per branch, quarter and rule: did what it reported fall short?
     JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
     JOIN rules r ON r.indicator_code = f.indicator_code
     WHERE f.quarter BETWEEN $from AND $to AND f.unit_code IN (SELECT unit_code FROM branches)
+      AND list_contains($indicators, f.indicator_code)  -- only the rules' facts (PostgreSQL: in the index)
     GROUP BY f.unit_code, f.quarter, r.bit
 ),
 failed AS (  -- per branch-quarter: the rules it failed, a rule left out failing if its need is above 0

@@ -20,6 +20,7 @@ reported AS (
     JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
     JOIN rules r ON r.indicator_code = f.indicator_code
     WHERE f.quarter BETWEEN $from AND $to AND f.unit_code IN (SELECT unit_code FROM branches)
+      AND list_contains($indicators, f.indicator_code)  -- only the rules' facts (PostgreSQL: in the index)
     GROUP BY f.unit_code, f.quarter, r.bit
 ),
 failed AS (
