@@ -104,6 +104,7 @@ def check(store, *, full: bool = True, limit: int | None = None) -> Report:
     if full:
         report.findings += _all_or_nothing(store)
         report.findings += _rollup(store, settings().check_show_rows if limit is None else limit)
+        report.findings += _compliance(store, settings().check_show_rows if limit is None else limit)
     report.findings += _archive(store, report, hash_files=full, strays=full)
     return report
 
@@ -141,6 +142,19 @@ def _rollup(store, limit: int) -> list[Finding]:
     if n > len(rows):
         details.append(("chk_rollup_more", {"more": n - len(rows)}))
     return [Finding("rollup_differs", {"n": n}, repair=REBUILD_ROLLUP, details=tuple(details))]
+
+
+def _compliance(store, limit: int) -> list[Finding]:
+    """The 三会一课 figures (compliance_values) against a recomputation, as the roll-up is."""
+    n, rows = store.compliance_differences(limit)
+    if not n:
+        return []
+    details = [("chk_compliance_row", {"unit": unit, "quarter": quarter, "indicator": indicator,
+                                       "stored": _figure(stored, copies), "fresh": _figure(fresh, 1)})
+               for unit, quarter, indicator, stored, fresh, copies in rows]
+    if n > len(rows):
+        details.append(("chk_rollup_more", {"more": n - len(rows)}))
+    return [Finding("compliance_differs", {"n": n}, repair=REBUILD_ROLLUP, details=tuple(details))]
 
 
 def _figure(value, copies: int) -> str:

@@ -182,6 +182,30 @@ def test_a_rollup_difference_is_found_listed_and_rebuilt(imported, capsys):
     assert run_check(imported, capsys)[0] == 0
 
 
+def test_a_difference_in_the_compliance_figures_is_found_listed_and_rebuilt(imported, capsys):
+    """The 三会一课 charts read compliance_values: a stale, missing or doubled row is found like a
+    roll-up row, and --repair recomputes it from the active facts."""
+    forge(imported,
+          "UPDATE compliance_values SET value = value + 5 WHERE unit_code = 'SW0101' AND quarter = '2024Q3' "
+          "AND indicator_code = 'theme_party_days'",
+          "DELETE FROM compliance_values WHERE unit_code = 'SW0102' AND quarter = '2024Q3' "
+          "AND indicator_code = 'party_lectures'",
+          "INSERT INTO compliance_values SELECT * FROM compliance_values WHERE unit_code = 'SW0501' "
+          "AND indicator_code = 'branch_general_meetings'")
+    before = kept(imported)
+    code, out = run_check(imported, capsys)
+    assert code == 1 and kinds(imported) == ["compliance_differs"]
+    assert "3 rows of the 三会一课 figures" in out
+    assert "SW0101 2024Q3 theme_party_days: 三会一课 figures" in out
+    assert "SW0102 2024Q3 party_lectures: 三会一课 figures —" in out  # missing
+    assert "SW0501 2024Q3 branch_general_meetings" in out and "×2" in out  # stored twice
+
+    code, out = run_check(imported, capsys, "--repair")
+    assert code == 0, out
+    assert kept(imported) == before
+    assert run_check(imported, capsys)[0] == 0
+
+
 def test_the_rollup_rows_listed_are_the_first_few_all_counted(imported, capsys, monkeypatch):
     forge(imported, "UPDATE rollup SET total = total + 1 WHERE quarter = '2024Q3'")
     monkeypatch.setenv("DANGJIAN_CHECK_SHOW_ROWS", "3")
@@ -199,14 +223,14 @@ def test_a_second_active_submission_is_found_and_repair_does_not_choose(imported
     code, out = run_check(imported, capsys)
     assert code == 1
     assert "SW05 2024Q3 has 2 active submissions (#2, #3)" in out
-    # the recomputed roll-up counts both, so it differs too
-    assert kinds(imported) == ["active_twice", "rollup_differs"]
+    # the recomputed roll-up and 三会一课 figures count both, so they differ too
+    assert kinds(imported) == ["active_twice", "compliance_differs", "rollup_differs"]
     assert run_check(imported, capsys, "--repair")[0] == 1
     assert kept(imported) == before
     # a person decides: restoring one makes it the only active one
     assert main(["restore", "--db", str(imported), "3"]) == 0
     assert "superseding #2" in capsys.readouterr().out
-    assert kinds(imported) == ["rollup_differs"] or kinds(imported) == []
+    assert set(kinds(imported)) <= {"rollup_differs", "compliance_differs"}
     assert run_check(imported, capsys, "--repair")[0] == 0
     assert run_check(imported, capsys)[0] == 0
 

@@ -220,3 +220,59 @@ def test_bulk_refresh_of_many_returns_in_several_quarters_equals_a_full_rebuild(
     refreshed = loaded.table("rollup")
     loaded.rebuild_rollup()
     pd.testing.assert_frame_equal(refreshed, loaded.table("rollup"))
+
+
+def _compliance_after_rebuild(store) -> pd.DataFrame:
+    store.rebuild_rollup()
+    return store.table("compliance_values")
+
+
+def test_the_compliance_figures_follow_every_write_that_changes_active_facts(loaded):
+    """compliance_values (what the 三会一课 queries read) is kept in the writer's transaction:
+    after an upload, a restore, bulk loads and their refresh, and a new tree it equals a
+    recomputation from the active facts, and the check finds nothing."""
+    def theme_days(unit: str, quarter: str):
+        t = loaded.table("compliance_values")
+        hit = t[(t.unit_code == unit) & (t.quarter == quarter) & (t.indicator_code == "theme_party_days")]
+        return list(hit.value)
+
+    assert theme_days("C1B1", "2023Q4") == [4]
+    assert "members_total" not in set(loaded.table("compliance_values").indicator_code)  # named by no rule
+    changed = dict(C1_RETURN)
+    changed[("C1B1", "theme_party_days")] = [3, 3, 2, 7]
+    del changed[("C1B2", "theme_party_days")]
+    result = loaded.submit("C1", "2023Q4", facts_for(3, changed), user="t")
+    assert theme_days("C1B1", "2023Q4") == [7] and theme_days("C1B2", "2023Q4") == []
+    assert loaded.compliance_differences(5) == (0, [])
+    loaded.restore(result.superseded_id)
+    assert theme_days("C1B1", "2023Q4") == [4] and theme_days("C1B2", "2023Q4") == [3]
+    assert loaded.compliance_differences(5) == (0, [])
+    for n, q in enumerate(QUARTERS):
+        bumped = {k: [v if v is None else v + 1 for v in vals] for k, vals in C1_RETURN.items()}
+        loaded.submit("C1", q, facts_for(n, bumped), user="bulk", refresh=False)
+    loaded.refresh_dirty_rollup()
+    assert theme_days("C1B1", "2023Q4") == [5]
+    assert loaded.compliance_differences(5) == (0, [])
+    loaded.load_tree(loaded.history())
+    assert loaded.compliance_differences(5) == (0, [])
+    kept = loaded.table("compliance_values")
+    pd.testing.assert_frame_equal(kept, _compliance_after_rebuild(loaded))
+
+
+def test_a_compliance_shortfall_follows_an_upload_with_no_rebuild(loaded):
+    """The rules' minimums stay parameters: a branch that held 2 theme days falls short of 3 and
+    meets 2, from the same stored figures; a corrected return moves it at once."""
+    from dashboard.domain import analysis
+    from dashboard.domain.catalog import catalog
+
+    rules = [r for r in catalog().compliance_rules if r.left[0] == "theme_party_days"]
+    params = analysis.compliance_params(["C1"], "2023Q3", "2023Q3", rules)
+    short = loaded.query("compliance_short", **params, limit=100)
+    assert list(short.unit_code) == ["C1B1"]  # 2 theme days against 3
+    params["needs"] = [2.0]
+    assert loaded.query("compliance_short", **params, limit=100).empty
+    params["needs"] = [3.0]
+    changed = dict(C1_RETURN)
+    changed[("C1B1", "theme_party_days")] = [3, 3, 3, 4]
+    loaded.submit("C1", "2023Q3", facts_for(2, changed), user="t")
+    assert loaded.query("compliance_short", **params, limit=100).empty

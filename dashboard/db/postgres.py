@@ -27,7 +27,8 @@ from .connection import StoreUnavailable
 
 SCHEMES = ("postgresql://", "postgres://")
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
-_INDEXES = ("pg_index_facts", "pg_index_facts_unit", "pg_index_rollup", "pg_index_submissions", "pg_index_closure")
+_INDEXES = ("pg_index_facts", "pg_index_facts_unit", "pg_index_rollup", "pg_index_submissions", "pg_index_closure",
+            "pg_index_compliance")
 
 
 def is_url(location) -> bool:

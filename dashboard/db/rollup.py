@@ -8,6 +8,10 @@ writer's transaction (`tx`):
 - `refresh`: the units a set of returns touch and their ancestors, bottom-up (an upload, a
   restore): one statement for a few hundred units, level by level for more;
 - `refresh_dirty`: what bulk loads marked stale (`mark_dirty`), once, after the last file.
+
+Each of them keeps `compliance_values` (each unit's own active figure of the indicators the
+三会一课 rules name, which queries/charts/compliance_*.sql read) current for the same units and
+quarters, in the same transaction: whatever changes the roll-up changes those figures too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ def rebuild(tx, quarters: list[str] | None = None) -> None:
     tx.run("rollup_dirty_clear", q)
     tx.run("rollup_dirty_units_clear", q)
     tx.run("rollup_rebuild", q)
+    tx.run("compliance_clear", q)
+    tx.run("compliance_rebuild", q)
 
 
 def mark_dirty(tx, reporting_unit: str, quarter: str) -> None:
@@ -52,6 +58,7 @@ def refresh(tx, history: History, affected_units: dict[str, set[str]]) -> None:
     children's already current rows (rollup_refresh).  Either way only those units and
     their children's rows are read, however large the tree.
     """
+    _refresh_compliance(tx, affected_units)
     one_pass = settings().rollup_one_pass_units
     by_depth: dict[int, list[tuple[str, str]]] = {}
     for quarter, codes in affected_units.items():
@@ -67,6 +74,16 @@ def refresh(tx, history: History, affected_units: dict[str, set[str]]) -> None:
         children = sorted({k.code for q, code in pairs for k in history.at(q).kids(code)}) or [""]
         tx.run("rollup_delete", params)
         tx.run("rollup_refresh", {**params, "children": children})
+
+
+def _refresh_compliance(tx, affected_units: dict[str, set[str]]) -> None:
+    """The 三会一课 figures of the affected units (their own facts only: no tree needed)."""
+    pairs = sorted((code, quarter) for quarter, codes in affected_units.items() for code in codes)
+    if not pairs:
+        return
+    params = {"quarters": [q for _, q in pairs], "units": [u for u, _ in pairs]}
+    tx.run("compliance_delete", params)
+    tx.run("compliance_refresh", params)
 
 
 def _refresh_in_one_pass(tx, tree: Tree, quarter: str, codes: set[str]) -> None:

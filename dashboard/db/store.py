@@ -39,7 +39,8 @@ __all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
-          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users")
+          "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users",
+          "compliance_indicators", "compliance_values")
 
 
 def default_db_path() -> Path:
@@ -375,6 +376,13 @@ class Store:
         rows = self._db.rows("check_rollup_differences", {"limit": max(int(limit), 1)})
         return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
 
+    def compliance_differences(self, limit: int) -> tuple[int, list[tuple]]:
+        """How many (unit, quarter, indicator) rows of the 三会一课 figures differ from a
+        recomputation from the active facts, and the first `limit` of them: (unit, quarter,
+        indicator, stored value, recomputed value, copies stored)."""
+        rows = self._db.rows("check_compliance_differences", {"limit": max(int(limit), 1)})
+        return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
+
     # --- the organisation tree --------------------------------------------------------------------
 
     def unit_last_figures(self) -> dict[str, str]:
@@ -445,6 +453,7 @@ class Store:
                  i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
                  order[i.domain]) for i in cat.indicators]
         domains = [(d.code, d.name_zh, d.name_en, d.sort_order) for d in cat.domains]
+        self._sync_compliance_indicators()
         if self._db.rows("catalog_indicators") == sorted(inds) and self._db.rows("catalog_domains") == sorted(domains):
             return
         columns = list(zip(*inds))
@@ -457,6 +466,20 @@ class Store:
                 ("codes", "domains", "names_zh", "names_en", "units_zh", "units_en", "value_types", "time_aggs",
                  "unit_aggs", "formula_ops", "formula_args", "thresholds", "levels", "sort_orders", "domain_orders"),
                 map(list, columns))))
+
+    def _sync_compliance_indicators(self) -> None:
+        """The indicators the 三会一课 rules name, mirrored for the figures kept of them
+        (compliance_values): when the rules name others, those figures are rebuilt in the same
+        transaction.  A changed minimum changes nothing here (the queries bind the minimums)."""
+        codes = sorted({code for rule in self.catalog.compliance_rules for code in rule.left})
+        if [r[0] for r in self._db.rows("compliance_indicators")] == codes:
+            return
+        with self._db.transaction() as tx:
+            tx.run("compliance_indicators_clear")
+            if codes:
+                tx.run("compliance_indicators_insert", {"codes": codes})
+            tx.run("compliance_clear", {"quarters": []})
+            tx.run("compliance_rebuild", {"quarters": []})
 
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
 

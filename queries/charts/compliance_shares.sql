@@ -4,7 +4,9 @@
 -- indicator $indicators[i] if what it reported (0 if left out) is at least $needs[i].
 --   rule: an indicator code, or 'all_ok' (every rule met); n_ok: branch-quarters meeting it.
 -- The shares (n_ok / branch_quarters, in %) are taken in dashboard/analysis.py.  Each rule is a
--- bit, so a branch-quarter is one row with the mask of the rules it failed.
+-- bit, so a branch-quarter is one row with the mask of the rules it failed.  What a branch
+-- reported is read from compliance_values (its own active figures of the indicators the rules
+-- name, kept with the roll-up: dashboard/db/rollup.py), not from the raw facts.
 WITH rules AS (
     SELECT generate_subscripts($indicators, 1) - 1 AS bit, unnest($indicators) AS indicator_code,
            CAST(unnest($needs) AS DOUBLE) AS need
@@ -16,13 +18,10 @@ branches AS (
     WHERE list_contains($groups, c.ancestor) AND u.level = 'branch'
 ),
 reported AS (  -- per branch, quarter and rule: did what it reported fall short?
-    SELECT f.unit_code, f.quarter, r.bit, sum(f.value) < any_value(r.need) AS fails
-    FROM facts f
-    JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
-    JOIN rules r ON r.indicator_code = f.indicator_code
-    WHERE f.quarter BETWEEN $from AND $to AND f.unit_code IN (SELECT unit_code FROM branches)
-      AND list_contains($indicators, f.indicator_code)  -- only the rules' facts (PostgreSQL: in the index)
-    GROUP BY f.unit_code, f.quarter, r.bit
+    SELECT v.unit_code, v.quarter, r.bit, v.value < r.need AS fails
+    FROM compliance_values v
+    JOIN rules r ON r.indicator_code = v.indicator_code
+    WHERE v.quarter BETWEEN $from AND $to AND v.unit_code IN (SELECT unit_code FROM branches)
 ),
 failed AS (  -- per branch-quarter: the rules it failed, a rule left out failing if its need is above 0
     SELECT p.unit_code, p.quarter,

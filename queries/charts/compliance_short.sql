@@ -14,14 +14,11 @@ branches AS (
     JOIN units u ON u.code = c.descendant
     WHERE list_contains($groups, c.ancestor) AND u.level = 'branch'
 ),
-reported AS (
-    SELECT f.unit_code, f.quarter, r.bit, sum(f.value) AS value, sum(f.value) < any_value(r.need) AS fails
-    FROM facts f
-    JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
-    JOIN rules r ON r.indicator_code = f.indicator_code
-    WHERE f.quarter BETWEEN $from AND $to AND f.unit_code IN (SELECT unit_code FROM branches)
-      AND list_contains($indicators, f.indicator_code)  -- only the rules' facts (PostgreSQL: in the index)
-    GROUP BY f.unit_code, f.quarter, r.bit
+reported AS (  -- from compliance_values: each branch's own active figures (see compliance_shares.sql)
+    SELECT v.unit_code, v.quarter, r.bit, v.value, v.value < r.need AS fails
+    FROM compliance_values v
+    JOIN rules r ON r.indicator_code = v.indicator_code
+    WHERE v.quarter BETWEEN $from AND $to AND v.unit_code IN (SELECT unit_code FROM branches)
 ),
 failed AS (
     SELECT p.unit_code, p.quarter
