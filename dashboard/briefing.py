@@ -124,10 +124,12 @@ def _returns(query: Query, history, unit: str, quarter: str, lang: str) -> Retur
 
 
 def _domain(query: Query, history, catalog: Catalog, tree, unit: str, quarter: str, lang: str,
-            domain) -> DomainPart:
+            domain, heads: pd.DataFrame) -> DomainPart:
+    """`heads`: the unit's headline figures, already read for the circular's table."""
     ind = catalog[catalog.headline(domain.code)]
     ref = analysis.reference_quarter(ind.quarters, quarter)
-    own = headline_figures(query, history, catalog, [unit], quarter, [ind.code], lang)
+    own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
+        headline_figures(query, history, catalog, [unit], quarter, [ind.code], lang)
     total = own.iloc[0].to_dict() if len(own) else None
     units = analysis.scope_units(tree, [unit], [ref])
     params = values_params(units, ref, ref, "quarter", [ind.code])
@@ -166,12 +168,13 @@ def gather(store, unit: str, quarter: str, *, lang: str = "zh", query: Query | N
     query = query or store.query
     quarter = periods.quarter(quarter)
     catalog, tree = store.catalog, store.tree_at(quarter)  # the units, names and parents of that quarter
+    heads = headline_figures(query, store.history(), catalog, [unit], quarter, lang=lang)
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), quarter=quarter, lang=lang,
         issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
-        headlines=headline_figures(query, store.history(), catalog, [unit], quarter, lang=lang),
+        headlines=heads,
         returns=_returns(query, store.history(), unit, quarter, lang),
-        domains=[_domain(query, store.history(), catalog, tree, unit, quarter, lang, d) for d in catalog.domains],
+        domains=[_domain(query, store.history(), catalog, tree, unit, quarter, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarter),
         catalog=catalog,
     )
