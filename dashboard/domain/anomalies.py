@@ -126,19 +126,15 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
 
     # whole returns: identical to the previous quarter's, or all zero
     per_return = facts.groupby(["reporting_unit", "quarter"], sort=False)["value"].agg(["size", "max"])
-    flows = facts[(facts["time_agg"] == "sum")].sort_values(["reporting_unit", "quarter", "unit_code",
-                                                             "indicator_code"])
-    signature = {key: (tuple(zip(g["unit_code"], g["indicator_code"], g["value"])), bool((g["value"] != 0).any()))
-                 for key, g in flows.groupby(["reporting_unit", "quarter"], sort=False)}
+    same = _same_as_previous(facts[facts["time_agg"] == "sum"])
     for (rep, q), (size, top) in per_return.iterrows():
         if q not in shown:
             continue
         if size >= MIN_RETURN_FIGURES and top == 0:
             add("all_zero", rep, q, "", 0.0, None, "anomaly_all_zero", n=int(size))
             continue
-        mine, before = signature.get((rep, q)), signature.get((rep, periods.shift(q, -1)))
-        if mine and before and len(mine[0]) >= MIN_RETURN_FIGURES and mine[1] and mine[0] == before[0]:
-            add("same_as_previous", rep, q, "", None, None, "anomaly_same_as_previous", n=len(mine[0]),
+        if (rep, q) in same:
+            add("same_as_previous", rep, q, "", None, None, "anomaly_same_as_previous", n=same[rep, q],
                 previous=periods.shift(q, -1))
 
     # an outlier among the units of the same level
@@ -162,6 +158,35 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
     out = _with_checks(out, checks)
     return out.sort_values(["quarter", "unit_code", "indicator_code", "kind"], ascending=[False, True, True, True],
                            kind="stable").reset_index(drop=True)
+
+
+def _same_as_previous(flows: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """The returns (reporting unit, quarter) whose flow figures -- at least MIN_RETURN_FIGURES, not
+    all zero -- are the previous quarter's exactly, with how many figures each has.  Returns are
+    matched by a hash of their (unit, indicator, value) rows summed per return (no Python loop over
+    the facts: a province holds millions), and the few that match are then compared row by row."""
+    if flows.empty:
+        return {}
+    key = ["reporting_unit", "quarter"]
+    h = pd.util.hash_pandas_object(flows[["unit_code", "indicator_code", "value"]], index=False).to_numpy()
+    parts = pd.DataFrame({"reporting_unit": flows["reporting_unit"].to_numpy(), "quarter": flows["quarter"].to_numpy(),
+                          "lo": (h & 0xFFFFFFFF).astype("int64"), "hi": (h >> np.uint64(32)).astype("int64"),
+                          "nonzero": flows["value"].to_numpy() != 0})
+    sig = parts.groupby(key, sort=False).agg(n=("lo", "size"), lo=("lo", "sum"), hi=("hi", "sum"),
+                                             nonzero=("nonzero", "any"))
+    previous = {q: periods.shift(q, -1) for q in sig.index.get_level_values("quarter").unique()}
+    before = sig.reindex(pd.MultiIndex.from_arrays(
+        [sig.index.get_level_values("reporting_unit"), sig.index.get_level_values("quarter").map(previous)]))
+    hit = ((sig["n"].to_numpy() >= MIN_RETURN_FIGURES) & sig["nonzero"].to_numpy()
+           & (before["n"].to_numpy() == sig["n"].to_numpy()) & (before["lo"].to_numpy() == sig["lo"].to_numpy())
+           & (before["hi"].to_numpy() == sig["hi"].to_numpy()))
+    candidates = list(sig.index[hit])
+    if not candidates:
+        return {}
+    mine = flows[flows["reporting_unit"].isin({rep for rep, _ in candidates})].sort_values(
+        key + ["unit_code", "indicator_code"])
+    rows = {k: list(zip(g["unit_code"], g["indicator_code"], g["value"])) for k, g in mine.groupby(key, sort=False)}
+    return {(rep, q): len(rows[rep, q]) for rep, q in candidates if rows[rep, q] == rows.get((rep, previous[q]))}
 
 
 def _with_checks(found: pd.DataFrame, checks: pd.DataFrame | None) -> pd.DataFrame:
