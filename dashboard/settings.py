@@ -81,6 +81,9 @@ class Settings:
     sidebar_max_units: int = _knob(12, "DANGJIAN_SIDEBAR_MAX_UNITS", "most units the sidebar's unit filter takes")
     compare_max_units: int = _knob(5, "DANGJIAN_COMPARE_MAX_UNITS", "most units the compare page puts side by side")
     overview_max_units: int = _knob(4, "DANGJIAN_OVERVIEW_MAX_UNITS", "most units the overview shows figures for")
+    anomaly_scan_max_units: int = _knob(2000, "DANGJIAN_ANOMALY_SCAN_MAX_UNITS",
+                                        "most units whose figures the pages check for anomalies on opening; "
+                                        "above, the check runs when asked (it reads two years of every figure)")
     funnel_max_units: int = _knob(5, "DANGJIAN_FUNNEL_MAX_UNITS", "most units drawn as funnels side by side")
     screen_rotate_seconds: int = _knob(20, "DANGJIAN_SCREEN_ROTATE_SECONDS",
                                        "seconds each slide of the projector page (/screen) stays up; `?rotate=N` overrides")

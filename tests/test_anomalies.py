@@ -197,3 +197,28 @@ def test_the_list_is_on_the_overview_and_a_domain_page_and_a_mark_is_made_there(
         forget()
     with Store(path) as store:
         assert store.table("audit").iloc[-1]["actor"] == "钱七"
+
+
+def test_a_large_selection_is_checked_when_asked_and_then_on_every_page(planted_store, monkeypatch):
+    """Above anomaly_scan_max_units units the pages do not check on opening (a province takes a
+    minute): they say why and offer the check; once asked, the same selection is checked on every page."""
+    from tests.support.apptest import forget, goto, open_app
+
+    path = planted_store.path
+    planted_store.close()
+    monkeypatch.setenv("DANGJIAN_DB", str(path))
+    monkeypatch.setenv("DANGJIAN_ANOMALY_SCAN_MAX_UNITS", "3")
+    try:
+        at = open_app(unit=["G"], period=[FIRST, LAST])
+        assert any(s.value == "待核实的数据" for s in at.subheader)
+        assert not [d for d in at.dataframe if "原因" in d.value.columns]
+        assert any("不在打开页面时自动进行" in c.value for c in at.caption)
+        at.button(key="anomalies_scan_overview").click().run()
+        table = next(d.value for d in at.dataframe if "原因" in d.value.columns)
+        assert {"B1", "B2", "C2", "C3", "D1"} <= set(table["单位代码"])
+        goto(at, "members").run()
+        table = next(d.value for d in at.dataframe if "原因" in d.value.columns)
+        assert set(table["指标"]) == {"党员总数(含预备)"}
+        assert not any("不在打开页面时自动进行" in c.value for c in at.caption)
+    finally:
+        forget()

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.domain import anomalies
 from dashboard.domain.acting import acting
+from dashboard.settings import current as settings
 
 from .. import state, widgets
 from ..escape import md
@@ -41,9 +42,31 @@ def anomalies_listed(units: list[str], first: str, last: str, domain: str | None
     return mine, shown, open_rows, labels
 
 
+SCAN_ASKED = "_anomaly_scan_asked"  # the selection someone asked to check (units, first, last)
+
+
+def _scan_allowed(f, domain: str | None) -> bool:
+    """Whether to check the selection now: always for up to anomaly_scan_max_units units in its
+    subtrees; above that (a province: a minute of pandas over millions of figures), once the
+    person asks, and from then on for the same selection on every page of the session."""
+    tree = state.store().tree()
+    n = len({u.code for code in f.units if code in tree for u in tree.subtree(code)})
+    limit = settings().anomaly_scan_max_units
+    scope = [list(f.units), f.first, f.last]
+    if n <= limit or st.session_state.get(SCAN_ASKED) == scope:
+        return True
+    st.caption(t("anomalies_large_scope", n=f"{n:,}", limit=f"{limit:,}"))
+    if st.button(t("anomalies_scan"), key=f"anomalies_scan_{domain or 'overview'}", icon=":material/search:"):
+        st.session_state[SCAN_ASKED] = scope
+        return True
+    return False
+
+
 def section(f, domain: str | None = None) -> None:
     store = state.store()
     st.subheader(t("anomalies_title"))
+    if not _scan_allowed(f, domain):
+        return
     mine, shown, open_rows, labels = state.built(anomalies_listed, units=list(f.units), first=f.first, last=f.last,
                                                  domain=domain)
     if mine.empty:
