@@ -42,6 +42,7 @@ SELECT s.group_code, s.group_name_zh, s.group_name_en, s.group_order, s.unit_cod
        list(coalesce(p.value, 0) ORDER BY r.bit) AS reported, any_value(s.n_short) AS n_short
 FROM short s
 CROSS JOIN rules r
-LEFT JOIN reported p ON p.unit_code = s.unit_code AND p.quarter = s.quarter AND p.bit = r.bit
+LEFT JOIN compliance_values p  -- looked up for the listed rows only (one row per unit, quarter and indicator)
+       ON p.unit_code = s.unit_code AND p.quarter = s.quarter AND p.indicator_code = r.indicator_code
 GROUP BY ALL
 ORDER BY s.group_order, s.unit_order, s.quarter
