@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from dashboard.app.views import compare
 from dashboard.demo import load_demo
 from dashboard.domain import analysis, periods
 from dashboard.domain.catalog import catalog
@@ -370,9 +371,18 @@ def test_every_table_on_every_page_exports_to_csv_and_excel(app_db):
 def test_compare_charts_show_exactly_their_queries_numbers(app_db):
     at = open_app("compare", unit=["SW01", "SW02", "SW08"], gran="year")
     assert_clean(at)
+    first = figures(at)
+    # one row of small multiples at first, one trace per panel; the toggles under them draw the rest
+    assert [len(first[k]["data"]) for k in ("compare_chart", "profile_trend")] == [compare.FIRST_PANELS] * 2
+    for key in ("compare_chart_all", "profile_trend_all"):
+        assert at.toggle(key=key).label.startswith("显示其余")
+        at.toggle(key=key).set_value(True)
+    at.run()
+    assert_clean(at)
     store = app_store(app_db)
     cat = catalog()
     fig = figures(at)["compare_chart"]
+    assert len(fig["data"]) > compare.FIRST_PANELS and fig["data"][:3] == first["compare_chart"]["data"]
     meta = fig["layout"]["meta"]["params"]
     assert meta["units"] == ["SW01", "SW02", "SW08"] and meta["granularity"] == "year"
     names = {store.tree()[c].name_zh: c for c in meta["units"]}
@@ -388,6 +398,7 @@ def test_compare_charts_show_exactly_their_queries_numbers(app_db):
             checked += 1
     assert checked >= 10
     profile = figures(at)["profile_trend"]
+    assert len(profile["data"]) > compare.FIRST_PANELS
     q = run_meta(store, profile)
     for trace in profile["data"]:
         part = q[q["indicator_code"] == trace["meta"]]

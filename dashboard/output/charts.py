@@ -353,29 +353,36 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
 
 def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
                     x_col: str, lang: str = "zh", kind: str = "bar", cols: int = 3) -> go.Figure:
-    """A grid of panels, one per indicator: bars per unit (kind='bar') or a line over periods (kind='line')."""
+    """A grid of panels, one per indicator: bars per unit (kind='bar') or a line over periods (kind='line').
+    A bar panel is one trace, each unit its colour in it (a trace per unit per panel made the browser
+    draw three times the traces for the same bars: the names are under the bars, there is no legend)."""
     if frame.empty:
         return empty_figure(title, lang)
     rows = math.ceil(len(indicators) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[with_unit(lbl, u, lang) for _, lbl, u, _ in indicators],
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.08)
     names = list(dict.fromkeys(frame["unit_name"]))
+    colour = {name: PALETTE[j % len(PALETTE)] for j, name in enumerate(names)}
     for k, (code, label, unit, vtype) in enumerate(indicators):
         r, c = k // cols + 1, k % cols + 1
         part = frame[frame["indicator_code"] == code]
         fmt = number_format(vtype, part["value"])
-        for j, name in enumerate(names):
-            s = part[part["unit_name"] == name]
-            color = PALETTE[j % len(PALETTE)]
-            shown = plain(name)
-            common = dict(name=shown, legendgroup=shown, showlegend=(k == 0), meta=code,
-                          hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra>%{{x}}</extra>")
-            if kind == "line":
-                fig.add_trace(go.Scatter(x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
-                                         line={"color": color, "width": 3}, **common), row=r, col=c)
-            else:
-                fig.add_trace(go.Bar(x=_plain_list(s[x_col]), y=_listed(s["value"]), marker_color=color, **common),
-                              row=r, col=c)
+        if kind == "line":
+            for name in names:
+                s = part[part["unit_name"] == name]
+                shown = plain(name)
+                fig.add_trace(go.Scatter(
+                    x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
+                    line={"color": colour[name], "width": 3}, name=shown, legendgroup=shown, showlegend=(k == 0),
+                    meta=code, hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}"
+                                             "<extra>%{x}</extra>"), row=r, col=c)
+        else:
+            part = part.assign(_order=part["unit_name"].map(names.index)).sort_values("_order", kind="stable")
+            fig.add_trace(go.Bar(
+                x=_plain_list(part[x_col]), y=_listed(part["value"]), name=plain(label), showlegend=False, meta=code,
+                marker_color=[colour[n] for n in part["unit_name"]],
+                hovertemplate=f"<b>%{{x}}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra></extra>"),
+                row=r, col=c)
         honest_axis(fig, "y", vtype, part["value"], row=r, col=c)
     # each panel names its units (bars) or periods (lines) under it: the colours alone do not say who is who
     fig.update_xaxes(type="category", showticklabels=True, tickangle=-30 if kind == "bar" else None, automargin=True)

@@ -58,7 +58,7 @@ def test_a_copied_link_of_the_compare_page_keeps_the_units_compared(page, app_se
     page.wait_for_function("() => location.search.includes('compare_units=SW06')")
     wait_for_app(page)
     shown = page.evaluate(FIGURES_JS)
-    names = {t["name"] for t in shown["compare_chart"]["data"]}
+    names = {x for t in shown["compare_chart"]["data"] for x in t["x"]}  # the units under the bars
     assert "河湖管理中心党委" in names
     context, fresh = reopened(browser, page.url)
     try:

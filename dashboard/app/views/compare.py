@@ -17,6 +17,7 @@ from ..escape import md
 from ..state import t
 
 MIN_UNITS = 2
+FIRST_PANELS = 3  # the small multiples drawn at first (one row); the rest on demand, by a toggle under them
 
 
 def _indicators(all_of_them: bool):
@@ -69,17 +70,31 @@ def compare_section(f) -> None:
     if len(units) < MIN_UNITS:
         st.info(t("compare_need_two"))
         return
-    fig, shown = state.built(compare_parts, units=units, all_of_them=everything, last=f.last,
-                          granularity=f.granularity, period=f.current_period)
-    widgets.chart(fig, key="compare_chart")
+    args = dict(units=units, all_of_them=everything, last=f.last, granularity=f.granularity, period=f.current_period)
+    (shown,) = panels_on_demand(compare_parts, args, key="compare_chart")
     widgets.grid(shown, key="compare_table_view")
     st.caption(t("compare_rank_note"))
     widgets.table(shown, f"compare_{'_'.join(units)}_{f.last}", "compare", label=t("export_this_table"))
 
 
-def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: str, period: str):
-    """The small bar charts of the headline indicators and the table of every figure with its rank
-    (for state.built)."""
+def panels_on_demand(builder, args: dict, *, key: str):
+    """Draw the figure `builder` makes with its first FIRST_PANELS panels, and under it a toggle
+    that draws every panel: a page switch draws one row of small multiples, not three (the
+    browser's drawing of the panels was most of the compare page's switch).  Returns what the
+    builder made after its figure and its number of panels."""
+    at = st.container()
+    fig, n_panels, *rest = state.built(builder, **args, panels=FIRST_PANELS)
+    if n_panels > FIRST_PANELS and widgets.flag(t("panels_show_rest", n=n_panels - FIRST_PANELS), key=f"{key}_all"):
+        fig, n_panels, *rest = state.built(builder, **args, panels=None)
+    with at:
+        widgets.chart(fig, key=key)
+    return rest
+
+
+def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: str, period: str,
+                  panels: int | None = None):
+    """The small bar charts of the headline indicators (the first `panels` of those with a figure;
+    None: all), their number, and the table of every figure with its rank (for state.built)."""
     cat, lg = state.store().catalog, state.lang()
     inds = _indicators(all_of_them)
     frame = figures(tuple(units), tuple(i.code for i in inds), last, granularity)
@@ -87,8 +102,8 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
             if i.code in set(plot["indicator_code"])]
-    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec, title=t("compare_title", period=state.period(period)),
-                                 x_col="x", lang=lg)
+    fig = charts.small_multiples(plot.assign(x=plot["unit_name"]), spec[:panels],
+                                 title=t("compare_title", period=state.period(period)), x_col="x", lang=lg)
     charts.tag(fig, "indicator_values", {"units": units, "granularity": granularity, "last": last})
     names = {c: state.unit_name(c) for c in units}
     table = []
@@ -105,7 +120,7 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
                 row[names[code]] = t("state_na")  # not asked of this unit's level, unlike 未报送
             row[t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
         table.append(row)
-    return fig, pd.DataFrame(table)
+    return fig, len(spec), pd.DataFrame(table)
 
 
 def profile_section(f) -> None:
@@ -116,21 +131,21 @@ def profile_section(f) -> None:
     codes, labels = state.unit_choices([default] + ([current] if current in tree else []), indent=False)
     code = widgets.select(t("profile_unit"), codes, default=default, key="profile_unit",
                           format_func=lambda c: labels.get(c, str(c)))
-    caption, metrics, fig, shown = state.built(profile_parts, code=code, params=f.values_params(units=[code]),
-                                            period=f.current_period)
+    caption, metrics = state.built(profile_figures, code=code, params=f.values_params(units=[code]),
+                                   period=f.current_period)
     st.caption(caption)
     cols = st.columns(4)
     for k, (label, value, help_, rank) in enumerate(metrics):
         cols[k % 4].metric(label, value, border=True, help=help_)
         cols[k % 4].caption(rank)
-    widgets.chart(fig, key="profile_trend")
+    (shown,) = panels_on_demand(profile_parts, dict(code=code, params=f.values_params(units=[code])),
+                                key="profile_trend")
     widgets.table(shown, f"profile_{code}_{f.first}_{f.last}", "profile")
 
 
-def profile_parts(code: str, params: dict, period: str):
-    """One unit's profile: its caption, its headline figures as (label, value, help, rank text),
-    the small trend charts and their table (for state.built).  `params` are the unit's
-    indicator_values parameters without indicators."""
+def profile_figures(code: str, params: dict, period: str):
+    """One unit's profile: its caption and its headline figures as (label, value, help, rank text)
+    (for state.built).  `params` are the unit's indicator_values parameters without indicators."""
     tree, lg = state.store().tree(), state.lang()
     inds = _indicators(False)
     frame = figures((code,), tuple(i.code for i in inds), params["to"], params["granularity"])
@@ -144,15 +159,23 @@ def profile_parts(code: str, params: dict, period: str):
         rank = (t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
                 else t("rank_none"))
         metrics.append((charts.with_unit(ind.name(lg), ind.unit(lg), lg), value, t("metric_help", period=r["period"] or "—"), rank))
+    return caption, metrics
+
+
+def profile_parts(code: str, params: dict, panels: int | None = None):
+    """One unit's small trend charts of its headline indicators (the first `panels` of those with
+    a figure; None: all), their number and their table (for state.built)."""
+    lg = state.lang()
+    inds = _indicators(False)
     params = {**params, "indicators": [i.code for i in inds]}
     trend = state.query("indicator_values", **params)
-    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds
-            if i.code in set(trend["indicator_code"])]
-    fig = charts.small_multiples(trend.assign(unit_name=trend[state.name_col()]), spec,
+    have = set(trend.loc[trend["value"].notna(), "indicator_code"])  # no empty panel
+    spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds if i.code in have]
+    fig = charts.small_multiples(trend.assign(unit_name=trend[state.name_col()]), spec[:panels],
                                  title=t("profile_trend_title", unit=state.unit_name(code)), x_col="period",
                                  lang=lg, kind="line")
     charts.tag(fig, "indicator_values", params)
-    return caption, metrics, fig, widgets.values_table(trend)
+    return fig, len(spec), widgets.values_table(trend)
 
 
 def render() -> None:
