@@ -134,27 +134,26 @@ def _all_or_nothing(store) -> list[Finding]:
 
 def _rollup(store, limit: int) -> list[Finding]:
     n, rows = store.rollup_differences(limit)
-    if not n:
-        return []
-    details = [("chk_rollup_row", {"unit": unit, "quarter": quarter, "indicator": indicator,
-                                   "stored": _figure(stored, copies), "fresh": _figure(fresh, 1)})
-               for unit, quarter, indicator, stored, fresh, _su, _fu, copies in rows]
-    if n > len(rows):
-        details.append(("chk_rollup_more", {"more": n - len(rows)}))
-    return [Finding("rollup_differs", {"n": n}, repair=REBUILD_ROLLUP, details=tuple(details))]
+    return _differs("rollup", n, [(u, q, i, stored, fresh, copies)
+                                  for u, q, i, stored, fresh, _su, _fu, copies in rows])
 
 
 def _compliance(store, limit: int) -> list[Finding]:
     """The 三会一课 figures (compliance_values) against a recomputation, as the roll-up is."""
-    n, rows = store.compliance_differences(limit)
+    return _differs("compliance", *store.compliance_differences(limit))
+
+
+def _differs(table: str, n: int, rows: list[tuple]) -> list[Finding]:
+    """`n` rows of a kept table (rollup, compliance) differ from a recomputation; the first of them
+    as (unit, quarter, indicator, stored, recomputed, copies stored)."""
     if not n:
         return []
-    details = [("chk_compliance_row", {"unit": unit, "quarter": quarter, "indicator": indicator,
-                                       "stored": _figure(stored, copies), "fresh": _figure(fresh, 1)})
+    details = [(f"chk_{table}_row", {"unit": unit, "quarter": quarter, "indicator": indicator,
+                                     "stored": _figure(stored, copies), "fresh": _figure(fresh, 1)})
                for unit, quarter, indicator, stored, fresh, copies in rows]
     if n > len(rows):
         details.append(("chk_rollup_more", {"more": n - len(rows)}))
-    return [Finding("compliance_differs", {"n": n}, repair=REBUILD_ROLLUP, details=tuple(details))]
+    return [Finding(f"{table}_differs", {"n": n}, repair=REBUILD_ROLLUP, details=tuple(details))]
 
 
 def _figure(value, copies: int) -> str:
