@@ -297,3 +297,28 @@ def test_a_second_instance_sees_a_tree_import_on_its_next_read_of_the_data_versi
             assert b.tree_at("2024Q4")["SW01"].name_zh == "改名后的机关党委"
     finally:
         pg_server.drop("two_instances")
+
+
+def test_a_rerun_in_a_new_thread_takes_over_the_connection_of_an_ended_one(pg_server, pg_templates):
+    """Streamlit runs each rerun in a new thread: 40 reruns one after another leave one connection
+    to the server, not 40 (with 50 leaders clicking, the server refused new clients)."""
+    import threading
+
+    import psycopg
+
+    url = pg_server.create("reruns", template=pg_templates["demo"])
+
+    def connections() -> int:
+        with psycopg.connect(pg_server.url()) as con:
+            return con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'reruns'").fetchone()[0]
+
+    with Store(url) as store:
+        version = store.data_version
+        for _ in range(40):
+            rerun = threading.Thread(target=lambda: store.data_version)  # a run reads the version first
+            rerun.start()
+            rerun.join()
+        assert store.data_version == version
+        assert connections() <= 2  # this thread's and the last rerun's, taken over by the next
+    assert connections() == 0
+    pg_server.drop("reruns")

@@ -150,36 +150,53 @@ class _WriterLock:
 class PostgresDatabase:
     def __init__(self, url: str, path: Path):
         self.url, self.path = url, path
-        self._local = threading.local()
-        self._all: list[psycopg.Connection] = []
+        self._by_thread: dict[threading.Thread, psycopg.Connection] = {}
         self._guard = threading.Lock()
         self._write_lock = _WriterLock(self)
         self._tx_lock = threading.RLock()
         self.connection()  # fail now, in words, if the server cannot be reached
 
     def connection(self) -> psycopg.Connection:
-        """This thread's connection (autocommit: each read sees the latest commit)."""
-        con = getattr(self._local, "con", None)
-        if con is None or con.closed:
-            try:
-                con = psycopg.connect(self.url, autocommit=True)
-            except psycopg.Error as exc:
-                raise StoreUnavailable("db_server_unusable", shown(self.url),
-                                       detail=str(exc).strip().splitlines()[0] if str(exc).strip() else "") from exc
-            con.adapters.register_dumper(str, psycopg.types.string.StrDumper)  # str is text, not unknown
-            con.adapters.register_dumper(dialect.TextList, TextListDumper)
-            execute(con, "pg_session")
-            self._local.con = con
-            with self._guard:
-                self._all.append(con)
+        """This thread's connection (autocommit: each read sees the latest commit).  Streamlit runs
+        every rerun in a new thread, so a connection whose thread has ended is taken over (or
+        closed if a transaction was left open), not kept: 50 leaders clicking would otherwise
+        open a connection per click until the server refuses more."""
+        me = threading.current_thread()
+        con = self._by_thread.get(me)
+        if con is not None and not con.closed:
+            return con
+        with self._guard:
+            for thread, old in list(self._by_thread.items()):
+                if thread.is_alive():
+                    continue
+                del self._by_thread[thread]
+                if con is None and not old.closed and old.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    con = old
+                else:
+                    with contextlib.suppress(Exception):
+                        old.close()
+            if con is None or con.closed:
+                con = self._connect()
+            self._by_thread[me] = con
+        return con
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            con = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreUnavailable("db_server_unusable", shown(self.url),
+                                   detail=str(exc).strip().splitlines()[0] if str(exc).strip() else "") from exc
+        con.adapters.register_dumper(str, psycopg.types.string.StrDumper)  # str is text, not unknown
+        con.adapters.register_dumper(dialect.TextList, TextListDumper)
+        execute(con, "pg_session")
         return con
 
     def close(self) -> None:
         with self._guard:
-            for con in self._all:
+            for con in self._by_thread.values():
                 with contextlib.suppress(Exception):
                     con.close()
-            self._all.clear()
+            self._by_thread.clear()
 
     def read(self, name: str, params: dict | None = None) -> pd.DataFrame:
         return frame(execute(self.connection(), name, params))
