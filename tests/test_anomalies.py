@@ -216,6 +216,7 @@ def test_a_large_selection_is_checked_when_asked_and_then_on_every_page(planted_
         at.button(key="anomalies_scan_overview").click().run()
         table = next(d.value for d in at.dataframe if "原因" in d.value.columns)
         assert {"B1", "B2", "C2", "C3", "D1"} <= set(table["单位代码"])
+        assert not any("不在打开页面时自动进行" in c.value for c in at.caption)  # the offer is gone
         goto(at, "members").run()
         table = next(d.value for d in at.dataframe if "原因" in d.value.columns)
         assert set(table["指标"]) == {"党员总数(含预备)"}

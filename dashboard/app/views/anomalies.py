@@ -55,11 +55,14 @@ def _scan_allowed(f, domain: str | None) -> bool:
     scope = [list(f.units), f.first, f.last]
     if n <= limit or st.session_state.get(SCAN_ASKED) == scope:
         return True
-    st.caption(t("anomalies_large_scope", n=f"{n:,}", limit=f"{limit:,}"))
-    if st.button(t("anomalies_scan"), key=f"anomalies_scan_{domain or 'overview'}", icon=":material/search:"):
+    offer = st.empty()
+    with offer.container():
+        st.caption(t("anomalies_large_scope", n=f"{n:,}", limit=f"{limit:,}"))
+        asked = st.button(t("anomalies_scan"), key=f"anomalies_scan_{domain or 'overview'}", icon=":material/search:")
+    if asked:  # the offer goes in this very run, the list takes its place
         st.session_state[SCAN_ASKED] = scope
-        return True
-    return False
+        offer.empty()
+    return asked
 
 
 def section(f, domain: str | None = None) -> None:
