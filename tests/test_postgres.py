@@ -322,3 +322,30 @@ def test_a_rerun_in_a_new_thread_takes_over_the_connection_of_an_ended_one(pg_se
         assert connections() <= 2  # this thread's and the last rerun's, taken over by the next
     assert connections() == 0
     pg_server.drop("reruns")
+
+
+def test_opening_a_store_takes_no_table_lock_a_writer_in_another_process_holds(pg_server, pg_templates, tmp_path,
+                                                                                monkeypatch):
+    """A command opened while an instance writes must not build its indexes again: CREATE INDEX IF
+    NOT EXISTS waits for a share lock on a table the writer has rows in, and with two tables
+    locked in opposite orders the server killed one import as a deadlock (CI, one run in three)."""
+    import threading
+
+    import psycopg
+
+    monkeypatch.setenv("DANGJIAN_PG_FOLDER", str(tmp_path))
+    url = pg_server.create("open_while_writing", template=pg_templates["demo"])
+    opened: list = []
+    try:
+        with psycopg.connect(url) as writer:  # a writer mid-transaction holds these on its tables
+            writer.execute("LOCK TABLE facts, rollup, submissions, unit_closure, compliance_values IN ROW EXCLUSIVE MODE")
+            opening = threading.Thread(target=lambda: opened.append(Store(url)), daemon=True)
+            opening.start()
+            opening.join(timeout=120)
+            assert opened, "opening the store waited on the writer's tables"
+            writer.rollback()
+    finally:
+        opening.join(timeout=120)
+        for store in opened:
+            store.close()
+        pg_server.drop("open_while_writing")

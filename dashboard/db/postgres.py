@@ -27,8 +27,9 @@ from .connection import StoreUnavailable
 
 SCHEMES = ("postgresql://", "postgres://")
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
-_INDEXES = ("pg_index_facts", "pg_index_facts_unit", "pg_index_rollup", "pg_index_submissions", "pg_index_closure",
-            "pg_index_compliance")
+# Built by queries/postgres/pg_index_<name>.sql.
+_INDEXES = ("facts_submission", "facts_unit_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
+            "unit_closure_ancestor", "compliance_unit_quarter")
 
 
 def is_url(location) -> bool:
@@ -236,15 +237,20 @@ class PostgresDatabase:
             execute(con, "meta_create")
             execute(con, "meta_defaults")
             current = int(self.scalar("meta_get", {"key": "schema_version"}) or 0)
-            for version, statements in queries.migrations(dialect.transpile):
-                if version <= current:
-                    continue
+            pending = [(v, statements) for v, statements in queries.migrations(dialect.transpile) if v > current]
+            missing = [row[0] for row in _fetch(execute(con, "pg_missing_indexes", {"names": list(_INDEXES)}))]
+            if pending or missing:
+                # Altering a table or building an index locks whole tables, in an order a writer
+                # in another process (holding row locks on them) does not follow: in the writer's
+                # turn the two cannot deadlock.
+                execute(con, "pg_writer_lock").fetchall()
+            for version, statements in pending:
                 with con.transaction():
                     for statement in statements:
                         con.execute(statement.replace("%%", "%"), prepare=False)
                     execute(con, "meta_set", {"key": "schema_version", "value": str(version)})
-            for index in _INDEXES:
-                execute(con, index)
+            for name in missing:
+                execute(con, f"pg_index_{name}")
         return current
 
     def checkpoint(self) -> None:
