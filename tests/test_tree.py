@@ -44,3 +44,14 @@ def test_a_tree_with_a_dangling_parent_is_refused(tmp_path):
         f.write("ZZ01,孤儿党支部,Orphan Branch,branch,ZZ,,,999\n")
     with pytest.raises(TreeError, match="parent ZZ not in tree"):
         read_tree(bad)
+
+
+def test_the_units_a_selection_covers_are_counted_once_each():
+    tree = read_tree()
+    root, first = tree.root.code, tree.kids(tree.root.code)[0].code
+    walked = {u.code for u in tree.subtree(first)}
+    assert tree.units_covered([root]) == len(tree.units)
+    assert tree.units_covered([first]) == len(walked) > 1
+    assert tree.units_covered([first, root, "NO_SUCH_UNIT"]) == len(tree.units)  # nested: the root's subtree once
+    second = tree.kids(tree.root.code)[1].code
+    assert tree.units_covered([first, second]) == len(walked | {u.code for u in tree.subtree(second)})

@@ -166,6 +166,21 @@ class Tree:
             stack.extend(self.kids(u.code))
         return sorted(out, key=lambda u: u.sort_order)
 
+    def subtree_size(self, code: str) -> int:
+        """How many units the unit's subtree holds (itself included); remembered per unit."""
+        memo = self.__dict__.setdefault("_sizes", {})
+        got = memo.get(code)
+        if got is None:
+            got = memo[code] = 1 + sum(self.subtree_size(k.code) for k in self.kids(code))
+        return got
+
+    def units_covered(self, codes) -> int:
+        """How many units the subtrees of `codes` hold together, a unit under two of them once
+        (asked on every run of a page: a province's 20,000-unit subtree walked and sorted took 19 ms)."""
+        picked = {c for c in codes if c in self.by_code}
+        tops = [c for c in picked if not any(a.code in picked for a in self.ancestors(c))]
+        return sum(self.subtree_size(c) for c in tops)
+
     def levels_under(self, code: str) -> frozenset[str]:
         """The levels of the unit and its descendants (which indicators its subtree reports);
         remembered per unit, as every ranking asks it of each unit it ranks."""

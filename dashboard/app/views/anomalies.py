@@ -49,8 +49,7 @@ def _scan_allowed(f, domain: str | None) -> bool:
     """Whether to check the selection now: always for up to anomaly_scan_max_units units in its
     subtrees; above that (a province: a minute of pandas over millions of figures), once the
     person asks, and from then on for the same selection on every page of the session."""
-    tree = state.store().tree()
-    n = len({u.code for code in f.units if code in tree for u in tree.subtree(code)})
+    n = state.store().tree().units_covered(f.units)
     limit = settings().anomaly_scan_max_units
     scope = [list(f.units), f.first, f.last]
     if n <= limit or st.session_state.get(SCAN_ASKED) == scope:
