@@ -20,6 +20,7 @@ state.principal()), or None when it has drawn one of those pages instead.
 
 from __future__ import annotations
 
+import functools
 import getpass
 
 import streamlit as st
@@ -136,11 +137,13 @@ def signed_in_box(p: Principal) -> None:
         st.button(t("auth_sign_out"), key="sign_out", icon=":material/logout:", on_click=st.logout)
 
 
-def demo_scopes(tree) -> list[str]:
+@functools.lru_cache(maxsize=4)  # per tree object: asked on every run, it walked all 20,000 units of a province
+def demo_scopes(tree) -> tuple[str, ...]:
     """The units a demo visitor may take as a scope: the root, the party groups and every
     reporting unit (a few dozen in the demo bureau)."""
-    return [u.code for u in tree.units
-            if u.parent_code is None or u.level == "party_group" or tree.is_reporting(u.code)]
+    reporting = {u.code for u in tree.reporting_units}
+    return tuple(u.code for u in tree.units
+                 if u.parent_code is None or u.level == "party_group" or u.code in reporting)
 
 
 def view_as(store) -> Principal:

@@ -50,7 +50,7 @@ def _open_store(path: str) -> dict:
     raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
     health.startup_check(store)
-    opened = {"store": store, "service": service.start(store)}
+    opened = {"path": path, "store": store, "service": service.start(store)}
     _OPENED.append(opened)
     return opened
 
@@ -60,7 +60,11 @@ def db_path() -> str:
 
 
 def store() -> Store:
-    return _open_store(db_path())["store"]
+    path = db_path()
+    for opened in _OPENED:  # a page asks a few dozen times a run: no cache key hashed for each ask
+        if opened["path"] == path:
+            return opened["store"]
+    return _open_store(path)["store"]
 
 
 def begin_run() -> int:

@@ -12,6 +12,7 @@ the database; plain Python.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,8 +201,9 @@ class Tree:
         p = self.parent(code)
         return u.level == "party_group" or (p is not None and p.level == "party_group")
 
-    @property
+    @functools.cached_property
     def reporting_units(self) -> list[Unit]:
+        """In display order; worked out once per tree (a province's 20,000 units take 20 ms)."""
         return [u for u in self.units if self.is_reporting(u.code)]
 
     def return_units(self, reporting_code: str, quarter: str | None = None) -> list[Unit]:
