@@ -32,7 +32,7 @@ def scope_units(tree: Tree, selected: list[str] | tuple[str, ...], quarters: lis
         if history is not None and quarters:
             codes = {k.code for q in quarters for k in history.at(q).kids(selected[0])
                      if selected[0] in history.at(q)}
-            kids = [u for u in tree.units if u.code in codes]  # in today's order
+            kids = sorted((tree[c] for c in codes if c in tree), key=lambda u: u.sort_order)  # in today's order
         else:
             kids = tree.kids(selected[0])
             if quarters:
