@@ -8,6 +8,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.app.registry import BARE
 from tests.browser.conftest import page_url, wait_for_app
@@ -30,10 +31,16 @@ def export_keys(page) -> list[str]:
     return keys
 
 
+ROWS_SAID = re.compile(r"共 (\d+) 行")
+
+
 def rows_shown(page, key: str) -> int:
-    """Rows of the table the buttons belong to, as the page says under it (「共 12 行」)."""
-    said = page.locator(f".st-key-{key}_table_grid [data-testid='stCaptionContainer']").first.inner_text()
-    return int(re.search(r"共 (\d+) 行", said)[1])
+    """Rows of the table the buttons belong to, as the page says under it (「共 12 行」).  Opening
+    an expander starts no run for wait_for_app to wait on, so the words are waited for (once, in
+    CI, the caption was read before it said them)."""
+    caption = page.locator(f".st-key-{key}_table_grid [data-testid='stCaptionContainer']").first
+    expect(caption).to_have_text(ROWS_SAID, timeout=60_000)
+    return int(ROWS_SAID.search(caption.inner_text())[1])
 
 
 def open_every_table(page) -> None:
