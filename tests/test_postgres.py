@@ -349,3 +349,24 @@ def test_opening_a_store_takes_no_table_lock_a_writer_in_another_process_holds(p
         for store in opened:
             store.close()
         pg_server.drop("open_while_writing")
+
+
+def test_a_database_of_an_earlier_release_gets_the_new_indexes_and_loses_the_retired(pg_server, pg_templates,
+                                                                                    tmp_path, monkeypatch):
+    import psycopg
+
+    monkeypatch.setenv("DANGJIAN_PG_FOLDER", str(tmp_path))
+    url = pg_server.create("old_indexes", template=pg_templates["demo"])
+
+    def indexes() -> set[str]:
+        with psycopg.connect(url) as con:
+            return {r[0] for r in con.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'facts'")}
+
+    try:
+        with psycopg.connect(url, autocommit=True) as con:  # as the previous release left it
+            con.execute("DROP INDEX facts_unit_indicator_quarter")
+            con.execute("CREATE INDEX facts_unit_quarter ON facts (unit_code, quarter, indicator_code)")
+        Store(url).close()
+        assert indexes() == {"facts_submission", "facts_unit_indicator_quarter"}
+    finally:
+        pg_server.drop("old_indexes")

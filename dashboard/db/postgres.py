@@ -28,7 +28,7 @@ from .connection import StoreUnavailable
 SCHEMES = ("postgresql://", "postgres://")
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
 # Built by queries/postgres/pg_index_<name>.sql.
-_INDEXES = ("facts_submission", "facts_unit_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
+_INDEXES = ("facts_submission", "facts_unit_indicator_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
             "unit_closure_ancestor", "compliance_unit_quarter")
 
 
@@ -251,6 +251,8 @@ class PostgresDatabase:
                     execute(con, "meta_set", {"key": "schema_version", "value": str(version)})
             for name in missing:
                 execute(con, f"pg_index_{name}")
+            if missing:
+                execute(con, "pg_index_retired")
         return current
 
     def checkpoint(self) -> None:
