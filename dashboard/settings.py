@@ -151,7 +151,7 @@ class SettingError(ValueError):
 def current() -> Settings:
     """The settings now (read from the environment on each call, so never stale; parsed once per
     set of values: a page's run asks for them hundreds of times)."""
-    values = tuple(map(os.environ.get, _ENV_NAMES))
+    values = _environment_values()
     found = _PARSED.get(values)
     if found is None:
         try:
@@ -165,7 +165,18 @@ def current() -> Settings:
 
 
 _ENV_NAMES = tuple(f.metadata["env"] for f in fields(Settings))
+_ENV_KEYS = tuple(map(os.environ.encodekey, _ENV_NAMES)) if hasattr(os.environ, "encodekey") else ()
 _PARSED: dict[tuple, Settings] = {}
+
+
+def _environment_values() -> tuple:
+    """The settings' variables as the environment holds them.  os.environ keeps them in a dict under
+    encoded names; reading that is 20x cheaper than os.environ.get (2 against 46 µs for the 41
+    names), and current() is asked ~80 times per page run and per imported return."""
+    raw = getattr(os.environ, "_data", None)
+    if raw is None or not _ENV_KEYS:
+        return tuple(map(os.environ.get, _ENV_NAMES))
+    return tuple(map(raw.get, _ENV_KEYS))
 
 
 def describe() -> list[tuple[str, str, str, str]]:
