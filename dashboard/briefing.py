@@ -152,7 +152,7 @@ def _domain(query: Query, history, catalog: Catalog, tree, unit: str, quarter: s
 def _compliance(query: Query, catalog: Catalog, tree, unit: str, quarter: str) -> Compliance:
     rules = catalog.compliance_rules
     groups = analysis.scope_units(tree, [unit], [quarter])
-    params = analysis.compliance_params(groups, quarter, quarter, rules)
+    params = analysis.compliance_params(groups, quarter, quarter)
     shares = query("compliance_shares", **params)
     every = shares[shares["rule"] == "all_ok"]
     branches, ok = int(every["branch_quarters"].sum()), int(every["n_ok"].sum())

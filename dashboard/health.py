@@ -139,7 +139,8 @@ def _rollup(store, limit: int) -> list[Finding]:
 
 
 def _compliance(store, limit: int) -> list[Finding]:
-    """The 三会一课 figures (compliance_values) against a recomputation, as the roll-up is."""
+    """The 三会一课 figures (compliance_values) and the check kept per unit-quarter (compliance_masks)
+    against a recomputation from the active facts, as the roll-up is."""
     return _differs("compliance", *store.compliance_differences(limit))
 
 

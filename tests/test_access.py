@@ -25,14 +25,13 @@ ADMIN = Principal("a@x.cn", "A", "admin", "SW")
 
 def _params(store, name: str, unit: str) -> dict:
     """The parameters a page passes to `name` for one unit (its submissions, for submission_diff)."""
-    rules = store.catalog.compliance_rules
     quarters = [f"2024Q{i}" for i in range(1, 5)]
     if name == "indicator_values":
         return filters.values_params([unit], FIRST, LAST, "quarter", ["theme_party_days"])
     if name == "compliance_shares":
-        return analysis.compliance_params([unit], FIRST, LAST, rules)
+        return analysis.compliance_params([unit], FIRST, LAST)
     if name == "compliance_short":
-        return {**analysis.compliance_params([unit], FIRST, LAST, rules), "limit": 100}
+        return {**analysis.compliance_params([unit], FIRST, LAST), "limit": 100}
     if name == "star_distribution":
         return {"groups": [unit], "indicator": "star_rating", "from": FIRST, "to": LAST}
     if name == "submission_status":

@@ -159,7 +159,7 @@ def test_the_plain_check_by_hand(small_store):
 
 def test_compliance_of_demo_data_puts_the_laggards_last(demo_store):
     groups = [k.code for k in demo_store.tree().kids("SW")]
-    params = analysis.compliance_params(groups, "2024Q1", "2024Q4", RULES)
+    params = analysis.compliance_params(groups, "2024Q1", "2024Q4")
     summary = analysis.compliance_shares(demo_store.query("compliance_shares", **params), RULES)
     worst = summary.set_index("group_code")["all_ok"].nsmallest(2).index.tolist()
     assert sorted(worst) == ["SW08", "SW09"]
@@ -171,7 +171,7 @@ def test_compliance_in_sql_equals_the_plain_check_on_every_branch_quarter(demo_s
     plain check of every branch-quarter gives."""
     tree = demo_store.tree()
     groups = [k.code for k in tree.kids(unit)] or [unit]
-    params = analysis.compliance_params(groups, "2022Q1", "2024Q4", RULES)
+    params = analysis.compliance_params(groups, "2022Q1", "2024Q4")
     per = oracles.branch_quarters(demo_store, groups, "2022Q1", "2024Q4", RULES)
     want = oracles.shares(per, RULES)
     got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), RULES)
@@ -187,7 +187,7 @@ def test_compliance_in_sql_equals_the_plain_check_on_every_branch_quarter(demo_s
 
 def test_a_rule_with_nothing_required_is_always_met_in_sql(demo_store):
     rules = [dataclasses.replace(RULES[0], minimum=1), dataclasses.replace(RULES[2], minimum=0)]
-    params = analysis.compliance_params(["SW01"], "2024Q1", "2024Q4", rules)
+    params = analysis.compliance_params(["SW01"], "2024Q1", "2024Q4")
     got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), rules).iloc[0]
     assert got[rules[1].left[0]] == 100.0
     assert got["all_ok"] == got[rules[0].left[0]]

@@ -309,9 +309,8 @@ def test_bottom_of_a_ranking_in_words(values, said, named, unnamed):
 def test_三会一课_shortfalls_equal_the_query(store):
     quarter = "2024Q3"  # the demo has branches short of 三会一课 in 2024Q3 (none in 2024Q4)
     document = Document(io.BytesIO(out.document(briefing.gather(store, "SW", quarter))))
-    rules = store.catalog.compliance_rules
     groups = [k.code for k in store.tree().kids("SW") if k.active_in(quarter)]
-    params = analysis.compliance_params(groups, quarter, quarter, rules)
+    params = analysis.compliance_params(groups, quarter, quarter)
     shares = store.query("compliance_shares", **params)
     every = shares[shares["rule"] == "all_ok"]
     short = store.query("compliance_short", **params, limit=1000)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dashboard import health
@@ -203,6 +204,26 @@ def test_a_difference_in_the_compliance_figures_is_found_listed_and_rebuilt(impo
     code, out = run_check(imported, capsys, "--repair")
     assert code == 0, out
     assert kept(imported) == before
+    assert run_check(imported, capsys)[0] == 0
+
+
+def test_a_wrong_compliance_check_is_found_listed_and_rebuilt(imported, capsys):
+    """The 三会一课 charts count compliance_masks: a branch-quarter marked as failing every rule, and
+    one whose mark is gone, are found against the active facts, and --repair makes them again."""
+    with Store(imported) as store:
+        masks = store.table("compliance_masks")
+    forge(imported,
+          "UPDATE compliance_masks SET fail_mask = 15 WHERE unit_code = 'SW0101' AND quarter = '2024Q3'",
+          "DELETE FROM compliance_masks WHERE unit_code = 'SW0102' AND quarter = '2024Q3'")
+    code, out = run_check(imported, capsys)
+    assert code == 1 and kinds(imported) == ["compliance_differs"]
+    assert "2 rows of the 三会一课 figures" in out
+    assert "SW0101 2024Q3 fail_mask: 三会一课 figures 15, recomputed 0" in out
+    assert "SW0102 2024Q3 fail_mask: 三会一课 figures —" in out
+    code, out = run_check(imported, capsys, "--repair")
+    assert code == 0, out
+    with Store(imported) as store:
+        pd.testing.assert_frame_equal(store.table("compliance_masks"), masks)
     assert run_check(imported, capsys)[0] == 0
 
 

@@ -259,20 +259,41 @@ def test_the_compliance_figures_follow_every_write_that_changes_active_facts(loa
     pd.testing.assert_frame_equal(kept, _compliance_after_rebuild(loaded))
 
 
-def test_a_compliance_shortfall_follows_an_upload_with_no_rebuild(loaded):
-    """The rules' minimums stay parameters: a branch that held 2 theme days falls short of 3 and
-    meets 2, from the same stored figures; a corrected return moves it at once."""
-    from dashboard.domain import analysis
-    from dashboard.domain.catalog import catalog
+def test_a_compliance_shortfall_follows_an_upload_and_a_minimum_follows_the_rules_file(loaded, tmp_path,
+                                                                                       monkeypatch):
+    """The check kept per branch-quarter (compliance_masks) moves with the figures: a corrected
+    return counts a branch as meeting the theme-day rule at once, with no rebuild, and a restore
+    takes it back; a minimum changed in data/rules.csv is the check's the next time the database
+    is opened."""
+    import shutil
 
-    rules = [r for r in catalog().compliance_rules if r.left[0] == "theme_party_days"]
-    params = analysis.compliance_params(["C1"], "2023Q3", "2023Q3", rules)
-    short = loaded.query("compliance_short", **params, limit=100)
-    assert list(short.unit_code) == ["C1B1"]  # 2 theme days against 3
-    params["needs"] = [2.0]
-    assert loaded.query("compliance_short", **params, limit=100).empty
-    params["needs"] = [3.0]
+    from dashboard.domain import analysis
+    from dashboard.settings import DATA_DIR
+
+    params = analysis.compliance_params(["C1"], "2023Q3", "2023Q3")
+
+    def theme_days_met(store) -> int:
+        shares = store.query("compliance_shares", **params)
+        return int(shares.loc[shares["rule"] == "theme_party_days", "n_ok"].sum())
+
+    assert "C1B1" in set(loaded.query("compliance_short", **params, limit=100).unit_code)  # 2 theme days, not 3
+    assert theme_days_met(loaded) == 1  # C1B2's 3
     changed = dict(C1_RETURN)
     changed[("C1B1", "theme_party_days")] = [3, 3, 3, 4]
-    loaded.submit("C1", "2023Q3", facts_for(2, changed), user="t")
-    assert loaded.query("compliance_short", **params, limit=100).empty
+    result = loaded.submit("C1", "2023Q3", facts_for(2, changed), user="t")
+    assert theme_days_met(loaded) == 2
+    assert loaded.compliance_differences(5) == (0, [])
+    loaded.restore(result.superseded_id)  # back to 2 theme days
+    assert theme_days_met(loaded) == 1
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data_dir)
+    rules = (data_dir / "rules.csv").read_text(encoding="utf-8")
+    assert ",theme_party_days,,,,,3,val_comp_theme_day," in rules
+    (data_dir / "rules.csv").write_text(rules.replace(",theme_party_days,,,,,3,val_comp_theme_day,",
+                                                      ",theme_party_days,,,,,2,val_comp_theme_day,"), encoding="utf-8")
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", str(data_dir))
+    loaded.close()
+    with Store(loaded.url) as reopened:
+        assert theme_days_met(reopened) == 2  # 2 theme days now meet the rule
+        assert reopened.compliance_differences(5) == (0, [])

@@ -33,7 +33,7 @@ def test_the_validator_warns_about_exactly_the_branches_the_study_page_counts_sh
     outcome = import_return(empty_store, data, "SW01_2024Q3.xlsx", user="tester")
     assert outcome.status == "loaded", [p.message_en for p in outcome.errors]
     warned = {p.unit_code for p in outcome.warnings if p.indicator_code in CODES}
-    params = analysis.compliance_params(["SW01"], "2024Q3", "2024Q3", RULES)
+    params = analysis.compliance_params(["SW01"], "2024Q3", "2024Q3")
     short = set(empty_store.query("compliance_short", **params, limit=10_000)["unit_code"])
     assert warned == short
     branches = {u for (u, c), v in typed.items() if c in CODES and v is not None}

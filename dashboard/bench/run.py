@@ -164,10 +164,12 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
     heads = [i.code for i in cat.indicators if i.headline]
     study = cat.headline("study")
     season = cat.chart("flood", "season_panels").indicators
+    rule_codes = [r.left[0] for r in cat.compliance_rules]  # the plain way applies the rules itself
+    needs = [float(r.minimum) for r in cat.compliance_rules]
     cases = []
     for scope, code in (("province", root), ("city", city), ("committee", committee)):
         kids = analysis.scope_units(tree, [code], quarters)
-        compliance = analysis.compliance_params(kids, first, last, cat.compliance_rules)  # as the study page asks
+        compliance = analysis.compliance_params(kids, first, last)  # as the study page asks
         cases += [
             QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", iv(kids, [study]), _iv_plain),
             QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", iv([code], [study]), _iv_plain),
@@ -180,12 +182,12 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
             QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
                       iv([code] + kids), _iv_plain),
             QueryCase(f"{scope} · 三会一课 shares (compliance_shares)", "compliance_shares", compliance,
-                      lambda d, p: plain.compliance_shares(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                      lambda d, p: plain.compliance_shares(d, p["groups"], rule_codes, needs, p["from"],
                                                            p["to"]),
                       key=("group_code", "rule", "branch_quarters"), value="n_ok"),
             QueryCase(f"{scope} · 三会一课 short (compliance_short)", "compliance_short",
                       compliance | {"limit": current_settings().short_list_limit},
-                      lambda d, p: plain.compliance_short(d, p["groups"], p["indicators"], p["needs"], p["from"],
+                      lambda d, p: plain.compliance_short(d, p["groups"], rule_codes, needs, p["from"],
                                                           p["to"], p["limit"]),
                       key=("group_code", "unit_code", "quarter", "n_short"), value="reported"),
             QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",

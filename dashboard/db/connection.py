@@ -218,6 +218,9 @@ class Database:
         with self._write_lock:
             self.rows("checkpoint")
 
+    def analyze(self) -> None:
+        """Nothing to do: DuckDB keeps its statistics as it writes (PostgreSQL's planner needs ANALYZE)."""
+
     def table_counts(self) -> dict[str, int]:
         return table_counts(self._cursor())
 

@@ -10,8 +10,9 @@ writer's transaction (`tx`):
 - `refresh_dirty`: what bulk loads marked stale (`mark_dirty`), once, after the last file.
 
 Each of them keeps `compliance_values` (each unit's own active figure of the indicators the
-三会一课 rules name, which queries/charts/compliance_*.sql read) current for the same units and
-quarters, in the same transaction: whatever changes the roll-up changes those figures too.
+三会一课 rules name) and `compliance_masks` (per unit-quarter, the rules it did not meet, which
+queries/charts/compliance_*.sql read) current for the same units and quarters, in the same
+transaction: whatever changes the roll-up changes those figures too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def rebuild(tx, quarters: list[str] | None = None) -> None:
     tx.run("rollup_rebuild", q)
     tx.run("compliance_clear", q)
     tx.run("compliance_rebuild", q)
+    tx.run("compliance_masks_clear", q)
+    tx.run("compliance_masks_rebuild", q)
 
 
 def mark_dirty(tx, reporting_unit: str, quarter: str) -> None:
@@ -84,6 +87,8 @@ def _refresh_compliance(tx, affected_units: dict[str, set[str]]) -> None:
     params = {"quarters": [q for _, q in pairs], "units": [u for u, _ in pairs]}
     tx.run("compliance_delete", params)
     tx.run("compliance_refresh", params)
+    tx.run("compliance_masks_delete", params)
+    tx.run("compliance_masks_refresh", params)
 
 
 def _refresh_in_one_pass(tx, tree: Tree, quarter: str, codes: set[str]) -> None:

@@ -40,7 +40,7 @@ DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
           "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users",
-          "compliance_indicators", "compliance_values")
+          "compliance_indicators", "compliance_values", "compliance_rules", "compliance_masks")
 
 
 def default_db_path() -> Path:
@@ -377,11 +377,16 @@ class Store:
         return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
 
     def compliance_differences(self, limit: int) -> tuple[int, list[tuple]]:
-        """How many (unit, quarter, indicator) rows of the 三会一课 figures differ from a
-        recomputation from the active facts, and the first `limit` of them: (unit, quarter,
-        indicator, stored value, recomputed value, copies stored)."""
-        rows = self._db.rows("check_compliance_differences", {"limit": max(int(limit), 1)})
-        return (rows[0][-1] if rows else 0), [r[:-1] for r in rows]
+        """How many rows of the 三会一课 figures differ from a recomputation from the active facts,
+        and the first `limit` of them: (unit, quarter, indicator, stored value, recomputed value,
+        copies stored).  When the figures agree, the check kept of them per unit-quarter is
+        compared with one made afresh from them, its rows saying 'fail_mask' (asked after, so a
+        wrong figure is reported once, not again as every mask it moves)."""
+        for name in ("check_compliance_differences", "check_compliance_mask_differences"):
+            rows = self._db.rows(name, {"limit": max(int(limit), 1)})
+            if rows:
+                return rows[0][-1], [r[:-1] for r in rows]
+        return 0, []
 
     # --- the organisation tree --------------------------------------------------------------------
 
@@ -453,7 +458,7 @@ class Store:
                  i.unit_agg, i.formula_op, list(i.formula_args), i.threshold, i.levels, i.sort_order,
                  order[i.domain]) for i in cat.indicators]
         domains = [(d.code, d.name_zh, d.name_en, d.sort_order) for d in cat.domains]
-        self._sync_compliance_indicators()
+        self._sync_compliance_rules()
         if self._db.rows("catalog_indicators") == sorted(inds) and self._db.rows("catalog_domains") == sorted(domains):
             return
         columns = list(zip(*inds))
@@ -467,19 +472,34 @@ class Store:
                  "unit_aggs", "formula_ops", "formula_args", "thresholds", "levels", "sort_orders", "domain_orders"),
                 map(list, columns))))
 
-    def _sync_compliance_indicators(self) -> None:
-        """The indicators the 三会一课 rules name, mirrored for the figures kept of them
-        (compliance_values): when the rules name others, those figures are rebuilt in the same
-        transaction.  A changed minimum changes nothing here (the queries bind the minimums)."""
-        codes = sorted({code for rule in self.catalog.compliance_rules for code in rule.left})
-        if [r[0] for r in self._db.rows("compliance_indicators")] == codes:
+    def _sync_compliance_rules(self) -> None:
+        """The 三会一课 rules, mirrored for what is kept of them: the indicators they name
+        (compliance_indicators, whose figures compliance_values keeps) and each rule's indicator
+        and minimum in order (compliance_rules, by which compliance_masks says which rules each
+        branch-quarter did not meet).  When the rules change, what depends on them is rebuilt in
+        the same transaction: the masks when a minimum or the order changes, the figures too
+        when the indicators do."""
+        rules = self.catalog.compliance_rules
+        codes = sorted({code for rule in rules for code in rule.left})
+        ordered = [(bit, rule.left[0], float(rule.minimum)) for bit, rule in enumerate(rules)]
+        same_codes = [r[0] for r in self._db.rows("compliance_indicators")] == codes
+        if same_codes and [(b, c, float(n)) for b, c, n in self._db.rows("compliance_rules")] == ordered:
             return
+        everything = {"quarters": []}
         with self._db.transaction() as tx:
-            tx.run("compliance_indicators_clear")
-            if codes:
-                tx.run("compliance_indicators_insert", {"codes": codes})
-            tx.run("compliance_clear", {"quarters": []})
-            tx.run("compliance_rebuild", {"quarters": []})
+            if not same_codes:
+                tx.run("compliance_indicators_clear")
+                if codes:
+                    tx.run("compliance_indicators_insert", {"codes": codes})
+                tx.run("compliance_clear", everything)
+                tx.run("compliance_rebuild", everything)
+            tx.run("compliance_rules_clear")
+            if ordered:
+                tx.run("compliance_rules_insert", {"codes": [c for _, c, _ in ordered],
+                                                   "needs": [n for _, _, n in ordered]})
+            tx.run("compliance_masks_clear", everything)
+            tx.run("compliance_masks_rebuild", everything)
+        self._db.analyze()  # every row of the masks is new: PostgreSQL planned their first reads blind (1.8 s, not 0.24)
 
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
 

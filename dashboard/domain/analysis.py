@@ -196,11 +196,11 @@ def deltas(current: pd.DataFrame, previous: pd.DataFrame, year_before: pd.DataFr
     return out
 
 
-def compliance_params(groups: list[str], first: str, last: str, rules: list[Rule]) -> dict:
+def compliance_params(groups: list[str], first: str, last: str) -> dict:
     """Bound parameters for queries/charts/compliance_shares.sql (and compliance_short.sql, with a
-    limit): the 三会一课 rules of data/rules.csv, each an indicator and its quarterly minimum."""
-    return {"groups": list(groups), "indicators": [r.left[0] for r in rules],
-            "needs": [float(r.minimum) for r in rules], "from": first, "to": last}
+    limit).  The 三会一课 rules of data/rules.csv are not among them: the store mirrors them
+    (compliance_rules) and keeps each branch-quarter's check by them (compliance_masks)."""
+    return {"groups": list(groups), "from": first, "to": last}
 
 
 def compliance_shares(long: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:

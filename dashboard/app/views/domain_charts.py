@@ -43,7 +43,7 @@ def compliance_parts(domain: str, units: list[str], first: str, last: str):
     settings.short_list_limit) and how many did: (None, ...) when the units have no branches."""
     cat, lg = state.store().catalog, state.lang()
     rules = cat.compliance_rules
-    params = analysis.compliance_params(units, first, last, rules)
+    params = analysis.compliance_params(units, first, last)
     summary = analysis.compliance_shares(state.query("compliance_shares", **params), rules)
     if summary.empty:
         return None, None, None, 0
