@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from ..settings import current as settings
+from . import periods
 from .datafile import codes, read_rows
 from .rules import Rule, read_rules
 from .tree import BRANCH_LEVELS, COMMITTEE_LEVELS
@@ -131,10 +132,21 @@ class DomainChart:
     sort_order: int
 
     def title(self, lang: str = "zh", **fields) -> str:
-        return (self.title_en if lang == "en" else self.title_zh).format(**fields)
+        """The title with its fields; a quarter among them as a person reads it (2024Q3 →
+        「2024年第3季度」, as every other title on the page says it), a year as given."""
+        shown = {k: periods.label(v, lang) if _is_quarter(v) else v for k, v in fields.items()}
+        return (self.title_en if lang == "en" else self.title_zh).format(**shown)
 
     def note(self, lang: str = "zh") -> str:
         return self.note_en if lang == "en" else self.note_zh
+
+
+def _is_quarter(value) -> bool:
+    try:
+        periods.parse_quarter(value)
+    except periods.PeriodError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
