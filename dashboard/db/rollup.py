@@ -28,8 +28,16 @@ def rebuild(tx, quarters: list[str] | None = None) -> None:
     tx.run("rollup_dirty_clear", q)
     tx.run("rollup_dirty_units_clear", q)
     tx.run("rollup_rebuild", q)
-    tx.run("compliance_clear", q)
-    tx.run("compliance_rebuild", q)
+    rebuild_compliance(tx, quarters)
+
+
+def rebuild_compliance(tx, quarters: list[str] | None = None, *, figures: bool = True) -> None:
+    """Recompute the 三会一课 figures of `quarters` (None: every quarter) from the active facts,
+    unless `figures` is off (only the rules' minimums changed), and the check kept of them."""
+    q = {"quarters": quarters or []}
+    if figures:
+        tx.run("compliance_clear", q)
+        tx.run("compliance_rebuild", q)
     tx.run("compliance_masks_clear", q)
     tx.run("compliance_masks_rebuild", q)
 

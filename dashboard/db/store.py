@@ -485,20 +485,16 @@ class Store:
         same_codes = [r[0] for r in self._db.rows("compliance_indicators")] == codes
         if same_codes and [(b, c, float(n)) for b, c, n in self._db.rows("compliance_rules")] == ordered:
             return
-        everything = {"quarters": []}
         with self._db.transaction() as tx:
             if not same_codes:
                 tx.run("compliance_indicators_clear")
                 if codes:
                     tx.run("compliance_indicators_insert", {"codes": codes})
-                tx.run("compliance_clear", everything)
-                tx.run("compliance_rebuild", everything)
             tx.run("compliance_rules_clear")
             if ordered:
                 tx.run("compliance_rules_insert", {"codes": [c for _, c, _ in ordered],
                                                    "needs": [n for _, _, n in ordered]})
-            tx.run("compliance_masks_clear", everything)
-            tx.run("compliance_masks_rebuild", everything)
+            rollup.rebuild_compliance(tx, figures=not same_codes)
         self._db.analyze()  # every row of the masks is new: PostgreSQL planned their first reads blind (1.8 s, not 0.24)
 
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
