@@ -3,7 +3,6 @@ submission status, and the named queries the pages add — no Streamlit involved
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pandas as pd
@@ -185,12 +184,32 @@ def test_compliance_in_sql_equals_the_plain_check_on_every_branch_quarter(demo_s
         pd.testing.assert_frame_equal(shown[cols], short[cols].head(limit), check_dtype=False)
 
 
-def test_a_rule_with_nothing_required_is_always_met_in_sql(demo_store):
-    rules = [dataclasses.replace(RULES[0], minimum=1), dataclasses.replace(RULES[2], minimum=0)]
-    params = analysis.compliance_params(["SW01"], "2024Q1", "2024Q4")
-    got = analysis.compliance_shares(demo_store.query("compliance_shares", **params), rules).iloc[0]
-    assert got[rules[1].left[0]] == 100.0
-    assert got["all_ok"] == got[rules[0].left[0]]
+def test_a_rule_with_nothing_required_is_always_met_in_sql(demo_store, tmp_path, monkeypatch):
+    """data/rules.csv with two 三会一课 rules, theme days needing 0: every branch-quarter meets it
+    (SW08's meet none of the 3 the real rule asks), and meeting all is meeting the other."""
+    import shutil
+
+    from dashboard.db import Store
+    from dashboard.settings import DATA_DIR
+
+    params = analysis.compliance_params(["SW08"], "2024Q1", "2024Q4")
+    before = analysis.compliance_shares(demo_store.query("compliance_shares", **params), RULES).iloc[0]
+    assert before["theme_party_days"] == 0.0
+    data_dir = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data_dir)
+    lines = (data_dir / "rules.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("committee_meetings,", "lectures,"))]
+    kept = [line.replace(",theme_party_days,,,,,3,", ",theme_party_days,,,,,0,") for line in kept]
+    assert len(kept) == len(lines) - 2
+    (data_dir / "rules.csv").write_text("".join(kept), encoding="utf-8")
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", str(data_dir))
+    demo_store.close()
+    with Store(demo_store.url) as store:
+        rules = store.catalog.compliance_rules
+        assert [(r.left[0], r.minimum) for r in rules] == [("branch_general_meetings", 1), ("theme_party_days", 0)]
+        got = analysis.compliance_shares(store.query("compliance_shares", **params), rules).iloc[0]
+    assert got["theme_party_days"] == 100.0
+    assert got["all_ok"] == got["branch_general_meetings"] == before["branch_general_meetings"] < 100.0
 
 
 # --- queries the pages add ----------------------------------------------------------------
