@@ -38,6 +38,15 @@ def browser_context_args(browser_context_args):
             "accept_downloads": True}
 
 
+@pytest.fixture(autouse=True)
+def _patient_page(request):
+    """Each wait on the page (an element, a text, a click target) is for a condition; its cap is
+    wait_for_app's 120 s, not Playwright's 30 s, which a validation run on a loaded machine can
+    outlast."""
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(120_000)
+
+
 @pytest.fixture(scope="session")
 def app_server(demo_db_file, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "app.duckdb"
