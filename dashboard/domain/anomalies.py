@@ -6,7 +6,7 @@ The checks, each over a unit's own figures (queries/charts/anomaly_facts.sql):
 
 - `sharp_change`: a figure far from the unit's own history — the median of its last
   HISTORY_QUARTERS quarters (at least MIN_HISTORY of them) and the median absolute deviation
-  (MAD, scaled to a standard deviation): robust z above SHARP_Z and a difference of at least
+  (MAD, scaled to a standard deviation): robust z above SHARP_Z and a difference of more than
   SHARP_FLOOR and more than SHARP_SHARE of the median, so one odd quarter in the history does not hide it;
 - `stock_flow`: a stock that moves more than its flows explain (STOCK_FLOWS): members that fall
   with no one leaving on record, probationary members that change by more than admissions less
