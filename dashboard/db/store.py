@@ -420,16 +420,40 @@ class Store:
         """The tree as it was in `quarter` (who reported, who belonged where, what each was called)."""
         return self.history().at(quarter)
 
-    def load_tree(self, tree: Tree | History, *, audit: audit_mod.Note | None = None) -> None:
+    def active_fact_units(self) -> list[tuple[int, str, str, str, int]]:
+        """(submission id, reporting unit, quarter, unit, facts) of every unit each active
+        submission holds facts for."""
+        return self._db.rows("active_fact_units")
+
+    def active_returns(self) -> dict[tuple[str, str], int]:
+        """(reporting unit, quarter) -> its active submission."""
+        return {(u, q): i for u, q, i in self._db.rows("active_submissions")}
+
+    def fact_keys(self, submission_ids) -> list[tuple[int, str, str]]:
+        """(submission, unit, indicator) of every fact of the submissions given."""
+        ids = sorted({int(i) for i in submission_ids})
+        return self._db.rows("fact_keys", {"ids": ids}) if ids else []
+
+    def load_tree(self, tree: Tree | History, *, audit: audit_mod.Note | None = None,
+                  rehome: list | None = None) -> None:
         """Replace the organisation — one tree for all quarters, or a history of versions — and
         rebuild the closure and roll-up, in one transaction.  The tree is checked again, code and
         name rules included (TreeError), whoever built it.  With `audit` (a tree import:
         Note("tree.import", file name)) the entry, with the number of units, commits with the tree,
-        so the trail never tells of a change that did not land."""
+        so the trail never tells of a change that did not land.
+
+        `rehome` (tree_file.Move, from tree_file.misplaced: `tree import --rehome`) carries rows
+        of active returns the new tree puts outside them, in the same transaction: each unit's
+        facts leave its old return for the active return of its new reporting unit of the same
+        quarter (one is created, file name `tree-rehome`, if there is none), as the unit it
+        merged into if it ended; a return all of whose rows go is superseded, its rows kept as
+        its history.  Each carry is audited (`tree.rehome`); the roll-up is rebuilt after."""
         history = tree if isinstance(tree, History) else History(list(Tree(tree.units).units))
         History(history.versions)  # checked, entries included
         latest = history.latest().units
         with self._db.transaction() as tx:
+            if rehome:
+                _rehome(tx, rehome)
             tx.run("versions_clear")
             tx.run("versions_insert", _unit_lists(history.versions))
             tx.run("units_clear")
@@ -692,6 +716,38 @@ class Store:
             tx.run("bulk_ids_drop")
             rollup.rebuild(tx)
         return n
+
+
+def _rehome(tx, moves: list) -> None:
+    """Carry the rows of `moves` (tree_file.Move) into their new returns, inside `tx`."""
+    actor, _via = acting.current()
+    now = datetime.now()
+    targets: dict[tuple[str, str], tuple[int, bool]] = {}  # (reporter, quarter) -> (submission, created)
+    whole: set[int] = set()
+    for m in moves:
+        h = m.held
+        key = (m.to_reporter, h.quarter)
+        if key not in targets:
+            found = tx.rows("submission_active_id", {"unit": m.to_reporter, "quarter": h.quarter})
+            if found and found[0][0] is not None:
+                targets[key] = (found[0][0], False)
+            else:
+                made = tx.rows("submission_insert_rehome", {"unit": m.to_reporter, "quarter": h.quarter,
+                                                            "user": actor, "submitted_at": now,
+                                                            "source": h.submission_id})
+                targets[key] = (made[0][0], True)
+        target, created = targets[key]
+        params = {"source": h.submission_id, "target": target, "unit": h.unit, "to_unit": m.to_unit}
+        tx.run("facts_rehome_copy" if m.whole else "facts_rehome_move", params)
+        if m.whole:
+            whole.add(h.submission_id)
+        _audit_in(tx, "tree.rehome", f"{h.reporter} {h.quarter} → {m.to_reporter} {h.quarter}", "ok",
+                  audit_mod.words(unit=h.unit, quarter=h.quarter, from_return=h.submission_id,
+                                  submission=target, to_unit=m.to_unit if m.to_unit != h.unit else None,
+                                  facts=h.n, new_return="yes" if created else None,
+                                  superseded=h.submission_id if m.whole else None))
+    for sid in sorted(whole):
+        tx.run("submission_supersede_id", {"id": sid})
 
 
 def _unit_lists(units) -> dict[str, list]:
