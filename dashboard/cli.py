@@ -685,6 +685,8 @@ def _restore_args(p) -> None:
 
 @command("restore", "make an earlier submission active again", args=_restore_args)
 def cmd_restore(args) -> int:
+    from .db import RowsWouldBeLost
+
     with _open_store(args) as store:
         found = store.submission(args.submission_id)
         if found is None:
@@ -697,6 +699,9 @@ def cmd_restore(args) -> int:
             previous = store.restore(args.submission_id, principal=administrator(_user(args)))
         except KeyError:  # removed meanwhile (a demo clear): the store has recorded the refusal
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
+            return EXIT_REJECTED
+        except RowsWouldBeLost as exc:  # filed under an earlier tree: refused, and recorded
+            echo(f"错误 error: {printable(str(exc))}", err=True)
             return EXIT_REJECTED
         if status == "active" and previous is None:
             echo(i18n.both("imp_already_active", id=args.submission_id))
