@@ -210,6 +210,8 @@ def cmd_units(args) -> int:
 
 
 def _tree_args(p) -> None:
+    from .settings import db_location
+
     actions = p.add_subparsers(dest="action", required=True)
     for name, help_ in (("template", "an empty sheet to fill, with its rules"),
                         ("export", "the tree as the database holds it, every version"),
@@ -217,7 +219,7 @@ def _tree_args(p) -> None:
         a = actions.add_parser(name, help=help_)
         # here as well as on `tree`, so --db may also follow the file (argparse reads a
         # positional after an option only within one parser)
-        a.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        a.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if name == "import":
             a.add_argument("file", nargs=1, type=Path, help="the .xlsx or .csv to load")
             a.add_argument("--dry-run", action="store_true", help="check and show the changes, load nothing")
@@ -254,7 +256,8 @@ def cmd_tree(args) -> int:
     effective = args.effective or periods.quarter_of(date.today())
     with _open_store(args) as store:
         old = store.history() if store.has_tree() else None
-        new = tree_file.plan(reading, old, store.unit_last_figures(), effective, rehome=args.rehome)
+        # a unit ended while returns still hold it is told below, return by return (misplaced)
+        new = tree_file.plan(reading, old, store.unit_last_figures(), effective, returns_apart=True)
         if new is None:
             echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
             for where, message in reading.problems:
@@ -270,19 +273,20 @@ def cmd_tree(args) -> int:
         # rows of active returns the new tree puts outside them: refused, or carried with --rehome
         held = [tree_file.Held(*r) for r in store.active_fact_units()]
         moves, stranded = tree_file.misplaced(new, held)
-        if moves and not args.rehome:
-            _tree_held_refused(store, new, old, moves)
+        found = list(stranded)
+        if moves and args.rehome:
+            active = store.active_returns()
+            into = {active[k] for k in {(m.to_reporter, m.held.quarter) for m in moves} if k in active}
+            found += tree_file.clashes(moves, store.fact_keys({m.held.submission_id for m in moves} | into), active)
+        if (moves and not args.rehome) or found:
+            if moves and not args.rehome:
+                _tree_held_refused(new, old, moves)
+            if found:
+                _tree_rehome_refused(new, old, found)
+            returns = {m.held.submission_id for m in moves} | {f.submission_id for f in stranded}
             store.audit("tree.import", path.name, "rejected",
-                        words(returns=len({m.held.submission_id for m in moves}), reason="returns_hold_units"))
-            return EXIT_REJECTED
-        active = store.active_returns()
-        found = stranded + tree_file.clashes(
-            moves, store.fact_keys({m.held.submission_id for m in moves}
-                                   | {active[k] for k in {(m.to_reporter, m.held.quarter) for m in moves} if k in active}),
-            active) if args.rehome else stranded
-        if found:
-            _tree_rehome_refused(new, old, found)
-            store.audit("tree.import", path.name, "rejected", words(errors=len(found), reason="rows_cannot_move"))
+                        words(returns=len(returns), errors=len(found) or None,
+                              reason="rows_cannot_move" if found else "returns_hold_units"))
             return EXIT_REJECTED
         if not changes and not moves:
             echo(i18n.both("treef_no_change"))
@@ -323,7 +327,7 @@ def _unit_names(new, old, code: str, quarter: str) -> tuple[str, str]:
     return code, code
 
 
-def _tree_held_refused(store, new, old, moves) -> None:
+def _tree_held_refused(new, old, moves) -> None:
     """Every active return that would hold rows of units it no longer covers, with those units."""
     by_return: dict[tuple[str, str], list[str]] = {}
     for m in moves:

@@ -673,7 +673,7 @@ class Store:
         covered = self._covers(unit_code, quarter) | new_units
         lost = [(u, n) for u, n in held if u not in covered]
         if lost:
-            raise RowsWouldBeLost("store_rows_would_be_lost", unit=unit_code, quarter=quarter,
+            raise RowsWouldBeLost("store_rows_would_be_lost", reporter=unit_code, quarter=quarter,
                                   units="、".join(u for u, _ in lost), units_en=", ".join(u for u, _ in lost),
                                   n=sum(n for _, n in lost))
 
@@ -704,7 +704,7 @@ class Store:
             if outside:  # filed under an earlier tree: its rows of these units now belong to another return
                 self.audit("return.restore", target, "rejected",
                            audit_mod.words(unit=unit_code, quarter=quarter, reason="units_outside_return"))
-                raise RowsWouldBeLost("store_restore_outside_return", id=submission_id, unit=unit_code,
+                raise RowsWouldBeLost("store_restore_outside_return", id=submission_id, reporter=unit_code,
                                       quarter=quarter, units="、".join(outside), units_en=", ".join(outside))
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})

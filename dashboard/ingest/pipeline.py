@@ -189,7 +189,7 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
             warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
         )
     except RowsWouldBeLost as exc:  # nothing written; import_return records the refusal
-        found.add(exc.key, **{k: (v, exc.fields.get(k + "_en", v)) for k, v in exc.fields.items()})
+        found.add(exc.key, **exc.fields)
         outcome.problems = found.items
         return outcome
     outcome.status = result.status

@@ -188,12 +188,12 @@ def _row(n: int, cells: dict[str, str], out: Reading) -> Row | None:
 
 
 def plan(reading: Reading, old: History | None, last_figures: dict[str, str], effective: str, *,
-         rehome: bool = False) -> History | None:
+         returns_apart: bool = False) -> History | None:
     """The history the file asks for, given what the database holds; None (and problems added to
     `reading`) if it cannot be loaded.  Sort orders left blank follow the file's row order.
-    With `rehome`, a unit that ends in a merge while active returns of later quarters still hold
-    it is no problem: `misplaced` finds those rows and the import carries them to the unit it
-    merged into (a unit ended without one is refused either way).
+    With `returns_apart`, a unit that ends while active returns of later quarters still hold it
+    is not a problem of the file: the caller looks at those returns itself (`misplaced`, which
+    names each one and finds the unit a merged unit's rows can go to), as `tree import` does.
 
     The rows readable on their own are checked together even when others are not, so one run
     tells every problem; a row with a problem of its own is left out of the checks that would
@@ -238,7 +238,7 @@ def plan(reading: Reading, old: History | None, last_figures: dict[str, str], ef
     if old:
         for code in sorted(set(old.by_code) - set(rows_of) - reading.unreadable):
             reading.problem("", "treef_unit_left_out", code=code, name=old.by_code[code][-1].name_zh)
-    _check_versions(versions, where, old, last_figures, reading, rehome)
+    _check_versions(versions, where, old, {} if returns_apart else last_figures, reading)
     if reading.problems:
         return None
     try:
@@ -258,7 +258,7 @@ def _same(a: Unit, b: Unit) -> bool:
 
 
 def _check_versions(versions: list[Unit], where: dict, old: History | None, last_figures: dict[str, str],
-                    reading: Reading, rehome: bool = False) -> None:
+                    reading: Reading) -> None:
     """The rules that need the whole file: versions of one code, parents and levels in every
     quarter, no reused code, no unit ended while returns still hold it."""
     by_code: dict[str, list[Unit]] = {}
@@ -280,7 +280,7 @@ def _check_versions(versions: list[Unit], where: dict, old: History | None, last
                 reading.problem(cell("valid_from", b), "treef_code_reused", code=code, end=a.active_to, start=b.active_from)
         last = vs[-1]
         held = last_figures.get(code)
-        if last.active_to and held and held > last.active_to and not (rehome and last.merged_into):
+        if last.active_to and held and held > last.active_to:
             reading.problem(cell("valid_to", last), "treef_ends_with_returns", code=code, end=last.active_to, held=held)
     # parents, levels and cycles, in every span of quarters the tree stands still
     bounds = sorted({v.active_from for v in versions if v.active_from}
