@@ -169,6 +169,24 @@ def test_a_return_left_holding_a_moved_unit_is_not_superseded_until_it_is_carrie
     assert healthy(demo_db, capsys)
 
 
+def test_a_return_filed_before_the_move_cannot_be_restored_over_it(demo_db, tmp_path, capsys, backend):
+    with Store(demo_db) as s:
+        facts = active_facts(s).query("quarter == '2024Q4'")
+        units = {u.code for u in s.tree_at("2024Q4").return_units("SW01")}
+        mine = facts[facts["unit_code"].isin(units)]
+        first = s.submit("SW01", "2024Q4", mine, user="t")  # SW01 files again: the demo's return is history
+        assert first.superseded_id is not None
+    book = moved_sheet(demo_db, tmp_path / "组织架构.xlsx", "SW0103", "SW02")
+    assert main(["tree", "import", str(book), "--db", demo_db, "--from", "2024Q3", "--rehome"]) == 0
+    assert healthy(demo_db, capsys)  # the superseded return still holds SW0103: it is the record of its day
+    assert main(["restore", "--db", demo_db, str(first.superseded_id)]) == 1
+    assert "SW0103" in capsys.readouterr().err
+    assert healthy(demo_db, capsys)
+    with Store(demo_db) as s:
+        trail = s.table("audit")
+        assert list(trail["action"])[-1] == "return.restore" and list(trail["outcome"])[-1] == "rejected"
+
+
 # --- merges and retirements -------------------------------------------------------------------------
 
 def csv_of(history, edit) -> bytes:
