@@ -93,14 +93,6 @@ def default_measure(ind: Indicator) -> str:
     return "rate" if ind.rate_per else "raw"
 
 
-def ranking_indicator(cat: Catalog, domain: str) -> Indicator:
-    """The indicator a domain is ranked by on the overview's bottom list, the 通报 and the
-    projector: its first headline indicator that may name a unit (README 看数须知); a domain with
-    none (纪律执纪) is ranked by its first headline, naming nobody."""
-    heads = [i for i in cat.of_domain(domain) if i.headline] or list(cat.of_domain(domain))
-    return next((i for i in heads if i.names_laggards), heads[0])
-
-
 def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity: str) -> str | None:
     """The period a face ranks `ind` in: the latest period of the selection with figures
     (`with_data`, in order); an indicator asked in one quarter only (star ratings, Q1), when

@@ -162,7 +162,7 @@ def bottom_rows(f, units: list[str]) -> list[dict]:
     cat, lg = state.store().catalog, state.lang()
     rows = []
     for d in cat.domains:
-        ind = figures.ranking_indicator(cat, d.code)
+        ind = cat[cat.headline(d.code)]
         params = f.values_params(units=units, indicators=[ind.code])
         period = figures.ranking_period(ind, periods_with_data(params, state.periods_in(f)), f.last, f.granularity)
         if period is None:
