@@ -103,10 +103,6 @@ def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity:
     return with_data[-1] if with_data else None
 
 
-def granularity_of(period: str) -> str:
-    return "quarter" if "Q" in period else "half" if "H" in period else "year"
-
-
 def state_text(state: str, lang: str = "zh") -> str:
     """已报送 / 部分报送 / 未报送 / 已报送·未填写 / 不适用 / 本期无此项."""
     return t(f"state_{state}", lang)
@@ -121,7 +117,7 @@ def values_of(src: Source, units: list[str], quarters: list[str], period: str, i
     if coverage.is_stock(src.catalog, ind):
         params = values_params(units, rel[-1], rel[-1], "quarter", [ind.code])
     else:
-        params = values_params(units, quarters[0], quarters[-1], granularity_of(period), [ind.code])
+        params = values_params(units, quarters[0], quarters[-1], periods.granularity_of(period), [ind.code])
     got = src.query("indicator_values", **params)
     got = got[got["indicator_code"] == ind.code]
     return {u: float(v) for u, v in zip(got["unit_code"], got["value"]) if v is not None and not pd.isna(v)}
