@@ -262,10 +262,11 @@ def _mark_behind(frame: pd.DataFrame, ind: Indicator, n: int = BOTTOM_N) -> pd.D
             continue
         named = 0
         for _rk, tied in reversed(list(part.groupby("rank", sort=True))):
-            if len(tied) == len(part) or tied["meets_rule"].all():
-                break  # a tie of the whole group, or a figure meeting its rule, is nobody's bottom
-            frame.loc[tied.index, "behind"] = True
-            named += len(tied)
+            short = tied[~tied["meets_rule"]]  # a figure meeting its rule is nobody's bottom
+            if len(tied) == len(part) or short.empty:
+                break  # nor is a tie of the whole group; and above a unit that meets it, nobody is
+            frame.loc[short.index, "behind"] = True
+            named += len(short)
             if named >= n:
                 break
     return frame

@@ -128,7 +128,7 @@ combined AS (
 SELECT c.unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, u.level AS unit_level,
        u.parent_code, u.sort_order AS unit_order, c.period, i.domain, i.code AS indicator_code,
        i.name_zh AS indicator_name_zh, i.name_en AS indicator_name_en,
-       round(c.value, CASE WHEN i.value_type = 'money' THEN 2 ELSE 4 END) AS value,
+       CASE WHEN i.value_type = 'money' THEN round(c.value, 2) ELSE c.value END AS value,  -- exact: ranks never tie by rounding
        i.unit_zh, i.unit_en, i.value_type, i.domain_order, i.sort_order AS indicator_order
 FROM combined c
 JOIN indicators i ON i.code = c.indicator_code
