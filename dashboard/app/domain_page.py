@@ -61,9 +61,10 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
             n_q = len(coverage.relevant_quarters(state.store().catalog, ind,
                                                  _quarters_of(params_for(params, period), period) if period else []))
             rate = t("measure_rate", unit=coverage.rate_unit(ind, n_q, state.lang()))
-            measure = st.radio(t("measure_pick"), ["rate", "raw"], key=f"{domain}_measure", horizontal=True,
-                               format_func=lambda m: t("measure_raw") if m == "raw" else rate,
-                               help=t("measure_pick_help"))
+            # kept in the address: a shared link shows the measure its sender chose
+            measure = widgets.radio(t("measure_pick"), ["rate", "raw"], key=f"{domain}_measure", default="rate",
+                                    horizontal=True, format_func=lambda m: t("measure_raw") if m == "raw" else rate,
+                                    help=t("measure_pick_help"))
     left, right = st.columns(2, gap="large")
     with left:
         if period is None:
