@@ -231,7 +231,9 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
             if d is None or not per_q:
                 figure = None
                 if ind.rate_per == "members_total" and members_state.get(s.unit_code) not in WITH_FIGURE:
-                    state = MISSING  # no members at the period's end: no rate
+                    # no members at the period's end, so no rate: why, as the members figure says
+                    # (未报送: no year-end return; 已报送·未填写: a temporary branch left it blank)
+                    state = members_state.get(s.unit_code, MISSING)
             else:
                 den = d
                 figure = value / d / per_q
