@@ -136,17 +136,20 @@ def domain_slide(f, domain: str) -> None:
     fr = rank.frame
     fmt = charts.number_format(ind.value_type if rank.measure == "raw" else "score", fr["value"].dropna())
     with left:
-        top = fr[fr["rank"] == 1]
+        top = fr[(fr["rank"] == 1) & (fr["group"] == fr["group"].iloc[0])]  # the first of the larger level
         if len(top):
             who = md(top["unit_name"].iloc[0]) if len(top) == 1 else t("tie_text", n=len(top), value=format(top["value"].iloc[0], fmt))
-            st.metric(f"{t('screen_first')} · {who}", format(top["value"].iloc[0], fmt))
+            # a case load is no contest: its largest is said as the largest, not as first place
+            first = t("screen_first") if ind.names_laggards else t("screen_highest")
+            st.metric(f"{first} · {who}", format(top["value"].iloc[0], fmt))
         if not ind.names_laggards:
             st.markdown(t("ranking_names_nobody"))
         for g in rank.bottom:
             value = format(g["value"], fmt)
             who = md(g["names"][0]) if len(g["names"]) == 1 else t("tie_text", n=len(g["names"]), value=value)
             st.metric(f"{t('screen_behind')} · {who}", value)
-        st.caption(t("ranking_note", n=n_ranked, total=n_units) + " · " + rank.unit)
+        st.caption(t("ranking_note", n=n_ranked, total=n_units))
+        st.caption(t("screen_measure", unit=rank.unit))
     with right:
         big = charts.enlarge(fig, height=max(740, 90 + 44 * n_units))
         st.plotly_chart(big, key=f"screen_{domain}", config={"displayModeBar": False},
