@@ -104,9 +104,10 @@ def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity:
     return with_data[-1] if with_data else None
 
 
-def state_text(state: str, lang: str = "zh") -> str:
-    """已报送 / 部分报送 / 未报送 / 已报送·未填写 / 不适用 / 本期无此项."""
-    return t(f"state_{state}", lang)
+def state_text(state: str, lang: str = "zh", short: bool = False) -> str:
+    """已报送 / 部分报送 / 未报送 / 已报送·未填写 / 不适用 / 本期无此项; `short` where a card's figure
+    stands (未填写: the card's caption says the rest)."""
+    return t(f"state_{state}_short" if short and state == BLANK else f"state_{state}", lang)
 
 
 def values_of(src: Source, units: list[str], quarters: list[str], period: str, ind: Indicator) -> dict[str, float]:

@@ -105,7 +105,7 @@ def headline_section(f) -> None:
                 dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
                 label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
-                shown = (figures.state_text(row["state"], state.lang())
+                shown = (figures.state_text(row["state"], state.lang(), short=True)
                          if row is not None and row["state"] not in figures.WITH_FIGURE else _fmt(value, ind.value_type))
                 with col:
                     st.metric(label, shown,
