@@ -181,6 +181,8 @@ def test_a_whole_tie_or_a_figure_meeting_its_rule_names_nobody():
     assert not r["behind"].any()
     r = hand({"甲": 5, "乙": 4, "丙": 3}, code="four_forms_total")
     assert not r["behind"].any()  # a discipline count names nobody
+    _, r = bottom_words({"甲": 5, "乙": 3, "丙": 3}, meets=("乙",))
+    assert r.loc[r["behind"], "unit_name"].tolist() == ["丙"]  # 乙 meets its rule at 3: nobody above is behind
 
 
 def test_a_missing_return_is_not_read_as_unrated_branches(demo_db_file, tmp_path):

@@ -303,8 +303,8 @@ def _mark_behind(frame: pd.DataFrame, ind: Indicator, n: int = BOTTOM_N) -> pd.D
                 break  # nor is a tie of the whole group; and above a unit that meets it, nobody is
             frame.loc[short.index, "behind"] = True
             named += len(short)
-            if named >= n:
-                break
+            if named >= n or len(short) < len(tied):
+                break  # enough named, or a unit at this figure meets the rule: none above it is behind
     return frame
 
 
