@@ -20,10 +20,11 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
    (each tie-group whole; a single tie-group holding the whole group is never named); THEN the units
    that meet their 三会一课 rule are taken out of those named (they are not replaced by units further
    up).  A unit without a value is never behind (it is listed apart as 未报送 etc.).
-5. 'na' (不适用) looks at the subtree in the tree of every quarter of the period (not only the
-   relevant quarters), as the spec says: applicable if, in some quarter of the period, a unit of the
-   subtree has a level the catalog's `levels` name for the indicator (for a derived one: for any of
-   its stored parts).
+5. 'na' (不适用) looks at the subtree in the tree of every quarter of the period in which the
+   indicator is asked (not only the relevant quarters: a stock's subtree of Q3 counts for a year):
+   applicable if, in such a quarter, a unit of the subtree has a level the catalog's `levels` name
+   for a stored part asked that quarter.  A level "reports" an indicator only in a quarter whose
+   template asks it: a temporary branch standing in Q3 only is not asked a Q1 star rating.
 6. The returns due from a unit in quarter q: the reporting units of its subtree in the tree of q
    plus the reporting unit whose return carries the unit itself; none if the unit is not in the tree
    of q.  A return came in when an active submission of that unit and quarter exists (on time or
@@ -359,8 +360,9 @@ class Raw:
         parts = stored_parts(code)
         for q in quarters:
             tree = self.tree(q)
+            now = [p for p in parts if CATALOG[p].quarters == "all" or q.endswith(CATALOG[p].quarters)]
             for d in tree.subtree(unit):
-                if any(level_reports(p, tree.level[d]) for p in parts):
+                if any(level_reports(p, tree.level[d]) for p in now):
                     return True
         return False
 
