@@ -1,7 +1,8 @@
 """Hypothesis strategies for small bureaus, loaded into a real DuckDB store (issue 18).
 
 A `Bureau` is a tree history (a party group, 2–5 committees or general branches under it, 0–4
-branches each, sometimes a general branch inside a committee, a temporary branch standing only
+branches each, sometimes a general branch inside a committee (now and then filing a return of its
+own: 单独报送 是), a committee filing none (单独报送 否), a branch directly under the party group, a temporary branch standing only
 some quarters, a branch moved to another committee at a quarter, two branches merged into a new
 one), 1–4 quarters of 2024, the returns of each reporting unit with some quarters absent, some
 returns carrying nothing, cells left blank, and values for indicators of all five domains — each
@@ -76,8 +77,8 @@ class Bureau:
                 f"{', ' + self.note if self.note else ''})")
 
 
-def _v(code, level, parent, order, first=None, last=None, merged_into=None) -> Unit:
-    return Unit(code, f"单位{code}", f"Unit {code}", level, parent, first, last, order, None, merged_into)
+def _v(code, level, parent, order, first=None, last=None, merged_into=None, reporting=None) -> Unit:
+    return Unit(code, f"单位{code}", f"Unit {code}", level, parent, first, last, order, reporting, merged_into)
 
 
 @st.composite
@@ -93,7 +94,9 @@ def bureaus(draw, max_committees: int = 5) -> Bureau:
     for i in range(1, n_c + 1):
         code = f"C{i}"
         level = draw(st.sampled_from(["committee", "committee", "general_branch"]))
-        versions.append(_v(code, level, "G", order))
+        # 单独报送 否: rarely, a unit directly under the party group files no return of its own
+        reporting = False if draw(st.integers(0, 9)) == 0 else None
+        versions.append(_v(code, level, "G", order, reporting=reporting))
         order += 1
         committees.append(code)
         branches[code] = []
@@ -104,11 +107,15 @@ def bureaus(draw, max_committees: int = 5) -> Bureau:
             branches[code].append(b)
         if level == "committee" and draw(st.integers(0, 3)) == 0:  # a general branch inside a committee
             g = f"{code}G"
-            versions.append(_v(g, "general_branch", code, order))
+            # 单独报送 是: sometimes it files a return of its own, carrying its branches
+            versions.append(_v(g, "general_branch", code, order, reporting=draw(st.sampled_from([None, True]))))
             order += 1
             for j in range(1, draw(st.integers(1, 2)) + 1):
                 versions.append(_v(f"{g}B{j}", "branch", g, order))
                 order += 1
+    if draw(st.integers(0, 3)) == 0:  # a branch directly under the party group (it files its own return)
+        versions.append(_v("GB", "branch", "G", order))
+        order += 1
     notes = []
     if draw(st.booleans()):  # a temporary branch standing only some of the quarters
         host = draw(st.sampled_from(committees))
