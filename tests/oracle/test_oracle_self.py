@@ -147,3 +147,15 @@ def test_a_moved_branch_counts_where_the_quarters_tree_puts_it(bureau_store):
     rate = oracle.ranking(store, ["C1", "C2"], qs, "theme_party_days", "rate").set_index("unit_code")
     # at Q2, the period's end, C1 holds no branch (no rate) and C2 two
     assert math.isnan(rate.loc["C1", "value"]) and rate.loc["C2", "value"] == pytest.approx(7 / 2 / 2)
+
+
+def test_a_temporary_branch_outside_the_asked_quarter_is_not_asked(bureau_store):
+    rows = TREE + [("C4T", "temp_branch", "C4", "2024Q3", "2024Q3")]
+    facts = [("C1B1", "2024Q1", "star_rating", 4)]
+    store = load(bureau_store, every(), facts, Q, rows)
+    got = oracle.ranking(store, ["C4", "C4T", "C1"], Q, "star_rating").set_index("unit_code")
+    # C4 holds a branch only in Q3, and star ratings are asked in Q1: nobody under it is asked
+    assert got["state"].tolist() == ["na", "na", "reported"]
+    members = oracle.ranking(store, ["C4", "C4T"], Q, "theme_party_days").set_index("unit_code")
+    assert members["state"].tolist() == ["blank", "blank"]  # asked (Q3), due and in, left blank
+    assert members["total"].tolist() == [4, 1]
