@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 
-from .domain import analysis, coverage, headlines, periods
+from .domain import analysis, coverage, figures, headlines, periods
 from .domain.catalog import Catalog, Indicator
 from .domain.filters import values_params
 from .domain.rules import Rule
@@ -65,10 +65,12 @@ class DomainPart:
     indicator: Indicator
     period: str  # the quarter ranked (an indicator reported in Q1 only: its latest Q1)
     total: dict | None  # the unit's own figure: value, previous, delta_previous (None: no figure)
-    ranking: pd.DataFrame  # analysis.ranking: rank, unit_code, unit_name, value, n_ranked
-    bottom: list[dict]  # analysis.bottom_groups
+    ranking: pd.DataFrame  # figures.ranking's frame: rank, unit_code, unit_name, value, state, behind …
+    bottom: list[dict]  # figures.ranking's bottom: who is named as behind
     figure: object | None  # the ranking bar chart (plotly), None when there is nothing to rank
     params: dict = field(default_factory=dict)  # the indicator_values parameters behind the ranking
+    unit: str = ""  # the unit of measure of the ranked figure (a rate's: 次/支部·季度 …)
+    measure: str = "raw"  # raw / rate
 
 
 @dataclass(frozen=True)
@@ -123,30 +125,30 @@ def _returns(query: Query, history, unit: str, quarter: str, lang: str) -> Retur
     )
 
 
-def _domain(query: Query, history, catalog: Catalog, tree, unit: str, quarter: str, lang: str,
-            domain, heads: pd.DataFrame) -> DomainPart:
-    """`heads`: the unit's headline figures, already read for the circular's table."""
-    ind = catalog[catalog.headline(domain.code)]
+def _domain(src: figures.Source, tree, unit: str, quarter: str, lang: str, domain, heads: pd.DataFrame) -> DomainPart:
+    """One domain's part: the unit's own figure (from `heads`, the circular's headline figures) and
+    its sub-units ranked by the figures layer exactly as the pages rank them."""
+    catalog = src.catalog
+    ind = figures.ranking_indicator(catalog, domain.code)
     ref = analysis.reference_quarter(ind.quarters, quarter)
     own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
-        headline_figures(query, history, catalog, [unit], quarter, [ind.code], lang)
+        headline_figures(src.query, src.history, catalog, [unit], quarter, [ind.code], lang)
     total = own.iloc[0].to_dict() if len(own) else None
-    units = analysis.scope_units(tree, [unit], [ref])
+    units = analysis.scope_units(tree, [unit], [ref], src.history)
     params = values_params(units, ref, ref, "quarter", [ind.code])
     if units == [unit]:  # nothing under the unit to rank
-        rank = analysis.ranking(pd.DataFrame(columns=["unit_code", "value"]), [], tree, lang=lang)
-        return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, [], None, params)
-    values = query("indicator_values", **params)
-    rank = analysis.ranking(values[values["period"] == ref], units, tree, lang=lang,
-                            lower_is_better=ind.lower_is_better)
+        rank = figures.ranking(src, [], [ref], ref, ind.code, lang=lang)
+        return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank.frame, [], None, params, rank.unit,
+                          rank.measure)
+    rank = figures.ranking(src, units, [ref], ref, ind.code, lang=lang)
     figure = None
-    if int(rank["n_ranked"].iloc[0]):
-        figure = charts.ranking_bar(rank, title=t("ranking_title", lang, indicator=ind.name(lang), period=ref),
-                                    indicator=ind.name(lang), unit=ind.unit(lang), value_type=ind.value_type,
-                                    lang=lang)
-        charts.tag(figure, "indicator_values", params, period=ref)
-    return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank, analysis.bottom_groups(rank), figure,
-                      params)
+    if rank.n_ranked:
+        figure = charts.ranking_bar(rank.frame, title=t("ranking_title", lang, indicator=ind.name(lang), period=ref),
+                                    indicator=ind.name(lang), unit=rank.unit,
+                                    value_type=ind.value_type if rank.measure == "raw" else "score", lang=lang)
+        charts.tag(figure, "indicator_values", params, period=ref, measure=rank.measure)
+    return DomainPart(domain.code, domain.name(lang), ind, ref, total, rank.frame, rank.bottom, figure, params,
+                      rank.unit, rank.measure)
 
 
 def _compliance(query: Query, catalog: Catalog, tree, unit: str, quarter: str) -> Compliance:
@@ -169,12 +171,13 @@ def gather(store, unit: str, quarter: str, *, lang: str = "zh", query: Query | N
     quarter = periods.quarter(quarter)
     catalog, tree = store.catalog, store.tree_at(quarter)  # the units, names and parents of that quarter
     heads = headline_figures(query, store.history(), catalog, [unit], quarter, lang=lang)
+    src = figures.Source.of_store(store, query)
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), quarter=quarter, lang=lang,
         issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
         headlines=heads,
         returns=_returns(query, store.history(), unit, quarter, lang),
-        domains=[_domain(query, store.history(), catalog, tree, unit, quarter, lang, d, heads) for d in catalog.domains],
+        domains=[_domain(src, tree, unit, quarter, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarter),
         catalog=catalog,
     )

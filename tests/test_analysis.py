@@ -3,7 +3,6 @@ submission status, and the named queries the pages add — no Streamlit involved
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 import pytest
@@ -71,28 +70,8 @@ def test_temporary_branches_count_only_in_their_quarters(tree):
     assert "SW03T1" not in analysis.scope_units(tree, ["SW03"], ["2024Q1", "2024Q2"])
 
 
-def test_ranking_sorts_best_first_ties_in_tree_order_missing_last():
+def test_siblings_of():
     t = small_tree()
-    values = pd.DataFrame({"unit_code": ["C1B2", "C1B1", "C2"], "value": [3.0, 3.0, 5.0]})
-    r = analysis.ranking(values, ["C1", "C1B1", "C1B2", "C2"], t)
-    assert r["unit_code"].tolist() == ["C2", "C1B1", "C1B2", "C1"]
-    assert r["rank"].tolist()[:3] == [1, 2, 2] and pd.isna(r["rank"].iloc[3])
-    assert math.isnan(r["value"].iloc[3]) and r["n_ranked"].iloc[0] == 3
-    low = analysis.ranking(values, ["C1B1", "C1B2", "C2"], t, lower_is_better=True)
-    assert low["unit_code"].tolist() == ["C1B1", "C1B2", "C2"]
-
-
-def test_bottom_units_are_the_last_ranked():
-    t = small_tree()
-    values = pd.DataFrame({"unit_code": ["C1", "C1B1", "C1B2"], "value": [9.0, 1.0, 4.0]})
-    r = analysis.ranking(values, ["C1", "C1B1", "C1B2", "C2"], t)
-    assert analysis.bottom_units(r)["unit_code"].tolist() == ["C1B1", "C1B2"]
-
-
-def test_siblings_rank():
-    t = small_tree()
-    values = pd.DataFrame({"unit_code": ["C1B1", "C1B2"], "value": [2.0, 7.0]})
-    assert analysis.siblings_rank(values, t, "C1B1") == (2, 2)
     assert analysis.siblings_of(t, ["C1B1", "C2"]) == ["C1B1", "C1B2", "C1", "C2"]
 
 

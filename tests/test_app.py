@@ -19,6 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from dashboard.domain.filters import values_params
+
 from dashboard.app.views import compare
 from dashboard.demo import load_demo
 from dashboard.domain import analysis, periods
@@ -95,29 +97,69 @@ def test_expected_charts_are_on_each_domain_page(app_db):
 # --- each chart's numbers are its query's -----------------------------------------------------
 
 
+UNRANKED = ("未报送", "不适用", "已报送·未填写", "本期无此项")
+
+
+def expected_ranked(store, meta: dict, tree) -> dict[str, float]:
+    """Each unit's ranked figure worked out from the named query alone: a flow over the period's
+    quarters, a stock at the period's last quarter only; a rate divides by the members at that
+    quarter (per 100) or the branches the tree holds then, and a flow's by the quarters the unit
+    has figures in."""
+    params, period = meta["params"], meta["period"]
+    ind = store.catalog[params["indicators"][0]]
+    quarters = [q for q, p in zip(params["quarters"], params["periods"]) if p == period]
+    asked = [q for q in quarters if ind.quarters == "all" or q.endswith(ind.quarters)]
+    stock = ind.time_agg == "last" or (ind.formula_op is not None and ind.kind != "flow"
+                                       and all(store.catalog[a].time_agg == "last" for a in ind.formula_args))
+
+    def per_quarter(code: str, q: str):
+        got = store.query("indicator_values", **values_params(params["units"], q, q, "quarter", [code]))
+        return dict(zip(got["unit_name_zh"], got["value"]))
+
+    if stock or ind.formula_op in ("count", "count_high"):
+        raw = per_quarter(ind.code, asked[-1])
+    else:
+        q = run_meta(store, {"layout": {"meta": {**meta, "own": None}}})
+        q = q[q["period"] == period]
+        raw = dict(zip(q["unit_name_zh"], q["value"]))
+    if meta.get("measure") != "rate":
+        return raw
+    then = store.tree_at(asked[-1])
+    names = {then[c].name_zh: c for c in params["units"] if c in then}
+    if ind.rate_per == "members_total":
+        members = per_quarter("members_total", asked[-1])
+        den = {n: members[n] / 100 for n in raw if members.get(n)}
+    else:
+        den = {n: sum(1 for u in then.subtree(names[n]) if u.level in ("branch", "temp_branch")) for n in raw}
+    flow = ind.time_agg == "sum" or ind.formula_op == "sum"
+    with_figures = [per_quarter(ind.code, q) for q in asked] if flow else []
+    out = {}
+    for n, v in raw.items():
+        n_q = sum(1 for got in with_figures if n in got) if flow else 1
+        if den.get(n) and n_q:
+            out[n] = v / den[n] / n_q
+    return out
+
+
 def check_ranking(store, fig, tree):
-    """The bars are the query's figures, ranked best first within each level group; a unit with no
-    bar is labelled 未报送 (no figure, or a stock whose period-end return is missing: the query's
-    figure would be an earlier quarter's) or 不适用."""
+    """The bars are the figures worked out from the query (expected_ranked), ranked best first
+    within each level group; a unit with no bar is labelled with its state (未报送 …)."""
     meta = fig["layout"]["meta"]
-    q = run_meta(store, fig)
-    q = q[q["period"] == meta["period"]]
-    expected = dict(zip(q["unit_name_zh"], q["value"]))
+    expected = expected_ranked(store, meta, tree)
     bar = fig["data"][0]
-    unranked = ("未报送", "不适用")
-    shown = {y: x for y, x, txt in zip(bar["y"], bar["x"], bar["text"]) if txt not in unranked}
+    shown = {y: x for y, x, txt in zip(bar["y"], bar["x"], bar["text"]) if txt not in UNRANKED}
     assert shown.keys() <= expected.keys()
-    assert all(close(shown[k], expected[k]) for k in shown)
-    stock = store.catalog[meta["params"]["indicators"][0]].time_agg == "last"
-    for name in expected.keys() - shown.keys():  # only a stale stock is held back
-        assert stock and dict(zip(bar["y"], bar["text"]))[name] == "未报送", name
-    missing = [y for y, txt in zip(bar["y"], bar["text"]) if txt in unranked]
+    assert all(close(shown[k], expected[k]) for k in shown), {k: (shown[k], expected[k]) for k in shown}
+    for name in expected.keys() - shown.keys():  # a figure held back is said why
+        assert dict(zip(bar["y"], bar["text"]))[name] in UNRANKED, name
+    missing = [y for y, txt in zip(bar["y"], bar["text"]) if txt in UNRANKED]
     assert set(missing) >= {tree[c].name_zh for c in meta["params"]["units"]} - set(expected)
+    lower = store.catalog[meta["params"]["indicators"][0]].lower_is_better
     groups: dict[str, list] = {}
     for x, txt, custom in zip(bar["x"], bar["text"], bar["customdata"]):
-        if txt not in unranked:
+        if txt not in UNRANKED:
             groups.setdefault(custom[4], []).append(x)
-    assert all(v == sorted(v, reverse=True) for v in groups.values()), "best first within each level, as ranked"
+    assert all(v == sorted(v, reverse=not lower) for v in groups.values()), "best first within each level, as ranked"
 
 
 def check_trend(store, fig):

@@ -27,10 +27,10 @@ from docx.text.paragraph import Paragraph
 
 from dashboard import briefing, cli
 from dashboard.db import Store
-from dashboard.domain import analysis, periods
+from dashboard.domain import analysis, figures, periods
 from dashboard.domain.catalog import catalog
 from dashboard.output import briefing as out
-from dashboard.output import style
+from dashboard.output import charts, style
 from dashboard.settings import ROOT
 from dashboard.settings import current as settings
 from tests.support.figures import iv
@@ -207,45 +207,44 @@ def test_headline_figures_and_their_change_equal_the_query(doc, store):
     assert sentence.endswith("。以上较上季度增减均为同口径比较，仅计两季度均已报送的10个单位（应报13个）。"), sentence
 
 
-def _expected_ranking(store, ind, quarter) -> tuple[list[tuple[str, float | None]], str]:
-    """The sub-units of SW and their figure, best first (ties in the tree's order), those without
-    a figure last; and the quarter ranked."""
-    tree = store.tree()
+def _expected_ranking(store, domain: str, quarter: str):
+    """The ranking the pages show for the sub-units of SW (figures.ranking: the overview's bottom list,
+    the domain page and the projector ask it alike); tests/oracle checks it against a recomputation."""
+    ind = figures.ranking_indicator(store.catalog, domain)
     ref = analysis.reference_quarter(ind.quarters, quarter)
-    kids = [k for k in tree.kids("SW") if k.active_in(ref)]
-    got = iv(store, units=[k.code for k in kids], indicators=[ind.code], **{"from": ref, "to": ref})
-    by = dict(zip(got["unit_code"], got["value"]))
-    sign = 1 if ind.lower_is_better else -1
-    ranked = sorted((k for k in kids if k.code in by), key=lambda k: (sign * by[k.code], k.sort_order))
-    return [(k.name_zh, by[k.code]) for k in ranked] + [(k.name_zh, None) for k in kids if k.code not in by], ref
+    units = analysis.scope_units(store.tree(), ["SW"], [ref], store.history())
+    return figures.ranking(figures.Source.of_store(store), units, [ref], ref, ind.code), ref
 
 
 @pytest.mark.parametrize("domain", [d.code for d in catalog().domains])
-def test_each_domain_ranks_the_sub_units_as_the_query_does(doc, store, domain):
-    cat = store.catalog
-    d = cat.domain(domain)
-    ind = cat[cat.headline(domain)]
-    expected, ref = _expected_ranking(store, ind, QUARTER)
+def test_each_domain_ranks_the_sub_units_as_the_pages_do(doc, store, domain):
+    d = store.catalog.domain(domain)
+    rank, ref = _expected_ranking(store, domain, QUARTER)
+    ind = rank.indicator
     part = section(doc, d.name_zh, "Heading 2")
     tables = [c for k, _, c in part if k == "table"]
-    if all(v is None for _, v in expected):  # e.g. no flood figures in Q4: said, not ranked
+    said = " ".join(c for k, _, c in part if k == "p")
+    if not rank.n_ranked:  # e.g. no flood figures in Q4: said, not ranked
         assert tables == []
-        assert f"{periods.quarter_label(ref)}暂无{ind.name_zh}数据。" in [c for k, _, c in part if k == "p"]
         return
     (table,) = tables
-    assert table[0] == ["名次", "单位", f"{ind.name_zh}（{ind.unit_zh}）"]
-    assert [r[1] for r in table[1:]] == [name for name, _ in expected]
-    tol = tolerance(ind.value_type)
-    for row, (name, value) in zip(table[1:], expected):
-        if value is None:
-            assert row[0] == "—" and row[2] == "未报送", name
+    fr = rank.frame
+    fmt = charts.number_format(ind.value_type if rank.measure == "raw" else "score", fr["value"])
+    assert table[0] == ["名次", "单位", f"{ind.name_zh}（{rank.unit}）"]
+    assert [r[1] for r in table[1:]] == fr["unit_name"].tolist()
+    for row, r in zip(table[1:], fr.itertuples()):
+        if pd.isna(r.value):
+            assert row[0] == "—" and row[2] == figures.state_text(r.state), r.unit_code
         else:
-            assert abs(number(row[2]) - value) <= tol, name
-            better = [v for _, v in expected if v is not None and (v < value if ind.lower_is_better else v > value)]
-            assert int(row[0]) == len(better) + 1, name  # ties share the rank
-    total = iv(store, units=["SW"], indicators=[ind.code], **{"from": ref, "to": ref})["value"].iloc[0]
-    said = " ".join(c for k, _, c in part if k == "p")
-    assert f"{periods.quarter_label(ref)}{ind.name_zh}{number_text(total, ind)}{ind.unit_zh}" in said
+            assert row[2] == format(r.value, fmt), r.unit_code  # the chart's figure, as many decimals as tell apart
+            assert int(row[0]) == r.rank, r.unit_code
+    if not ind.names_laggards:
+        assert "不据以点名" in said and "排名靠后的是" not in said
+    for g in rank.bottom:
+        assert all(n in said for n in g["names"]) or f"{len(g['names'])}个单位并列" in said
+    if ind.headline:
+        total = iv(store, units=["SW"], indicators=[ind.code], **{"from": ref, "to": ref})["value"].iloc[0]
+        assert f"{periods.quarter_label(ref)}{ind.name_zh}{number_text(total, ind)}{ind.unit_zh}" in said
 
 
 def number_text(value, ind) -> str:
@@ -254,9 +253,7 @@ def number_text(value, ind) -> str:
 
 
 def test_the_charts_are_drawn_one_per_ranked_domain(made, doc, store):
-    cat = store.catalog
-    ranked = [d for d in cat.domains
-              if any(v is not None for _, v in _expected_ranking(store, cat[cat.headline(d.code)], QUARTER)[0])]
+    ranked = [d for d in store.catalog.domains if _expected_ranking(store, d.code, QUARTER)[0].n_ranked]
     assert len(doc.inline_shapes) == len(ranked) >= 4
     with zipfile.ZipFile(io.BytesIO(made)) as z:
         pngs = [z.read(n) for n in z.namelist() if n.startswith("word/media/")]
@@ -267,43 +264,17 @@ def test_the_charts_are_drawn_one_per_ranked_domain(made, doc, store):
         assert width == out.CHART_WIDTH_PX * 2  # drawn at twice the size, sharp in print
 
 
-def test_a_tie_at_the_bottom_is_stated_whole(doc, store):
-    """四种形态合计 in 2024Q4: one unit at 0, then six at 1 — the six are counted, none named."""
-    cat = store.catalog
-    ind = cat[cat.headline("discipline")]
-    expected, _ = _expected_ranking(store, ind, QUARTER)
-    values = [v for _, v in expected if v is not None]
-    lowest, second = sorted(set(values))[:2]
-    tied = [n for n, v in expected if v == second]
-    assert values.count(lowest) == 1 and len(tied) > 2  # the demo's facts make this case
-    (bottom,) = [c for k, _, c in section(doc, "纪律执纪", "Heading 2") if k == "p" and c.startswith("排名靠后")]
-    (last,) = [n for n, v in expected if v == lowest]
-    assert bottom.startswith(f"排名靠后的是：{last}（{lowest:,.0f}{ind.unit_zh}）、{len(tied)}个单位并列为"
-                             f"{second:,.0f}{ind.unit_zh}。")
-    assert not any(name in bottom for name in tied)
-
-
-def _rank(values: dict[str, float]) -> pd.DataFrame:
-    from dashboard.domain.tree import Tree, Unit
-
-    codes = [f"U{i}" for i in range(len(values))]
-    units = [Unit("R", "根", "Root", "party_group", None, None, None, 0)] + [
-        Unit(c, name, name, "committee", "R", None, None, i) for i, (c, name) in enumerate(zip(codes, values), 1)]
-    return analysis.ranking(pd.DataFrame({"unit_code": codes, "value": list(values.values())}), codes, Tree(units))
-
-
-@pytest.mark.parametrize("values, said, named, unnamed", [
-    ({"甲": 5, **{f"乙{i}": 0 for i in range(8)}}, "排名靠后的是：8个单位并列为0次。", [], [f"乙{i}" for i in range(8)]),
-    ({"甲": 5, "乙": 3, "丙": 0, "丁": 0}, "排名靠后的是：丙、丁并列为0次。", ["丙", "丁"], ["甲", "乙"]),
-    ({"甲": 5, "乙": 3, "丙": 1}, "排名靠后的是：丙（1次）、乙（3次）。", ["乙", "丙"], ["甲"]),
-    ({"甲": 2, "乙": 2, "丙": 2}, "各单位均为2次，不分先后。", [], ["甲", "乙", "丙"]),
-])
-def test_bottom_of_a_ranking_in_words(values, said, named, unnamed):
-    rank = _rank(values)
-    ind = catalog()["theme_party_days"]
-    text = out.bottom_text(analysis.bottom_groups(rank), ind, "zh", int(rank["n_ranked"].iloc[0]))
-    assert text == said
-    assert all(n in text for n in named) and not any(n in text for n in unnamed)
+def test_a_tie_at_the_bottom_is_stated_whole_and_discipline_names_nobody(doc, store):
+    """接收预备党员 per 100 members in 2024Q4: five committees at 0, counted, none named; 四种形态 names nobody."""
+    rank, _ = _expected_ranking(store, "members", QUARTER)
+    (g,) = rank.bottom
+    assert len(g["units"]) == 5 and g["value"] == 0
+    (bottom,) = [c for k, _, c in section(doc, "发展党员", "Heading 2") if k == "p" and c.startswith("排名靠后")]
+    assert bottom.startswith("排名靠后的是：5个单位并列为0"), bottom
+    assert not any(name in bottom for name in g["names"])
+    said = [c for k, _, c in section(doc, "纪律执纪", "Heading 2") if k == "p"]
+    assert not any(c.startswith("排名靠后") for c in said)
+    assert any("不据以点名" in c for c in said)
 
 
 def test_三会一课_shortfalls_equal_the_query(store):

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard.domain import analysis, coverage, periods
+from dashboard.domain import analysis, coverage
 from dashboard.domain.filters import values_params
 from dashboard.output import charts, export
 
@@ -100,80 +100,6 @@ def test_combine_from_every_return_is_indicator_values(store):
         assert (mine.reindex(theirs.index).round(2) == theirs.round(2)).all()
 
 
-def ranked_members_2024(store):
-    params = values_params(KIDS, "2024Q1", "2024Q4", "year", ["members_total"])
-    values = store.query("indicator_values", **params)
-    quarters = periods.quarter_range("2024Q1", "2024Q4")
-    due, reported = inputs(store, KIDS, quarters)
-    states = coverage.states(store.history(), store.catalog, store.catalog["members_total"], KIDS, quarters, due,
-                             reported)
-    return analysis.ranking(values, KIDS, store.tree_at("2024Q4"), states=states, by_level=True)
-
-
-def test_year_ranking_bars_sum_to_the_year_total(store):
-    """A stock's year is its year-end: SW08 and SW09, with no 2024Q4 return, have no 2024 figure
-    (before, their 2024Q3 58 and 91 stood in, and the bars summed to 1,421 against a total of 1,272)."""
-    rank = ranked_members_2024(store)
-    total = members(store, ["SW"], "2024Q1", "2024Q4", "year")["SW"]
-    assert rank["value"].sum() == total == 1272
-    gone = rank.set_index("unit_code").loc[["SW08", "SW09"]]
-    assert gone["state"].tolist() == ["missing", "missing"] and gone["value"].isna().all()
-    fig = charts.ranking_bar(rank, title="t", indicator="党员总数", unit="人", value_type="count")
-    bar = fig.data[0]
-    assert sum(x for x, txt in zip(bar.x, bar.text) if txt != "未报送") == 1272
-    assert [txt for y, txt in zip(bar.y, bar.text) if y in ("节约用水办公室党总支", "水政监察支队党总支")] == ["未报送"] * 2
-
-
-def test_a_branch_is_ranked_apart_from_committees(store):
-    rank = ranked_members_2024(store).set_index("unit_code")
-    assert rank.loc["SW12", "group"] == "branch" and rank.loc["SW12", "n_ranked"] == 1
-    assert rank.loc["SW01", "group"] == "committee" and rank.loc["SW01", "n_ranked"] == 9
-
-
-def test_discipline_ranking_says_not_applicable_for_a_branch(store):
-    cat = store.catalog
-    ind = cat["four_forms_total"]
-    values = store.query("indicator_values", **values_params(KIDS, "2024Q4", "2024Q4", "quarter", [ind.code]))
-    due, reported = inputs(store, KIDS, ["2024Q4"])
-    states = coverage.states(store.history(), cat, ind, KIDS, ["2024Q4"], due, reported)
-    rank = analysis.ranking(values, KIDS, store.tree_at("2024Q4"), states=states, by_level=True)
-    by = rank.set_index("unit_code")
-    assert by.loc["SW12", "state"] == "na"  # 水利工程质量监督站党支部 did report; discipline is committee-only
-    assert by.loc["SW08", "state"] == by.loc["SW09", "state"] == "missing"
-    bar = charts.ranking_bar(rank, title="t", indicator="四种形态合计", unit="人次", value_type="count").data[0]
-    labels = dict(zip(bar.y, bar.text))
-    assert labels["水利工程质量监督站党支部"] == "不适用"
-    assert labels["节约用水办公室党总支"] == "未报送"
-
-
-def test_eight_units_tied_at_zero_are_one_entry(store):
-    """防汛动员 2024Q3: 8 committees had no commando team; SW12 sent no return that quarter."""
-    ind = store.catalog["commando_teams"]
-    values = store.query("indicator_values", **values_params(KIDS, "2024Q3", "2024Q3", "quarter", [ind.code]))
-    due, reported = inputs(store, KIDS, ["2024Q3"])
-    states = coverage.states(store.history(), store.catalog, ind, KIDS, ["2024Q3"], due, reported)
-    rank = analysis.ranking(values, KIDS, store.tree_at("2024Q3"), states=states, by_level=True)
-    bottom = analysis.bottom_groups(rank)
-    assert len(bottom) == 1
-    assert bottom[0]["value"] == 0 and len(bottom[0]["units"]) == 8
-    assert set(bottom[0]["units"]) == {"SW01", "SW02", "SW04", "SW06", "SW07", "SW08", "SW10", "SW11"}
-    assert (bottom[0]["rank"], bottom[0]["n_ranked"]) == (4, 11)
-    assert rank.loc[rank["state"] == "missing", "unit_code"].tolist() == ["SW12"]  # listed apart, not as 0
-
-
-def test_rates_per_branch_per_quarter(store):
-    ind = store.catalog["theme_party_days"]
-    tree = store.tree_at("2024Q4")
-    values = pd.DataFrame({"unit_code": ["SW01", "SW08"], "value": [34.0, 7.0]})
-    branches = {u: coverage.branches_of(tree, u) for u in ("SW01", "SW08")}
-    assert branches == {"SW01": 10, "SW08": 3}
-    r = coverage.rates(values, ind, members={}, branches=branches, n_quarters=1)
-    assert r["value"].tolist() == [3.4, 2.33]
-    year = coverage.rates(values, ind, members={}, branches=branches, n_quarters=4)
-    assert year["value"].tolist() == [0.85, 0.58]
-    assert coverage.rate_unit(ind, 1) == "次/支部·季度"
-
-
 def test_every_count_axis_starts_at_zero_with_whole_ticks():
     counts = pd.DataFrame({"unit_code": ["A", "A"], "unit_order": [1, 1], "unit_name_zh": ["甲", "甲"],
                            "period": ["2024Q1", "2024Q2"], "value": [33.0, 34.0]})
@@ -217,4 +143,4 @@ def test_wide_export_says_not_applicable(store):
     row = wide[wide["单位代码"] == "SW12"].iloc[0]
     assert row["四种形态合计(人次)"] == "不适用"
     missing = wide[wide["单位代码"] == "SW08"].iloc[0]
-    assert pd.isna(missing["四种形态合计(人次)"])  # not reported: blank, never 0
+    assert missing["四种形态合计(人次)"] == "未报送"  # not reported: said, never 0 and never blank

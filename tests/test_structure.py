@@ -8,6 +8,8 @@
 4. One definition each of Party red, the return deadline, the exit codes and how quarters roll
    into periods.
 5. Every folder of the package says in its __init__ what lives there and what it may import.
+6. A rank, a rate, a figure's state and who is behind are worked out in dashboard/domain/figures.py
+   alone: every face (page, 通报, export, projector, command line) asks it.
 """
 
 from __future__ import annotations
@@ -143,3 +145,51 @@ def test_no_two_test_files_share_a_name():
     # different folders stop collection of the whole suite.
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted(names) == sorted(set(names)), [n for n in set(names) if names.count(n) > 1]
+
+
+# --- one figures layer ----------------------------------------------------------------------------
+
+FIGURES = "dashboard/domain/figures.py"
+# what only the figures layer does: give ranks (pandas' rank, a sort by value that numbers units),
+# name who is behind, divide by members or branches, turn a state code into words
+_SECOND_FIGURES = [
+    (r"\.rank\(\s*method", "a rank"),
+    (r"\bdef\s+(ranking|rank_rows|bottom_groups|bottom_units|siblings_rank|rates|states|figure_states)\(", "a ranking"),
+    (r"\.iloc\[\s*-1\s*\]\s*(,|$)|\btail\(\s*\d+\s*\)", "a last row taken as the bottom"),
+    (r"\bt\(\s*f?[\"']state_", "a state in words"),
+    (r"/\s*100\b(?!\.)", "a rate per 100"),
+    (r"\bbranches_of\(", "a rate per branch"),
+]
+
+
+def _second_figures(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for pattern, what in _SECOND_FIGURES:
+        for m in re.finditer(pattern, text, re.M):
+            found.append(f"{_rel(path) if path.is_relative_to(ROOT) else path.name}:{text.count(chr(10), 0, m.start()) + 1}: {what}")
+    return found
+
+
+# the screen's latest-slide pick and the overview's completeness strip take a last row that is no
+# rank; coverage.py counts branches for the rate's unit of measure and the anomaly scan its own
+# median distances (no rank): listed here by file and what, so a new one fails
+_KNOWN = {
+    ("dashboard/domain/coverage.py", "a rate per branch"),
+}
+
+
+def test_ranks_rates_and_states_are_worked_out_in_the_figures_layer_only():
+    faces = [p for p in PYTHON if _rel(p) != FIGURES]
+    found = [hit for p in faces for hit in _second_figures(p)
+             if (hit.split(":")[0], hit.rsplit(": ", 1)[1]) not in _KNOWN]
+    assert found == [], "rank, rate or state it in dashboard/domain/figures.py and ask it from the face"
+
+
+def test_the_figures_check_finds_a_second_ranking(tmp_path):
+    """The check above can fail: the projector's old bottom (the last row shown) and a page's own rank."""
+    sample = tmp_path / "face.py"
+    sample.write_text("worst = ranked.iloc[-1]\nr = values.rank(method='min')\nlabel = t('state_na')\n"
+                      "per = value / 100\n", encoding="utf-8")
+    assert [h.rsplit(": ", 1)[1] for h in _second_figures(sample)] == [
+        "a rank", "a last row taken as the bottom", "a state in words", "a rate per 100"]

@@ -298,8 +298,10 @@ def test_a_ranking_names_units_as_they_were_and_says_the_current_name(store):
         submit(store, "C1", q, {"C1": 1, "C1B1": 2, "C1B2": 3})
         submit(store, "C2", q, {"C2": 1})
     units = analysis.scope_units(store.tree(), ["G"], ["2023Q2"], store.history())
-    values = iv(store, units=units, indicators=["theme_party_days"], **{"from": "2023Q2", "to": "2023Q2"})
-    rank = analysis.ranking(values, units, store.tree_at("2023Q2"), current=store.tree())
+    from dashboard.domain import figures
+
+    rank = figures.ranking(figures.Source.of_store(store), units, ["2023Q2"], "2023Q2", "theme_party_days",
+                           measure="raw").frame
     assert list(rank["unit_name"]) == ["第一党委", "第二党总支"]  # 6 before 1; the name of 2023Q2
     fig = charts.ranking_bar(rank, title="t", indicator="主题党日", unit="次", value_type="count")
     bar = fig.data[0]

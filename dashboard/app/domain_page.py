@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis, coverage, periods
+from dashboard.domain import analysis, coverage, figures, periods
 from dashboard.domain import filters as flt
-from dashboard.domain.catalog import Indicator
+from dashboard.domain.filters import values_params
 from dashboard.output import charts
 
 from . import state, widgets
@@ -45,18 +45,23 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     units = analysis.scope_units(state.store().tree(), f.units, f.quarters, state.store().history())
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
+    first = figures.ranking_period(ind, with_data, f.last, f.granularity)
+    if first is not None and first not in with_data:
+        with_data = [*with_data, first]  # a star rating's Q1 before a quarter's selection: ranked there
     period = None
     if with_data:
         with pick_period:
-            period = widgets.select(t("pick_period"), with_data, default=with_data[-1], key=f"{domain}_rank_period",
+            first = first or with_data[-1]
+            period = widgets.select(t("pick_period"), with_data, default=first, key=f"{domain}_rank_period",
                                     help=t("pick_period_help"), format_func=state.period_fmt())
         period = period if period in with_data else with_data[-1]
-    measure = "raw"
+    measure = figures.default_measure(ind)
     if ind.rate_per:
         with pick_ind:
-            n_q = len(coverage.relevant_quarters(state.store().catalog, ind, _quarters_of(params, period or "")))
+            n_q = len(coverage.relevant_quarters(state.store().catalog, ind,
+                                                 _quarters_of(params_for(params, period), period) if period else []))
             rate = t("measure_rate", unit=coverage.rate_unit(ind, n_q, state.lang()))
-            measure = st.radio(t("measure_pick"), ["raw", "rate"], key=f"{domain}_measure", horizontal=True,
+            measure = st.radio(t("measure_pick"), ["rate", "raw"], key=f"{domain}_measure", horizontal=True,
                                format_func=lambda m: t("measure_raw") if m == "raw" else rate,
                                help=t("measure_pick_help"))
     left, right = st.columns(2, gap="large")
@@ -65,10 +70,12 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
             st.subheader(t("ranking_title_short", indicator=ind.name(state.lang())))
             st.info(t("empty_period", indicator=ind.name(state.lang())))
         else:
-            fig, n_ranked, n_units, shown, cover = state.built(ranking_figure, code=ind.code, params=params,
-                                                               period=period, measure=measure)
+            fig, n_ranked, n_units, shown, rank = state.built(ranking_figure, code=ind.code,
+                                                              params=params_for(params, period), period=period,
+                                                              measure=measure)
             widgets.chart(fig, key=f"{domain}_ranking")
-            st.caption(t("ranking_coverage_note", coverage=cover))
+            st.caption(t("ranking_coverage_note", coverage=rank.together)
+                       + ("" if ind.names_laggards else t("ranking_names_nobody")))
             widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
     with right:
         fig, shown = state.built(trend_figure, code=ind.code, params=f.values_params(indicators=[ind.code]))
@@ -83,72 +90,60 @@ def periods_with_data(params: dict, periods: list[str]) -> list[str]:
     return [p for p in periods if p in have]
 
 
+def params_for(params: dict, period: str) -> dict:
+    """`params` for ranking in `period`: a quarter before the selection (a star rating's Q1, see
+    figures.ranking_period) gets parameters of its own."""
+    if period in params["periods"]:
+        return params
+    return values_params(params["units"], period, period, "quarter", params["indicators"], params["scope"])
+
+
 def _quarters_of(params: dict, period: str) -> list[str]:
     """The quarters of `period` within the filter's range (indicator_values parameters)."""
     return [q for q, p in zip(params["quarters"], params["periods"]) if p == period]
 
 
-def ranking_table(rank: pd.DataFrame, ind: Indicator, period: str, unit: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        t("col_rank"): rank["rank"],
-        t("col_level_group"): rank["group"].map(lambda g: t(f"level_group_{g}") if g != "all" else ""),
-        t("col_unit_code"): rank["unit_code"],
-        t("col_unit"): rank["unit_name"],
-        t("col_period"): period,
-        t("col_indicator"): ind.name(state.lang()),
-        t("col_value"): rank["value"],
-        t("col_uom"): unit,
-        t("col_figure_state"): rank["state"].map(lambda s: coverage.state_text(s, state.lang())),
-        t("col_coverage"): rank["coverage"],
+def ranking_table(rank: figures.Ranking) -> pd.DataFrame:
+    """The table behind the ranking chart: what the chart shows, with the state and coverage of
+    each figure, and for a rate the figure it divides and what by."""
+    lg, fr = state.lang(), rank.frame
+    out = pd.DataFrame({
+        t("col_rank"): fr["rank"],
+        t("col_level_group"): fr["group"].map(lambda g: t(f"level_group_{g}") if g != "all" else ""),
+        t("col_unit_code"): fr["unit_code"],
+        t("col_unit"): fr["unit_name"],
+        t("col_period"): rank.period,
+        t("col_indicator"): rank.indicator.name(lg),
+        t("col_value"): fr["value"],
+        t("col_uom"): rank.unit,
     })
+    if rank.measure == "rate":
+        out[t("col_raw_value")] = fr["raw"]
+        out[t("col_denominator")] = fr["denominator"]
+        out[t("col_quarters_in")] = fr["quarters_in"]
+    out[t("col_figure_state")] = fr["state"].map(lambda s: figures.state_text(s, lg))
+    out[t("col_coverage")] = fr["coverage"]
+    out[t("col_behind")] = fr["behind"].map(lambda b: t("behind_yes") if b else "")
+    return out
 
 
-def ranked(code: str, params: dict, period: str, measure: str = "raw") -> tuple[pd.DataFrame, str, str]:
-    """The ranking of `params["units"]` in `period`: each unit's figure (or its rate, measure='rate')
-    with its state and coverage, committees and branches ranked apart; the unit of measure and
-    the coverage of the units taken together."""
-    store, lg = state.store(), state.lang()
-    cat, history = store.catalog, store.history()
-    ind = cat[code]
-    units = list(params["units"])
-    values = state.query("indicator_values", **params)
-    values = values[values["period"] == period]
-    quarters = _quarters_of(params, period)
-    due, reported = state.coverage_inputs(units, quarters)
-    states = coverage.states(history, cat, ind, units, quarters, due, reported, lg)
-    unit = ind.unit(lg)
-    if measure == "rate" and ind.rate_per:
-        n_q = len(coverage.relevant_quarters(cat, ind, quarters))
-        then = store.tree_at(quarters[-1])
-        members = {}
-        if ind.rate_per == "members_total":
-            m = state.query("indicator_values", **{**params, "indicators": ["members_total"]})
-            m = m[m["period"] == period]
-            members = dict(zip(m["unit_code"], m["value"]))
-        branches = {u: coverage.branches_of(then, u) for u in units} if ind.rate_per == "branches" else {}
-        values = coverage.rates(values[["unit_code", "value"]], ind, members=members, branches=branches,
-                                n_quarters=n_q)
-        values = values[values["value"].notna()]
-        unit = coverage.rate_unit(ind, n_q, lg)
-    then = store.tree_at(periods.quarters_of(period)[-1])  # names as they were in the period
-    rank = analysis.ranking(values, units, then, lang=lg, lower_is_better=ind.lower_is_better,
-                            current=store.tree(), states=states, by_level=True)
-    every = {q: sorted({r for u in units for r in due[u].get(q, ())}) for q in quarters}
-    together = coverage.coverage(every, reported, coverage.relevant_quarters(cat, ind, quarters) or quarters)
-    return rank, unit, together.text(lg)
+def ranked(code: str, params: dict, period: str, measure: str | None = None) -> figures.Ranking:
+    """The ranking of `params["units"]` in `period` by the figures layer (the page, the overview's
+    bottom list and the projector ask it the same way)."""
+    return figures.ranking(state.figures_source(), list(params["units"]), _quarters_of(params, period), period,
+                           code, measure=measure, lang=state.lang())
 
 
-def ranking_figure(code: str, params: dict, period: str, measure: str = "raw"):
+def ranking_figure(code: str, params: dict, period: str, measure: str | None = None):
     """The ranking bar chart of `params["units"]` in `period`, its counts, its table and the
-    coverage of its units (for state.built)."""
+    ranking itself (for state.built)."""
     ind, lg = state.store().catalog[code], state.lang()
-    rank, unit, cover = ranked(code, params, period, measure)
-    fig = charts.ranking_bar(rank, title=t("ranking_title", indicator=ind.name(lg), period=periods.label(period, lg)),
-                             indicator=ind.name(lg), unit=unit,
-                             value_type=ind.value_type if measure == "raw" else "score", lang=lg)
-    charts.tag(fig, "indicator_values", params, period=period, measure=measure)
-    n_ranked = int(rank["rank"].notna().sum())
-    return fig, n_ranked, len(rank), ranking_table(rank, ind, period, unit), cover
+    rank = ranked(code, params, period, measure)
+    fig = charts.ranking_bar(rank.frame, title=t("ranking_title", indicator=ind.name(lg), period=periods.label(period, lg)),
+                             indicator=ind.name(lg), unit=rank.unit,
+                             value_type=ind.value_type if rank.measure == "raw" else "score", lang=lg)
+    charts.tag(fig, "indicator_values", params, period=period, measure=rank.measure)
+    return fig, rank.n_ranked, len(rank.frame), ranking_table(rank), rank
 
 
 def trend_figure(code: str, params: dict):

@@ -25,7 +25,7 @@ import streamlit as st
 
 from dashboard import demo, health, service
 from dashboard.db import Store
-from dashboard.domain import analysis, coverage, periods
+from dashboard.domain import analysis, coverage, figures, periods
 from dashboard.domain import filters as flt
 from dashboard.domain.access import AccessDenied, Principal
 from dashboard.i18n import DEFAULT_LANG, LANGS
@@ -331,3 +331,9 @@ def coverage_inputs(units, quarters) -> tuple[dict[str, dict[str, list[str]]], f
     subtree in each quarter (each quarter's own tree), and the (reporting unit, quarter) of every
     return that came in.  Cached per selection and data version."""
     return _coverage(db_path(), data_version(), tuple(units), tuple(sorted(set(quarters))))
+
+
+def figures_source() -> figures.Source:
+    """Where the figures layer reads for this run: the cached queries and coverage inputs."""
+    s = store()
+    return figures.Source(query, coverage_inputs, s.history(), s.catalog, s.tree())

@@ -7,7 +7,6 @@ can recompute them from the same query and compare.
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
@@ -92,78 +91,6 @@ def expected_returns(history, selected, quarters: list[str], *, whole: bool) -> 
 def level_group(level: str) -> str:
     """Units are ranked against their own kind: committees (党组, 党委, 党总支) or branches."""
     return "branch" if level in BRANCH_LEVELS else "committee"
-
-
-def ranking(values: pd.DataFrame, units: list[str], tree: Tree, *, lang: str = "zh",
-            lower_is_better: bool = False, current: Tree | None = None, states: pd.DataFrame | None = None,
-            by_level: bool = False) -> pd.DataFrame:
-    """Rank `units` by one indicator in one period; units without a figure come last, unranked.
-
-    `values` is indicator_values output filtered to one indicator and period; `tree` is the tree
-    of that period (its names), `current` today's (a renamed unit's current name, for the hover;
-    and the name of a unit the period's tree no longer or not yet holds).
-    Ties share a rank and keep the tree's order (never the characters' code points).
-    `states` (coverage.states) gives each unit's state: a unit whose figure is missing (a stock
-    whose returns for the period's end are missing) or not applicable has no value and no rank.
-    `by_level`: committees and branches are ranked apart (`group`, `n_ranked` per group), the
-    larger group first.
-    """
-    current = current or tree
-    by_unit = dict(zip(values["unit_code"], values["value"])) if len(values) else {}
-    state_of = dict(zip(states["unit_code"], states["state"])) if states is not None else {}
-    cover_of = dict(zip(states["unit_code"], states["coverage"])) if states is not None else {}
-    rows = []
-    for code in units:
-        u = tree.by_code.get(code) or current[code]
-        now = current.by_code.get(code, u)
-        v = by_unit.get(code)
-        st = state_of.get(code, "reported" if v is not None else "missing")
-        if st in ("missing", "na"):
-            v = None
-        elif v is None:
-            st = "missing"  # a return in, but this figure left blank
-        rows.append({"unit_code": code, "unit_name": u.name(lang), "value": float(v) if v is not None else math.nan,
-                     "_order": now.sort_order, "current_name": now.name(lang), "state": st,
-                     "coverage": cover_of.get(code, ""),
-                     "group": level_group(u.level) if by_level else "all"})
-    frame = pd.DataFrame(rows, columns=["unit_code", "unit_name", "value", "_order", "current_name", "state",
-                                        "coverage", "group"])
-    sizes = frame["group"].value_counts()
-    frame["_group"] = frame["group"].map(lambda g: (-sizes[g], g))
-    have = frame["value"].notna()
-    ranked = frame[have].copy()
-    ranked["_key"] = ranked["value"] if lower_is_better else -ranked["value"]
-    ranked = ranked.sort_values(["_group", "_key", "_order"], kind="stable")
-    ranked["rank"] = ranked.groupby("group")["_key"].rank(method="min").astype(int)
-    ranked["n_ranked"] = ranked.groupby("group")["unit_code"].transform("count")
-    rest = frame[~have].sort_values(["_group", "_order"]).copy()
-    rest["rank"] = pd.NA
-    rest["n_ranked"] = rest["group"].map(ranked.groupby("group").size()).fillna(0)
-    out = pd.concat([ranked, rest], ignore_index=True)
-    out = out.sort_values(["_group"], kind="stable").reset_index(drop=True)
-    out["rank"] = out["rank"].astype("Int64")
-    out["n_ranked"] = out["n_ranked"].astype(int)
-    return out[["rank", "unit_code", "unit_name", "value", "n_ranked", "current_name", "state", "coverage",
-                "group"]]
-
-
-def bottom_groups(rank: pd.DataFrame, n: int = 2) -> list[dict]:
-    """The bottom of a ranking, fairly: per level group with more than `n` ranked units, the
-    lowest values until at least `n` units are named, each value once with every unit sharing
-    it (a tie of 8 at 0 is one entry of 8 units, never two of them picked).  Worst first."""
-    out = []
-    for group, part in rank[rank["rank"].notna()].groupby("group", sort=False):
-        if len(part) <= n:
-            continue
-        named = 0
-        for rk, tied in reversed(list(part.groupby("rank", sort=True))):
-            out.append({"group": group, "rank": int(rk), "n_ranked": int(part["n_ranked"].iloc[0]),
-                        "value": float(tied["value"].iloc[0]), "units": tied["unit_code"].tolist(),
-                        "names": tied["unit_name"].tolist()})
-            named += len(tied)
-            if named >= n:
-                break
-    return out
 
 
 def comparison_windows(last: str, granularity: str) -> dict[str, tuple[str, str]]:
@@ -281,18 +208,6 @@ def status_matrix(status: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return wide.rename(columns={name: "unit_name"}).reset_index(drop=True)
 
 
-def siblings_rank(values: pd.DataFrame, tree: Tree, code: str, *, lower_is_better: bool = False,
-                  lang: str = "zh") -> tuple[int | None, int]:
-    """A unit's rank among its parent's children for one indicator and period, and how many were ranked."""
-    parent = tree.parent(code)
-    siblings = [k.code for k in tree.kids(parent.code)] if parent else [code]
-    r = ranking(values[values["unit_code"].isin(siblings)], siblings, tree, lang=lang,
-                lower_is_better=lower_is_better)
-    row = r[r["unit_code"] == code]
-    rank = row["rank"].iloc[0]
-    return (None if pd.isna(rank) else int(rank)), int(r["n_ranked"].iloc[0]) if len(r) else 0
-
-
 def siblings_of(tree: Tree, codes) -> list[str]:
     """Every unit that shares a parent with one of `codes` (the units themselves included)."""
     out: list[str] = []
@@ -311,9 +226,3 @@ def reference_quarter(quarters: str, last: str) -> str:
     y, n = periods.parse_quarter(last)
     want = int(quarters[1])
     return f"{y}Q{want}" if n >= want else f"{y - 1}Q{want}"
-
-
-def bottom_units(rank: pd.DataFrame, n: int = 2) -> pd.DataFrame:
-    """The last `n` ranked units of a ranking (worst last), units with no figure left out."""
-    ranked = rank[rank["rank"].notna()]
-    return ranked.tail(n).iloc[::-1].reset_index(drop=True)

@@ -38,6 +38,9 @@ FORMULA_OPS = ("ratio", "sum", "count", "count_high", "branches")
 # What a size-dependent indicator is divided by to compare units of different sizes fairly:
 # per 100 members (the unit's 党员总数 at the period's end) or per branch (its branches then).
 RATE_BASES = ("members_total", "branches")
+# Which way a unit is behind (README 看数须知): a low value (higher_better), a high one
+# (lower_better), or never named for it at all (none: discipline cases, pure size).
+RANK_DIRECTIONS = ("higher_better", "lower_better", "none")
 
 _FORMULA_RE = re.compile(r"^(?P<op>[a-z_]+)\((?P<args>[a-z0-9_, ]+)\)$")
 
@@ -74,7 +77,7 @@ class Indicator:
     quarters: str  # "all" or "Q1": the quarters whose template carries it
     sort_order: int
     headline: bool
-    lower_is_better: bool
+    rank: str  # one of RANK_DIRECTIONS
     size_dependent: bool = False  # grows with the unit's size: raw sums rank size, not work
     rate_per: str | None = None  # one of RATE_BASES: the fair comparison's denominator
 
@@ -90,6 +93,15 @@ class Indicator:
     def kind(self) -> str:
         """flow / stock / peak / derived, as a person would say it."""
         return {"sum": "flow", "last": "stock", "max": "peak"}.get(self.time_agg, "derived")
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.rank == "lower_better"
+
+    @property
+    def names_laggards(self) -> bool:
+        """Whether a unit may be named as behind on this indicator (not a discipline count, not a size)."""
+        return self.rank != "none"
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -256,7 +268,7 @@ def read_catalog(data_dir: Path) -> Catalog:
                 quarters=r["quarters"],
                 sort_order=int(r["sort_order"]),
                 headline=r["headline"].strip() == "1",
-                lower_is_better=r["lower_is_better"].strip() == "1",
+                rank=(r.get("rank") or "").strip() or "higher_better",
                 size_dependent=(r.get("size_dependent") or "").strip() == "1",
                 rate_per=(r.get("rate_per") or "").strip() or None,
             )
@@ -286,6 +298,8 @@ def check_catalog(cat: Catalog) -> None:
             problems.append(f"{where}: unknown value type {i.value_type!r}")
         if i.time_agg not in TIME_AGGS or i.unit_agg not in UNIT_AGGS:
             problems.append(f"{where}: unknown aggregation {i.time_agg}/{i.unit_agg}")
+        if i.rank not in RANK_DIRECTIONS:
+            problems.append(f"{where}: rank must be one of {', '.join(RANK_DIRECTIONS)}")
         if i.levels not in LEVEL_GROUPS:
             problems.append(f"{where}: unknown reporting level {i.levels!r}")
         if i.quarters not in ("all", "Q1", "Q2", "Q3", "Q4"):

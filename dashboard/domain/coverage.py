@@ -1,4 +1,4 @@
-"""Which returns a figure stands on: coverage, the three states, like-for-like changes, fair rates.
+"""Which returns a figure stands on: coverage, what applies when, like-for-like changes, rate units.
 
 Every figure of a unit covers its subtree, and the subtree's figures come in in the returns of
 its reporting units (the party group and the units directly under it file one each; the tree of
@@ -7,24 +7,18 @@ the figure's quarter says which).  So each figure of a period is as complete as 
 - **coverage** — of the returns due from the unit in the period's quarters (`due`, from
   `analysis.expected_returns` for that unit), how many came in (`reported`, the active
   submissions of queries/charts/submission_status.sql);
-- **three states** — a unit's figure is *reported* (all or some of its returns in: the value,
-  with its coverage), *not reported* (none in), or *not applicable* (the catalog's `levels`
-  say no unit of its subtree reports the indicator, or `quarters` say it is not asked then);
-- **stocks** (members, activists: the level at the period's end) stand on the period's last
-  quarter only: a unit whose returns for it are missing has no figure — never an earlier
-  quarter's, never zero;
+- **applies** — whether the catalog's `levels` and `quarters` ask the indicator of anyone in the
+  unit's subtree (figures.py turns this and the coverage into a figure's state, its rate and rank);
 - **like-for-like** — a change against another period adds up only the returns that came in in
   both (`return_parts.sql` splits each figure by its return; `combine` aggregates the parts by
   the catalog's rules exactly as indicator_values.sql does);
-- **rates** — a size-dependent indicator divided by the unit's members (per 100) or branches,
-  and by the quarters of the period for a flow (the catalog's `size_dependent`, `rate_per`).
+- **rate units** — what a size-dependent indicator's rate is per (figures.py computes it).
 
 Plain Python over DataFrames of the named queries; no Streamlit, no SQL.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -164,33 +158,6 @@ def applicable(history, cat: Catalog, ind: Indicator, unit: str, quarters: list[
     return False
 
 
-def states(history, cat: Catalog, ind: Indicator, units: list[str], quarters: list[str],
-           due: dict[str, dict[str, list[str]]], reported, lang: str = "zh") -> pd.DataFrame:
-    """Per unit, the state of its figure for a period of `quarters`: reported / partial /
-    missing / na, with its coverage (`due`: per unit, quarter -> reporting units due)."""
-    rows = []
-    rel = relevant_quarters(cat, ind, quarters)
-    for code in units:
-        if not rel or not applicable(history, cat, ind, code, quarters):
-            rows.append({"unit_code": code, "state": NOT_APPLICABLE, "done": 0, "total": 0,
-                         "coverage": t("state_na", lang)})
-            continue
-        c = coverage(due.get(code, {}), reported, rel)
-        rows.append({"unit_code": code, "state": c.state, "done": c.done, "total": c.total,
-                     "coverage": c.text(lang)})
-    return pd.DataFrame(rows, columns=["unit_code", "state", "done", "total", "coverage"])
-
-
-def state_text(state: str, lang: str = "zh") -> str:
-    """已报送 / 部分报送 / 未报送 / 不适用: a figure's state in words."""
-    return t(f"state_{state}", lang)
-
-
-def state_label(state: str, lang: str = "zh") -> str:
-    """未报送 / 不适用 (a figure in one of the two states without a number)."""
-    return t("state_na" if state == NOT_APPLICABLE else "no_return", lang)
-
-
 # --- like-for-like: a figure from the returns named ---------------------------------------------
 
 
@@ -280,7 +247,9 @@ class Change:
         if not self.asked:
             return t("lfl_not_asked", lang)
         if self.delta is None:
-            return t("lfl_impossible", lang)
+            # units reported in both periods, but the figure is in one only (突击队 outside the flood
+            # season): not the same as having no return in common
+            return t("lfl_no_figure" if self.units else "lfl_impossible", lang)
         if self.same_as_plain:
             return t("lfl_all", lang, n=self.due)
         return t("lfl_some", lang, n=len(self.units), total=self.due)
@@ -328,7 +297,7 @@ def _one(frame: pd.DataFrame) -> float | None:
     return float(frame["value"].iloc[0]) if len(frame) else None
 
 
-# --- fair rates ----------------------------------------------------------------------------------
+# --- rate units ----------------------------------------------------------------------------------
 
 
 def branches_of(tree, unit: str) -> int:
@@ -345,22 +314,3 @@ def rate_unit(ind: Indicator, n_quarters: int, lang: str = "zh") -> str:
 def is_flow(ind: Indicator) -> bool:
     """Events in the period (summed over its quarters): a rate of one is per quarter."""
     return ind.time_agg == "sum" or ind.formula_op == "sum"
-
-
-def rates(values: pd.DataFrame, ind: Indicator, *, members: dict[str, float], branches: dict[str, int],
-          n_quarters: int) -> pd.DataFrame:
-    """`values` (unit_code, value) as the indicator's rate: per 100 members (the unit's 党员总数 at
-    the period's end) or per branch, and per quarter for a flow.  A unit without a denominator
-    has no rate."""
-    flow = is_flow(ind)
-    out = values.copy()
-    rates_ = []
-    for r in out.itertuples(index=False):
-        den = (members.get(r.unit_code) / 100 if members.get(r.unit_code) else None) \
-            if ind.rate_per == "members_total" else (branches.get(r.unit_code) or None)
-        if den is None or r.value is None or (isinstance(r.value, float) and math.isnan(r.value)):
-            rates_.append(math.nan)
-            continue
-        rates_.append(round(float(r.value) / den / (n_quarters if flow and n_quarters else 1), 2))
-    out["value"] = rates_
-    return out

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from . import analysis, coverage, periods
+from . import figures as layer
 from .catalog import Catalog
 from .filters import values_params
 
@@ -44,6 +45,11 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
         got = {name: query("indicator_values", **values_params(units, a, b, granularity, [i.code for i in inds]))
                for name, (a, b) in windows.items()}
         period = got["current"]["period"].iloc[0] if len(got["current"]) else periods.period_of(ref, granularity)
+        src = layer.Source(query, inputs, history, cat, None)
+        now_values = {i.code: layer.values_of(src, units, quarters["current"], period, i) for i in inds}
+        now_states = {i.code: layer.figure_states(src, i, units, quarters["current"], due, reported,
+                                                    now_values[i.code], lang).set_index("unit_code")
+                      for i in inds}
         parts = None
         for code in units:
             for ind in inds:
@@ -53,17 +59,13 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
                     parts = query("return_parts", units=units, indicators=coverage.stored_codes(
                         cat, [i.code for i in inds]), **{"from": every[0], "to": every[-1]})
                 plain = {name: _value(g, code, ind.code) for name, g in got.items()}
-                now = coverage.coverage(due[code], reported, rel["current"])
-                applies = coverage.applicable(history, cat, ind, code, quarters["current"])
-                value = plain["current"]
-                if coverage.is_stock(cat, ind) and now.state == coverage.MISSING:
-                    value = None  # a level of a quarter whose returns are missing is not known
+                now = now_states[ind.code].loc[code]
+                value = now_values[ind.code].get(code) if now["state"] in layer.WITH_FIGURE else None
                 changes = coverage.like_for_like(cat, ind, code, quarters, due[code], reported,
                                                  None if complete else parts, plain)
                 rows.append({
                     "unit_code": code, "indicator_code": ind.code, "period": period, "value": value,
-                    "state": coverage.NOT_APPLICABLE if not applies else now.state,
-                    "coverage": now.text(lang) if applies else coverage.state_text(coverage.NOT_APPLICABLE, lang),
+                    "state": now["state"], "coverage": now["coverage"],
                     "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
                     "lfl_previous": changes["previous"].text(lang), "basis_previous": _basis(changes["previous"]),
                     "year_before": changes["year_before"].earlier, "delta_year": changes["year_before"].delta,

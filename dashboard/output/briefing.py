@@ -36,7 +36,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from ..domain import periods
+from ..domain import figures, periods
 from ..i18n import t
 from ..settings import current as settings
 from . import charts, style
@@ -301,16 +301,13 @@ def _names(names, lang: str) -> str:
     return t("brief_list_sep", lang).join(printable(n) for n in names)
 
 
-def bottom_text(groups, ind, lang: str, n_ranked: int) -> str:
-    """The bottom of a ranking in words (groups: analysis.bottom_groups, per level group).  A tie
-    is stated whole: a group of up to two units is named, a larger one counted ('8 个单位并列为
-    0次'), never two of eight picked out."""
-    uom = ind.unit(lang)
-    if len(groups) == 1 and len(groups[0]["names"]) == groups[0]["n_ranked"]:
-        return t("brief_all_tied", lang, value=_number(groups[0]["value"], ind.value_type), uom=uom)
+def bottom_text(groups, uom: str, fmt: str, lang: str, n_ranked: int) -> str:
+    """The bottom of a ranking in words (groups: figures.ranking's bottom, per level group), each
+    value in `fmt` (the table's).  A tie is stated whole: a group of up to two units is named, a
+    larger one counted ('8 个单位并列为 0次'), never two of eight picked out."""
     items = []
     for g in groups:
-        value, names = _number(g["value"], ind.value_type), g["names"]
+        value, names = format(g["value"], fmt), g["names"]
         if len(names) == 1:
             items.append(t("brief_bottom_one", lang, unit=printable(names[0]), value=value, uom=uom))
         elif len(names) <= 2:
@@ -407,14 +404,20 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
             w.body(w.t("brief_chart_missing", reason=w.t(chart_problem[0], **chart_problem[1])), indent=False,
                    align=WD_ALIGN_PARAGRAPH.CENTER)
         header = [w.t("brief_col_rank"), w.t("brief_col_unit"),
-                  w.t("brief_col_figure", indicator=ind.name(lang), uom=ind.unit(lang))]
+                  w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
+        value_type = ind.value_type if d.measure == "raw" else "score"
+        fmt = charts.number_format(value_type, d.ranking["value"])  # decimals enough to tell apart what differs
         rows = [["—" if pd.isna(r.rank) else str(int(r.rank)), printable(r.unit_name),
-                 w.t("brief_no_figure_cell") if pd.isna(r.value) else _number(r.value, ind.value_type)]
+                 figures.state_text(r.state, lang) if pd.isna(r.value) else format(r.value, fmt)]
                 for r in d.ranking.itertuples()]
         w.table(header, rows, [20, 86, 50], align_right=(2,))
-        if n_ranked >= 2 and d.bottom:
-            w.body(bottom_text(d.bottom, ind, lang, n_ranked)
-                   + (w.t("brief_no_figure", n=len(d.ranking) - n_ranked) if n_ranked < len(d.ranking) else ""))
+        apart = w.t("brief_no_figure", n=len(d.ranking) - n_ranked) if n_ranked < len(d.ranking) else ""
+        if not ind.names_laggards:
+            w.body(w.t("brief_names_nobody") + apart)
+        elif d.bottom:
+            w.body(bottom_text(d.bottom, d.unit, fmt, lang, n_ranked) + apart)
+        elif n_ranked >= 2:
+            w.body(w.t("brief_nobody_behind") + apart)
 
 
 def _compliance(w: _Writer) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..domain import periods
+from ..domain import figures, periods
 from ..i18n import t
 from .style import (
     BIG_FONT_SIZE,
@@ -42,12 +42,22 @@ NUMBER_FORMATS = {"count": ",.0f", "money": ",.2f", "rate": ".1f", "stars": ".2f
 
 
 def number_format(value_type: str, values=None) -> str:
-    """The d3 format for a value type; counts that are not whole (a mean) get decimals."""
+    """The d3 format for a value type; counts that are not whole (a mean) get decimals, and as many
+    as it takes (up to 6) for values that differ to read differently (3.2857 and 3.2917 are
+    3.286 and 3.292, never both 3.29: a tie shown is a tie)."""
     fmt = NUMBER_FORMATS.get(value_type, ",.2f")
-    if fmt == ",.0f" and values is not None:
-        if any(isinstance(v, float) and not math.isnan(v) and not float(v).is_integer() for v in values):
-            return ",.2f"
-    return fmt
+    if values is None:
+        return fmt
+    seen = sorted({float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))})
+    if fmt == ",.0f" and any(not v.is_integer() for v in seen):
+        fmt = ",.2f"
+    comma, _, places = fmt.rstrip("f").partition(".")
+    places = int(places)
+    if places == 0:
+        return fmt
+    while places < 6 and len({round(v, places) for v in seen}) < len(seen):
+        places += 1
+    return f"{comma}.{places}f"
 
 
 def plain(text) -> str:
@@ -150,23 +160,22 @@ def _period_ticks(fig: go.Figure, shown, lang: str) -> None:
                      ticktext=[periods.label(c, lang) for c in codes])
 
 
-def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh",
-                bottom: int = 2) -> go.Figure:
-    """Horizontal bars, best on top; the bottom `bottom` ranked units of each level group in grey;
-    a unit with no figure is a grey 0 labelled 未报送 (no return) or 不适用 (not asked of it)."""
+def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh") -> go.Figure:
+    """Horizontal bars, best on top; the units the figures layer names as behind (`behind`) in
+    grey; a unit with no figure is a grey 0 labelled with its state (未报送, 已报送·未填写, 不适用 …)."""
     if rank.empty:
         return empty_figure(title, lang)
     fmt = number_format(value_type, rank["value"])
     state = rank["state"] if "state" in rank else pd.Series(["reported"] * len(rank), index=rank.index)
     cover = rank["coverage"] if "coverage" in rank else pd.Series([""] * len(rank), index=rank.index)
     groups = rank["group"] if "group" in rank else pd.Series(["all"] * len(rank), index=rank.index)
+    behind = rank["behind"] if "behind" in rank else pd.Series([False] * len(rank), index=rank.index)
     colors, texts, xs = [], [], []
-    for r, st in zip(rank.itertuples(), state):
+    for r, st, low in zip(rank.itertuples(), state, behind):
         missing = pd.isna(r.value)
-        n_ranked = int(r.n_ranked)
         xs.append(0 if missing else r.value)
-        texts.append((t("state_na", lang) if st == "na" else t("no_return", lang)) if missing else format(r.value, fmt))
-        colors.append(LAGGARD if missing or (n_ranked > bottom + 1 and r.rank > n_ranked - bottom) else PARTY_RED)
+        texts.append(figures.state_text(st, lang) if missing else format(r.value, fmt))
+        colors.append(LAGGARD if missing or low else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
     # a unit renamed since the period: its current name under the name it had then
     currents = rank["current_name"] if "current_name" in rank else rank["unit_name"]
@@ -238,12 +247,16 @@ def integer_step(top: float, ticks: int = 6) -> int:
 
 
 def honest_axis(fig: go.Figure, axis: str, value_type: str, values, **where) -> None:
-    """Counts and money start at zero; counts have whole-number ticks.  (Rates, stars and
-    scores keep their own range: a mean rating of 4.2 is read against 1–5, not 0.)"""
-    if value_type not in ("count", "money"):
-        return
+    """Counts and money start at zero; counts have whole-number ticks; a percentage runs 0–100 (a
+    share going from 86.6 to 91.0 must not fill the chart).  (Stars and scores keep their own
+    range: a mean rating of 4.2 is read against 1–5, not 0.)"""
     vals = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    if value_type == "rate":
+        update(range=[0, max([100.0] + [v * 1.05 for v in vals])], **where)
+        return
+    if value_type not in ("count", "money"):
+        return
     update(rangemode="tozero", **where)
     if value_type == "count":
         update(tickmode="linear", tick0=0, dtick=integer_step(max(vals + [0])), tickformat=",d", **where)

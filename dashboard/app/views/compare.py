@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.domain import analysis, coverage, periods
-from dashboard.domain import filters as flt
+from dashboard.domain import figures as figures_layer
 from dashboard.output import charts
 from dashboard.settings import current as settings
 
@@ -26,27 +26,29 @@ def _indicators(all_of_them: bool):
 
 
 def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str) -> pd.DataFrame:
-    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter."""
+    """Value and rank among siblings per unit and indicator, each indicator at its reference quarter,
+    as the figures layer ranks them (the measure the domain pages rank by: a rate where size matters)."""
     store, lang = state.store(), state.lang()
     tree, cat = store.tree(), store.catalog
-    inds = [cat[c] for c in codes]
-    pool = state.principal().visible(tree, analysis.siblings_of(tree, units))  # ranked among those in scope
-    by_ref: dict[str, list] = {}
-    for i in inds:
-        by_ref.setdefault(analysis.reference_quarter(i.quarters, last), []).append(i)
+    src = state.figures_source()
     rows = []
-    for ref, group in by_ref.items():
+    for code in codes:
+        ind = cat[code]
+        ref = analysis.reference_quarter(ind.quarters, last)
         first, end = analysis.comparison_windows(ref, granularity)["current"]
-        values = state.query("indicator_values", **flt.values_params(pool, first, end, granularity,
-                                                                     [i.code for i in group]))
-        for ind in group:
-            mine = values[values["indicator_code"] == ind.code]
-            for code in units:
-                rank, n = analysis.siblings_rank(mine, tree, code, lower_is_better=ind.lower_is_better, lang=lang)
-                v = mine.loc[mine["unit_code"] == code, "value"]
-                rows.append({"unit_code": code, "unit_name": tree[code].name(lang), "indicator_code": ind.code,
-                             "domain": ind.domain, "period": mine["period"].iloc[0] if len(mine) else None,
-                             "value": float(v.iloc[0]) if len(v) else float("nan"), "rank": rank, "n": n})
+        quarters = periods.quarter_range(first, end)
+        period = periods.period_of(end, granularity)
+        for unit in units:
+            pool = state.principal().visible(tree, analysis.siblings_of(tree, [unit]))  # ranked among those in scope
+            rank = figures_layer.ranking(src, pool, quarters, period, code, lang=lang)
+            mine = rank.frame[rank.frame["unit_code"] == unit]
+            row = mine.iloc[0] if len(mine) else None
+            rows.append({"unit_code": unit, "unit_name": tree[unit].name(lang), "indicator_code": code,
+                         "domain": ind.domain, "period": period,
+                         "value": float("nan") if row is None else float(row["raw"]),
+                         "rank": pd.NA if row is None else row["rank"],
+                         "n": 0 if row is None else int(row["n_ranked"]),
+                         "state": "" if row is None else figures_layer.state_text(row["state"], lang)})
     out = pd.DataFrame(rows)
     out["rank"] = out["rank"].astype("Int64")
     return out

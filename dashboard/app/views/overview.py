@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import briefing
-from dashboard.domain import analysis, coverage, headlines, periods
+from dashboard.domain import analysis, coverage, figures, headlines, periods
 from dashboard.domain import filters as flt
 from dashboard.output import briefing as briefing_doc
 from dashboard.output import charts
@@ -153,46 +153,40 @@ def completeness_section(f) -> None:
     widgets.page_link("submissions", t("goto_submissions"), "fact_check")
 
 
-def bottom_indicator(cat, domain: str):
-    """The indicator a domain's bottom list ranks by: its first headline indicator that can be
-    compared fairly — a size (党员总数) with no rate ranks units by how big they are, so it is passed over."""
-    heads = [i for i in cat.of_domain(domain) if i.headline]
-    fair = [i for i in heads if not (i.size_dependent and not i.rate_per)]
-    return (fair or heads or cat.of_domain(domain))[0]
-
-
 def bottom_rows(f, units: list[str]) -> list[dict]:
-    """Each domain's bottom list (coverage.py, analysis.bottom_groups): per level group the lowest
-    values with every unit sharing them, size-dependent indicators by their rate; then the units
-    with no return, apart."""
-    from ..domain_page import ranked
+    """Each domain's bottom list as the figures layer names it (figures.ranking: per level group the
+    worst values with every unit sharing them, size-dependent indicators by their rate, nobody for
+    a discipline count or a size); then the units with no figure, apart, with their state."""
+    from ..domain_page import params_for, periods_with_data, ranked
 
     cat, lg = state.store().catalog, state.lang()
     rows = []
     for d in cat.domains:
-        ind = bottom_indicator(cat, d.code)
+        ind = figures.ranking_indicator(cat, d.code)
         params = f.values_params(units=units, indicators=[ind.code])
-        values = state.query("indicator_values", **params)
-        if values.empty:
+        period = figures.ranking_period(ind, periods_with_data(params, state.periods_in(f)), f.last, f.granularity)
+        if period is None:
             continue
-        period = values["period"].max()
-        measure = "rate" if ind.size_dependent and ind.rate_per else "raw"
-        rank, unit, _ = ranked(ind.code, params, period, measure)
-        fmt = charts.number_format(ind.value_type if measure == "raw" else "score", rank["value"].dropna())
+        rank = ranked(ind.code, params_for(params, period), period)
+        fmt = charts.number_format(ind.value_type if rank.measure == "raw" else "score", rank.frame["value"].dropna())
         base = {t("col_domain"): d.name(lg), t("col_indicator"): ind.name(lg),
-                t("col_measure"): t("measure_raw") if measure == "raw" else t("measure_rate", unit=unit),
+                t("col_measure"): t("measure_raw") if rank.measure == "raw" else t("measure_rate", unit=rank.unit),
                 t("col_period"): period}
-        for g in analysis.bottom_groups(rank):
+        if not ind.names_laggards:
+            rows.append({**base, t("col_level_group"): "", t("col_rank"): "—", t("col_unit"): "—",
+                         t("col_value"): None, t("col_uom"): rank.unit, t("col_note"): t("bottom_names_nobody")})
+        for g in rank.bottom:
             tie = len(g["units"]) > 1
             rows.append({**base, t("col_level_group"): t(f"level_group_{g['group']}"),
                          t("col_rank"): f"{g['rank']}/{g['n_ranked']}",
                          t("col_unit"): "、".join(g["names"]),
-                         t("col_value"): g["value"], t("col_uom"): unit,
+                         t("col_value"): g["value"], t("col_uom"): rank.unit,
                          t("col_note"): t("tie_text", n=len(g["units"]), value=_tidy(g["value"], fmt)) if tie else ""})
-        missing = rank[rank["state"] == coverage.MISSING]
-        if len(missing):
-            rows.append({**base, t("col_level_group"): "", t("col_rank"): t("bottom_no_return"),
-                         t("col_unit"): "、".join(missing["unit_name"]), t("col_value"): None, t("col_uom"): unit,
+        apart = figures.not_reported(rank)
+        for st_code, part in apart.groupby("state", sort=False):
+            rows.append({**base, t("col_level_group"): "",
+                         t("col_rank"): t("bottom_apart", state=figures.state_text(st_code, lg)),
+                         t("col_unit"): "、".join(part["unit_name"]), t("col_value"): None, t("col_uom"): rank.unit,
                          t("col_note"): ""})
     return rows
 

@@ -18,12 +18,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis
+from dashboard.domain import analysis, figures
 from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import look, state
-from ..domain_page import periods_with_data, ranking_figure
+from ..domain_page import params_for, periods_with_data, ranking_figure
 from ..escape import md
 from ..state import t
 from .overview import _fmt, headline_figures
@@ -100,8 +100,8 @@ def overview_slide(f) -> None:
         st.markdown(t("empty_units"))
         return
     code = f.units[0]
-    figures = headline_figures(dataclasses.replace(f, units=f.units[:1]))
-    mine = figures[figures["unit_code"] == code].set_index("indicator_code") if len(figures) else pd.DataFrame()
+    heads_now = headline_figures(dataclasses.replace(f, units=f.units[:1]))
+    mine = heads_now[heads_now["unit_code"] == code].set_index("indicator_code") if len(heads_now) else pd.DataFrame()
     heads = [i for i in cat.indicators if i.headline]
     lg = state.lang()
     for start in range(0, len(heads), PER_ROW):
@@ -117,32 +117,36 @@ def overview_slide(f) -> None:
 
 
 def domain_slide(f, domain: str) -> None:
+    """One domain ranked by the figures layer, as the overview's bottom list and the 通报 rank it:
+    the first and the units named as behind (a tie said whole), or that nobody is named."""
     store, lg = state.store(), state.lang()
     cat, tree = store.catalog, store.tree()
-    ind = cat[cat.headline(domain)]
+    ind = figures.ranking_indicator(cat, domain)
     st.title(t("screen_ranking_title", domain=cat.domain(domain).name(lg), indicator=ind.name(lg)))
     units = analysis.scope_units(tree, f.units, f.quarters, store.history())
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
-    if not with_data:
+    period = figures.ranking_period(ind, with_data, f.last, f.granularity)
+    if period is None:
         st.markdown(t("screen_no_data", indicator=ind.name(lg)))
         return
-    period = with_data[-1]
-    fig, n_ranked, n_units, shown, _cover = state.built(ranking_figure, code=ind.code, params=params, period=period)
+    fig, n_ranked, n_units, _shown, rank = state.built(ranking_figure, code=ind.code, params=params_for(params, period),
+                                                       period=period)
     left, right = st.columns([1, 3], gap="large")
-    ranked = shown.dropna(subset=[t("col_value")])
-    unit_col, value_col = t("col_unit"), t("col_value")
+    fr = rank.frame
+    fmt = charts.number_format(ind.value_type if rank.measure == "raw" else "score", fr["value"].dropna())
     with left:
-        if len(ranked):
-            best, worst = ranked.iloc[0], ranked.iloc[-1]
-            st.metric(f"{t('screen_first')} · {md(best[unit_col])}", _fmt(best[value_col], ind.value_type))
-            tied = int((ranked[value_col] == worst[value_col]).sum())
-            if len(ranked) > 1 and tied == 1:
-                st.metric(f"{t('screen_last')} · {md(worst[unit_col])}", _fmt(worst[value_col], ind.value_type))
-            elif len(ranked) > tied:  # a tie at the bottom is said whole, never one of them named
-                shown_value = _fmt(worst[value_col], ind.value_type)
-                st.metric(f"{t('screen_last')} · {t('tie_text', n=tied, value=shown_value)}", shown_value)
-        st.caption(t("ranking_note", n=n_ranked, total=n_units))
+        top = fr[fr["rank"] == 1]
+        if len(top):
+            who = md(top["unit_name"].iloc[0]) if len(top) == 1 else t("tie_text", n=len(top), value=format(top["value"].iloc[0], fmt))
+            st.metric(f"{t('screen_first')} · {who}", format(top["value"].iloc[0], fmt))
+        if not ind.names_laggards:
+            st.markdown(t("ranking_names_nobody"))
+        for g in rank.bottom:
+            value = format(g["value"], fmt)
+            who = md(g["names"][0]) if len(g["names"]) == 1 else t("tie_text", n=len(g["names"]), value=value)
+            st.metric(f"{t('screen_behind')} · {who}", value)
+        st.caption(t("ranking_note", n=n_ranked, total=n_units) + " · " + rank.unit)
     with right:
         big = charts.enlarge(fig, height=max(740, 90 + 44 * n_units))
         st.plotly_chart(big, key=f"screen_{domain}", config={"displayModeBar": False},

@@ -1,0 +1,356 @@
+"""The one figures layer: every face asks here for a ranked figure, its state, rate and rank.
+
+For a selection — the units compared, one period (its quarters), one indicator, a measure — it
+answers per unit: the figure (raw, or its rate with the denominator from the same period and the
+same returns), its state, its coverage, its level group, its rank with exact ties, and whether it
+is named as behind (排名靠后).  The domain pages, the overview's bottom list, the 通报, the
+projector and compare all call `ranking`; they format, they never compute.  The rules it applies
+are README's 看数须知 and the catalog's columns (`rank`, `rate_per`, `levels`, `quarters`):
+
+- **states** — 已报送 (every return due in), 部分报送 (some), 未报送 (none of the returns due came
+  in), 已报送·未填写 (returns in, the figure left blank), 不适用 (no unit of the subtree is asked it),
+  本期无此项 (the template does not ask it in the period's quarters);
+- **stocks** (members, ratings: the level at the period's end) are the value of the period's last
+  quarter, and only when that quarter was reported: never an older quarter's;
+- **rates** of a flow divide by the quarters the unit reported (a partial year is a rate over the
+  quarters it sent); per 100 members divides by the members at the same period's end, from the
+  same returns, and has no rate when those are not reported;
+- **ranks** are on exact values (no rounding first); equal values are one tie;
+- **behind** — per level group with more than two ranked units, the worst values with every unit
+  sharing them until at least two are named; never for an indicator whose `rank` is none
+  (discipline cases, a pure size), never a figure meeting its 三会一课 rule, never a tie of the
+  whole group.
+
+Plain Python over the named queries: no Streamlit, no SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..i18n import t
+from . import analysis, coverage, periods
+from .catalog import Catalog, Indicator
+from .filters import values_params
+
+REPORTED, PARTIAL, MISSING, NOT_APPLICABLE = coverage.REPORTED, coverage.PARTIAL, coverage.MISSING, coverage.NOT_APPLICABLE
+BLANK, NOT_ASKED = "blank", "not_asked"
+STATES = (REPORTED, PARTIAL, MISSING, BLANK, NOT_APPLICABLE, NOT_ASKED)
+WITH_FIGURE = (REPORTED, PARTIAL)
+BOTTOM_N = 2  # units named as behind per level group (the summaries interview the two lowest)
+
+Query = Callable[..., pd.DataFrame]
+COLUMNS = ["rank", "unit_code", "unit_name", "current_name", "group", "value", "raw", "denominator", "quarters_in",
+           "state", "done", "total", "coverage", "n_ranked", "tied", "behind", "meets_rule"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where figures come from: a named-query runner, the coverage inputs for (units, quarters),
+    the tree history and the catalog.  The app passes its cached ones; the command line and the
+    通报 the store's own (`of_store`)."""
+
+    query: Query
+    inputs: Callable[[list[str], list[str]], tuple[dict, frozenset]]
+    history: object
+    catalog: Catalog
+    tree: object  # today's tree: a renamed unit's current name, a unit the period's tree lacks
+
+    @classmethod
+    def of_store(cls, store, query: Query | None = None) -> Source:
+        query = query or store.query
+        history = store.history()
+        return cls(query, lambda us, qs: coverage.inputs(history, query, us, qs), history, store.catalog,
+                   store.tree())
+
+    def tree_at(self, quarter: str):
+        return self.history.at(quarter)
+
+
+@dataclass
+class Ranking:
+    indicator: Indicator
+    period: str
+    quarters: tuple[str, ...]
+    measure: str  # raw / rate
+    unit: str  # the unit of measure of `value` (次, 次/支部·季度, 人/百名党员 …)
+    together: str  # the coverage of the units taken together, in words
+    frame: pd.DataFrame  # COLUMNS, ranked units first (per level group), then the rest in tree order
+    bottom: list[dict] = field(default_factory=list)  # bottom_groups: who is named as behind
+
+    @property
+    def n_ranked(self) -> int:
+        return int(self.frame["rank"].notna().sum())
+
+
+def default_measure(ind: Indicator) -> str:
+    """A size-dependent indicator is compared by its rate (per 100 members, per branch·quarter);
+    the rest by the figure itself."""
+    return "rate" if ind.rate_per else "raw"
+
+
+def ranking_indicator(cat: Catalog, domain: str) -> Indicator:
+    """The indicator a domain is ranked by on the overview's bottom list, the 通报 and the
+    projector: its first headline indicator that may name a unit (README 看数须知); a domain with
+    none (纪律执纪) is ranked by its first headline, naming nobody."""
+    heads = [i for i in cat.of_domain(domain) if i.headline] or list(cat.of_domain(domain))
+    return next((i for i in heads if i.names_laggards), heads[0])
+
+
+def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity: str) -> str | None:
+    """The period a face ranks `ind` in: the latest period of the selection with figures
+    (`with_data`, in order); an indicator asked in one quarter only (star ratings, Q1), when
+    ranked by quarter, at its latest such quarter up to `last` even before the selection (as the
+    headline card and the 通报 read it).  None: nothing to rank."""
+    if granularity == "quarter" and ind.quarters != "all":
+        return analysis.reference_quarter(ind.quarters, last)  # as the headline card reads it
+    return with_data[-1] if with_data else None
+
+
+def granularity_of(period: str) -> str:
+    return "quarter" if "Q" in period else "half" if "H" in period else "year"
+
+
+def state_text(state: str, lang: str = "zh") -> str:
+    """已报送 / 部分报送 / 未报送 / 已报送·未填写 / 不适用 / 本期无此项."""
+    return t(f"state_{state}", lang)
+
+
+def values_of(src: Source, units: list[str], quarters: list[str], period: str, ind: Indicator) -> dict[str, float]:
+    """Each unit's figure of `ind` over `quarters` (one period): a stock at the last quarter asked
+    only, never an older one.  Exact values."""
+    rel = coverage.relevant_quarters(src.catalog, ind, list(quarters))
+    if not rel or not units:
+        return {}
+    if coverage.is_stock(src.catalog, ind):
+        params = values_params(units, rel[-1], rel[-1], "quarter", [ind.code])
+    else:
+        params = values_params(units, quarters[0], quarters[-1], granularity_of(period), [ind.code])
+    got = src.query("indicator_values", **params)
+    got = got[got["indicator_code"] == ind.code]
+    return {u: float(v) for u, v in zip(got["unit_code"], got["value"]) if v is not None and not pd.isna(v)}
+
+
+def figure_states(src: Source, ind: Indicator, units: list[str], quarters: list[str], due: dict, reported,
+                  values: dict[str, float], lang: str = "zh") -> pd.DataFrame:
+    """Per unit: state, done, total, coverage text, and the quarters it reported (of those asked)."""
+    cat, history = src.catalog, src.history
+    rel = coverage.relevant_quarters(cat, ind, list(quarters))
+    rows = []
+    for code in units:
+        if not rel:
+            rows.append((code, NOT_ASKED, 0, 0, state_text(NOT_ASKED, lang), 0))
+            continue
+        if not coverage.applicable(history, cat, ind, code, list(quarters)):
+            rows.append((code, NOT_APPLICABLE, 0, 0, state_text(NOT_APPLICABLE, lang), 0))
+            continue
+        mine = due.get(code, {})
+        c = coverage.coverage(mine, reported, rel)
+        quarters_in = sum(1 for q in rel if any((r, q) in reported for r in mine.get(q, ())))
+        state = c.state
+        if state in WITH_FIGURE and code not in values:
+            state = BLANK
+        text = c.text(lang) if state != BLANK else f"{state_text(BLANK, lang)}（{c.text(lang)}）"
+        rows.append((code, state, c.done, c.total, text, quarters_in))
+    return pd.DataFrame(rows, columns=["unit_code", "state", "done", "total", "coverage", "quarters_in"])
+
+
+def _branches(tree, unit: str) -> int:
+    return coverage.branches_of(tree, unit)
+
+
+def ranking(src: Source, units, quarters, period: str, code: str, *, measure: str | None = None,
+            lang: str = "zh", by_level: bool = True) -> Ranking:
+    """The ranking of `units` by indicator `code` over `quarters` (the quarters of `period` within
+    the selection): see the module's docstring."""
+    cat = src.catalog
+    ind = cat[code]
+    units, quarters = list(units), list(quarters)
+    measure = measure or default_measure(ind)
+    if measure == "rate" and not ind.rate_per:
+        measure = "raw"
+    rel = coverage.relevant_quarters(cat, ind, quarters)
+    due, reported = src.inputs(units, quarters) if units else ({}, frozenset())
+    raw = values_of(src, units, quarters, period, ind)
+    states = figure_states(src, ind, units, quarters, due, reported, raw, lang)
+    then = src.tree_at(quarters[-1]) if quarters else None
+    end_tree = src.tree_at(rel[-1]) if rel else then
+    n_asked = len(rel)
+    uom = ind.unit(lang)
+    denominators: dict[str, float] = {}
+    members_state: dict[str, str] = {}
+    if measure == "rate":
+        uom = coverage.rate_unit(ind, n_asked, lang)
+        if ind.rate_per == "members_total":
+            members_ind = cat["members_total"]
+            members = values_of(src, units, quarters, period, members_ind)
+            ms = figure_states(src, members_ind, units, quarters, due, reported, members, lang)
+            members_state = dict(zip(ms["unit_code"], ms["state"]))
+            denominators = {u: m / 100 for u, m in members.items() if m and members_state.get(u) in WITH_FIGURE}
+        else:
+            denominators = {u: float(_branches(end_tree, u)) for u in units if _branches(end_tree, u)}
+    flow = coverage.is_flow(ind)
+    rule = next((r for r in cat.compliance_rules if r.left[0] == ind.code), None)
+    rows = []
+    current = src.tree
+    for s in states.itertuples(index=False):
+        u = (then.by_code.get(s.unit_code) if then is not None else None) or current[s.unit_code]
+        now = current.by_code.get(s.unit_code, u)
+        state = s.state
+        value = raw.get(s.unit_code) if state in WITH_FIGURE else None
+        figure = value
+        den = math.nan
+        if measure == "rate" and figure is not None:
+            d = denominators.get(s.unit_code)
+            per_q = s.quarters_in if flow else 1
+            if d is None or not per_q:
+                figure = None
+                if ind.rate_per == "members_total" and members_state.get(s.unit_code) not in WITH_FIGURE:
+                    state = MISSING  # no members at the period's end: no rate
+            else:
+                den = d
+                figure = value / d / per_q
+        meets = False
+        if rule is not None and figure is not None:
+            per_branch_quarter = figure if (measure == "rate" and ind.rate_per == "branches") else None
+            if per_branch_quarter is None:
+                b = _branches(end_tree, s.unit_code)
+                per_branch_quarter = value / b / (s.quarters_in or 1) if b else None
+            meets = per_branch_quarter is not None and per_branch_quarter >= rule.minimum
+        rows.append({
+            "unit_code": s.unit_code, "unit_name": u.name(lang), "current_name": now.name(lang),
+            "group": analysis.level_group(u.level) if by_level else "all", "_order": now.sort_order,
+            "value": math.nan if figure is None else float(figure), "raw": math.nan if value is None else value,
+            "denominator": den, "quarters_in": int(s.quarters_in), "state": state, "done": int(s.done),
+            "total": int(s.total), "coverage": s.coverage, "meets_rule": bool(meets),
+        })
+    frame = rank_rows(pd.DataFrame(rows), ind)
+    every = {q: sorted({r for u in units for r in due.get(u, {}).get(q, ())}) for q in quarters}
+    together = coverage.coverage(every, reported, rel or quarters).text(lang)
+    return Ranking(ind, period, tuple(quarters), measure, uom, together, frame, bottom_groups(frame))
+
+
+def rank_rows(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    """`rows` (one per unit: unit_code, unit_name, group, _order, value, meets_rule and the state
+    columns) ranked and marked: who is behind.  The one place a rank is given."""
+    return _mark_behind(_ranked(rows, ind), ind)
+
+
+def _ranked(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    """Ranks per level group on exact values (equal values share the lowest rank), the larger group
+    first; ties keep the tree's order; units without a figure after, unranked."""
+    if frame.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    sizes = frame["group"].value_counts()
+    frame["_group"] = frame["group"].map(lambda g: (-sizes[g], g))
+    have = frame["value"].notna()
+    ranked = frame[have].copy()
+    ranked["_key"] = ranked["value"] if ind.lower_is_better else -ranked["value"]
+    ranked = ranked.sort_values(["_group", "_key", "_order"], kind="stable")
+    ranked["rank"] = ranked.groupby("group")["_key"].rank(method="min").astype(int)
+    ranked["n_ranked"] = ranked.groupby("group")["unit_code"].transform("count")
+    ranked["tied"] = ranked.groupby(["group", "_key"])["unit_code"].transform("count")
+    rest = frame[~have].sort_values(["_group", "_order"]).copy()
+    rest["rank"] = pd.NA
+    rest["n_ranked"] = rest["group"].map(ranked.groupby("group").size()).fillna(0)
+    rest["tied"] = 0
+    out = pd.concat([ranked, rest], ignore_index=True).sort_values(["_group"], kind="stable").reset_index(drop=True)
+    out["rank"] = out["rank"].astype("Int64")
+    out["n_ranked"] = out["n_ranked"].astype(int)
+    out["tied"] = out["tied"].astype(int)
+    out["behind"] = False
+    return out[COLUMNS]
+
+
+def _mark_behind(frame: pd.DataFrame, ind: Indicator, n: int = BOTTOM_N) -> pd.DataFrame:
+    if frame.empty or not ind.names_laggards:
+        return frame
+    for _group, part in frame[frame["rank"].notna()].groupby("group", sort=False):
+        if len(part) <= n:
+            continue
+        named = 0
+        for _rk, tied in reversed(list(part.groupby("rank", sort=True))):
+            if len(tied) == len(part) or tied["meets_rule"].all():
+                break  # a tie of the whole group, or a figure meeting its rule, is nobody's bottom
+            frame.loc[tied.index, "behind"] = True
+            named += len(tied)
+            if named >= n:
+                break
+    return frame
+
+
+def bottom_groups(frame: pd.DataFrame) -> list[dict]:
+    """Who `ranking` names as behind, worst first: per level group and value, every unit sharing it."""
+    out = []
+    behind = frame[frame["behind"]]
+    for group, part in behind.groupby("group", sort=False):
+        for rk, tied in sorted(part.groupby("rank"), key=lambda kv: -kv[0]):
+            out.append({"group": group, "rank": int(rk), "n_ranked": int(tied["n_ranked"].iloc[0]),
+                        "value": float(tied["value"].iloc[0]), "units": tied["unit_code"].tolist(),
+                        "names": tied["unit_name"].tolist()})
+    return out
+
+
+TABLE_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "unit_order", "period", "domain", "indicator_code",
+                 "indicator_name_zh", "indicator_name_en", "unit_zh", "unit_en", "value", "state", "done", "total"]
+
+
+def table(src: Source, units, first: str, last: str, granularity: str, codes, *, scope: str = "subtree",
+          lang: str = "zh") -> pd.DataFrame:
+    """Every figure of `units` × the periods of first..last × `codes` (all if empty), one row each,
+    with its state: what the explorer and the exports show.  A stock is its period's last quarter
+    or nothing (never an older quarter's, so a year's children add up to its total over the same
+    returns); a unit with no figure still has its row, its state saying why."""
+    cat = src.catalog
+    inds = [cat[c] for c in codes] if codes else list(cat.indicators)
+    units = list(units)
+    pm = periods.period_map(first, last, granularity)
+    by_period: dict[str, list[str]] = {}
+    for q, p in zip(pm["quarters"], pm["periods"]):
+        by_period.setdefault(p, []).append(q)
+    stocks = [i for i in inds if coverage.is_stock(cat, i)]
+    flows = [i for i in inds if i not in stocks]
+    frames = []
+    if flows:
+        frames.append(src.query("indicator_values", **values_params(units, first, last, granularity,
+                                                                      [i.code for i in flows], scope)))
+    if stocks:
+        q = src.query("indicator_values", **values_params(units, first, last, "quarter", [i.code for i in stocks],
+                                                          scope))
+        ends = {(i.code, p): (coverage.relevant_quarters(cat, i, qs) or [None])[-1]
+                for i in stocks for p, qs in by_period.items()}
+        period_of_end = {(code, end): p for (code, p), end in ends.items() if end}
+        q = q.assign(period=[period_of_end.get((c, pq)) for c, pq in zip(q["indicator_code"], q["period"])])
+        frames.append(q[q["period"].notna()])
+    got = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+    value_of = {} if got is None else {
+        (u, p, c): float(v) for u, p, c, v in zip(got["unit_code"], got["period"], got["indicator_code"], got["value"])
+        if v is not None and not pd.isna(v)}
+    due, reported = src.inputs(units, pm["quarters"]) if units else ({}, frozenset())
+    tree = src.tree
+    rows = []
+    for p, qs in by_period.items():
+        for ind in inds:
+            vals = {u: value_of[(u, p, ind.code)] for u in units if (u, p, ind.code) in value_of}
+            st = figure_states(src, ind, units, qs, due, reported, vals, lang)
+            for s in st.itertuples(index=False):
+                u = tree[s.unit_code]
+                v = vals.get(s.unit_code) if s.state in WITH_FIGURE else None
+                rows.append((s.unit_code, u.name_zh, u.name_en, u.sort_order, p, ind.domain, ind.code, ind.name_zh,
+                             ind.name_en, ind.unit_zh, ind.unit_en, math.nan if v is None else v, s.state, s.done,
+                             s.total))
+    out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    order = {c: i for i, c in enumerate(d.code for d in cat.domains)}
+    out["_d"] = out["domain"].map(order)
+    out["_i"] = out["indicator_code"].map({i.code: i.sort_order for i in inds})
+    return out.sort_values(["unit_order", "period", "_d", "_i"], kind="stable").drop(columns=["_d", "_i"]) \
+        .reset_index(drop=True)
+
+
+def not_reported(rank: Ranking) -> pd.DataFrame:
+    """The units listed apart: due, and nothing in (未报送), or in with the figure left blank."""
+    return rank.frame[rank.frame["state"].isin([MISSING, BLANK])]
