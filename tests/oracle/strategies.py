@@ -69,12 +69,18 @@ class Bureau:
         """Every code of the bureau, in the order of the versions."""
         return list(dict.fromkeys(v.code for v in sorted(self.versions, key=lambda v: v.sort_order)))
 
-    def __repr__(self) -> str:  # what hypothesis prints for a failing example
+    def _repr_pretty_(self, p, cycle) -> None:  # hypothesis prints a failing example with this
+        p.text(repr(self))
+
+    def __repr__(self) -> str:
         vs = "; ".join(f"{v.code}:{v.level}<{v.parent_code}>[{v.active_from or ''}..{v.active_to or ''}]"
+                       f"{'' if v.reporting is None else ' reporting=' + str(v.reporting)}"
                        for v in self.versions)
         subs = sorted(zip(self.submissions["unit_code"], self.submissions["quarter"]))
-        return (f"Bureau(quarters={self.quarters}, versions=[{vs}], returns={subs}, facts={len(self.facts)}"
-                f"{', ' + self.note if self.note else ''})")
+        facts = " ".join(f"{u}/{q[-2:]}/{c}={v:g}" for u, q, c, v in sorted(
+            zip(self.facts["unit_code"], self.facts["quarter"], self.facts["indicator_code"], self.facts["value"])))
+        return (f"Bureau(quarters={self.quarters}, versions=[{vs}], returns={subs}, "
+                f"{'note=' + self.note + ', ' if self.note else ''}facts=[{facts}])")
 
 
 def _v(code, level, parent, order, first=None, last=None, merged_into=None, reporting=None) -> Unit:

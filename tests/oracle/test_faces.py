@@ -125,15 +125,9 @@ def test_briefing_rankings_are_the_oracles(bureau_store, b):
     assert not bad, "\n".join(bad)
 
 
-# Known (issue 18): the export still reads indicator_values.sql, not the figures layer, and the
-# oracle finds there: (1) values rounded
-# to 4 places (a mean star rating 3.6667, 学习强国参学率 33.3333); (2) a stock over a year taken from
-# the last quarter WITH DATA, so an older quarter's when the last quarter's return is missing or the
-# cell blank (members_total, activists, xxqg_*, weak_branches); (3) a ratio of stocks whose parts
-# come from different quarters (2024: xxqg_active of Q4 over xxqg_registered of Q3, when Q4's
-# registered is blank).  strict: once the export asks the figures layer, this passes and must lose
-# its mark.  No shrinking meanwhile: the first failing bureau says enough.
-@pytest.mark.xfail(strict=True, reason="export reads indicator_values: rounding, stale stocks, mixed-quarter ratios")
+# The export still reads indicator_values.sql, not the figures layer (see test_known_cases.py for
+# what the oracle finds there).  No shrinking: the first failing bureau says enough, and shrinking
+# one costs a minute.
 @settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(b=bureaus(), whole=st.booleans())
 def test_export_is_the_oracles(bureau_store, b, whole):

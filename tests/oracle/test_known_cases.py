@@ -1,0 +1,108 @@
+"""The disagreements the property tests (test_faces.py) found between the figures layer and the
+oracle, each reduced by hand to a bureau of a few units, so that each says in one line what
+the product answers and what the spec asks (the spec: tests/oracle/oracle.py's brief, README's
+看数须知).  Each compares figures.ranking with the oracle AND states the spec's answer itself."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dashboard.domain import figures
+from tests.oracle import oracle
+from tests.oracle.conftest import bureau
+
+Q4 = ["2024Q4"]
+# four committees directly under the party group; C2 holds two branches, the others one
+TREE = [("G", "party_group", None), ("C1", "committee", "G"), ("C1B1", "branch", "C1"),
+        ("C2", "committee", "G"), ("C2B1", "branch", "C2"), ("C2B2", "branch", "C2"),
+        ("C3", "committee", "G"), ("C3B1", "branch", "C3"), ("C4", "committee", "G"), ("C4B1", "branch", "C4")]
+COMMITTEES = ["C1", "C2", "C3", "C4"]
+ALL_IN = [(u, "2024Q4") for u in ("G", *COMMITTEES)]
+
+
+def both(bureau_store, facts, code, measure=None, units=COMMITTEES, quarters=Q4, returns=ALL_IN, rows=TREE):
+    store = bureau_store.load(bureau(rows, quarters, returns, facts))
+    expected = oracle.ranking(store, units, quarters, code, measure).set_index("unit_code")
+    period = quarters[0] if len(quarters) == 1 else quarters[0][:4]
+    got = figures.ranking(figures.Source.of_store(store), units, quarters, period, code,
+                          measure=measure or "raw").frame.set_index("unit_code")
+    return expected, got
+
+
+def test_a_unit_meeting_its_rule_is_never_behind_even_tied_with_one_that_does_not(bureau_store):
+    # theme days 2024Q4: C1 3 on its one branch (3 a branch: meets the rule of 3), C2 3 on two
+    # branches (1.5: short), C3 5, C4 6.  The bottom tie at 3 is named; C1 meets its rule.
+    facts = [("C1B1", "2024Q4", "theme_party_days", 3), ("C2B1", "2024Q4", "theme_party_days", 2),
+             ("C2B2", "2024Q4", "theme_party_days", 1), ("C3B1", "2024Q4", "theme_party_days", 5),
+             ("C4B1", "2024Q4", "theme_party_days", 6)]
+    expected, got = both(bureau_store, facts, "theme_party_days")
+    assert expected["behind"].to_dict() == {"C1": False, "C2": True, "C3": False, "C4": False}
+    assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names C1, which meets its rule"
+
+
+def test_a_ratio_whose_parts_came_in_is_reported_without_a_value_not_blank(bureau_store):
+    # 学习强国 2024Q4: C1's branch entered its active users and left registered users blank; C2
+    # entered 0 registered.  Returns in, figures entered: 已报送, and no rate to show (no rank).
+    facts = [("C1B1", "2024Q4", "xxqg_active", 5), ("C2B1", "2024Q4", "xxqg_active", 0),
+             ("C2B1", "2024Q4", "xxqg_registered", 0), ("C3B1", "2024Q4", "xxqg_active", 3),
+             ("C3B1", "2024Q4", "xxqg_registered", 4)]
+    expected, got = both(bureau_store, facts, "xxqg_rate")
+    assert expected["state"].to_dict() == {"C1": "reported", "C2": "reported", "C3": "reported", "C4": "blank"}
+    assert math.isnan(expected.loc["C1", "value"]) and math.isnan(expected.loc["C2", "value"])
+    assert got["state"].to_dict() == expected["state"].to_dict(), "figures calls C1 and C2 已报送·未填写"
+
+
+def test_figures_are_exact_never_rounded(bureau_store):
+    # 学习强国 2024Q4: 2 active of 3 registered = 66.666…% (indicator_values.sql rounds to 4 places)
+    facts = [("C1B1", "2024Q4", "xxqg_active", 2), ("C1B1", "2024Q4", "xxqg_registered", 3)]
+    expected, got = both(bureau_store, facts, "xxqg_rate")
+    assert expected.loc["C1", "value"] == 200 / 3
+    assert got.loc["C1", "value"] == pytest.approx(200 / 3, rel=1e-12), "figures rounds to 4 places: 66.6667"
+
+
+def test_the_bottom_is_walked_past_a_unit_meeting_its_rule(bureau_store):
+    # theme days 2024Q4, raw: C1 3 on one branch (meets 3 a branch), C2 4 on two (2: short),
+    # C3 5, C4 6.  The bottom two by value are C1 and C2; C1 meets its rule, so C2 alone is named.
+    # (The spec names tie-groups from the worst until two units are named, then takes out those
+    # meeting their rule; the figures layer stops at C1 and names nobody.  A reading of the spec:
+    # see choice 4 at the top of oracle.py.)
+    facts = [("C1B1", "2024Q4", "theme_party_days", 3), ("C2B1", "2024Q4", "theme_party_days", 2),
+             ("C2B2", "2024Q4", "theme_party_days", 2), ("C3B1", "2024Q4", "theme_party_days", 5),
+             ("C4B1", "2024Q4", "theme_party_days", 6)]
+    expected, got = both(bureau_store, facts, "theme_party_days")
+    assert expected["behind"].to_dict() == {"C1": False, "C2": True, "C3": False, "C4": False}
+    assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names nobody"
+
+
+# --- the export (dashboard/output/export.py, still over indicator_values.sql) ---------------------
+
+
+def export_value(store, unit, first, last, granularity, code):
+    from dashboard.output.export import export_frame
+
+    long = export_frame(store, unit=unit, first=first, last=last, granularity=granularity, layout="long")
+    got = long[(long["unit_code"] == unit) & (long["indicator_code"] == code)]["value"]
+    return float(got.iloc[0]) if len(got) else None
+
+
+def test_export_of_a_year_has_no_stock_when_its_last_quarter_is_missing(demo_store):
+    # the demo: SW08's 2024Q4 return never came in; its subtree's members were 58 in Q3
+    expected = oracle.ranking(demo_store, ["SW08"], ["2024Q1", "2024Q2", "2024Q3", "2024Q4"], "members_total")
+    assert expected["state"].tolist() == ["missing"]
+    assert export_value(demo_store, "SW08", "2024Q1", "2024Q4", "year", "members_total") is None, \
+        "the export gives 2024 Q3's 58 members"
+
+
+def test_export_ratio_of_stocks_is_of_one_quarter(bureau_store):
+    rows = [("G", "party_group", None), ("C1", "committee", "G"), ("C1B1", "branch", "C1")]
+    year = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    returns = [(u, q) for q in year for u in ("G", "C1")]
+    facts = [("C1B1", "2024Q3", "xxqg_registered", 20), ("C1B1", "2024Q3", "xxqg_active", 10),
+             ("C1B1", "2024Q4", "xxqg_active", 15)]  # Q4: registered left blank
+    store = bureau_store.load(bureau(rows, year, returns, facts))
+    expected = oracle.ranking(store, ["C1"], year, "xxqg_rate").iloc[0]
+    assert expected["state"] == "reported" and math.isnan(expected["value"])
+    assert export_value(store, "C1", "2024Q1", "2024Q4", "year", "xxqg_rate") is None, \
+        "the export divides Q4's 15 active by Q3's 20 registered: 75%"
