@@ -7,9 +7,11 @@ several indicators; a failure prints the bureau and every cell that differs."""
 from __future__ import annotations
 
 import math
+import os
 from unittest import mock
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
@@ -18,7 +20,10 @@ from tests.oracle import oracle
 from tests.oracle.strategies import RANKED, bureaus
 
 EXAMPLES = 200
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+# No shrinking unless ORACLE_SHRINK=1: a failing bureau prints compactly as found, and shrinking one
+# through a store and the 通报 takes minutes (tests/oracle/test_known_cases.py holds small ones).
+PHASES = list(Phase) if os.environ.get("ORACLE_SHRINK") else [Phase.explicit, Phase.reuse, Phase.generate]
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 COMPARED = ["group", "state", "done", "total", "raw", "value", "rank", "tied", "behind"]
@@ -108,7 +113,7 @@ def test_briefing_rankings_are_the_oracles(bureau_store, b):
     store = bureau_store.load(b)
     raw = oracle.Raw.of(store)
     # the bar charts are drawing only (a third of gather's time), never a figure compared here
-    with mock.patch("dashboard.output.charts.ranking_bar", return_value=None):
+    with mock.patch("dashboard.output.charts.ranking_bar", side_effect=lambda *a, **k: go.Figure()):
         got = briefing.gather(store, "G", b.quarters[-1])
     bad = []
     for part in got.domains:
@@ -126,9 +131,8 @@ def test_briefing_rankings_are_the_oracles(bureau_store, b):
 
 
 # The export still reads indicator_values.sql, not the figures layer (see test_known_cases.py for
-# what the oracle finds there).  No shrinking: the first failing bureau says enough, and shrinking
-# one costs a minute.
-@settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+# what the oracle finds there).
+@SETTINGS
 @given(b=bureaus(), whole=st.booleans())
 def test_export_is_the_oracles(bureau_store, b, whole):
     """The long export of the bureau over its span (as one year, or its last quarter): each unit's
