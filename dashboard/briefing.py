@@ -129,7 +129,7 @@ def _domain(src: figures.Source, tree, unit: str, quarter: str, lang: str, domai
     """One domain's part: the unit's own figure (from `heads`, the circular's headline figures) and
     its sub-units ranked by the figures layer exactly as the pages rank them."""
     catalog = src.catalog
-    ind = figures.ranking_indicator(catalog, domain.code)
+    ind = catalog[catalog.headline(domain.code)]
     ref = analysis.reference_quarter(ind.quarters, quarter)
     own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
         headline_figures(src.query, src.history, catalog, [unit], quarter, [ind.code], lang)

@@ -210,6 +210,8 @@ def cmd_units(args) -> int:
 
 
 def _tree_args(p) -> None:
+    from .settings import db_location
+
     actions = p.add_subparsers(dest="action", required=True)
     for name, help_ in (("template", "an empty sheet to fill, with its rules"),
                         ("export", "the tree as the database holds it, every version"),
@@ -217,12 +219,18 @@ def _tree_args(p) -> None:
         a = actions.add_parser(name, help=help_)
         # here as well as on `tree`, so --db may also follow the file (argparse reads a
         # positional after an option only within one parser)
-        a.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        a.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if name == "import":
             a.add_argument("file", nargs=1, type=Path, help="the .xlsx or .csv to load")
             a.add_argument("--dry-run", action="store_true", help="check and show the changes, load nothing")
             a.add_argument("--from", dest="effective", type=_quarter_arg, default=None,
                            help="the quarter a change to a row with no quarters takes effect (default: this quarter)")
+            a.add_argument("--rehome", action="store_true",
+                           help="carry the rows of active returns that the new tree puts under another "
+                                "reporting unit (a moved, merged or no longer reporting unit) into that "
+                                "unit's return of the same quarter, created if there is none, in the same "
+                                "transaction as the tree; without it such an import is refused, every "
+                                "return concerned named. A unit ended with no merged-into unit is refused either way")
             a.add_argument("--user", default=None, help="who makes the change (default: the login name)")
         else:
             a.add_argument("--out", type=Path, required=True, help="the .xlsx to write")
@@ -248,7 +256,8 @@ def cmd_tree(args) -> int:
     effective = args.effective or periods.quarter_of(date.today())
     with _open_store(args) as store:
         old = store.history() if store.has_tree() else None
-        new = tree_file.plan(reading, old, store.unit_last_figures(), effective)
+        # a unit ended while returns still hold it is told below, return by return (misplaced)
+        new = tree_file.plan(reading, old, store.unit_last_figures(), effective, returns_apart=True)
         if new is None:
             echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
             for where, message in reading.problems:
@@ -261,15 +270,91 @@ def cmd_tree(args) -> int:
         for c in changes:
             arrow = f"{printable(c.before)} → " if c.before else ""
             echo(f"  {i18n.both('treef_kind_' + c.kind)}  {c.code}  {arrow}{printable(c.after)}")
-        if not changes:
+        # rows of active returns the new tree puts outside them: refused, or carried with --rehome
+        held = [tree_file.Held(*r) for r in store.active_fact_units()]
+        moves, stranded = tree_file.misplaced(new, held)
+        found = list(stranded)
+        if moves and args.rehome:
+            active = store.active_returns()
+            into = {active[k] for k in {(m.to_reporter, m.held.quarter) for m in moves} if k in active}
+            found += tree_file.clashes(moves, store.fact_keys({m.held.submission_id for m in moves} | into), active)
+        if (moves and not args.rehome) or found:
+            if moves and not args.rehome:
+                _tree_held_refused(new, old, moves)
+            if found:
+                _tree_rehome_refused(new, old, found)
+            returns = {m.held.submission_id for m in moves} | {f.submission_id for f in stranded}
+            store.audit("tree.import", path.name, "rejected",
+                        words(returns=len(returns), errors=len(found) or None,
+                              reason="rows_cannot_move" if found else "returns_hold_units"))
+            return EXIT_REJECTED
+        if not changes and not moves:
             echo(i18n.both("treef_no_change"))
             return EXIT_OK
+        if moves:
+            echo(i18n.both("treef_rehome_plan", facts=sum(m.held.n for m in moves), moves=len(moves),
+                           returns=len({m.held.submission_id for m in moves})))
+            for m in moves:
+                merged = m.to_unit != m.held.unit
+                echo("  " + i18n.both("treef_rehome_move", unit=m.held.unit, quarter=m.held.quarter, n=m.held.n,
+                                      reporter=m.held.reporter, to_reporter=m.to_reporter,
+                                      as_unit=f"（并入 {m.to_unit}）" if merged else "",
+                                      as_unit_en=f" (as {m.to_unit})" if merged else ""))
         if args.dry_run:
             echo(i18n.both("treef_dry_run"))
             return EXIT_OK
-        store.load_tree(new, audit=Note("tree.import", path.name, words(**{("moved_units" if k == "moved" else k): n or None for k, n in counts.items()})))
+        detail = {("moved_units" if k == "moved" else k): n or None for k, n in counts.items()}
+        store.load_tree(new, audit=Note("tree.import", path.name,
+                                        words(**detail, rehomed=sum(m.held.n for m in moves) or None)),
+                        rehome=moves)
+        if moves:
+            echo(i18n.both("treef_rehomed", facts=sum(m.held.n for m in moves)))
         echo(i18n.both("treef_applied", units=len(new.by_code), versions=len(new.versions)))
     return EXIT_OK
+
+
+def _unit_names(new, old, code: str, quarter: str) -> tuple[str, str]:
+    """(Chinese, English) name of a unit as the tree of `quarter` has it (the new tree, else the
+    old one), else its latest name; the code if no tree knows it."""
+    for history in (new, old):
+        if history is not None and code in history.at(quarter):
+            u = history.at(quarter)[code]
+            return printable(u.name_zh), printable(u.name_en)
+    for history in (new, old):
+        if history is not None and code in history.by_code:
+            u = history.by_code[code][-1]
+            return printable(u.name_zh), printable(u.name_en)
+    return code, code
+
+
+def _tree_held_refused(new, old, moves) -> None:
+    """Every active return that would hold rows of units it no longer covers, with those units."""
+    by_return: dict[tuple[str, str], list[str]] = {}
+    for m in moves:
+        by_return.setdefault((m.held.quarter, m.held.reporter), []).append(m.held.unit)
+    echo(i18n.both("treef_held_refused", n=len(by_return)), err=True)
+    for (quarter, reporter), units in sorted(by_return.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        name, name_en = _unit_names(new, old, reporter, quarter)
+        named = [(u, *_unit_names(new, old, u, quarter)) for u in units]
+        echo("  " + i18n.both("treef_held_return", reporter=reporter, name=name, name_en=name_en, quarter=quarter,
+                              units="、".join(f"{u}（{zh}）" for u, zh, _ in named),
+                              units_en=", ".join(f"{u} ({en})" for u, _, en in named)), err=True)
+
+
+def _tree_rehome_refused(new, old, found) -> None:
+    """The rows no rehome can carry: a unit gone with no successor, or two figures meeting."""
+    from .ingest.tree_file import Clash
+
+    echo(i18n.both("treef_rehome_refused", n=len(found)), err=True)
+    for f in found:
+        if isinstance(f, Clash):
+            h = f.held
+            echo("  " + i18n.both("treef_rehome_clash", reporter=h.reporter, quarter=h.quarter, unit=h.unit,
+                                  indicator=f.indicator, to_reporter=f.to_reporter, to_unit=f.to_unit), err=True)
+        else:
+            name, name_en = _unit_names(new, old, f.unit, f.quarter)
+            echo("  " + i18n.both("treef_stranded", reporter=f.reporter, quarter=f.quarter, unit=f.unit, n=f.n,
+                                  name=name, name_en=name_en), err=True)
 
 
 def _export_args(p) -> None:
@@ -604,6 +689,8 @@ def _restore_args(p) -> None:
 
 @command("restore", "make an earlier submission active again", args=_restore_args)
 def cmd_restore(args) -> int:
+    from .db import RowsWouldBeLost
+
     with _open_store(args) as store:
         found = store.submission(args.submission_id)
         if found is None:
@@ -616,6 +703,9 @@ def cmd_restore(args) -> int:
             previous = store.restore(args.submission_id, principal=administrator(_user(args)))
         except KeyError:  # removed meanwhile (a demo clear): the store has recorded the refusal
             echo(f"错误 error: {i18n.both('imp_no_submission', id=args.submission_id)}", err=True)
+            return EXIT_REJECTED
+        except RowsWouldBeLost as exc:  # filed under an earlier tree: refused, and recorded
+            echo(f"错误 error: {printable(str(exc))}", err=True)
             return EXIT_REJECTED
         if status == "active" and previous is None:
             echo(i18n.both("imp_already_active", id=args.submission_id))

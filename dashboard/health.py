@@ -6,7 +6,8 @@ start-up (`startup_check`).  What is checked, and why each can go wrong:
 
 - one active submission per reporting unit and quarter (else figures count twice);
 - every submission all or nothing: no facts without their submission, none of a unit outside
-  the submission's return, none of another quarter, and every uploaded file's submission holds
+  an active submission's return (in the tree of its quarter; a superseded one was filed under
+  the tree of its day), none of another quarter, and every uploaded file's submission holds
   facts (an empty return is refused, so none means they were lost);
 - the roll-up equals a recomputation from the active facts (else every chart is wrong);
 - every recorded original is in the archive with the SHA-256 recorded (else the history

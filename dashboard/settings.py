@@ -84,6 +84,8 @@ class Settings:
     anomaly_scan_max_units: int = _knob(2000, "DANGJIAN_ANOMALY_SCAN_MAX_UNITS",
                                         "most units whose figures the pages check for anomalies on opening; "
                                         "above, the check runs when asked (it reads two years of every figure)")
+    anomalies_shown: int = _knob(10, "DANGJIAN_ANOMALIES_SHOWN",
+                                 "anomalies listed first on a page, the furthest off first; the rest in the full list")
     funnel_max_units: int = _knob(5, "DANGJIAN_FUNNEL_MAX_UNITS", "most units drawn as funnels side by side")
     screen_rotate_seconds: int = _knob(20, "DANGJIAN_SCREEN_ROTATE_SECONDS",
                                        "seconds each slide of the projector page (/screen) stays up; `?rotate=N` overrides")

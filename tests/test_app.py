@@ -543,3 +543,11 @@ def test_a_tree_imported_through_another_instance_shows_on_the_next_run(pg_serve
     finally:
         forget()
         pg_server.drop("app_other_instance")
+
+
+def test_the_flood_quarter_is_one_of_the_selection(app_db):
+    """A 2023 selection shows 2023's flood quarter, never the latest in the database (2024Q3)."""
+    at = open_app("flood", unit=["SW"], period=["2023Q1", "2023Q4"])
+    assert_clean(at)
+    assert at.selectbox(key="flood_season_quarter").value == "2023Q3"
+    assert set(at.selectbox(key="flood_season_quarter").options) <= {f"2023年第{n}季度" for n in range(1, 5)}

@@ -210,7 +210,7 @@ def test_headline_figures_and_their_change_equal_the_query(doc, store):
 def _expected_ranking(store, domain: str, quarter: str):
     """The ranking the pages show for the sub-units of SW (figures.ranking: the overview's bottom list,
     the domain page and the projector ask it alike); tests/oracle checks it against a recomputation."""
-    ind = figures.ranking_indicator(store.catalog, domain)
+    ind = store.catalog[store.catalog.headline(domain)]
     ref = analysis.reference_quarter(ind.quarters, quarter)
     units = analysis.scope_units(store.tree(), ["SW"], [ref], store.history())
     return figures.ranking(figures.Source.of_store(store), units, [ref], ref, ind.code), ref
@@ -230,13 +230,16 @@ def test_each_domain_ranks_the_sub_units_as_the_pages_do(doc, store, domain):
     (table,) = tables
     fr = rank.frame
     fmt = charts.number_format(ind.value_type if rank.measure == "raw" else "score", fr["value"])
-    assert table[0] == ["名次", "单位", f"{ind.name_zh}（{rank.unit}）"]
-    assert [r[1] for r in table[1:]] == fr["unit_name"].tolist()
+    grouped = fr["group"].nunique() > 1  # committees and branches ranked apart: the table says which
+    assert table[0] == ["名次", *(["层级"] if grouped else []), "单位", f"{ind.name_zh}（{rank.unit}）"]
+    assert [r[-2] for r in table[1:]] == fr["unit_name"].tolist()
     for row, r in zip(table[1:], fr.itertuples()):
+        if grouped:
+            assert row[1] == {"committee": "党委·党总支", "branch": "党支部"}[r.group], r.unit_code
         if pd.isna(r.value):
-            assert row[0] == "—" and row[2] == figures.state_text(r.state), r.unit_code
+            assert row[0] == "—" and row[-1] == figures.state_text(r.state), r.unit_code
         else:
-            assert row[2] == format(r.value, fmt), r.unit_code  # the chart's figure, as many decimals as tell apart
+            assert row[-1] == format(r.value, fmt), r.unit_code  # the chart's figure, as many decimals as tell apart
             assert int(row[0]) == r.rank, r.unit_code
     if not ind.names_laggards:
         assert "不据以点名" in said and "排名靠后的是" not in said
@@ -270,7 +273,7 @@ def test_a_tie_at_the_bottom_is_stated_whole_and_discipline_names_nobody(doc, st
     (g,) = rank.bottom
     assert len(g["units"]) == 5 and g["value"] == 0
     (bottom,) = [c for k, _, c in section(doc, "发展党员", "Heading 2") if k == "p" and c.startswith("排名靠后")]
-    assert bottom.startswith("排名靠后的是：5个单位并列为0"), bottom
+    assert bottom.startswith("排名靠后的是：党委·党总支中5个单位并列为0"), bottom
     assert not any(name in bottom for name in g["names"])
     said = [c for k, _, c in section(doc, "纪律执纪", "Heading 2") if k == "p"]
     assert not any(c.startswith("排名靠后") for c in said)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.domain import analysis
 from dashboard.output import charts
 from dashboard.output.style import PARTY_RED
-from tests.conftest import small_tree
 
 
 def _titles(fig):
@@ -17,9 +15,9 @@ def _titles(fig):
 
 
 def test_ranking_bar_carries_exact_values_and_marks_missing_units():
-    t = small_tree()
-    values = pd.DataFrame({"unit_code": ["C1", "C2"], "value": [12.0, 3.0]})
-    rank = analysis.ranking(values, ["C1", "C2", "C1B1"], t)
+    from tests.test_figures import hand
+
+    rank = hand({"第一党委": 12.0, "第二党总支": 3.0, "一支部": None})
     fig = charts.ranking_bar(rank, title="主题党日排名", indicator="主题党日", unit="次", value_type="count")
     bar = fig.data[0]
     assert list(bar.y) == ["第一党委", "第二党总支", "一支部"]

@@ -105,4 +105,5 @@ def test_demo_clear_removes_the_demo(tmp_path):
     assert result.returncode == 0 and "152" in result.stdout
     out = tmp_path / "empty.csv"
     assert cli("export", "--db", str(path), "--out", str(out)).returncode == 0
-    assert out.read_text(encoding="utf-8-sig").strip().count("\n") == 0  # header only
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows and {r["value"] for r in rows} == {""} and {r["state"] for r in rows} == {"未报送"}  # due, none in

@@ -115,14 +115,19 @@ def test_a_return_with_the_cell_left_blank_is_not_a_missing_return(src):
 def test_the_star_share_is_ranked_at_its_quarter(src, store):
     ind = store.catalog["branches_4star_share"]
     assert figures.ranking_period(ind, ["2024Q1", "2024Q3"], "2024Q4", "quarter") == "2024Q1"
-    assert figures.ranking_period(ind, ["2024Q3"], "2024Q4", "quarter") is None
+    assert figures.ranking_period(ind, [], "2024Q4", "quarter") == "2024Q1"  # as its headline card reads it
+    assert figures.ranking_period(cat_ind(store, "theme_party_days"), [], "2024Q4", "quarter") is None
     r = rank_of(src, "star_rating", ["2024Q4"], "2024Q4")
     assert set(r.frame["state"]) == {"not_asked"}
 
 
+def cat_ind(store, code):
+    return store.catalog[code]
+
+
 def test_the_ranking_indicator_never_ranks_by_size_or_discipline():
     cat = catalog()
-    picked = {d.code: figures.ranking_indicator(cat, d.code).code for d in cat.domains}
+    picked = {d.code: cat[cat.headline(d.code)].code for d in cat.domains}
     assert picked["members"] == "admitted_probationary"  # 党员总数 is a size
     assert not cat[picked["discipline"]].names_laggards
     assert all(cat[c].names_laggards for d, c in picked.items() if d != "discipline")

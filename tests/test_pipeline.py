@@ -29,7 +29,7 @@ def _export_own(db, tmp_path, unit, quarter) -> dict[tuple[str, str], float]:
     assert main(["export", "--db", str(db), "--unit", unit, "--from", quarter, "--to", quarter,
                  "--layout", "long", "--scope", "own", "--out", str(out)]) == 0
     with open(out, encoding="utf-8-sig", newline="") as f:
-        return {(r["unit_code"], r["indicator_code"]): float(r["value"]) for r in csv.DictReader(f)}
+        return {(r["unit_code"], r["indicator_code"]): float(r["value"]) for r in csv.DictReader(f) if r["value"]}
 
 
 def test_round_trip_every_value_typed_comes_back_from_the_export(sw05_q1_filled, tmp_path):

@@ -162,8 +162,9 @@ def test_export_long_year_via_the_command_line(loaded, capsys, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM so Excel reads the Chinese
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert list(rows[0]) == ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name",
-                             "value", "unit_of_measure"]
-    got = {(r["unit_code"], r["indicator_code"]): float(r["value"]) for r in rows}
+                             "value", "unit_of_measure", "state"]
+    got = {(r["unit_code"], r["indicator_code"]): float(r["value"]) for r in rows if r["value"]}
+    assert {r["state"] for r in rows if not r["value"]} <= {"未报送", "已报送·未填写"}
     assert got[("C1", "theme_party_days")] == 23
     assert got[("C1", "members_total")] == 38
     assert got[("G", "xxqg_rate")] == pytest.approx(100 * 26 / 36, abs=1e-4)

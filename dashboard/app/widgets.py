@@ -132,10 +132,25 @@ def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch")
 
 
+def _displayable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column holding numbers and words (a figure, or the state it has none: 未报送, 不适用) shown
+    as text: Arrow holds one type a column.  The export keeps the numbers as numbers."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object
+             and frame[c].map(lambda v: isinstance(v, str)).any()
+             and frame[c].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).any()]
+    if not mixed:
+        return frame
+    out = frame.copy()
+    for c in mixed:
+        out[c] = out[c].map(lambda v: v if isinstance(v, str) or v is None or (isinstance(v, float) and v != v)
+                            else f"{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}")
+    return out
+
+
 def grid(frame: pd.DataFrame, key: str, **kwargs) -> None:
     """A table on the page: empty cells read 「—」, and how many rows it has is said under it."""
     with st.container(key=f"{key}_grid"):
-        st.dataframe(frame, hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+        st.dataframe(_displayable(frame), hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
         st.caption(t("rows_shown", n=len(frame)))
 
 

@@ -175,6 +175,20 @@ def indicator_values(data: PlainData, units: list[str], from_: str, to: str, gra
             last = group.dropna(subset=["value"]).sort_values("quarter").drop_duplicates(KEY, keep="last")
             out.append(last[KEY + ["value"]])
     periodic = pd.concat(out, ignore_index=True)
+    if scope == "subtree":  # people and teams: each unit's own peak over a period of quarters, then summed
+        people = [c for c in needed if cat.at[c, "time_agg"] == "max" and cat.at[c, "unit_agg"] == "sum"]
+        mine = rows[rows["indicator_code"].isin(people)]
+        if len(mine):
+            mine = mine.assign(period=_period(mine["quarter"], granularity))
+            span = pd.Series(periods.period_map(from_, to, granularity)["periods"]).value_counts()
+            mine = mine[mine["period"].astype(str).map(span).fillna(0).astype(int).to_numpy() > 1]
+            peaks = (mine.groupby(["ancestor", "period", "indicator_code", "unit_code"], observed=True)["value"].max()
+                     .groupby(level=[0, 1, 2], observed=True).sum().rename("peak").reset_index()
+                     .rename(columns={"ancestor": "unit_code"}))
+            if len(peaks):
+                periodic = periodic.merge(peaks, on=KEY, how="left")
+                periodic["value"] = periodic["peak"].where(periodic["peak"].notna(), periodic["value"])
+                periodic = periodic.drop(columns="peak")
 
     # derived after both roll-ups: ratios as percentages, sums of parts
     derived = []

@@ -8,7 +8,7 @@ May import: duckdb, psycopg, sqlglot, pandas, numpy, dashboard.domain, dashboard
 """
 
 from .connection import DatabaseBusy, StoreUnavailable, file_table_counts
-from .store import DEMO_USER, Snapshot, SnapshotBroken, Store, SubmitResult, default_db_path
+from .store import DEMO_USER, RowsWouldBeLost, Snapshot, SnapshotBroken, Store, SubmitResult, default_db_path
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "StoreUnavailable", "SubmitResult",
+__all__ = ["DEMO_USER", "DatabaseBusy", "RowsWouldBeLost", "Snapshot", "SnapshotBroken", "Store", "StoreUnavailable", "SubmitResult",
            "default_db_path", "file_table_counts"]

@@ -33,8 +33,8 @@ from . import archive, postgres, rollup
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
 
-__all__ = ["DEMO_USER", "DatabaseBusy", "Snapshot", "SnapshotBroken", "Store", "StoreUnavailable", "SubmitResult",
-           "TABLES", "default_db_path"]
+__all__ = ["DEMO_USER", "DatabaseBusy", "RowsWouldBeLost", "Snapshot", "SnapshotBroken", "Store", "StoreUnavailable",
+           "SubmitResult", "TABLES", "default_db_path"]
 
 DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
@@ -53,6 +53,20 @@ class _Identical(Exception):
     def __init__(self, submission_id: int):
         super().__init__(submission_id)
         self.submission_id = submission_id
+
+
+class RowsWouldBeLost(ValueError):
+    """A write that would take rows of units out of the active data with nothing to replace them:
+    a return superseding one that holds units it does not cover, or a restore of a return that
+    holds units the tree of its quarter puts in another return.  `key` is its text
+    (dashboard/text/validation.toml), `fields` fill it."""
+
+    def __init__(self, key: str, **fields):
+        super().__init__(i18n.both(key, **fields))
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str) -> str:
+        return i18n.t(self.key, lang, **self.fields)
 
 
 @dataclass(frozen=True)
@@ -357,7 +371,7 @@ class Store:
 
     def fact_units(self) -> list[tuple[str, str, str, int, int]]:
         """(reporting unit, quarter, unit, facts, first submission id): which units each reporting
-        unit's submissions of a quarter hold facts for."""
+        unit's active submissions of a quarter hold facts for."""
         return self._db.rows("check_fact_units")
 
     def files_without_facts(self) -> list[tuple[int, str, str, str | None]]:
@@ -420,16 +434,40 @@ class Store:
         """The tree as it was in `quarter` (who reported, who belonged where, what each was called)."""
         return self.history().at(quarter)
 
-    def load_tree(self, tree: Tree | History, *, audit: audit_mod.Note | None = None) -> None:
+    def active_fact_units(self) -> list[tuple[int, str, str, str, int]]:
+        """(submission id, reporting unit, quarter, unit, facts) of every unit each active
+        submission holds facts for."""
+        return self._db.rows("active_fact_units")
+
+    def active_returns(self) -> dict[tuple[str, str], int]:
+        """(reporting unit, quarter) -> its active submission."""
+        return {(u, q): i for u, q, i in self._db.rows("active_submissions")}
+
+    def fact_keys(self, submission_ids) -> list[tuple[int, str, str]]:
+        """(submission, unit, indicator) of every fact of the submissions given."""
+        ids = sorted({int(i) for i in submission_ids})
+        return self._db.rows("fact_keys", {"ids": ids}) if ids else []
+
+    def load_tree(self, tree: Tree | History, *, audit: audit_mod.Note | None = None,
+                  rehome: list | None = None) -> None:
         """Replace the organisation — one tree for all quarters, or a history of versions — and
         rebuild the closure and roll-up, in one transaction.  The tree is checked again, code and
         name rules included (TreeError), whoever built it.  With `audit` (a tree import:
         Note("tree.import", file name)) the entry, with the number of units, commits with the tree,
-        so the trail never tells of a change that did not land."""
+        so the trail never tells of a change that did not land.
+
+        `rehome` (tree_file.Move, from tree_file.misplaced: `tree import --rehome`) carries rows
+        of active returns the new tree puts outside them, in the same transaction: each unit's
+        facts leave its old return for the active return of its new reporting unit of the same
+        quarter (one is created, file name `tree-rehome`, if there is none), as the unit it
+        merged into if it ended; a return all of whose rows go is superseded, its rows kept as
+        its history.  Each carry is audited (`tree.rehome`); the roll-up is rebuilt after."""
         history = tree if isinstance(tree, History) else History(list(Tree(tree.units).units))
         History(history.versions)  # checked, entries included
         latest = history.latest().units
         with self._db.transaction() as tx:
+            if rehome:
+                _rehome(tx, rehome)
             tx.run("versions_clear")
             tx.run("versions_insert", _unit_lists(history.versions))
             tx.run("units_clear")
@@ -579,10 +617,17 @@ class Store:
         An identical file (same SHA-256 as the active one) changes nothing at all.
         With `audit`, the submission's entry (outcome ok: unit, quarter, its id, the one it
         supersedes) commits with it; an identical file is recorded as a duplicate.
+
+        A return never drops rows it does not cover: should the active one hold rows of a unit
+        that the tree of the quarter puts outside this return (left there by a tree change made
+        before `tree import` refused such changes) and the new one not carry them, nothing is
+        written and RowsWouldBeLost says which (`tree import --rehome` carries them home first).
         """
         key = {"unit": unit_code, "quarter": quarter}
+        units, indicators, values = _fact_lists(facts)
         try:
             with self._db.transaction() as tx:
+                self.keeps_rows(unit_code, quarter, set(units), tx)
                 superseded = tx.rows("submission_supersede", key)
                 if sha256:
                     same = next((i for i, sha in superseded if sha == sha256), None)
@@ -592,7 +637,6 @@ class Store:
                     **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
                     "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
                     "archive_path": archive_path, "warnings": warnings})[0][0]
-                units, indicators, values = _fact_lists(facts)
                 if units:
                     tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
                                             "indicators": indicators, "values": values})
@@ -610,6 +654,28 @@ class Store:
                     unit=unit_code, quarter=quarter, submission=same.submission_id) + _more(audit))
             return SubmitResult(same.submission_id, "duplicate", None)
         return SubmitResult(new_id, "loaded", superseded[0][0] if superseded else None)
+
+    def _covers(self, reporting_unit: str, quarter: str) -> set[str]:
+        """The units a return of `reporting_unit` for `quarter` covers in the tree of that quarter
+        (none if it files no return then)."""
+        tree = self.tree_at(quarter)
+        if reporting_unit not in tree or not tree.is_reporting(reporting_unit):
+            return set()
+        return {u.code for u in tree.return_units(reporting_unit, quarter)}
+
+    def keeps_rows(self, unit_code: str, quarter: str, new_units: set[str], tx=None) -> None:
+        """RowsWouldBeLost if the active return of `unit_code` and `quarter` holds rows of units
+        neither its return covers nor the new facts carry (a superseding return would drop them).
+        `submit` asks inside its transaction; an import asks first, before it keeps the file."""
+        held = (tx or self._db).rows("active_return_units", {"unit": unit_code, "quarter": quarter})
+        if not held or not self.has_tree():
+            return
+        covered = self._covers(unit_code, quarter) | new_units
+        lost = [(u, n) for u, n in held if u not in covered]
+        if lost:
+            raise RowsWouldBeLost("store_rows_would_be_lost", reporter=unit_code, quarter=quarter,
+                                  units="、".join(u for u, _ in lost), units_en=", ".join(u for u, _ in lost),
+                                  n=sum(n for _, n in lost))
 
     def restore(self, submission_id: int, *, principal: access.Principal | None = None) -> int | None:
         """Make an earlier submission active again; returns the one it supersedes.  The status is
@@ -633,6 +699,13 @@ class Store:
                 self.audit("return.restore", target, "ok",
                            audit_mod.words(unit=unit_code, quarter=quarter, unchanged="yes"))
                 return None
+            outside = sorted({r[0] for r in self._db.rows("submission_units", {"id": submission_id})}
+                             - self._covers(unit_code, quarter)) if self.has_tree() else []
+            if outside:  # filed under an earlier tree: its rows of these units now belong to another return
+                self.audit("return.restore", target, "rejected",
+                           audit_mod.words(unit=unit_code, quarter=quarter, reason="units_outside_return"))
+                raise RowsWouldBeLost("store_restore_outside_return", id=submission_id, reporter=unit_code,
+                                      quarter=quarter, units="、".join(outside), units_en=", ".join(outside))
             with self._db.transaction() as tx:
                 changed = tx.rows("submission_activate", {"id": submission_id, "unit": unit_code, "quarter": quarter})
                 rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
@@ -692,6 +765,38 @@ class Store:
             tx.run("bulk_ids_drop")
             rollup.rebuild(tx)
         return n
+
+
+def _rehome(tx, moves: list) -> None:
+    """Carry the rows of `moves` (tree_file.Move) into their new returns, inside `tx`."""
+    actor, _via = acting.current()
+    now = datetime.now()
+    targets: dict[tuple[str, str], tuple[int, bool]] = {}  # (reporter, quarter) -> (submission, created)
+    whole: set[int] = set()
+    for m in moves:
+        h = m.held
+        key = (m.to_reporter, h.quarter)
+        if key not in targets:
+            found = tx.rows("submission_active_id", {"unit": m.to_reporter, "quarter": h.quarter})
+            if found and found[0][0] is not None:
+                targets[key] = (found[0][0], False)
+            else:
+                made = tx.rows("submission_insert_rehome", {"unit": m.to_reporter, "quarter": h.quarter,
+                                                            "user": actor, "submitted_at": now,
+                                                            "source": h.submission_id})
+                targets[key] = (made[0][0], True)
+        target, created = targets[key]
+        params = {"source": h.submission_id, "target": target, "unit": h.unit, "to_unit": m.to_unit}
+        tx.run("facts_rehome_copy" if m.whole else "facts_rehome_move", params)
+        if m.whole:
+            whole.add(h.submission_id)
+        _audit_in(tx, "tree.rehome", f"{h.reporter} {h.quarter} → {m.to_reporter} {h.quarter}", "ok",
+                  audit_mod.words(unit=h.unit, quarter=h.quarter, from_return=h.submission_id,
+                                  submission=target, to_unit=m.to_unit if m.to_unit != h.unit else None,
+                                  facts=h.n, new_return="yes" if created else None,
+                                  superseded=h.submission_id if m.whole else None))
+    for sid in sorted(whole):
+        tx.run("submission_supersede_id", {"id": sid})
 
 
 def _unit_lists(units) -> dict[str, list]:

@@ -6,7 +6,7 @@ The checks, each over a unit's own figures (queries/charts/anomaly_facts.sql):
 
 - `sharp_change`: a figure far from the unit's own history — the median of its last
   HISTORY_QUARTERS quarters (at least MIN_HISTORY of them) and the median absolute deviation
-  (MAD, scaled to a standard deviation): robust z above SHARP_Z and a difference of at least
+  (MAD, scaled to a standard deviation): robust z above SHARP_Z and a difference of more than
   SHARP_FLOOR and more than SHARP_SHARE of the median, so one odd quarter in the history does not hide it;
 - `stock_flow`: a stock that moves more than its flows explain (STOCK_FLOWS): members that fall
   with no one leaving on record, probationary members that change by more than admissions less
@@ -50,7 +50,10 @@ STOCK_FLOWS = (
     ("probationary", ("admitted_probationary",), ("converted_full",), 1.0),
 )
 COLUMNS = ["kind", "unit_code", "quarter", "indicator_code", "value", "reference", "reason_zh", "reason_en",
-           "verified_by", "verified_at"]
+           "severity", "verified_by", "verified_at"]
+# how far off a finding is, to list the worst first: robust deviations (a MAD of at least 1) for a
+# sharp change or an outlier, the gap over its tolerance for a stock, fixed weights for a whole return
+WHOLE_RETURN_SEVERITY = {"all_zero": 100.0, "same_as_previous": 50.0}
 
 
 def fetch_range(first: str) -> str:
@@ -76,13 +79,13 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
     by_key = facts[facts["indicator_code"].isin(stocks)].set_index(
         ["unit_code", "indicator_code", "quarter"])["value"].to_dict()
 
-    def add(kind, unit, quarter, code, figure, reference, key, **fields):
+    def add(kind, unit, quarter, code, figure, reference, key, severity, **fields):
         ind = catalog[code] if code else None
         fields = {"indicator": ind.name_zh if ind else "", "uom": ind.unit_zh if ind else "", **fields}
         fields_en = {**fields, "indicator": ind.name_en if ind else "", "uom": ind.unit_en if ind else ""}
         rows.append({"kind": kind, "unit_code": unit, "quarter": quarter, "indicator_code": code or "",
                      "value": figure, "reference": reference, "reason_zh": i18n.t(key, "zh", **fields),
-                     "reason_en": i18n.t(key, "en", **fields_en)})
+                     "reason_en": i18n.t(key, "en", **fields_en), "severity": round(float(severity), 2)})
 
     # a sharp change against the unit's own history (a unit x indicator by quarter grid)
     kinds_ok = {c for c in facts["indicator_code"].unique()
@@ -106,7 +109,7 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
         for i in np.flatnonzero(hit):
             unit, code = grid.index[i]
             add("sharp_change", unit, q, code, float(now[i]), float(med[i]), "anomaly_sharp_change",
-                value=_n(now[i]), median=_n(med[i]), n=int(n[i]))
+                diff[i] / max(sd[i], 1.0), value=_n(now[i]), median=_n(med[i]), n=int(n[i]))
 
     # a stock that moves more than its flows explain
     for stock, ins, outs, tolerance in STOCK_FLOWS:
@@ -121,7 +124,8 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
             outflow = sum(by_key.get((unit, c, q), 0.0) for c in outs)
             expected = prev + inflow - outflow
             if abs(v - expected) > tolerance:
-                add("stock_flow", unit, q, stock, v, expected, "anomaly_stock_flow", value=_n(v), previous=_n(prev),
+                add("stock_flow", unit, q, stock, v, expected, "anomaly_stock_flow", abs(v - expected) / tolerance,
+                    value=_n(v), previous=_n(prev),
                     flows_in=_n(inflow), flows_out=_n(outflow), expected=_n(expected))
 
     # whole returns: identical to the previous quarter's, or all zero
@@ -131,10 +135,11 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
         if q not in shown:
             continue
         if size >= MIN_RETURN_FIGURES and top == 0:
-            add("all_zero", rep, q, "", 0.0, None, "anomaly_all_zero", n=int(size))
+            add("all_zero", rep, q, "", 0.0, None, "anomaly_all_zero", WHOLE_RETURN_SEVERITY["all_zero"], n=int(size))
             continue
         if (rep, q) in same:
-            add("same_as_previous", rep, q, "", None, None, "anomaly_same_as_previous", n=same[rep, q],
+            add("same_as_previous", rep, q, "", None, None, "anomaly_same_as_previous",
+                WHOLE_RETURN_SEVERITY["same_as_previous"], n=same[rep, q],
                 previous=periods.shift(q, -1))
 
     # an outlier among the units of the same level
@@ -151,13 +156,14 @@ def find(facts: pd.DataFrame, catalog, first: str, last: str, checks: pd.DataFra
         r = current.iloc[i]
         level = r["unit_level"]
         add("level_outlier", r["unit_code"], r["quarter"], r["indicator_code"], float(r["value"]), float(med.iloc[i]),
-            "anomaly_level_outlier", value=_n(r["value"]), median=_n(med.iloc[i]), n=int(size.iloc[i]),
+            "anomaly_level_outlier", diff.iloc[i] / max(sd.iloc[i], 1.0), value=_n(r["value"]),
+            median=_n(med.iloc[i]), n=int(size.iloc[i]),
             level=i18n.t(f"level_{level}", "zh"), level_en=i18n.t(f"level_{level}", "en"))
 
     out = pd.DataFrame(rows, columns=COLUMNS[:-2])
     out = _with_checks(out, checks)
-    return out.sort_values(["quarter", "unit_code", "indicator_code", "kind"], ascending=[False, True, True, True],
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(["severity", "quarter", "unit_code", "indicator_code", "kind"],
+                           ascending=[False, False, True, True, True], kind="stable").reset_index(drop=True)
 
 
 def _same_as_previous(flows: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -224,5 +230,6 @@ def for_people(found: pd.DataFrame, tree, catalog, lang: str = "zh") -> pd.DataF
         t("col_value"): found["value"],
         t("col_anomaly_kind"): [t(f"anomaly_kind_{k}") for k in found["kind"]],
         t("col_anomaly_reason"): found["reason_en" if lang == "en" else "reason_zh"],
+        t("col_anomaly_severity"): found["severity"],
         t("col_anomaly_status"): [status(b, a) for b, a in zip(found["verified_by"], found["verified_at"])],
     })

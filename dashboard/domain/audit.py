@@ -17,6 +17,9 @@ Where each action is recorded (so a new write knows where its entry goes):
 - `check.repair`   health.repair; target the database file's name.
 - `tree.import`    Store.load_tree(tree, audit=Note("tree.import", file name)) records it in
                    the tree's own transaction: the `tree import` command passes the note.
+- `tree.rehome`    Store.load_tree(..., rehome=moves) (`tree import --rehome`): one entry per
+                   unit whose rows were carried from one return to another, in the tree's
+                   transaction; target "<old reporter> <quarter> → <new reporter> <quarter>".
 - `user.add` / `user.remove` / `user.import`  the user commands: `store.audit(action, login,
                    outcome, detail)` after each change (or a Note on the store method that
                    makes it, so the entry lands in the change's transaction).
@@ -33,7 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
-           "user.add", "user.remove", "user.import", "backup.create", "backup.restore", "anomaly.verify")
+           "tree.rehome", "user.add", "user.remove", "user.import", "backup.create", "backup.restore",
+           "anomaly.verify")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 
@@ -66,7 +70,8 @@ def check(action: str, outcome: str) -> None:
 DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchanged", "no_such_submission",
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
-               "added", "renamed", "moved_units", "retired", "changed")
+               "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
+               "new_return", "rehomed")
 
 
 def words(**fields) -> str:

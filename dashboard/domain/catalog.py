@@ -188,9 +188,12 @@ class Catalog:
         return [r for r in self.rules if r.kind == "compliance"]
 
     def headline(self, domain: str) -> str:
-        """The indicator a domain is ranked by by default: its first headline indicator."""
+        """The indicator a domain is ranked by — its page's default, the overview's bottom list, the
+        通报, the projector: its first headline indicator that may name a unit (column `rank`; not
+        党员总数, a size); a domain with none (纪律执纪) by its first headline, naming nobody."""
         inds = self.of_domain(domain)
-        return next((i.code for i in inds if i.headline), inds[0].code)
+        heads = [i for i in inds if i.headline] or list(inds)
+        return next((i for i in heads if i.names_laggards), heads[0]).code
 
     def domain(self, code: str) -> Domain:
         for d in self.domains:

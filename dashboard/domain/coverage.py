@@ -204,6 +204,9 @@ def combine(parts: pd.DataFrame, cat: Catalog, codes, returns=None) -> pd.DataFr
         seen = [(qq, v) for qq in quarters if (v := quarterly(ind, unit, qq)) is not None]
         if not seen:
             return None
+        if ind.people_in_period and len(quarters) > 1 and "member" in parts:  # each unit's peak, then summed
+            mine = parts[(parts["unit_code"] == unit) & (parts["indicator_code"] == ind.code)]
+            return float(mine.groupby(["member", "quarter"])["total"].sum().groupby(level=0).max().sum())
         agg = "last" if ind.formula_op in ("count", "count_high") else ind.time_agg
         vals = [v for _, v in seen]
         return {"sum": sum(vals), "max": max(vals)}.get(agg, seen[-1][1])

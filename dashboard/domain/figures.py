@@ -93,14 +93,6 @@ def default_measure(ind: Indicator) -> str:
     return "rate" if ind.rate_per else "raw"
 
 
-def ranking_indicator(cat: Catalog, domain: str) -> Indicator:
-    """The indicator a domain is ranked by on the overview's bottom list, the 通报 and the
-    projector: its first headline indicator that may name a unit (README 看数须知); a domain with
-    none (纪律执纪) is ranked by its first headline, naming nobody."""
-    heads = [i for i in cat.of_domain(domain) if i.headline] or list(cat.of_domain(domain))
-    return next((i for i in heads if i.names_laggards), heads[0])
-
-
 def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity: str) -> str | None:
     """The period a face ranks `ind` in: the latest period of the selection with figures
     (`with_data`, in order); an indicator asked in one quarter only (star ratings, Q1), when
@@ -109,10 +101,6 @@ def ranking_period(ind: Indicator, with_data: list[str], last: str, granularity:
     if granularity == "quarter" and ind.quarters != "all":
         return analysis.reference_quarter(ind.quarters, last)  # as the headline card reads it
     return with_data[-1] if with_data else None
-
-
-def granularity_of(period: str) -> str:
-    return "quarter" if "Q" in period else "half" if "H" in period else "year"
 
 
 def state_text(state: str, lang: str = "zh") -> str:
@@ -129,7 +117,7 @@ def values_of(src: Source, units: list[str], quarters: list[str], period: str, i
     if coverage.is_stock(src.catalog, ind):
         params = values_params(units, rel[-1], rel[-1], "quarter", [ind.code])
     else:
-        params = values_params(units, quarters[0], quarters[-1], granularity_of(period), [ind.code])
+        params = values_params(units, quarters[0], quarters[-1], periods.granularity_of(period), [ind.code])
     got = src.query("indicator_values", **params)
     got = got[got["indicator_code"] == ind.code]
     return {u: float(v) for u, v in zip(got["unit_code"], got["value"]) if v is not None and not pd.isna(v)}
@@ -274,10 +262,11 @@ def _mark_behind(frame: pd.DataFrame, ind: Indicator, n: int = BOTTOM_N) -> pd.D
             continue
         named = 0
         for _rk, tied in reversed(list(part.groupby("rank", sort=True))):
-            if len(tied) == len(part) or tied["meets_rule"].all():
-                break  # a tie of the whole group, or a figure meeting its rule, is nobody's bottom
-            frame.loc[tied.index, "behind"] = True
-            named += len(tied)
+            short = tied[~tied["meets_rule"]]  # a figure meeting its rule is nobody's bottom
+            if len(tied) == len(part) or short.empty:
+                break  # nor is a tie of the whole group; and above a unit that meets it, nobody is
+            frame.loc[short.index, "behind"] = True
+            named += len(short)
             if named >= n:
                 break
     return frame

@@ -18,8 +18,9 @@ from .filters import values_params
 
 Query = Callable[..., pd.DataFrame]
 Inputs = Callable[[list[str], list[str]], tuple[dict, frozenset]]  # coverage.inputs for (units, quarters)
-COLUMNS = ["unit_code", "indicator_code", "period", "value", "state", "coverage", "previous", "delta_previous",
-           "lfl_previous", "basis_previous", "year_before", "delta_year", "lfl_year", "basis_year"]
+COLUMNS = ["unit_code", "indicator_code", "period", "value", "state", "coverage", "current_lfl_previous", "previous",
+           "delta_previous", "lfl_previous", "basis_previous", "current_lfl_year", "year_before", "delta_year", "lfl_year",
+           "basis_year"]
 
 
 def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: str, granularity: str = "quarter",
@@ -66,9 +67,9 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
                 rows.append({
                     "unit_code": code, "indicator_code": ind.code, "period": period, "value": value,
                     "state": now["state"], "coverage": now["coverage"],
-                    "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
+                    "current_lfl_previous": changes["previous"].current, "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
                     "lfl_previous": changes["previous"].text(lang), "basis_previous": _basis(changes["previous"]),
-                    "year_before": changes["year_before"].earlier, "delta_year": changes["year_before"].delta,
+                    "current_lfl_year": changes["year_before"].current, "year_before": changes["year_before"].earlier, "delta_year": changes["year_before"].delta,
                     "lfl_year": changes["year_before"].text(lang), "basis_year": _basis(changes["year_before"]),
                 })
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -87,6 +87,11 @@ def quarter_end(q: str) -> datetime:
     return first_of_next - timedelta(days=1)
 
 
+def granularity_of(period: str) -> str:
+    """quarter / half / year: the kind of period a code names (2024Q3, 2024H2, 2024)."""
+    return "quarter" if "Q" in period else "half" if "H" in period else "year"
+
+
 def quarters_of(period: str) -> list[str]:
     """The quarters a period covers."""
     if "Q" in period:

@@ -179,11 +179,19 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
         return outcome
     # The same bytes again are found by `submit` (under the write lock) and change nothing; their
     # archive copy, named by the SHA-256, is already there.
-    result = store.submit(
-        parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
-        template_version=parsed.version, archive_path=_archive(store, data, sha),
-        warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
-    )
+    from ..db import RowsWouldBeLost
+
+    try:
+        store.keeps_rows(parsed.reporting_unit, parsed.quarter, {u for u, _i, _v in parsed.facts()})
+        result = store.submit(
+            parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
+            template_version=parsed.version, archive_path=_archive(store, data, sha),
+            warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
+        )
+    except RowsWouldBeLost as exc:  # nothing written; import_return records the refusal
+        found.add(exc.key, **exc.fields)
+        outcome.problems = found.items
+        return outcome
     outcome.status = result.status
     outcome.submission_id, outcome.superseded_id = result.submission_id, result.superseded_id
     return outcome

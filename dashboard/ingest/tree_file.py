@@ -187,9 +187,13 @@ def _row(n: int, cells: dict[str, str], out: Reading) -> Row | None:
     return Row(n, entry, dated=bool(quarters[0] or quarters[1]))
 
 
-def plan(reading: Reading, old: History | None, last_figures: dict[str, str], effective: str) -> History | None:
+def plan(reading: Reading, old: History | None, last_figures: dict[str, str], effective: str, *,
+         returns_apart: bool = False) -> History | None:
     """The history the file asks for, given what the database holds; None (and problems added to
     `reading`) if it cannot be loaded.  Sort orders left blank follow the file's row order.
+    With `returns_apart`, a unit that ends while active returns of later quarters still hold it
+    is not a problem of the file: the caller looks at those returns itself (`misplaced`, which
+    names each one and finds the unit a merged unit's rows can go to), as `tree import` does.
 
     The rows readable on their own are checked together even when others are not, so one run
     tells every problem; a row with a problem of its own is left out of the checks that would
@@ -234,7 +238,7 @@ def plan(reading: Reading, old: History | None, last_figures: dict[str, str], ef
     if old:
         for code in sorted(set(old.by_code) - set(rows_of) - reading.unreadable):
             reading.problem("", "treef_unit_left_out", code=code, name=old.by_code[code][-1].name_zh)
-    _check_versions(versions, where, old, last_figures, reading)
+    _check_versions(versions, where, old, {} if returns_apart else last_figures, reading)
     if reading.problems:
         return None
     try:
@@ -403,3 +407,112 @@ def workbook(history: History | None) -> bytes:
         guide.append([line])
     guide.column_dimensions["A"].width = 110
     return safe.workbook_bytes(wb)  # a name typed as "=..." stays text
+
+
+# --- rows of returns a new tree would leave in the wrong return (`tree import --rehome`) -----------
+
+@dataclass(frozen=True)
+class Held:
+    """Rows an active return holds: submission `submission_id`, of `reporter` for `quarter`,
+    holds `n` facts of `unit`."""
+
+    submission_id: int
+    reporter: str
+    quarter: str
+    unit: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Move:
+    """Rows a new tree leaves in a return that no longer covers their unit, and where they go:
+    the return of `to_reporter` for the same quarter, as unit `to_unit` (the unit itself; for a
+    unit ended in a merge, the unit it merged into).  `whole`: every row of the source return
+    goes, so it is copied and the source superseded, not emptied."""
+
+    held: Held
+    to_unit: str
+    to_reporter: str
+    whole: bool = False
+
+
+def misplaced(new: History, held: list[Held]) -> tuple[list[Move], list[Held]]:
+    """The rows of active returns that the tree `new` puts outside their return: a unit moved to
+    another return, a reporting unit that no longer files, a unit ended (merged) before the
+    quarter.  Returns (where each can go, the rows that can go nowhere: a unit not in the tree
+    of that quarter with no successor there)."""
+    covers: dict[tuple[str, str], set[str]] = {}
+    moves: list[Move] = []
+    stranded: list[Held] = []
+    for h in held:
+        tree = new.at(h.quarter)
+        key = (h.reporter, h.quarter)
+        if key not in covers:
+            filing = h.reporter in tree and tree.is_reporting(h.reporter)
+            covers[key] = {u.code for u in tree.return_units(h.reporter, h.quarter)} if filing else set()
+        if h.unit in covers[key]:
+            continue
+        target = successor(new, h.unit, h.quarter)
+        if target is None:
+            stranded.append(h)
+        else:
+            moves.append(Move(h, target, tree.reporting_unit_of(target).code))
+    going: dict[int, set[str]] = {}
+    for m in moves:
+        going.setdefault(m.held.submission_id, set()).add(m.held.unit)
+    held_units: dict[int, set[str]] = {}
+    for h in held:
+        held_units.setdefault(h.submission_id, set()).add(h.unit)
+    moves = [replace(m, whole=going[m.held.submission_id] == held_units[m.held.submission_id]) for m in moves]
+    return moves, stranded
+
+
+def successor(history: History, code: str, quarter: str) -> str | None:
+    """The unit that holds `code`'s rows in `quarter`: the unit itself if the tree of the quarter
+    has it, else the unit it merged into (and on, should that one have merged too); None if
+    there is none (a unit retired without a successor, or not yet formed)."""
+    seen: set[str] = set()
+    while code not in history.at(quarter):
+        if code in seen:
+            return None
+        seen.add(code)
+        ended = [v for v in history.by_code.get(code, []) if v.active_to and v.active_to < quarter]
+        if not ended or not ended[-1].merged_into:
+            return None
+        code = ended[-1].merged_into
+    return code
+
+
+@dataclass(frozen=True)
+class Clash:
+    """Two figures of one unit and indicator a rehome would put into one return."""
+
+    held: Held
+    to_unit: str
+    to_reporter: str
+    indicator: str
+
+
+def clashes(moves: list[Move], keys: list[tuple[int, str, str]], active: dict[tuple[str, str], int]) -> list[Clash]:
+    """Where carrying the rows of `moves` would give a return two figures of one unit and
+    indicator (a unit merged into one that has its own figure; two merged units reporting the
+    same indicator): `keys` are (submission, unit, indicator) of the sources and destinations,
+    `active` (reporter, quarter) -> active submission.  Two figures are never added up here."""
+    by_sub: dict[int, set[tuple[str, str]]] = {}
+    for sid, unit, indicator in keys:
+        by_sub.setdefault(sid, set()).add((unit, indicator))
+    leaving = {(m.held.submission_id, m.held.unit) for m in moves if not m.whole}
+    into: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    out: list[Clash] = []
+    for m in moves:
+        dest = (m.to_reporter, m.held.quarter)
+        if dest not in into:
+            sid = active.get(dest)
+            into[dest] = {k for k in by_sub.get(sid, set()) if (sid, k[0]) not in leaving} if sid else set()
+        for unit, indicator in sorted(by_sub.get(m.held.submission_id, set())):
+            if unit != m.held.unit:
+                continue
+            if (m.to_unit, indicator) in into[dest]:
+                out.append(Clash(m.held, m.to_unit, m.to_reporter, indicator))
+            into[dest].add((m.to_unit, indicator))
+    return out

@@ -272,20 +272,43 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
         out.add("val_no_values")
 
 
+def _stock_expected(ind: Indicator, unit: Unit) -> bool:
+    """A period-end level (members, activists) the unit's row is expected to hold: blank, the unit
+    reads 已报送·未填写 for the quarter, never 0 and never the quarter before.  A committee's row of
+    an indicator it may enter as a total is left blank when its branches give theirs."""
+    return ind.time_agg == "last" and not (ind.total_allowed and unit.level not in BRANCH_LEVELS)
+
+
 def _check_totals(cat, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Collector) -> None:
-    """A committee's own total of an indicator it may enter as a total (levels branch_or_total)
-    beside figures of units below it: a warning that the total stands for them (the roll-up
-    takes the total, never both), so the reporter sees which figure counts."""
-    for (code, ind_code), (value, sheet, cell) in list(parsed.values.items()):
+    """A committee's own total (合计) of an indicator it may enter as a total (levels
+    branch_or_total) beside figures of units below it: the roll-up takes the total, never both, so
+    the reporter is told which figure counts (a warning); a total smaller than what the units below
+    it add up to (their totals, else their own figures) cannot be their total: an error at its cell."""
+    values = parsed.values
+
+    def below_sum(code: str, ind_code: str) -> float:
+        out_ = 0.0
+        for kid in tree.kids(code):
+            got = values.get((kid.code, ind_code))
+            out_ += got[0] if got else below_sum(kid.code, ind_code)
+        return out_
+
+    for (code, ind_code), (value, sheet, cell) in list(values.items()):
         ind = cat[ind_code]
         unit = tree.by_code.get(code)
         if not ind.total_allowed or unit is None or unit.level in BRANCH_LEVELS:
             continue
-        below = [u for u in tree.subtree(code) if u.code != code and (u.code, ind_code) in parsed.values]
-        if below:
+        below = [u for u in tree.subtree(code) if u.code != code and (u.code, ind_code) in values]
+        if not below:
+            continue
+        parts = below_sum(code, ind_code)
+        if ind.unit_agg == "sum" and value < parts - 1e-9:
+            out.add("val_total_smaller", sheet=sheet, cell=cell, unit=unit, indicator=ind,
+                    expected=expectation("val_exp_at_least", minimum=_fmt(parts)), found=_fmt(value),
+                    value=_fmt(value), n=len(below), parts=_fmt(parts))
+        else:
             out.warn("val_total_and_branches", sheet=sheet, cell=cell, unit=unit, indicator=ind, found=_fmt(value),
-                     value=_fmt(value), n=len(below), parts=_fmt(sum(parsed.values[(u.code, ind_code)][0]
-                                                                    for u in below)))
+                     value=_fmt(value), n=len(below), parts=_fmt(parts))
 
 
 def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -> ReturnLayout | None:
@@ -449,6 +472,9 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                     if is_formula:
                         out.add("val_formula_no_value", sheet=name, cell=address(r, c), unit=unit, indicator=ind,
                                 expected=expected_of(ind), found="=…")
+                    elif reported and _stock_expected(ind, unit):
+                        out.warn("val_blank_stock", sheet=name, cell=letter + row_number, unit=unit, indicator=ind,
+                                 expected=expected_of(ind), found="", what=(ind.name_zh, ind.name_en))
                     continue
                 raw = error_value  # calamine read it as a blank
                 if reported:

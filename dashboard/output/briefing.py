@@ -301,19 +301,22 @@ def _names(names, lang: str) -> str:
     return t("brief_list_sep", lang).join(printable(n) for n in names)
 
 
-def bottom_text(groups, uom: str, fmt: str, lang: str, n_ranked: int) -> str:
+def bottom_text(groups, uom: str, fmt: str, lang: str, n_ranked: int, by_group: bool = False) -> str:
     """The bottom of a ranking in words (groups: figures.ranking's bottom, per level group), each
     value in `fmt` (the table's).  A tie is stated whole: a group of up to two units is named, a
-    larger one counted ('8 个单位并列为 0次'), never two of eight picked out."""
+    larger one counted ('8 个单位并列为 0次'), never two of eight picked out.  `by_group`: the table
+    ranks committees and branches apart, so each item says its group."""
     items = []
     for g in groups:
         value, names = format(g["value"], fmt), g["names"]
         if len(names) == 1:
-            items.append(t("brief_bottom_one", lang, unit=printable(names[0]), value=value, uom=uom))
+            item = t("brief_bottom_one", lang, unit=printable(names[0]), value=value, uom=uom)
         elif len(names) <= 2:
-            items.append(t("brief_bottom_tied_named", lang, units=_names(names, lang), value=value, uom=uom))
+            item = t("brief_bottom_tied_named", lang, units=_names(names, lang), value=value, uom=uom)
         else:
-            items.append(t("brief_bottom_tied_count", lang, n=len(names), value=value, uom=uom))
+            item = t("brief_bottom_tied_count", lang, n=len(names), value=value, uom=uom)
+        items.append(t("brief_bottom_in_group", lang, group=t(f"level_group_{g['group']}", lang), item=item)
+                     if by_group else item)
     return t("brief_bottom", lang, items=t("brief_list_sep", lang).join(items))
 
 
@@ -403,19 +406,21 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
         elif chart_problem:
             w.body(w.t("brief_chart_missing", reason=w.t(chart_problem[0], **chart_problem[1])), indent=False,
                    align=WD_ALIGN_PARAGRAPH.CENTER)
-        header = [w.t("brief_col_rank"), w.t("brief_col_unit"),
-                  w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
         value_type = ind.value_type if d.measure == "raw" else "score"
         fmt = charts.number_format(value_type, d.ranking["value"])  # decimals enough to tell apart what differs
-        rows = [["—" if pd.isna(r.rank) else str(int(r.rank)), printable(r.unit_name),
+        by_group = d.ranking["group"].nunique() > 1  # committees and branches ranked apart: say which
+        header = [w.t("brief_col_rank"), *([w.t("brief_col_group")] if by_group else []), w.t("brief_col_unit"),
+                  w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
+        rows = [["—" if pd.isna(r.rank) else str(int(r.rank)),
+                 *([t(f"level_group_{r.group}", lang)] if by_group else []), printable(r.unit_name),
                  figures.state_text(r.state, lang) if pd.isna(r.value) else format(r.value, fmt)]
                 for r in d.ranking.itertuples()]
-        w.table(header, rows, [20, 86, 50], align_right=(2,))
+        w.table(header, rows, [18, 30, 70, 48] if by_group else [20, 86, 50], align_right=(len(header) - 1,))
         apart = w.t("brief_no_figure", n=len(d.ranking) - n_ranked) if n_ranked < len(d.ranking) else ""
         if not ind.names_laggards:
             w.body(w.t("brief_names_nobody") + apart)
         elif d.bottom:
-            w.body(bottom_text(d.bottom, d.unit, fmt, lang, n_ranked) + apart)
+            w.body(bottom_text(d.bottom, d.unit, fmt, lang, n_ranked, by_group) + apart)
         elif n_ranked >= 2:
             w.body(w.t("brief_nobody_behind") + apart)
 

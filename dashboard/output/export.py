@@ -25,14 +25,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..domain import coverage, periods
-from ..domain.filters import values_params
-from ..i18n import t
+from ..domain import figures, periods
 from . import safe
 from .style import PARTY_RED, excel_rgb
 
 LONG_COLUMNS = ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name", "value",
-                "unit_of_measure"]
+                "unit_of_measure", "state"]
 HEADER_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
 neutralise = safe.cell  # the one neutralising function, under the name callers knew it by
 
@@ -187,55 +185,48 @@ def export_frame(
     cat = store.catalog
     indicators = [i.code for i in cat.indicators if domain is None or i.domain == domain]
     units = [u.code for u in store.tree().subtree(unit)]
-    values = store.query("indicator_values", principal, **values_params(
-        units, periods.quarter(first), periods.quarter(last), granularity, indicators, scope))
+    src = figures.Source.of_store(store, lambda name, **params: store.query(name, principal, **params))
+    rows = figures.table(src, units, periods.quarter(first), periods.quarter(last), granularity, indicators,
+                         scope=scope, lang=lang)
+    if layout == "long":
+        return long_table(rows, lang)
+    return wide_table(long_table(rows, lang, every=True), store, lang)
+
+
+def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.DataFrame:
+    """figures.table rows as the long export: one row per unit, period and indicator, the figure
+    and its state (已报送 / 部分报送 / 未报送 / 已报送·未填写); a figure not asked of the unit or the
+    period (不适用 / 本期无此项) has no row unless `every` (the wide table says it in its cell)."""
     en = lang == "en"
-    long = pd.DataFrame(
+    if not every:
+        rows = rows[~rows["state"].isin([figures.NOT_APPLICABLE, figures.NOT_ASKED])]
+    return pd.DataFrame(
         {
-            "unit_code": values["unit_code"],
-            "unit_name": values["unit_name_en" if en else "unit_name_zh"],
-            "period": values["period"],
-            "domain": values["domain"],
-            "indicator_code": values["indicator_code"],
-            "indicator_name": values["indicator_name_en" if en else "indicator_name_zh"],
-            "value": values["value"],
-            "unit_of_measure": values["unit_en" if en else "unit_zh"],
+            "unit_code": rows["unit_code"],
+            "unit_name": rows["unit_name_en" if en else "unit_name_zh"],
+            "period": rows["period"],
+            "domain": rows["domain"],
+            "indicator_code": rows["indicator_code"],
+            "indicator_name": rows["indicator_name_en" if en else "indicator_name_zh"],
+            "value": rows["value"],
+            "unit_of_measure": rows["unit_en" if en else "unit_zh"],
+            "state": rows["state"].map(lambda st: figures.state_text(st, lang)),
         },
         columns=LONG_COLUMNS,
     )
-    if layout == "long":
-        return long
-    return wide_table(long, store, lang, units=units)
 
 
-def wide_table(long: pd.DataFrame, store, lang: str = "zh", units=None) -> pd.DataFrame:
-    """What a person reads: one row per unit and period, one column per indicator (名称(单位)).
-    A figure no unit of the row's subtree is asked for then reads 不适用 (not applicable), a blank
-    one was not reported; with `units`, each of them gets its rows even if it has no figure."""
+def wide_table(long: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
+    """What a person reads: one row per unit and period, one column per indicator (名称(单位)); a
+    cell with no figure says why (its state: 未报送, 不适用 …).  `long` is long_table's."""
     cat = store.catalog
     heads = {"zh": ("单位代码", "单位名称", "期间"), "en": ("Unit code", "Unit", "Period")}[lang]
     if long.empty:
         return pd.DataFrame(columns=list(heads))
-    tree = store.tree()
-    order = {u.code: u.sort_order for u in tree.units}
-    wide = long.pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code", values="value",
-                            aggfunc="first", sort=False)
-    if units is not None:
-        names = dict(zip(long["unit_code"], long["unit_name"]))
-        names.update({c: tree[c].name(lang) for c in units if c not in names and c in tree})
-        every = pd.MultiIndex.from_tuples([(c, names[c], p) for c in units if c in names
-                                           for p in dict.fromkeys(long["period"])],
-                                          names=["unit_code", "unit_name", "period"])
-        wide = wide.reindex(wide.index.append(every.difference(wide.index)))
+    shown = long["value"].astype(object).where(long["value"].notna(), long["state"])
+    wide = long.assign(shown=shown).pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code",
+                                                values="shown", aggfunc="first", sort=False)
     codes = [i.code for i in cat.indicators if i.code in wide.columns]
-    wide = wide[codes].astype(object)
-    history = store.history()
-    for (unit, _name, period), row in wide.iterrows():  # 不适用: asked of no unit of its subtree then
-        quarters = periods.quarters_of(period)
-        for code in codes:
-            if pd.isna(row[code]) and not coverage.applicable(history, cat, cat[code], unit, quarters):
-                wide.at[(unit, _name, period), code] = t("state_na", lang)
-    wide = wide.reset_index()
-    wide = wide.sort_values(["unit_code", "period"], key=lambda s: s.map(order) if s.name == "unit_code" else s)
+    wide = wide[codes].reset_index()  # long_table keeps the tree's order
     wide.columns = list(heads) + [f"{cat[c].name(lang)}({cat[c].unit(lang)})" for c in codes]
     return wide.reset_index(drop=True)

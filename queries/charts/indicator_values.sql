@@ -60,15 +60,54 @@ quarterly AS (
 period_of AS (
     SELECT unnest($quarters) AS quarter, unnest($periods) AS period
 ),
+multi AS (  -- the periods of more than one quarter
+    SELECT period FROM period_of GROUP BY period HAVING count(*) > 1
+),
+-- people and teams in a period (time rule max, unit rule sum): each unit's own peak over the
+-- period's quarters, then summed over the subtree (units test different people: the peak of the
+-- quarterly sums would undercount); a total a committee entered for its subtree in a quarter
+-- stands for its units' figures of that quarter, as in the roll-up
+people AS (
+    SELECT f.unit_code, f.quarter, f.indicator_code, f.value, i.levels
+    FROM facts f
+    JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
+    JOIN indicators i ON i.code = f.indicator_code AND i.time_agg = 'max' AND i.unit_agg = 'sum'
+    JOIN period_of m ON m.quarter = f.quarter
+    WHERE $scope = 'subtree' AND f.quarter BETWEEN $from AND $to AND i.code IN (SELECT code FROM needed)
+          AND m.period IN (SELECT period FROM multi)
+),
+people_covered AS (  -- (ancestor, descendant) pairs whose figures a total between them replaces
+    SELECT DISTINCT up.ancestor, down.descendant, t.quarter, t.indicator_code
+    FROM people t
+    JOIN unit_closure down ON down.ancestor = t.unit_code AND down.distance > 0
+         AND t.quarter BETWEEN down.valid_from AND down.valid_to
+    JOIN unit_closure up ON up.descendant = t.unit_code AND t.quarter BETWEEN up.valid_from AND up.valid_to
+    WHERE t.levels = 'branch_or_total'
+),
+peaks AS (
+    SELECT unit_code, period, indicator_code, sum(peak) AS value
+    FROM (
+        SELECT c.ancestor AS unit_code, m.period, p.indicator_code, p.unit_code AS member, max(p.value) AS peak
+        FROM people p
+        JOIN period_of m ON m.quarter = p.quarter
+        JOIN unit_closure c ON c.descendant = p.unit_code AND p.quarter BETWEEN c.valid_from AND c.valid_to
+        ANTI JOIN people_covered h ON h.ancestor = c.ancestor AND h.descendant = p.unit_code AND h.quarter = p.quarter
+             AND h.indicator_code = p.indicator_code
+        WHERE list_contains($units, c.ancestor)
+        GROUP BY c.ancestor, m.period, p.indicator_code, p.unit_code
+    ) each_unit
+    GROUP BY unit_code, period, indicator_code
+),
 periodic AS (
     SELECT q.unit_code, m.period, q.indicator_code,
            CASE any_value(q.time_agg)
                WHEN 'sum' THEN sum(q.value)
-               WHEN 'max' THEN max(q.value)
+               WHEN 'max' THEN coalesce(any_value(k.value), max(q.value))
                ELSE arg_max(q.value, q.quarter)
            END AS value
     FROM quarterly q
     JOIN period_of m ON m.quarter = q.quarter
+    LEFT JOIN peaks k ON k.unit_code = q.unit_code AND k.period = m.period AND k.indicator_code = q.indicator_code
     GROUP BY q.unit_code, m.period, q.indicator_code
 ),
 combined AS (
@@ -89,7 +128,7 @@ combined AS (
 SELECT c.unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, u.level AS unit_level,
        u.parent_code, u.sort_order AS unit_order, c.period, i.domain, i.code AS indicator_code,
        i.name_zh AS indicator_name_zh, i.name_en AS indicator_name_en,
-       round(c.value, CASE WHEN i.value_type = 'money' THEN 2 ELSE 4 END) AS value,
+       CASE WHEN i.value_type = 'money' THEN round(c.value, 2) ELSE c.value END AS value,  -- exact: ranks never tie by rounding
        i.unit_zh, i.unit_en, i.value_type, i.domain_order, i.sort_order AS indicator_order
 FROM combined c
 JOIN indicators i ON i.code = c.indicator_code

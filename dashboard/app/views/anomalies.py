@@ -77,8 +77,16 @@ def section(f, domain: str | None = None) -> None:
     n_verified = int(mine["verified_by"].notna().sum())
     st.caption(t("anomalies_caption", n=len(mine), n_verified=n_verified))
     key = f"anomalies_{domain or 'overview'}"
-    widgets.grid(shown, key=f"{key}_table")
-    widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
+    first = settings().anomalies_shown
+    if len(shown) > first:  # few enough to act on: the worst first, the rest one click away
+        st.caption(t("anomalies_first", shown=first, rest=len(shown) - first))
+        widgets.grid(shown.head(first), key=f"{key}_first")
+        with st.expander(t("anomalies_all", n=len(shown))):
+            widgets.grid(shown, key=f"{key}_table")
+            widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
+    else:
+        widgets.grid(shown, key=f"{key}_table")
+        widgets.downloads(shown, f"{key}_{f.first}_{f.last}", key)
     viewer = state.principal()
     if open_rows.empty or viewer.role not in ("leader", "admin"):  # leaders and administrators verify
         return

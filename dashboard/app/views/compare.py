@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import analysis, coverage, periods
+from dashboard.domain import analysis, periods
 from dashboard.domain import figures as figures_layer
 from dashboard.output import charts
 from dashboard.settings import current as settings
@@ -117,9 +117,8 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
         for code in units:
             r = part.loc[code]
             row[names[code]] = round(r["value"], 2) if ind.value_type in ("rate", "stars", "score") else r["value"]
-            if pd.isna(r["value"]) and isinstance(r["period"], str) and not coverage.applicable(
-                    state.store().history(), cat, ind, code, periods.quarters_of(r["period"])):
-                row[names[code]] = t("state_na")  # not asked of this unit's level, unlike 未报送
+            if pd.isna(r["value"]) and r["state"]:
+                row[names[code]] = r["state"]  # why there is no figure: 未报送, 不适用 …
             row[t("col_rank_of", unit=names[code])] = rank_text(r["rank"], r["n"])
         table.append(row)
     return fig, len(spec), pd.DataFrame(table)

@@ -228,7 +228,8 @@ def stacked_parts(domain: str, params: dict, own: str | None = None):
 
 
 def draw_season_panels(f, units: list[str], spec) -> None:
-    available = state.quarters_with_data()
+    within = set(f.quarters)  # the filter's quarters only: a 2023 selection never shows 2024Q3
+    available = [q for q in state.quarters_with_data() if q in within]
     if not available:
         st.info(t("no_data"))
         return

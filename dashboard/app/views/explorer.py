@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.domain import figures
 from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
@@ -42,31 +43,28 @@ def render() -> None:
     if children:
         for code in f.units:
             units += [u.code for u in tree.subtree(code) if u.code not in units]
-    params = f.values_params(units=units, indicators=inds, scope=scope)
-    values = state.query("indicator_values", **params)
-    if values.empty:
+    rows = figures.table(state.figures_source(), units, f.first, f.last, f.granularity, inds, scope=scope,
+                         lang=state.lang())
+    if rows.empty or rows["value"].isna().all():
         st.info(t("empty_selection"))
         return
-    en = state.lang() == "en"
-    long = pd.DataFrame({
-        "unit_code": values["unit_code"], "unit_name": values["unit_name_en" if en else "unit_name_zh"],
-        "period": values["period"], "domain": values["domain"], "indicator_code": values["indicator_code"],
-        "indicator_name": values["indicator_name_en" if en else "indicator_name_zh"], "value": values["value"],
-        "unit_of_measure": values["unit_en" if en else "unit_zh"],
-    })
+    long = export.long_table(rows, state.lang(), every=layout == "wide")
     if layout == "wide":
-        frame = export.wide_table(long, store, state.lang(), units=units)
+        frame = export.wide_table(long, store, state.lang())
     else:
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",
-                                            "col_indicator", "col_value", "col_uom")]
+                                            "col_indicator", "col_value", "col_uom", "col_figure_state")]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
     sort_by = widgets.select(t("explorer_sort"), [""] + cols, key="explorer_sort", default="", where=c1,
                              format_func=lambda c, none=t("explorer_sort_none"): c or none)
     descending = widgets.flag(t("explorer_desc"), key="explorer_desc", where=c2)
     if sort_by:
-        frame = frame.sort_values(sort_by, ascending=not descending, kind="stable", na_position="last")
+        # a figure's column also holds the words of those without one (未报送): those sort last
+        numeric = pd.to_numeric(frame[sort_by], errors="coerce")
+        key = numeric if numeric.notna().any() else frame[sort_by].astype(str)
+        frame = frame.loc[key.sort_values(ascending=not descending, kind="stable", na_position="last").index]
     frame = frame.reset_index(drop=True)
     st.caption(t("explorer_count", rows=len(frame), units=len(units), inds=len(inds)))
     widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520)

@@ -70,31 +70,33 @@ def headline_parts(filters: dict):
     """The headline figures and the table behind them (for state.built)."""
     f = flt.Filters.of_args(filters)
     cat = state.store().catalog
-    figures = headline_figures(f)
-    if not len(figures):
-        return figures, None
+    heads_now = headline_figures(f)
+    if not len(heads_now):
+        return heads_now, None
     shown = pd.DataFrame({
-        t("col_unit_code"): figures["unit_code"], t("col_unit"): figures["unit_code"].map(state.unit_name),
-        t("col_indicator"): figures["indicator_code"].map(lambda c: cat[c].name(state.lang())),
-        t("col_period"): figures["period"], t("col_value"): figures["value"],
-        t("col_coverage"): figures["coverage"],
-        t("col_previous_lfl"): figures["previous"], t("col_delta_previous"): figures["delta_previous"],
-        t("col_year_before_lfl"): figures["year_before"], t("col_delta_year"): figures["delta_year"],
-        t("col_measure"): figures["lfl_previous"] + "；" + figures["lfl_year"],
-        t("col_uom"): figures["indicator_code"].map(lambda c: cat[c].unit(state.lang())),
+        t("col_unit_code"): heads_now["unit_code"], t("col_unit"): heads_now["unit_code"].map(state.unit_name),
+        t("col_indicator"): heads_now["indicator_code"].map(lambda c: cat[c].name(state.lang())),
+        t("col_period"): heads_now["period"], t("col_value"): heads_now["value"],
+        t("col_coverage"): heads_now["coverage"],
+        t("col_current_lfl_previous"): heads_now["current_lfl_previous"],
+        t("col_previous_lfl"): heads_now["previous"], t("col_delta_previous"): heads_now["delta_previous"],
+        t("col_current_lfl_year"): heads_now["current_lfl_year"],
+        t("col_year_before_lfl"): heads_now["year_before"], t("col_delta_year"): heads_now["delta_year"],
+        t("col_measure"): heads_now["lfl_previous"] + "；" + heads_now["lfl_year"],
+        t("col_uom"): heads_now["indicator_code"].map(lambda c: cat[c].unit(state.lang())),
     })
-    return figures, shown
+    return heads_now, shown
 
 
 def headline_section(f) -> None:
     cat = state.store().catalog
     st.subheader(t("headline_title", period=state.period(f.current_period)))
-    figures, behind = state.built(headline_parts, filters=f.as_args())
+    heads_now, behind = state.built(headline_parts, filters=f.as_args())
     heads = [i for i in cat.indicators if i.headline]
     for code in f.units[:settings().overview_max_units]:
         if len(f.units) > 1:
             st.markdown(f"**{md(state.unit_name(code))}**")
-        mine = figures[figures["unit_code"] == code].set_index("indicator_code") if len(figures) else pd.DataFrame()
+        mine = heads_now[heads_now["unit_code"] == code].set_index("indicator_code") if len(heads_now) else pd.DataFrame()
         for start in range(0, len(heads), PER_ROW):
             cols = st.columns(PER_ROW)
             for col, ind in zip(cols, heads[start:start + PER_ROW]):
@@ -103,8 +105,8 @@ def headline_section(f) -> None:
                 dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
                 label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
-                shown = (t("state_na") if row is not None and row["state"] == coverage.NOT_APPLICABLE
-                         else _fmt(value, ind.value_type))
+                shown = (figures.state_text(row["state"], state.lang())
+                         if row is not None and row["state"] not in figures.WITH_FIGURE else _fmt(value, ind.value_type))
                 with col:
                     st.metric(label, shown,
                               delta=None if dp is None else _signed(dp, ind.value_type),
@@ -162,7 +164,7 @@ def bottom_rows(f, units: list[str]) -> list[dict]:
     cat, lg = state.store().catalog, state.lang()
     rows = []
     for d in cat.domains:
-        ind = figures.ranking_indicator(cat, d.code)
+        ind = cat[cat.headline(d.code)]
         params = f.values_params(units=units, indicators=[ind.code])
         period = figures.ranking_period(ind, periods_with_data(params, state.periods_in(f)), f.last, f.granularity)
         if period is None:

@@ -121,7 +121,7 @@ def domain_slide(f, domain: str) -> None:
     the first and the units named as behind (a tie said whole), or that nobody is named."""
     store, lg = state.store(), state.lang()
     cat, tree = store.catalog, store.tree()
-    ind = figures.ranking_indicator(cat, domain)
+    ind = cat[cat.headline(domain)]
     st.title(t("screen_ranking_title", domain=cat.domain(domain).name(lg), indicator=ind.name(lg)))
     units = analysis.scope_units(tree, f.units, f.quarters, store.history())
     params = f.values_params(units=units, indicators=[ind.code])

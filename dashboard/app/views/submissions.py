@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.db import RowsWouldBeLost
 from dashboard.domain import analysis
 from dashboard.domain import filters as flt
 from dashboard.i18n import t as text
@@ -89,7 +90,11 @@ def history_section(f, reporting: list[str]) -> None:
                         format_func=lambda i: text("restore_option", lg, id=i, at=str(by_id.loc[i, "submitted_at"])[:16],
                                                    by=by_id.loc[i, "submitted_by"]))
     if st.button(t("restore_button"), key="subs_restore", type="primary"):
-        previous = state.store().restore(int(pick), principal=who)
+        try:
+            previous = state.store().restore(int(pick), principal=who)
+        except RowsWouldBeLost as exc:  # filed under an earlier tree (the store recorded the refusal)
+            st.error(exc.text(lg))
+            return
         state.invalidate()
         st.session_state[FLASH] = t("restored", id=int(pick), previous=previous or "—")
         st.rerun()
