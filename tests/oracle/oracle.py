@@ -45,6 +45,12 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
 10. count(x) / count_high(x) count the facts of x that count (after 9) in the subtree, in the last
    relevant quarter; count_high those >= the catalog's threshold of x.  branches(x) counts the units
    of level branch/temp_branch in the subtree in the tree of the last relevant quarter.
+11. People and teams in a period (time_agg max with unit_agg sum: test takers, commando and youth
+   teams, retirees, temporary branches): NOT the brief's "max of the quarterly subtree figures" but
+   ../shared/DESIGN.md §8 and README 看数须知, "each unit's peak, then summed": per unit d of the
+   subtree, the largest of its figures that count for the unit (rule 9, the tree of each quarter)
+   over the relevant quarters, then those peaks summed.  Units test different people, so the peak
+   of the sums undercounts.  (time_agg max with unit_agg max is the max of both, either way.)
 """
 
 from __future__ import annotations
@@ -347,6 +353,12 @@ class Raw:
             return float(sum(have)) if have else NAN
         if ind.time_agg == "last":
             return self.quarterly(unit, last, code)
+        if ind.time_agg == "max" and ind.unit_agg == "sum":  # people and teams in a period (choice 11)
+            peaks: dict[str, float] = {}
+            for q in rel:
+                for d, v in self.counted(unit, q, code).items():
+                    peaks[d] = max(peaks.get(d, v), v)
+            return float(sum(peaks.values())) if peaks else NAN
         vals = [v for q in rel if not math.isnan(v := self.quarterly(unit, q, code))]
         if not vals:
             return NAN

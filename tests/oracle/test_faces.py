@@ -130,13 +130,13 @@ def test_briefing_rankings_are_the_oracles(bureau_store, b):
     assert not bad, "\n".join(bad)
 
 
-# The export still reads indicator_values.sql, not the figures layer (see test_known_cases.py for
-# what the oracle finds there).
 @SETTINGS
 @given(b=bureaus(), whole=st.booleans())
 def test_export_is_the_oracles(bureau_store, b, whole):
     """The long export of the bureau over its span (as one year, or its last quarter): each unit's
-    figure where the oracle has one, and no row where it has none (未报送, 已报送·未填写, 不适用)."""
+    figure where the oracle has one, none where it has none, its state in words, and no row where
+    the figure is not asked of the unit (不适用) or the period (本期无此项)."""
+    from dashboard.domain.figures import state_text
     from dashboard.output.export import export_frame
 
     store = bureau_store.load(b)
@@ -148,11 +148,21 @@ def test_export_is_the_oracles(bureau_store, b, whole):
     bad = []
     for code in RANKED:
         expected = oracle.ranking(raw, units, quarters, code)
-        mine = long[long["indicator_code"] == code].set_index("unit_code")["value"]
+        mine = long[long["indicator_code"] == code].set_index("unit_code")
         for e in expected.itertuples(index=False):
+            where = f"export {code} {gran} {quarters[-1]} {e.unit_code} ({e.state})"
+            if e.state in ("na", "not_asked"):
+                if e.unit_code in mine.index:
+                    bad.append(f"{where}: a row, {mine.loc[e.unit_code, 'state']}")
+                continue
+            if e.unit_code not in mine.index:
+                bad.append(f"{where}: no row")
+                continue
             want = e.raw if e.state in ("reported", "partial") else math.nan
-            have = float(mine[e.unit_code]) if e.unit_code in mine.index else math.nan
+            have = mine.loc[e.unit_code, "value"]
+            have = math.nan if pd.isna(have) else float(have)
             if not same(want, have):
-                bad.append(f"export {code} {gran} {quarters[-1]} {e.unit_code} ({e.state}): "
-                           f"product {have!r}, oracle {want!r}")
+                bad.append(f"{where}: product {have!r}, oracle {want!r}")
+            if mine.loc[e.unit_code, "state"] != state_text(e.state):
+                bad.append(f"{where}: product state {mine.loc[e.unit_code, 'state']}, oracle {state_text(e.state)}")
     assert not bad, "\n".join(bad)

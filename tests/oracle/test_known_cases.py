@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from dashboard.domain import figures
@@ -76,7 +77,7 @@ def test_the_bottom_is_walked_past_a_unit_meeting_its_rule(bureau_store):
     assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names nobody"
 
 
-# --- the export (dashboard/output/export.py, still over indicator_values.sql) ---------------------
+# --- the export (dashboard/output/export.py) ------------------------------------------------------
 
 
 def export_value(store, unit, first, last, granularity, code):
@@ -84,7 +85,7 @@ def export_value(store, unit, first, last, granularity, code):
 
     long = export_frame(store, unit=unit, first=first, last=last, granularity=granularity, layout="long")
     got = long[(long["unit_code"] == unit) & (long["indicator_code"] == code)]["value"]
-    return float(got.iloc[0]) if len(got) else None
+    return float(got.iloc[0]) if len(got) and not pd.isna(got.iloc[0]) else None
 
 
 def test_export_of_a_year_has_no_stock_when_its_last_quarter_is_missing(demo_store):

@@ -159,3 +159,17 @@ def test_a_temporary_branch_outside_the_asked_quarter_is_not_asked(bureau_store)
     members = oracle.ranking(store, ["C4", "C4T"], Q, "theme_party_days").set_index("unit_code")
     assert members["state"].tolist() == ["blank", "blank"]  # asked (Q3), due and in, left blank
     assert members["total"].tolist() == [4, 1]
+
+
+def test_people_in_a_period_are_each_units_peak_summed(bureau_store):
+    # 理论知识测试 (peak over time, sum over units): C1B1 tests 5 in Q1 and 2 in Q2, C1B2 1 then 4.
+    # The peak of the quarterly sums is 7; different people took the tests: 5 + 4 = 9.
+    qs = ["2024Q1", "2024Q2"]
+    facts = [("C1B1", "2024Q1", "theory_test_takers", 5), ("C1B1", "2024Q2", "theory_test_takers", 2),
+             ("C1B2", "2024Q1", "theory_test_takers", 1), ("C1B2", "2024Q2", "theory_test_takers", 4),
+             ("C2", "2024Q1", "theory_test_takers", 10), ("C2B1", "2024Q1", "theory_test_takers", 3),
+             ("C2B1", "2024Q2", "theory_test_takers", 6)]
+    store = load(bureau_store, every(qs), facts, qs)
+    got = oracle.ranking(store, ["C1", "C2", "G"], qs, "theory_test_takers").set_index("unit_code")["value"]
+    # C2's own total of Q1 (10) stands for its branch that quarter; in Q2 its branch's 6 counts
+    assert got.to_dict() == {"C1": 9.0, "C2": 16.0, "G": 25.0}
