@@ -181,3 +181,29 @@ def test_a_whole_tie_or_a_figure_meeting_its_rule_names_nobody():
     assert not r["behind"].any()
     r = hand({"甲": 5, "乙": 4, "丙": 3}, code="four_forms_total")
     assert not r["behind"].any()  # a discipline count names nobody
+
+
+def test_a_missing_return_is_not_read_as_unrated_branches(demo_db_file, tmp_path):
+    """The four-star share with SW01's 2024Q1 return withdrawn: the branches the other returns speak
+    for (51 of 57), not 51 of all 67 the tree holds."""
+    import shutil
+
+    import duckdb
+
+    from dashboard.db import Store
+
+    path = tmp_path / "d.duckdb"
+    shutil.copy(demo_db_file, path)
+    with Store(path) as s:
+        before = figures.values_of(figures.Source.of_store(s), ["SW"], ["2024Q1"], "2024Q1",
+                                   s.catalog["branches_4star_share"])["SW"]
+    with duckdb.connect(str(path)) as con:  # the return withdrawn, as if it never came in
+        con.execute("UPDATE submissions SET status = 'superseded' WHERE unit_code = 'SW01' AND quarter = '2024Q1'")
+    with Store(path) as s:
+        s.rebuild_rollup()
+        src = figures.Source.of_store(s)
+        got = {c: figures.values_of(src, ["SW"], ["2024Q1"], "2024Q1", s.catalog[c])["SW"]
+               for c in ("branches_4star", "branches_in_tree", "branches_4star_share")}
+    assert before == pytest.approx(100 * 61 / 67)
+    assert (got["branches_4star"], got["branches_in_tree"]) == (51, 57)
+    assert got["branches_4star_share"] == pytest.approx(100 * 51 / 57)  # 89.5%, not 76.1%

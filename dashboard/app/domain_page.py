@@ -61,9 +61,10 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
             n_q = len(coverage.relevant_quarters(state.store().catalog, ind,
                                                  _quarters_of(params_for(params, period), period) if period else []))
             rate = t("measure_rate", unit=coverage.rate_unit(ind, n_q, state.lang()))
-            measure = st.radio(t("measure_pick"), ["rate", "raw"], key=f"{domain}_measure", horizontal=True,
-                               format_func=lambda m: t("measure_raw") if m == "raw" else rate,
-                               help=t("measure_pick_help"))
+            # kept in the address: a shared link shows the measure its sender chose
+            measure = widgets.radio(t("measure_pick"), ["rate", "raw"], key=f"{domain}_measure", default="rate",
+                                    horizontal=True, format_func=lambda m: t("measure_raw") if m == "raw" else rate,
+                                    help=t("measure_pick_help"))
     left, right = st.columns(2, gap="large")
     with left:
         if period is None:
@@ -148,21 +149,16 @@ def ranking_figure(code: str, params: dict, period: str, measure: str | None = N
 
 def trend_figure(code: str, params: dict):
     """The trend lines of the selected units, and their table; (None, None) without data (for state.built).
-    A period some of whose returns are missing is drawn hollow, its coverage in the hover."""
+    Each point is the figures layer's (a stock at its period's end only); a period whose figure
+    misses some returns or cells is drawn hollow, its coverage in the hover."""
     store, lg = state.store(), state.lang()
-    ind, cat = store.catalog[code], store.catalog
-    trend = state.query("indicator_values", **params)
+    ind = store.catalog[code]
+    rows = figures.table(state.figures_source(), params["units"], params["from"], params["to"], params["granularity"],
+                         [code], lang=lg)
+    trend = rows[rows["value"].notna()]
     if trend.empty:
         return None, None
-    due, reported = state.coverage_inputs(params["units"], params["quarters"])
-    notes = {}
-    for p in dict.fromkeys(params["periods"]):
-        rel = coverage.relevant_quarters(cat, ind, _quarters_of(params, p))
-        for u in params["units"]:
-            c = coverage.coverage(due[u], reported, rel)
-            notes[(u, p)] = (c.complete, c.text(lg))
-    trend = trend.assign(complete=[notes.get((u, p), (True, ""))[0] for u, p in zip(trend["unit_code"], trend["period"])],
-                         coverage=[notes.get((u, p), (True, ""))[1] for u, p in zip(trend["unit_code"], trend["period"])])
+    trend = trend.assign(complete=trend["state"] == figures.REPORTED)
     fig = charts.trend_lines(trend, title=t("trend_title", indicator=ind.name(lg)), indicator=ind.name(lg),
                              unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params)

@@ -35,6 +35,7 @@ import pandas as pd
 from ..i18n import t
 from . import analysis, coverage, periods
 from .catalog import Catalog, Indicator
+from .tree import BRANCH_LEVELS
 from .filters import values_params
 
 REPORTED, PARTIAL, MISSING, NOT_APPLICABLE = coverage.REPORTED, coverage.PARTIAL, coverage.MISSING, coverage.NOT_APPLICABLE
@@ -114,6 +115,8 @@ def values_of(src: Source, units: list[str], quarters: list[str], period: str, i
     rel = coverage.relevant_quarters(src.catalog, ind, list(quarters))
     if not rel or not units:
         return {}
+    if coverage.counts_the_tree(src.catalog, ind):
+        return _tree_counted(src, units, rel[-1], ind)
     if coverage.is_stock(src.catalog, ind):
         params = values_params(units, rel[-1], rel[-1], "quarter", [ind.code])
     else:
@@ -121,6 +124,36 @@ def values_of(src: Source, units: list[str], quarters: list[str], period: str, i
     got = src.query("indicator_values", **params)
     got = got[got["indicator_code"] == ind.code]
     return {u: float(v) for u, v in zip(got["unit_code"], got["value"]) if v is not None and not pd.isna(v)}
+
+
+def branches_in_returns(src: Source, units: list[str], quarter: str) -> dict[str, int]:
+    """The branches under each unit in `quarter`'s tree whose return came in (their reporting
+    unit's): a share of all branches counts those the returns speak for, so a missing return is
+    not read as that many unrated branches (51/57, not 51/67, with one committee's return missing)."""
+    tree = src.tree_at(quarter)
+    _, reported = src.inputs(units, [quarter])
+    out = {}
+    for u in units:
+        if u not in tree:
+            continue
+        out[u] = sum(1 for b in tree.subtree(u) if b.level in BRANCH_LEVELS
+                     and (tree.reporting_unit_of(b.code).code, quarter) in reported)
+    return out
+
+
+def _tree_counted(src: Source, units: list[str], quarter: str, ind: Indicator) -> dict[str, float]:
+    """A figure that counts the tree's branches (支部数, a share of them) in `quarter`, over the
+    branches whose return came in; only where its source has figures (a rating was given)."""
+    cat = src.catalog
+    if ind.formula_op == "branches":
+        source = cat[ind.formula_args[0]]
+        have = values_params(units, quarter, quarter, "quarter", [source.code])
+        rated = set(src.query("indicator_values", **have)["unit_code"])
+        return {u: float(n) for u, n in branches_in_returns(src, units, quarter).items() if u in rated and n}
+    num_ind, den_ind = cat[ind.formula_args[0]], cat[ind.formula_args[1]]
+    num = values_of(src, units, [quarter], quarter, num_ind)
+    den = values_of(src, units, [quarter], quarter, den_ind)
+    return {u: 100.0 * num[u] / den[u] for u in num if den.get(u)}
 
 
 def figure_states(src: Source, ind: Indicator, units: list[str], quarters: list[str], due: dict, reported,
@@ -198,7 +231,9 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
             if d is None or not per_q:
                 figure = None
                 if ind.rate_per == "members_total" and members_state.get(s.unit_code) not in WITH_FIGURE:
-                    state = MISSING  # no members at the period's end: no rate
+                    # no members at the period's end, so no rate: why, as the members figure says
+                    # (未报送: no year-end return; 已报送·未填写: a temporary branch left it blank)
+                    state = members_state.get(s.unit_code, MISSING)
             else:
                 den = d
                 figure = value / d / per_q
@@ -285,7 +320,8 @@ def bottom_groups(frame: pd.DataFrame) -> list[dict]:
 
 
 TABLE_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "unit_order", "period", "domain", "indicator_code",
-                 "indicator_name_zh", "indicator_name_en", "unit_zh", "unit_en", "value", "state", "done", "total"]
+                 "indicator_name_zh", "indicator_name_en", "unit_zh", "unit_en", "value", "state", "done", "total",
+                 "coverage"]
 
 
 def table(src: Source, units, first: str, last: str, granularity: str, codes, *, scope: str = "subtree",
@@ -301,8 +337,9 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
     by_period: dict[str, list[str]] = {}
     for q, p in zip(pm["quarters"], pm["periods"]):
         by_period.setdefault(p, []).append(q)
-    stocks = [i for i in inds if coverage.is_stock(cat, i)]
-    flows = [i for i in inds if i not in stocks]
+    counted = [i for i in inds if coverage.counts_the_tree(cat, i)]  # per period, by values_of
+    stocks = [i for i in inds if coverage.is_stock(cat, i) and i not in counted]
+    flows = [i for i in inds if i not in stocks and i not in counted]
     frames = []
     if flows:
         frames.append(src.query("indicator_values", **values_params(units, first, last, granularity,
@@ -319,6 +356,9 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
     value_of = {} if got is None else {
         (u, p, c): float(v) for u, p, c, v in zip(got["unit_code"], got["period"], got["indicator_code"], got["value"])
         if v is not None and not pd.isna(v)}
+    for ind in counted:
+        for p, qs in by_period.items():
+            value_of.update({(u, p, ind.code): v for u, v in values_of(src, units, qs, p, ind).items()})
     due, reported = src.inputs(units, pm["quarters"]) if units else ({}, frozenset())
     tree = src.tree
     rows = []
@@ -331,7 +371,7 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
                 v = vals.get(s.unit_code) if s.state in WITH_FIGURE else None
                 rows.append((s.unit_code, u.name_zh, u.name_en, u.sort_order, p, ind.domain, ind.code, ind.name_zh,
                              ind.name_en, ind.unit_zh, ind.unit_en, math.nan if v is None else v, s.state, s.done,
-                             s.total))
+                             s.total, s.coverage))
     out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     order = {c: i for i, c in enumerate(d.code for d in cat.domains)}
     out["_d"] = out["domain"].map(order)

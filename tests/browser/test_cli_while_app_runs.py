@@ -37,7 +37,7 @@ def test_a_command_line_import_while_the_app_runs_shows_in_the_app(page, demo_db
                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert result.returncode == 0, result.stderr
         assert "经由应用执行" in result.stderr and result.stdout.count("已入库") == 3
-        page.goto(page_url(server, "study", "unit=SW&period=2025Q1&period=2025Q1"))
+        page.goto(page_url(server, "study", "unit=SW&period=2025Q1&period=2025Q1&study_measure=raw"))  # as typed
         wait_for_app(page)
         bars = ranking_bars(page)
         assert {name: bars[name] for name in typed} == typed  # each committee's return, as typed

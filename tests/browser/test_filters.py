@@ -11,6 +11,9 @@ from tests.browser.conftest import page_url, snapshot_db, wait_for_app
 from tests.support.figures import iv
 
 
+UNRANKED = ("未报送", "不适用", "已报送·未填写", "本期无此项")
+
+
 def ranking_bars(page, key: str = "study_ranking") -> dict[str, float]:
     """A chart's bars as the browser holds them, found by the chart's key (the ranking, never the
     trend beside it): label -> value (plotly's own data)."""
@@ -21,7 +24,7 @@ def ranking_bars(page, key: str = "study_ranking") -> dict[str, float]:
         labels, values = (trace["y"], trace["x"]) if trace["o"] == "h" else (trace["x"], trace["y"])
         texts = trace["text"] if isinstance(trace["text"], list) else [None] * len(labels or [])
         for label, value, text in zip(labels or [], values or [], texts):
-            if value is not None and text not in ("未报送", "不适用"):  # no return, or not asked: a labelled gap
+            if value is not None and text not in UNRANKED:  # no figure: a labelled gap
                 bars[label] = value
     return bars
 
@@ -52,7 +55,7 @@ def test_a_bookmarked_link_opens_that_unit_and_period(page, app_server, db_copy,
 
 
 def test_changing_the_granularity_changes_the_chart_and_the_url_and_survives_reload(page, app_server, db_copy):
-    page.goto(page_url(app_server, "study", "unit=SW&period=2023Q1&period=2024Q4"))
+    page.goto(page_url(app_server, "study", "unit=SW&period=2023Q1&period=2024Q4&study_measure=raw"))
     wait_for_app(page)
     quarter_bars = ranking_bars(page)
     assert quarter_bars == expected_ranking(db_copy, "SW", "2023Q1", "2024Q4", "quarter", "2024Q4")
@@ -65,6 +68,7 @@ def test_changing_the_granularity_changes_the_chart_and_the_url_and_survives_rel
     assert year_bars != quarter_bars
     query = parse_qs(urlparse(page.url).query)
     assert query["gran"] == ["year"] and query["unit"] == ["SW"] and query["period"] == ["2023Q1", "2024Q4"]
+    assert query["study_measure"] == ["raw"]  # the measure chosen, kept in the link too
 
     page.reload()
     wait_for_app(page)

@@ -24,7 +24,7 @@ from tests.browser.test_upload_export import filled_template
 from tests.conftest import ROOT
 from tests.support.returns import fill
 
-VIEW = "unit=SW&period=2024Q3&period=2024Q3"  # the bureau's committees, ranked for 2024Q3
+VIEW = "unit=SW&period=2024Q3&period=2024Q3&study_measure=raw"  # the bureau's committees, 2024Q3, as typed
 SW12 = "水利工程质量监督站党支部"  # a branch filing for itself, with no 2024Q3 return in the demo
 
 
@@ -54,6 +54,13 @@ def view_as(page, role: str) -> None:
     choice = page.locator(".st-key-_view_role").get_by_role("radio", name=role, exact=True)
     choice.click()
     page.locator(".st-key-_view_role [role=radio][aria-checked=true]").get_by_text(role, exact=True).wait_for()
+    wait_for_app(page)
+
+
+def raw_figures(page) -> None:
+    """The ranking by the figures as typed (原始数), not per branch: a page reached by the sidebar
+    has the default measure."""
+    page.locator(".st-key-study_measure").get_by_text("原始数").click()
     wait_for_app(page)
 
 
@@ -111,5 +118,6 @@ def test_an_upload_in_one_instance_and_a_command_line_import_show_in_the_other(
     switch(leader, b.url, "study", "overview")
     switch(reporter, a.url, "study", "overview")
     for page in (leader, reporter):
+        raw_figures(page)
         bars = ranking_bars(page)
         assert bars["机关党委"] == typed and bars[SW12] == 7  # the command's return and A's upload, in both
