@@ -77,6 +77,18 @@ def test_the_bottom_is_walked_past_a_unit_meeting_its_rule(bureau_store):
     assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names nobody"
 
 
+
+def test_a_rate_without_members_at_the_period_end_is_missing(bureau_store):
+    # 2024Q4: C1's branch admitted 2 and left its members blank; C2's admitted 1 with 40 members.
+    # The spec: a rate per 100 members whose members figure is not 已报送/部分报送 has no value and
+    # the state 未报送 (missing); the product (main a4707fb) passes on the members' own state instead.
+    facts = [("C1B1", "2024Q4", "admitted_probationary", 2), ("C2B1", "2024Q4", "admitted_probationary", 1),
+             ("C2B1", "2024Q4", "members_total", 40)]
+    expected, got = both(bureau_store, facts, "admitted_probationary", "rate")
+    assert expected.loc["C1", "state"] == "missing" and math.isnan(expected.loc["C1", "value"])
+    assert expected.loc["C2", "value"] == pytest.approx(2.5)
+    assert got["state"].to_dict() == expected["state"].to_dict(), "figures says C1 已报送·未填写"
+
 # --- the export (dashboard/output/export.py) ------------------------------------------------------
 
 
