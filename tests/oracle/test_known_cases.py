@@ -89,6 +89,38 @@ def test_a_rate_without_members_at_the_period_end_is_missing(bureau_store):
     assert expected.loc["C2", "value"] == pytest.approx(2.5)
     assert got["state"].to_dict() == expected["state"].to_dict(), "figures says C1 已报送·未填写"
 
+
+def test_the_first_ranked_unit_is_never_named_behind(bureau_store):
+    # theme days 2024Q4: C2 5 on two branches (2.5 a branch: short, yet the best), C1 3 on one
+    # (meets 3), C3 3 on two (1.5: short).  The bottom tie at 3 is named (2 units): C3 behind, C1
+    # meets its rule.  The figures layer counts only the units short of their
+    # rule and walks on (main a718caf), so it names C2 — ranked first — behind.
+    rows = [("G", "party_group", None), ("C1", "committee", "G"), ("C1B1", "branch", "C1"),
+            ("C2", "committee", "G"), ("C2B1", "branch", "C2"), ("C2B2", "branch", "C2"),
+            ("C3", "committee", "G"), ("C3B1", "branch", "C3"), ("C3B2", "branch", "C3")]
+    facts = [("C1B1", "2024Q4", "theme_party_days", 3), ("C2B1", "2024Q4", "theme_party_days", 3),
+             ("C2B2", "2024Q4", "theme_party_days", 2), ("C3B1", "2024Q4", "theme_party_days", 2),
+             ("C3B2", "2024Q4", "theme_party_days", 1)]
+    expected, got = both(bureau_store, facts, "theme_party_days", units=["C1", "C2", "C3"],
+                         returns=[(u, "2024Q4") for u in ("G", "C1", "C2", "C3")], rows=rows)
+    assert expected["rank"].to_dict() == {"C1": 2, "C2": 1, "C3": 2}
+    assert expected["behind"].to_dict() == {"C1": False, "C2": False, "C3": True}
+    assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names C2, ranked first"
+
+
+def test_branches_in_the_tree_are_every_branch_the_tree_holds(bureau_store):
+    # 2024Q1: C1 (2 branches) rated them 5 and 3; C2's return (1 branch) never came in.  The spec
+    # (and the README's 「支部数 … the branches the tree holds」): G holds 3 branches, 1 of 3 rated 4+.
+    # The figures layer (main 008a0ba) counts the branches whose return came in: 2, and 50%.
+    rows = [("G", "party_group", None), ("C1", "committee", "G"), ("C1B1", "branch", "C1"),
+            ("C1B2", "branch", "C1"), ("C2", "committee", "G"), ("C2B1", "branch", "C2")]
+    facts = [("C1B1", "2024Q1", "star_rating", 5), ("C1B2", "2024Q1", "star_rating", 3)]
+    returns = [("G", "2024Q1"), ("C1", "2024Q1")]
+    for code, want in (("branches_in_tree", 3.0), ("branches_4star_share", 100 / 3)):
+        expected, got = both(bureau_store, facts, code, units=["G"], quarters=["2024Q1"], returns=returns, rows=rows)
+        assert expected.loc["G", "state"] == "partial" and expected.loc["G", "value"] == pytest.approx(want)
+        assert got.loc["G", "value"] == pytest.approx(want), f"figures gives {code} {got.loc['G', 'value']}"
+
 # --- the export (dashboard/output/export.py) ------------------------------------------------------
 
 
