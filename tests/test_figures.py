@@ -209,3 +209,18 @@ def test_a_missing_return_is_not_read_as_unrated_branches(demo_db_file, tmp_path
     assert before == pytest.approx(100 * 61 / 67)
     assert (got["branches_4star"], got["branches_in_tree"]) == (51, 57)
     assert got["branches_4star_share"] == pytest.approx(100 * 51 / 57)  # 89.5%, not 76.1%
+
+
+def test_the_year_export_of_the_children_adds_up_to_the_bureau(store):
+    """2024 党员总数 in the year export: the bureau's 1,272 is its committees' year-end figures added up;
+    SW08 and SW09 (no 2024Q4 return) read 未报送 with no figure, never their Q3 58 and 91."""
+    from dashboard.output import export
+
+    frame = export.export_frame(store, unit="SW", first="2024Q1", last="2024Q4", granularity="year",
+                                layout="long", domain="members")
+    members = frame[frame["indicator_code"] == "members_total"].set_index("unit_code")
+    kids = [k.code for k in store.tree().kids("SW")]
+    assert members.loc["SW", "value"] == 1272 and members.loc["SW", "state"] == "部分报送"
+    assert members.loc[kids, "value"].sum() == 1272
+    assert members.loc[["SW08", "SW09"], "state"].tolist() == ["未报送", "未报送"]
+    assert members.loc[["SW08", "SW09"], "value"].isna().all()
