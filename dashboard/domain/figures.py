@@ -214,8 +214,9 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
         uom = coverage.rate_unit(ind, n_asked, lang)
         if ind.rate_per == "members_total":
             members_ind = cat["members_total"]
-            members = values_of(src, units, quarters, period, members_ind)
-            ms = figure_states(src, members_ind, units, quarters, due, reported, members, lang)
+            end = rel[-1]  # the members at the period's end: a unit merged away before it has none (不适用)
+            members = values_of(src, units, [end], end, members_ind)
+            ms = figure_states(src, members_ind, units, [end], due, reported, members, lang)
             members_state = dict(zip(ms["unit_code"], ms["state"]))
             denominators = {u: m / 100 for u, m in members.items() if m and members_state.get(u) in WITH_FIGURE}
         else:
