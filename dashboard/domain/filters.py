@@ -70,8 +70,12 @@ def values_params(units, first: str, last: str, granularity: str = DEFAULT_GRANU
     """Bound parameters for queries/charts/indicator_values.sql: every figure of `units` (their
     subtree's, or exactly their own with scope='own') for `indicators` (all if empty) in the
     quarters first..last rolled into periods of `granularity`."""
+    span = periods.period_map(first, last, granularity)
+    # whether a period holds more than one quarter: only then do people and teams need each unit's
+    # own peak (the query skips reading the facts for it otherwise)
+    several = len(set(span["periods"])) < len(span["quarters"])
     return {"units": list(units), "from": first, "to": last, "indicators": list(indicators), "scope": scope,
-            "granularity": granularity, **periods.period_map(first, last, granularity)}
+            "granularity": granularity, "several": several, **span}
 
 
 def default_range(available: list[str], span: int | None = None) -> tuple[str, str]:

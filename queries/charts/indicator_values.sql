@@ -5,8 +5,10 @@
 --   $scope = 'subtree': each unit's figure covers its whole subtree (read from the roll-up);
 --   $scope = 'own':     exactly what the unit itself reported.
 -- Over units the catalog's unit_agg applies (sum / max / mean); over time its time_agg
--- (flows sum, stocks take the last quarter that has data, peaks take the max).  Derived
--- indicators are recomputed from their stored parts after both roll-ups, never averaged.
+-- (flows sum, stocks take the last quarter that has data, peaks take the max; people and teams in
+-- a period of several quarters — $several — each unit's own peak, summed).  Derived indicators are
+-- recomputed from their stored parts after both roll-ups, never averaged.  (The figures layer,
+-- dashboard/domain/figures.py, reads a stock at its period's last quarter only.)
 WITH requested AS (
     SELECT code FROM indicators WHERE len($indicators) = 0 OR list_contains($indicators, code)
 ),
@@ -73,8 +75,8 @@ people AS (
     JOIN submissions s ON s.id = f.submission_id AND s.status = 'active'
     JOIN indicators i ON i.code = f.indicator_code AND i.time_agg = 'max' AND i.unit_agg = 'sum'
     JOIN period_of m ON m.quarter = f.quarter
-    WHERE $scope = 'subtree' AND f.quarter BETWEEN $from AND $to AND i.code IN (SELECT code FROM needed)
-          AND m.period IN (SELECT period FROM multi)
+    WHERE $several AND $scope = 'subtree' AND f.quarter BETWEEN $from AND $to
+          AND i.code IN (SELECT code FROM needed) AND m.period IN (SELECT period FROM multi)
 ),
 people_covered AS (  -- (ancestor, descendant) pairs whose figures a total between them replaces
     SELECT DISTINCT up.ancestor, down.descendant, t.quarter, t.indicator_code
