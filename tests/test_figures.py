@@ -224,3 +224,32 @@ def test_the_year_export_of_the_children_adds_up_to_the_bureau(store):
     assert members.loc[kids, "value"].sum() == 1272
     assert members.loc[["SW08", "SW09"], "state"].tolist() == ["未报送", "未报送"]
     assert members.loc[["SW08", "SW09"], "value"].isna().all()
+
+
+def test_people_in_a_year_are_each_units_peak_added_up(store):
+    """理论知识测试人数 of the bureau in 2024: each unit's own largest quarter, added up (1,325), not the
+    largest quarterly sum (1,293): units test different people."""
+    year = iv(store, units=["SW"], indicators=["theory_test_takers"], granularity="year",
+              **{"from": "2024Q1", "to": "2024Q4"})["value"].iloc[0]
+    quarters = iv(store, units=["SW"], indicators=["theory_test_takers"], **{"from": "2024Q1", "to": "2024Q4"})
+    assert year == 1325 and quarters["value"].max() == 1293
+
+
+def test_a_change_says_why_it_has_no_number_and_shows_the_like_for_like_figure(store):
+    from dashboard import briefing
+
+    h = briefing.headline_figures(store.query, store.history(), store.catalog, ["SW"], "2024Q4",
+                                  ["members_total", "commando_teams"]).set_index("indicator_code")
+    members = h.loc["members_total"]
+    assert (members["value"], members["current_lfl_previous"], members["previous"]) == (1272, 1244, 1242)
+    assert members["delta_previous"] == members["current_lfl_previous"] - members["previous"] == 2
+    teams = h.loc["commando_teams"]  # every return in both quarters; none filled it in in Q4
+    assert teams["state"] == "blank" and pd.isna(teams["delta_previous"])
+    assert teams["lfl_previous"] == "两期都报送的单位中，有一期未填此项，无法比较"
+
+
+def test_a_percentage_axis_runs_from_0_to_100():
+    trend = pd.DataFrame({"unit_code": ["A", "A"], "unit_order": [1, 1], "unit_name_zh": ["甲", "甲"],
+                          "period": ["2024Q1", "2024Q2"], "value": [86.6, 91.0]})
+    y = charts.trend_lines(trend, title="t", indicator="参学率", unit="%", value_type="rate").layout.yaxis
+    assert tuple(y.range) == (0, 100)

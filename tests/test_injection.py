@@ -236,7 +236,10 @@ def test_store_load_tree_applies_the_rules_and_an_old_database_still_opens(hosti
 
 
 def test_formula_led_names_are_fine_in_a_tree_outputs_neutralise_them():
-    Tree([Unit("G", "=1+2", "@x", "party_group", None, None, None, 1)])
+    tree = Tree([Unit("G", "=1+2", "@x", "party_group", None, None, None, 1)])
+    assert (tree["G"].name_zh, tree["G"].name_en) == ("=1+2", "@x")  # kept as entered
+    text = export.to_csv_bytes(pd.DataFrame({"单位": [tree["G"].name_zh, tree["G"].name_en]})).decode("utf-8-sig")
+    assert csv_formulas(text) == [] and "'=1+2" in text and "'@x" in text  # written as text
 
 
 def test_the_checks_here_can_fail():

@@ -21,6 +21,7 @@ import pytest
 
 from dashboard.cli import main
 from dashboard.db import Store
+from dashboard.domain.filters import values_params
 from dashboard.ingest import build_template, import_return, tree_file
 from tests.support.returns import load, save
 
@@ -123,16 +124,40 @@ def test_a_committee_total_and_its_branches_never_count_twice(seed_db, tmp_path,
         outcome = import_return(store, data, "JG_2024Q4_b.xlsx", user="报送人")
         assert outcome.status == "loaded"
         assert any("汇总只取本单位的合计" in p.message_zh for p in outcome.warnings)
-        own = store.query("indicator_values", units=["SW", "JG", "JG01"], indicators=["members_total"],
-                          quarters=["2024Q4"], periods=["2024Q4"], scope="subtree",
-                          **{"from": "2024Q4", "to": "2024Q4"})
+        own = store.query("indicator_values", **values_params(["SW", "JG", "JG01"], "2024Q4", "2024Q4", "quarter",
+                                                                ["members_total"]))
         assert dict(zip(own["unit_code"], own["value"])) == {"SW": 213, "JG": 213, "JG01": 25}
         assert store.rollup_differences(5)[0] == 0  # the refreshed roll-up is the recomputation
         store.rebuild_rollup()
-        again = store.query("indicator_values", units=["SW"], indicators=["members_total"], quarters=["2024Q4"],
-                            periods=["2024Q4"], scope="subtree", **{"from": "2024Q4", "to": "2024Q4"})
+        again = store.query("indicator_values", **values_params(["SW"], "2024Q4", "2024Q4", "quarter", ["members_total"]))
         assert again["value"].tolist() == [213]
         assert store.rollup_differences(5)[0] == 0
+
+
+def test_a_total_smaller_than_its_parts_is_refused_at_its_cell_and_a_blank_stock_is_said(seed_db, tmp_path):
+    """JG's 213 members beside branches entering 150 and 100 cannot be their total: an error at the
+    total's cell, nothing loaded.  A branch that enters its own figures and leaves its members blank
+    is told it will read 已报送·未填写."""
+    import shutil
+
+    path = tmp_path / "parts.duckdb"
+    shutil.copy(seed_db[0], path)
+    with Store(path) as store:
+        before = store.snapshot()
+        data = typed(build_template(store, "JG", "2024Q4"),
+                     {**JG["2024Q4"], ("发展党员", "JG01", "members_total"): 150, ("发展党员", "JG02", "members_total"): 100})
+        outcome = import_return(store, data, "JG_2024Q4_parts.xlsx", user="报送人")
+        assert outcome.status != "loaded"
+        (error,) = [p for p in outcome.errors if "合计不能小于各部分之和" in p.message_zh]
+        assert error.sheet == "发展党员" and "250" in error.message_zh and "213" in error.message_zh
+        assert {k: v for k, v in store.snapshot().items() if k != "audit"} == \
+            {k: v for k, v in before.items() if k != "audit"}  # a refused return changes nothing
+        cells = {k: v for k, v in JG["2024Q4"].items() if k[2] != "members_total"}
+        data = typed(build_template(store, "JG", "2024Q4"), {**cells, ("发展党员", "JG01", "activists"): 2})
+        outcome = import_return(store, data, "JG_2024Q4_blank.xlsx", user="报送人")
+        assert outcome.status == "loaded"
+        assert any("期末数「党员总数(含预备)」未填写" in p.message_zh and p.unit_code == "JG01"
+                   for p in outcome.warnings), [p.message_zh for p in outcome.warnings]
 
 
 def test_the_pages_show_the_seeds_figures(seed_db, monkeypatch):
