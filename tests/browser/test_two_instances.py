@@ -61,6 +61,9 @@ def raw_figures(page) -> None:
     """The ranking by the figures as typed (原始数), not per branch: a page reached by the sidebar
     has the default measure."""
     page.locator(".st-key-study_measure").get_by_text("原始数").click()
+    # the click's run may not have begun when it returns: wait for the choice in the address (the
+    # run writes it), then for the run to end
+    page.wait_for_function("() => location.search.includes('study_measure=raw')")
     wait_for_app(page)
 
 
