@@ -186,10 +186,6 @@ def figure_states(src: Source, ind: Indicator, units: list[str], quarters: list[
     return pd.DataFrame(rows, columns=["unit_code", "state", "done", "total", "coverage", "quarters_in"])
 
 
-def _branches(tree, unit: str) -> int:
-    return coverage.branches_of(tree, unit)
-
-
 def ranking(src: Source, units, quarters, period: str, code: str, *, measure: str | None = None,
             lang: str = "zh", by_level: bool = True) -> Ranking:
     """The ranking of `units` by indicator `code` over `quarters` (the quarters of `period` within
@@ -220,7 +216,8 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
             members_state = dict(zip(ms["unit_code"], ms["state"]))
             denominators = {u: m / 100 for u, m in members.items() if m and members_state.get(u) in WITH_FIGURE}
         else:
-            denominators = {u: float(_branches(end_tree, u)) for u in units if _branches(end_tree, u)}
+            counts = {u: coverage.branches_of(end_tree, u) for u in units}
+            denominators = {u: float(n) for u, n in counts.items() if n}
     flow = coverage.is_flow(ind)
     rule = next((r for r in cat.compliance_rules if r.left[0] == ind.code), None)
     rows = []
@@ -248,7 +245,7 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
         if rule is not None and figure is not None:
             per_branch_quarter = figure if (measure == "rate" and ind.rate_per == "branches") else None
             if per_branch_quarter is None:
-                b = _branches(end_tree, s.unit_code)
+                b = coverage.branches_of(end_tree, s.unit_code)
                 per_branch_quarter = value / b / (s.quarters_in or 1) if b else None
             meets = per_branch_quarter is not None and per_branch_quarter >= rule.minimum
         rows.append({

@@ -38,9 +38,12 @@ def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granulari
         first, end = analysis.comparison_windows(ref, granularity)["current"]
         quarters = periods.quarter_range(first, end)
         period = periods.period_of(end, granularity)
+        by_pool: dict[tuple, figures_layer.Ranking] = {}  # units sharing a parent: one ranking
         for unit in units:
-            pool = state.principal().visible(tree, analysis.siblings_of(tree, [unit]))  # ranked among those in scope
-            rank = figures_layer.ranking(src, pool, quarters, period, code, lang=lang)
+            pool = tuple(state.principal().visible(tree, analysis.siblings_of(tree, [unit])))  # those in scope
+            if pool not in by_pool:
+                by_pool[pool] = figures_layer.ranking(src, list(pool), quarters, period, code, lang=lang)
+            rank = by_pool[pool]
             mine = rank.frame[rank.frame["unit_code"] == unit]
             row = mine.iloc[0] if len(mine) else None
             rows.append({"unit_code": unit, "unit_name": tree[unit].name(lang), "indicator_code": code,
