@@ -106,6 +106,13 @@ class Settings:
     soffice: str = _knob("soffice", "DANGJIAN_SOFFICE", "the LibreOffice program that turns the briefing into a PDF")
     office_timeout_s: float = _knob(180.0, "DANGJIAN_OFFICE_TIMEOUT_S",
                                     "seconds LibreOffice or Chromium may take for one briefing before it is given up")
+    briefing_issuer: str = _knob("", "DANGJIAN_BRIEFING_ISSUER",
+                                 "the 通报's 发文机关标志 (e.g. 中共某市水务局党组); empty: the unit's name")
+    briefing_doc_prefix: str = _knob("", "DANGJIAN_BRIEFING_DOC_PREFIX",
+                                     "the 机关代字 of the 发文字号 (e.g. 水党发): `briefing --doc-number 3` writes 水党发〔2025〕3号")
+    briefing_copy_to: str = _knob("", "DANGJIAN_BRIEFING_COPY_TO", "the 版记's 抄送 line (empty: none)")
+    briefing_printed_by: str = _knob("", "DANGJIAN_BRIEFING_PRINTED_BY",
+                                     "the 版记's 印发机关 (e.g. 市水务局党组办公室); empty: the issuer")
     # --- the benchmark -------------------------------------------------------------------------
     bench_keep: bool = _knob(False, "DANGJIAN_BENCH_KEEP",
                              "keep the benchmark's temporary databases and files (1) instead of removing them")

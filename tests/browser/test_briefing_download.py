@@ -11,13 +11,13 @@ def test_the_overview_downloads_the_quarterly_briefing(page, app_server, tmp_pat
     page.goto(page_url(app_server, "overview", "unit=SW&period=2024Q1&period=2024Q4"))
     wait_for_app(page)
     # the button by what a person reads on it (its help "?" is a button of its own)
-    button = page.locator(".st-key-overview_briefing").get_by_role("button", name="下载季度通报（Word）")
+    button = page.locator(".st-key-overview_briefing").get_by_role("button", name="下载2024年第四季度通报（Word）")
     button.wait_for(state="visible")
     # made on the server when clicked: the charts are drawn in Chromium, seconds on a busy machine
     with page.expect_download(timeout=240_000) as info:
         button.click()
     download = info.value
-    assert download.suggested_filename == "市水务局党组_2024Q4_季度通报.docx"
+    assert download.suggested_filename == "市水务局党组_2024Q4_通报.docx"
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     document = Document(str(path))
