@@ -83,6 +83,13 @@ def _quarter_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{exc} / 季度格式应为 2024Q3") from exc
 
 
+def _period_arg(text: str) -> str:
+    try:
+        return periods.period(text)
+    except periods.PeriodError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} / 期间格式应为 2024Q4（季度）、2024H1（半年）或 2024（年度）") from exc
+
+
 class _ServiceUp(Exception):
     """An app came up holding the database while this command waited for it."""
 
@@ -449,14 +456,22 @@ def cmd_anomalies(args) -> int:
 
 def _briefing_args(p) -> None:
     p.add_argument("--unit", required=True, help="the unit the circular is about (its sub-units are ranked)")
-    p.add_argument("--period", type=_quarter_arg, required=True, help="the quarter, e.g. 2024Q4")
+    p.add_argument("--period", type=_period_arg, required=True,
+                   help="a quarter (2024Q4), a half-year (2024H1, 2024H2) or a year (2024)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--format", choices=("docx", "pdf"), default=None, help="default: from --out's suffix, else docx")
     p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    p.add_argument("--doc-number", default="",
+                   help="the 发文字号: 水党发〔2025〕3号 (any brackets), or only the serial 3 with the 机关代字 "
+                        "of DANGJIAN_BRIEFING_DOC_PREFIX; default: the line left blank to write in")
+    p.add_argument("--issuer", default="", help="the 发文机关标志 (default: DANGJIAN_BRIEFING_ISSUER, else the unit's name)")
+    p.add_argument("--copy-to", default="", help="the 版记's 抄送 (default: DANGJIAN_BRIEFING_COPY_TO, else none)")
+    p.add_argument("--printed-by", default="",
+                   help="the 版记's 印发机关 (default: DANGJIAN_BRIEFING_PRINTED_BY, else the issuer)")
 
 
-@command("briefing", "the quarterly circular (通报) of a unit as an editable Word document (or PDF)",
-         args=_briefing_args)
+@command("briefing", "the circular (通报) of a unit for a quarter, a half-year or a year, to GB/T 9704, "
+         "as an editable Word document (or PDF)", args=_briefing_args)
 def cmd_briefing(args) -> int:
     from . import briefing
     from .output import briefing as document
@@ -466,12 +481,19 @@ def cmd_briefing(args) -> int:
     if fmt == "pdf" and document.soffice_path() is None:  # said before any work is done
         echo(f"错误 error: {i18n.both('brief_no_soffice', soffice=printable(settings().soffice))}", err=True)
         return EXIT_REJECTED
+    year = int(periods.quarters_of(args.period)[-1][:4])
+    try:
+        number = document.doc_number(args.doc_number, year)
+    except ValueError:
+        raise UsageError(i18n.both("brief_bad_doc_number", number=printable(args.doc_number))) from None
+    masthead = document.Masthead.of_settings(issuer=args.issuer, doc_number=number, copy_to=args.copy_to,
+                                             printed_by=args.printed_by)
     with _open_store(args) as store:
         if args.unit not in store.tree():
             raise UsageError(i18n.both("imp_unknown_unit", unit=printable(args.unit)))
         facts = briefing.gather(store, args.unit, args.period, lang=args.lang)
     try:
-        data, problem = document.build(facts, fmt)
+        data, problem = document.build(facts, fmt, masthead)
     except document.OfficeMissing as exc:
         echo(f"错误 error: {i18n.both('brief_no_soffice', soffice=printable(exc))}", err=True)
         return EXIT_REJECTED
@@ -483,7 +505,31 @@ def cmd_briefing(args) -> int:
         echo(f"警告 warning: {i18n.both(key, **fields)}", err=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
-    echo(i18n.both("brief_written", unit=printable(facts.unit_name), period=facts.quarter, out=printable(args.out)))
+    echo(i18n.both("brief_written", unit=printable(facts.unit_name), period=facts.period, out=printable(args.out)))
+    return EXIT_OK
+
+
+def _summary_args(p) -> None:
+    p.add_argument("--unit", required=True, help="the unit whose summary it is (its own subtree's figures)")
+    p.add_argument("--period", type=_period_arg, required=True,
+                   help="a year (2024), a half-year (2024H1, 2024H2) or a quarter (2024Q4)")
+    p.add_argument("--out", type=Path, required=True, help="the Word file to write (.docx)")
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+
+
+@command("summary", "the figures section of a unit's 工作总结 (half-year or year): one paragraph per domain "
+         "and an appendix of every figure's coverage, as a Word document", args=_summary_args)
+def cmd_summary(args) -> int:
+    from . import summary
+    from .output import summary as document
+
+    with _open_store(args) as store:
+        if args.unit not in store.tree():
+            raise UsageError(i18n.both("imp_unknown_unit", unit=printable(args.unit)))
+        facts = summary.gather(store, args.unit, args.period, lang=args.lang)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(document.document(facts))
+    echo(i18n.both("summary_written", unit=printable(facts.unit_name), period=facts.period, out=printable(args.out)))
     return EXIT_OK
 
 
