@@ -22,6 +22,6 @@ def test_the_overview_downloads_the_quarterly_briefing(page, app_server, tmp_pat
     download.save_as(path)
     document = Document(str(path))
     texts = [p.text for p in document.paragraphs]
-    assert "市水务局党组关于2024年第四季度党建工作情况的通报" in texts
+    assert "市水务局党组关于\n2024年第四季度党建工作情况的通报" in texts  # the title broken by hand (GB/T 9704 7.3.1)
     assert "本季度应报13个单位，已报11个（其中逾期1个），未报2个。" in texts
     assert len(document.inline_shapes) >= 4  # the domains' ranking charts, drawn
