@@ -217,16 +217,11 @@ def cmd_units(args) -> int:
 
 
 def _tree_args(p) -> None:
-    from .settings import db_location
-
     actions = p.add_subparsers(dest="action", required=True)
     for name, help_ in (("template", "an empty sheet to fill, with its rules"),
                         ("export", "the tree as the database holds it, every version"),
                         ("import", "check a filled sheet (every problem with its cell), show the changes, load it")):
         a = actions.add_parser(name, help=help_)
-        # here as well as on `tree`, so --db may also follow the file (argparse reads a
-        # positional after an option only within one parser)
-        a.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if name == "import":
             a.add_argument("file", nargs=1, type=Path, help="the .xlsx or .csv to load")
             a.add_argument("--dry-run", action="store_true", help="check and show the changes, load nothing")
@@ -778,7 +773,7 @@ def _users_args(p) -> None:
     add.add_argument("login", help="the identity provider's claim: the e-mail address (or sub)")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--unit", default=None, help="the unit whose subtree is the scope (an admin's: the root)")
-    add.add_argument("--name", default="")
+    add.add_argument("--name", default=None, help="the name shown (default: kept for an existing login, else empty)")
     sub.add_parser("list", help="every user: login, name, role, scope unit, when added")
     remove = sub.add_parser("remove", help="remove a user")
     remove.add_argument("login")
@@ -831,7 +826,11 @@ def cmd_users(args) -> int:
             echo(i18n.both("usr_removed", login=printable(login)))
             return EXIT_OK
         if args.action == "add":
-            entries = [(None, access.clean_entry(tree, args.login, args.name, args.role, args.unit))]
+            name = args.name
+            if name is None:  # changing a role or scope keeps the name; only --name changes it
+                known = {u.login: u for u in store.users()}.get(access.normal_login(args.login))
+                name = known.name if known else ""
+            entries = [(None, access.clean_entry(tree, args.login, name, args.role, args.unit))]
             action, target = "user.add", None
         else:
             path = Path(args.file[0])
@@ -930,6 +929,7 @@ def _audit_args(p) -> None:
     p.add_argument("--user", dest="login", default=None, help="only what this login did")
     p.add_argument("--out", type=Path, default=None, help="write it as CSV (or .xlsx) instead of a table")
     p.add_argument("--format", choices=("csv", "xlsx"), default=None)
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG, help="the language of the table shown")
 
 
 @command("audit", "the audit trail: who did what, when, from where, and how it ended", args=_audit_args)
@@ -953,9 +953,11 @@ def cmd_audit(args) -> int:
     if frame.empty:
         echo(i18n.both("aud_empty"))
         return EXIT_OK
+    from .domain.audit import shown
+
     for col in ("actor", "target", "detail"):  # typed by people: shown, never obeyed, by the terminal
-        frame[col] = frame[col].map(printable)
-    echo(frame.to_string(index=False))
+        trail[col] = trail[col].map(printable)
+    echo(shown(trail, args.lang).to_string(index=False))  # headed and worded as the audit page words them
     return EXIT_OK
 
 
@@ -1040,6 +1042,16 @@ def cmd_bench(args) -> int:
     return importlib.import_module("dashboard.bench.run").main(args)
 
 
+def _parsers(parser: argparse.ArgumentParser):
+    """`parser` and every subcommand's parser under it, at any depth (argparse keeps them in its
+    subparsers action's choices; it has no public walk)."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .settings import db_location
 
@@ -1053,6 +1065,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(default: $DANGJIAN_DB or data/dangjian.duckdb)")
         configure(p)
         p.set_defaults(func=run)
+        if db:  # --db before or after a subcommand, at any depth (`users add --db X LOGIN`, `users --db X add`)
+            for child in list(_parsers(p))[1:]:
+                if not any("--db" in a.option_strings for a in child._actions):
+                    child.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -1112,7 +1128,8 @@ def run_for_client(command: str, values: dict, files: list[Path], store, out, er
     help_, configure, func, db = COMMANDS[command]
     parser = argparse.ArgumentParser()
     configure(parser)
-    paths = {a.dest for a in parser._actions if a.type is Path}  # the client sent them as text
+    # the client sent paths as text, a subcommand's too (`tree template --out F`)
+    paths = {a.dest for p in _parsers(parser) for a in p._actions if a.type is Path}
     args = argparse.Namespace(**{k: (Path(v) if k in paths and isinstance(v, str) else v) for k, v in values.items()})
     args.command, args.func, args.db = command, func, store.path
     if command in INPUT_FILES:

@@ -313,10 +313,14 @@ def test_the_audit_command_lists_filters_and_exports_safely(db, tmp_path, capsys
             store.audit("return.restore", "7", "ok", "unit=SW01 quarter=2025Q1")
     assert main(["audit", "--db", str(db)]) == 0
     shown = capsys.readouterr().out
-    assert "\x1b" not in shown and "\\x1b[2J李四" in shown and "return.restore" in shown
+    from dashboard.i18n import t
+
+    restored, imported = t("aud_action_return_restore"), t("aud_action_return_import")
+    assert "\x1b" not in shown and "\\x1b[2J李四" in shown and restored in shown  # worded as the audit page
+    assert shown.split("\n")[0].split()[:3] == ["编号", "时间", "操作人"] and "已拒绝" in shown
     assert main(["audit", "--db", str(db), "--user", "张三"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and "张三" in lines[1] and "return.import" not in lines[1]
+    assert len(lines) == 2 and "张三" in lines[1] and imported not in lines[1]
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert main(["audit", "--db", str(db), "--since", tomorrow]) == 0
     assert "没有符合条件的审计记录" in capsys.readouterr().out

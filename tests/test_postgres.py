@@ -297,6 +297,12 @@ def test_the_command_line_runs_on_postgres(pg_server, pg_templates, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "postgresql://" in out.stdout
+    # a backup of a PostgreSQL database is pg_dump's to make: said, nothing written
+    target = tmp_path / "b.tar.gz"
+    out = subprocess.run([sys.executable, "-m", "dashboard", "backup", "--db", url, "--out", str(target)], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1 and "pg_dump" in out.stderr and "PostgreSQL" in out.stderr, out.stdout + out.stderr
+    assert not target.exists()
 
 
 def test_a_second_instance_sees_a_tree_import_on_its_next_read_of_the_data_version(pg_server, pg_templates,

@@ -85,6 +85,29 @@ def test_commands_run_through_the_process_that_holds_the_database(db, holder, tm
     assert usage.returncode == 2 and "unknown unit NOPE" in usage.stderr  # the same exit codes
 
 
+def test_every_command_that_writes_a_file_works_through_the_app(db, holder, tmp_path):
+    """Step 1 of the app's own first-start guide (`tree template`), the tree's export, a return's
+    template, the 通报 and a summary: each writes its file through the app holding the database,
+    its path arguments — a subcommand's too — arriving as paths."""
+    made = {
+        "tree_template.xlsx": ["tree", "template", "--out"],
+        "tree_export.xlsx": ["tree", "export", "--out"],
+        "template.xlsx": ["template", "--unit", "SW01", "--period", "2024Q4", "--out"],
+        "summary.docx": ["summary", "--unit", "SW01", "--period", "2024", "--out"],
+    }
+    for name, command in made.items():
+        target = tmp_path / name
+        result = cli(*command[:2], "--db", str(db), *command[2:], str(target)) if command[0] == "tree" else \
+            cli(command[0], "--db", str(db), *command[1:], str(target))
+        assert result.returncode == 0, (name, result.stdout, result.stderr)
+        assert "经由应用执行" in result.stderr and target.is_file() and target.stat().st_size > 0, name
+    added = cli("users", "add", "--db", str(db), "r@x.org", "--role", "reporter", "--unit", "SW02", "--name", "张三")
+    assert added.returncode == 0, added.stderr
+    again = cli("users", "--db", str(db), "add", "r@x.org", "--role", "reporter", "--unit", "SW01")
+    listed = cli("users", "list", "--db", str(db))
+    assert again.returncode == 0 and "r@x.org  张三" in listed.stdout  # a role change keeps the name
+
+
 def test_a_refused_file_says_the_same_through_the_app_as_alone(db, tmp_path, demo_db_file):
     [good] = returns(demo_db_file, tmp_path / "in", [("SW01", "2025Q1")])
     bad = tmp_path / "bad" / "SW01_2025Q1.xlsx"
