@@ -25,9 +25,8 @@ from . import i18n
 from .domain import periods
 from .domain.acting import acting
 from .domain.audit import words
+from .exits import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from .output.safe import cell, file_part, printable
-
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 # When the running app executes a command for a client (service.py), its store and the client's
 # output streams; otherwise unset, and a command opens the file itself and prints to the terminal.

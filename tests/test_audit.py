@@ -186,10 +186,10 @@ def holder(db):
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
         store = Store({str(db)!r})
-        service.start(store)
+        service.start(store, cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()  # until the test closes it
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,

@@ -55,10 +55,10 @@ def holder(db):
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
         store = Store({str(db)!r})
-        service.start(store)
+        service.start(store, cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()  # until the test closes it
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -117,9 +117,9 @@ def test_a_refused_file_says_the_same_through_the_app_as_alone(db, tmp_path, dem
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
-        service.start(Store({str(db)!r}))
+        service.start(Store({str(db)!r}), cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)

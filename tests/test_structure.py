@@ -119,7 +119,7 @@ def test_party_red_is_defined_once_and_the_theme_uses_it():
 
 
 @pytest.mark.parametrize("pattern, home", [
-    (r"\bEXIT_(OK|REJECTED|USAGE)\s*=", "dashboard/cli.py"),
+    (r"\bEXIT_(OK|REJECTED|USAGE)\s*=", "dashboard/exits.py"),
     (r"deadline_days\b.*_knob\(", "dashboard/settings.py"),
     (r"""['"]H['"]|(?<!\d{4})H1\b|(?<!\d{4})H2\b""", "dashboard/domain/periods.py"),  # 2024H1 in words is fine
 ])

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import demo, health, service
+from dashboard import cli, demo, health, service
 from dashboard.db import Store
 from dashboard.domain import analysis, coverage, figures, periods
 from dashboard.domain import filters as flt
@@ -50,7 +50,7 @@ def _open_store(path: str) -> dict:
     raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
     health.startup_check(store)
-    opened = {"path": path, "store": store, "service": service.start(store)}
+    opened = {"path": path, "store": store, "service": service.start(store, cli.run_for_client)}
     _OPENED.append(opened)
     return opened
 
