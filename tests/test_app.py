@@ -21,7 +21,9 @@ import pytest
 
 from dashboard.domain.filters import values_params
 
+from dashboard.app import registry
 from dashboard.app.views import compare
+from dashboard.i18n import t
 from dashboard.demo import load_demo
 from dashboard.domain import analysis, periods
 from dashboard.domain.catalog import catalog
@@ -63,6 +65,10 @@ def test_every_page_runs_clean_and_every_chart_is_titled(app_db, page):
     at = open_app(page)
     assert_clean(at)
     assert at.title, "each page has a title"
+    spec = next(p for p in registry.pages(catalog()) if p.url_path == page)
+    expected = (catalog().domain(spec.domain).name_zh if spec.domain else
+                t("screen_overview_title") if page == "screen" else t(spec.title_key))  # the projector opens on its first slide
+    assert expected in at.title[0].value, (page, at.title[0].value)  # apptest.goto reached this very page
     said = [w.value for w in at.warning] + [m.value for m in at.markdown]  # the projector says it in its footer
     assert any("演示数据" in text for text in said), "the demo banner shows while demo data is loaded"
     for key, fig in figures(at).items():
