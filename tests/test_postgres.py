@@ -209,6 +209,15 @@ def both(tmp_path_factory, pg_server, pg_templates):
     os.environ.pop("DANGJIAN_PG_FOLDER", None)
 
 
+def test_both_backends_count_their_tables_alike(both):
+    """Backend.table_counts on the server as on the file: the same tables, the same rows (the demo)."""
+    duck, pg = both
+    d, p = duck.table_counts(), pg.table_counts()
+    shared = set(d) & set(p)
+    assert {"facts", "submissions", "units"} <= shared
+    assert {t: d[t] for t in ("facts", "submissions", "units")} == {t: p[t] for t in ("facts", "submissions", "units")}
+
+
 def test_every_named_query_runs_on_postgres_and_answers_as_duckdb(both):
     duck, pg = both
     params = samples(duck)

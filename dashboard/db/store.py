@@ -30,6 +30,7 @@ from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
 from . import archive, postgres, rollup
+from .backend import Backend
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
 
@@ -95,6 +96,8 @@ class SnapshotBroken(RuntimeError):
 
 
 class Store:
+    _db: Backend  # the DuckDB file or the PostgreSQL server, behind one declared interface
+
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None,
                  waiting: Callable[[int | None], None] | None = None):
         """Open (or create) the database file, migrate it and bring its mirrors up to date.
