@@ -401,7 +401,7 @@ def test_every_table_on_every_page_exports_to_csv_and_excel(app_db):
     for page in PAGES:
         goto(at, page).run()
         assert_clean(at)
-        for frame in [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table]:
+        for frame in [d.value for d in at.dataframe] + [tb.value.reset_index() for tb in at.table]:
             xlsx = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
             rows = list(xlsx.iter_rows(values_only=True))
             assert len(rows) == len(frame) + 1, page
