@@ -557,3 +557,35 @@ def test_the_flood_quarter_is_one_of_the_selection(app_db):
     assert_clean(at)
     assert at.selectbox(key="flood_season_quarter").value == "2023Q3"
     assert set(at.selectbox(key="flood_season_quarter").options) <= {f"2023年第{n}季度" for n in range(1, 5)}
+
+
+def test_two_sessions_with_different_roles_and_languages_see_each_their_own(app_db):
+    """An administrator reading Chinese and a reporter of SW02 reading English, side by side in one
+    process (as two browsers on one server): each sees the pages and figures of their own role,
+    scope and language, before and after the other runs — the pages offered are kept per session."""
+    from dashboard.app import identity, widgets
+
+    admin = open_app()
+    reporter = open_app()
+    # the role before the language: AppTest loses a segmented control's new value once its label
+    # has changed language (a browser keeps it: switched by hand in Chromium)
+    reporter.sidebar.segmented_control(key=identity.ROLE_KEY).set_value("reporter").run()
+    reporter.sidebar.selectbox(key=identity.UNIT_KEY).set_value("SW02").run()
+    reporter.sidebar.segmented_control(key="lang").set_value("en").run()
+    admin.run()  # the administrator's run comes after the reporter's
+    assert_clean(admin)
+    assert_clean(reporter)
+    assert admin.title[0].value == "总览" and reporter.title[0].value == "Overview"
+    assert "users" in admin.session_state[widgets.NAV_PAGES]
+    assert "users" not in reporter.session_state[widgets.NAV_PAGES]  # not the administrator's pages
+    admin_cards = {m.label: m.value for m in admin.metric}
+    reporter_cards = {m.label: m.value for m in reporter.metric}
+    store = app_store(app_db)
+    whole = iv(store, units=["SW"], indicators=["theme_party_days"], **{"from": "2024Q4", "to": "2024Q4"})
+    mine = iv(store, units=["SW02"], indicators=["theme_party_days"], **{"from": "2024Q4", "to": "2024Q4"})
+    assert admin_cards["主题党日（次）"] == f"{whole['value'].iloc[0]:,.0f}"
+    assert reporter_cards["Theme Party days (events)"] == f"{mine['value'].iloc[0]:,.0f}"
+    assert whole["value"].iloc[0] != mine["value"].iloc[0]
+    reporter.run()  # and again after the administrator's
+    assert {m.label: m.value for m in reporter.metric} == reporter_cards
+    assert "users" not in reporter.session_state[widgets.NAV_PAGES]

@@ -74,15 +74,16 @@ def main() -> None:
         return
     cat = store.catalog
     nav: dict[str, list] = {}
-    widgets.NAV_PAGES.clear()
+    offered: dict[str, st.Page] = {}
     for spec in registry.pages(cat):
         if not spec.allowed(principal):
             continue
         title = cat.domain(spec.domain).name(state.lang()) if spec.domain else state.t(spec.title_key)
         page = st.Page(spec.render, url_path=spec.url_path, title=title, icon=f":material/{spec.icon}:",
                        default=(spec.url_path == registry.DEFAULT))
-        widgets.NAV_PAGES[spec.url_path] = page
+        offered[spec.url_path] = page
         nav.setdefault(state.t(spec.group), []).append(page)
+    widgets.set_nav_pages(offered)
     page = st.navigation(nav, position="sidebar", expanded=True)
     widgets.sidebar_filters()
     st.sidebar.caption(state.t("app_title") + " · " + state.t("db_caption", path=escape.md(Path(store.path).name)))

@@ -121,13 +121,13 @@ def headline_section(f) -> None:
                               delta_color="inverse" if ind.lower_is_better else "normal",
                               delta_description=t("lfl_previous"), border=True,
                               help=t("metric_help", period=row["period"] if row is not None else "—")
-                              + ("" if row is None else f"\n\n{t('vs_previous')}：{row['lfl_previous']}"
-                                 f"\n\n{t('vs_year', delta='')}：{row['lfl_year']}"))
+                              + ("" if row is None else f"\n\n{t('vs_previous')}{t('sep_label')}{row['lfl_previous']}"
+                                 f"\n\n{t('vs_year', delta='')}{t('sep_label')}{row['lfl_year']}"))
                     if row is None:
                         continue
                     st.caption(f"{row['coverage']} · {row['period']}")
                     if dp is None and row["state"] != coverage.NOT_APPLICABLE:
-                        st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
+                        st.caption(f"{t('vs_previous')}{t('sep_label')}" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
                                                               else t("lfl_none")))
                     st.caption(t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type)))
     if len(f.units) > settings().overview_max_units:
