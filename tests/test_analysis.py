@@ -102,14 +102,6 @@ def test_reference_quarter_for_indicators_reported_once_a_year():
     assert analysis.reference_quarter("Q3", "2024Q2") == "2023Q3"
 
 
-def test_deltas():
-    key = {"unit_code": ["A", "A"], "indicator_code": ["x", "y"]}
-    d = analysis.deltas(pd.DataFrame({**key, "value": [10.0, 5.0]}), pd.DataFrame({**key, "value": [8.0, 5.0]}),
-                        pd.DataFrame({"unit_code": ["A"], "indicator_code": ["x"], "value": [12.0]}))
-    assert d["delta_previous"].tolist() == [2.0, 0.0]
-    assert d["delta_year"].iloc[0] == -2.0 and pd.isna(d["delta_year"].iloc[1])
-
-
 # --- 三会一课 --------------------------------------------------------------------------
 
 

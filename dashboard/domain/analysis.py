@@ -109,20 +109,6 @@ def comparison_windows(last: str, granularity: str) -> dict[str, tuple[str, str]
     }
 
 
-def deltas(current: pd.DataFrame, previous: pd.DataFrame, year_before: pd.DataFrame) -> pd.DataFrame:
-    """Per unit and indicator: the value, and its change against the previous period and a year before.
-
-    Each input is indicator_values output for one window (one period per unit and indicator).
-    """
-    key = ["unit_code", "indicator_code"]
-    cur = current[key + ["value"]]
-    out = cur.merge(previous[key + ["value"]].rename(columns={"value": "previous"}), on=key, how="left")
-    out = out.merge(year_before[key + ["value"]].rename(columns={"value": "year_before"}), on=key, how="left")
-    out["delta_previous"] = out["value"] - out["previous"]
-    out["delta_year"] = out["value"] - out["year_before"]
-    return out
-
-
 def compliance_params(groups: list[str], first: str, last: str) -> dict:
     """Bound parameters for queries/charts/compliance_shares.sql (and compliance_short.sql, with a
     limit).  The 三会一课 rules of data/rules.csv are not among them: the store mirrors them

@@ -281,11 +281,6 @@ class History:
         for start, _ in self.epochs():  # every quarter's tree must stand on its own
             self.at(start, check_entries=check_entries)
 
-    @classmethod
-    def of_tree(cls, tree: Tree) -> History:
-        """A tree whose every unit has a single version (its active range, if any)."""
-        return cls(list(tree.units))
-
     def boundaries(self) -> list[str]:
         """The quarters at which some version starts or (the quarter after it) ends, in order."""
         from . import periods
