@@ -21,7 +21,8 @@ from datetime import date
 
 import pandas as pd
 
-from .domain import analysis, coverage, figures, headlines, periods
+from . import clock
+from .domain import analysis, coverage, deadlines, figures, headlines, periods
 from .domain.catalog import Catalog, Indicator
 from .domain.filters import values_params
 from .domain.rules import Rule
@@ -111,12 +112,13 @@ def _levels(tree, unit: str, quarter: str) -> list[str]:
     return list(dict.fromkeys(k.level for k in kids))
 
 
-def _returns(query: Query, history, unit: str, quarter: str, lang: str) -> Returns:
-    status = query("submission_status", **analysis.expected_returns(history, [unit], [quarter], whole=True))
+def _returns(query: Query, history, unit: str, quarter: str, lang: str, set_apart: dict) -> Returns:
+    status = query("submission_status", **analysis.expected_returns(history, [unit], [quarter], whole=True,
+                                                                    deadlines=set_apart))
     now = analysis.completeness(status, quarter)
     name = "unit_name_en" if lang == "en" else "unit_name_zh"
     late = status[status["status"] == "late"]
-    deadline = periods.quarter_end(quarter).date() + pd.Timedelta(days=settings().deadline_days)
+    deadline = deadlines.due(quarter, set_apart)
     return Returns(
         quarter=quarter, deadline=deadline, total=now["total"], on_time=now["submitted"] - now["late"],
         late=[(r[name], pd.Timestamp(r["submitted_at"]).date().isoformat()) for _, r in late.iterrows()],
@@ -174,9 +176,9 @@ def gather(store, unit: str, quarter: str, *, lang: str = "zh", query: Query | N
     src = figures.Source.of_store(store, query)
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), quarter=quarter, lang=lang,
-        issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
+        issued=issued or clock.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, quarter),
         headlines=heads,
-        returns=_returns(query, store.history(), unit, quarter, lang),
+        returns=_returns(query, store.history(), unit, quarter, lang, store.deadlines()),
         domains=[_domain(src, tree, unit, quarter, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarter),
         catalog=catalog,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from . import i18n
+from . import clock, i18n
 from .domain import periods
 from .domain.acting import acting
 from .domain.audit import words
@@ -238,8 +238,6 @@ def _tree_args(p) -> None:
 
 @command("tree", "the organisation: an Excel template, an export of every version, an import", args=_tree_args)
 def cmd_tree(args) -> int:
-    from datetime import date
-
     from .domain.audit import Note, words
     from .ingest import tree_file
 
@@ -253,7 +251,7 @@ def cmd_tree(args) -> int:
     if not path.is_file():
         raise UsageError(i18n.both("imp_file_missing", path=path))
     reading = tree_file.read(_read_bounded(path), path.name)
-    effective = args.effective or periods.quarter_of(date.today())
+    effective = args.effective or clock.current_quarter()
     with _open_store(args) as store:
         old = store.history() if store.has_tree() else None
         # a unit ended while returns still hold it is told below, return by return (misplaced)
@@ -382,7 +380,7 @@ def cmd_export(args) -> int:
             known = ", ".join(d.code for d in store.catalog.domains)
             raise UsageError(f"未知领域 unknown domain: {args.domain} (one of {known})")
         unit = _unit_arg(store, args.unit)
-        span = store.quarter_span() or (first or last or "2022Q1",) * 2
+        span = store.quarter_span() or (first or last or clock.current_quarter(),) * 2
         first = first or span[0]
         last = last or span[1]
         frame = export_frame(store, unit=unit, first=first, last=last, granularity=args.granularity,
@@ -654,12 +652,14 @@ def _submissions_args(p) -> None:
 def cmd_submissions(args) -> int:
     import pandas as pd
 
+    from .domain.tree import OPEN_FROM, OPEN_TO
+
     with _open_store(args) as store:
         code = _unit_arg(store, args.unit)
         tree = store.tree()
         units = [u.code for u in tree.subtree(code) if tree.is_reporting(u.code)] or [tree.reporting_unit_of(code).code]
-        frame = store.query("submission_history", units=units, **{"from": args.period or "0000Q1",
-                                                                   "to": args.period or "9999Q4"})
+        frame = store.query("submission_history", units=units, **{"from": args.period or OPEN_FROM,
+                                                                   "to": args.period or OPEN_TO})
     if frame.empty:
         echo(i18n.both("imp_no_history"))
         return EXIT_OK
@@ -733,10 +733,13 @@ def _users_args(p) -> None:
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--unit", default=None, help="the unit whose subtree is the scope (an admin's: the root)")
     add.add_argument("--name", default="")
+    add.add_argument("--email", default="", help="where e-mail reminders go (default: the login, when it is an address)")
+    add.add_argument("--mobile", default="", help="a mobile number, for the group robots' @-mention")
     sub.add_parser("list", help="every user: login, name, role, scope unit, when added")
     remove = sub.add_parser("remove", help="remove a user")
     remove.add_argument("login")
-    imp = sub.add_parser("import", help="add or update every user of a file (columns login,name,role,unit), "
+    imp = sub.add_parser("import", help="add or update every user of a file (columns login,name,role,unit"
+                                        "[,email,mobile]), "
                                         "all or none")
     imp.add_argument("file", nargs=1, type=Path, help="a .csv or .xlsx file")
 
@@ -769,9 +772,9 @@ def cmd_users(args) -> int:
             if not users:
                 echo(i18n.both("usr_none"))
                 return EXIT_OK
-            rows = [["login", "name", "role", "unit", "unit_name", "created_at"]]
-            rows += [[u.login, u.name, u.role, u.unit, tree[u.unit].name_zh if u.unit in tree else "",
-                      str(u.created_at)[:19]] for u in users]
+            rows = [["login", "name", "role", "unit", "unit_name", "email", "mobile", "created_at"]]
+            rows += [[u.login, u.name, u.role, u.unit, tree[u.unit].name_zh if u.unit in tree else "", u.email,
+                      u.mobile, str(u.created_at)[:19]] for u in users]
             shown = [[printable(v) for v in r] for r in rows]
             widths = [max(_width(r[i]) for r in shown) for i in range(len(rows[0]))]
             for r in shown:
@@ -785,7 +788,8 @@ def cmd_users(args) -> int:
             echo(i18n.both("usr_removed", login=printable(login)))
             return EXIT_OK
         if args.action == "add":
-            entries = [(None, access.clean_entry(tree, args.login, args.name, args.role, args.unit))]
+            entries = [(None, access.clean_entry(tree, args.login, args.name, args.role, args.unit, args.email,
+                                                 args.mobile))]
             action, target = "user.add", None
         else:
             path = Path(args.file[0])
