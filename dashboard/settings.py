@@ -45,6 +45,9 @@ class Settings:
                                        "up to this many units are refreshed in one statement; more, level by level")
     check_show_rows: int = _knob(20, "DANGJIAN_CHECK_SHOW_ROWS",
                                  "differing roll-up rows `check` lists one by one (all of them are counted)")
+    secrets: Path = _knob(ROOT / ".streamlit" / "secrets.toml", "DANGJIAN_SECRETS",
+                          "the secrets file the command line reads (the app reads Streamlit's own): "
+                          "[remind.smtp], [remind.wecom], [remind.dingtalk] for reminders")
     # --- the clock -----------------------------------------------------------------------------
     today: str = _knob("", "DANGJIAN_TODAY",
                        "the date the product takes for today (YYYY-MM-DD): which quarter is current, what is due "

@@ -557,6 +557,38 @@ class Store:
             _audit_in(tx, "deadline.set", quarter, "ok", audit_mod.words(quarter=quarter,
                                                                           due=due.isoformat() if due else "default"))
 
+    # --- reminders (dashboard/remind.py sends them) -------------------------------------------------
+
+    def reminders_sent(self, quarter: str, day: date) -> list[tuple[str, str, datetime]]:
+        """(unit, channel, first time) of the reminders of `quarter` sent on `day`."""
+        return self._db.rows("reminders_sent", {"quarter": quarter, "day": day.isoformat()})
+
+    def reminders(self, quarter: str) -> pd.DataFrame:
+        """Every reminder of `quarter` kept, sent or failed, newest first."""
+        return self._db.read("reminders_list", {"quarter": quarter})
+
+    def record_reminders(self, day: date, outcomes) -> None:
+        """Keep every send (remind.Outcome) and audit it — one entry per unit, quarter and channel
+        (remind.send: ok when every message went, failed otherwise) — in one transaction."""
+        if not outcomes:
+            return
+        actor, _ = acting.current()
+        at = clock.now()
+        groups: dict[tuple[str, str, str], list] = {}
+        with self._db.transaction(bump=False) as tx:
+            for o in outcomes:
+                m = o.message
+                tx.run("reminder_insert", {"unit": m.unit, "quarter": m.quarter, "day": day.isoformat(),
+                                           "channel": m.channel, "recipient": m.to, "outcome": "ok" if o.ok else "failed",
+                                           "reason": o.reason or None, "by": actor, "at": at})
+                groups.setdefault((m.unit, m.quarter, m.channel), []).append(o)
+            for (unit, quarter, channel), done in groups.items():
+                sent = sum(o.ok for o in done)
+                to = ",".join(dict.fromkeys(login for o in done for login in o.message.logins))
+                _audit_in(tx, "remind.send", f"{unit} {quarter} {channel}", "ok" if sent == len(done) else "failed",
+                          audit_mod.words(unit=unit, quarter=quarter, channel=channel, recipients=to.replace(" ", "_"),
+                                          sent=sent, failed=(len(done) - sent) or None))
+
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
 
     def users(self) -> list[access.UserEntry]:
@@ -568,7 +600,8 @@ class Store:
         return access.UserEntry(*found[0]) if found else None
 
     def put_users(self, entries: list[tuple[int | None, access.UserEntry]], *, action: str = "user.add",
-                  target: str | None = None, principal: access.Principal | None = None) -> list[tuple]:
+                  target: str | None = None, principal: access.Principal | None = None,
+                  audit: bool = True) -> list[tuple]:
         """Add or update users, all or none: every entry is checked first (access.check_entries)
         and any problem refuses the lot (UsersRejected, audited as rejected).  Returns
         (entry, the entry it replaced or None) for each.  Audited as `action` ("user.add" for one
@@ -592,6 +625,8 @@ class Store:
                     tx.run("user_upsert", {"login": e.login, "name": e.name, "role": e.role, "unit_code": e.unit,
                                            "created_at": now, "email": e.email, "mobile": e.mobile})
                     done.append((e, before.get(e.login)))
+        if not audit:  # the demo's people: its demo.load entry says how many
+            return done
         if action == "user.add":
             for e, old in done:
                 was = f" (was {old.role} {old.unit})" if old else ""
@@ -736,16 +771,18 @@ class Store:
                     unit=unit_code, quarter=quarter, superseded=",".join(map(str, previous)) or None))
         return previous[0] if previous else None
 
-    def clear_demo(self, *, audit: bool = True) -> int:
-        """Remove every demo submission and its facts in one step; returns how many.  Recorded
-        (`demo.clear`) in the same transaction, unless `audit` is off (loading the demo data
-        clears the old first, and records the whole as `demo.load`)."""
+    def clear_demo(self, *, audit: bool = True, users: tuple[str, ...] = ()) -> int:
+        """Remove every demo submission and its facts in one step, and the demo's users (`users`,
+        their logins); returns how many submissions.  Recorded (`demo.clear`) in the same
+        transaction, unless `audit` is off (loading the demo data clears the old first, and
+        records the whole as `demo.load`)."""
         with self._db.transaction() as tx:
             tx.run("demo_remove_facts")
             removed = tx.rows("demo_remove_submissions")
+            gone = sum(bool(tx.rows("user_delete", {"login": login})) for login in users)
             rollup.rebuild(tx)
             if audit:
-                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed)))
+                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed), users=gone or None))
         return len(removed)
 
     # --- the roll-up ------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchang
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
                "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
-               "new_return", "rehomed", "due", "channel", "recipients", "sent", "failed", "skipped")
+               "new_return", "rehomed", "users", "due", "channel", "recipients", "sent", "failed", "skipped")
 
 
 def words(**fields) -> str:

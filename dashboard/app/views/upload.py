@@ -16,6 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import StoreUnavailable
+from dashboard import clock, remind
+from dashboard.domain import deadlines
 from dashboard.domain import filters as flt
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from dashboard.output.safe import file_part
@@ -59,6 +61,10 @@ def template_section(f) -> bool:
     c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter, principal=who),
                        file_name=f"return_{unit}_{quarter}.xlsx", mime=widgets.XLSX_MIME, key="upload_template",
                        on_click="ignore", icon=":material/download:", type="primary")
+    due = deadlines.due(quarter, store.deadlines())
+    days = deadlines.days_left(due, clock.today())
+    st.caption(t("upload_deadline", date=due.isoformat(), days=remind.days_text(days, state.lang()))
+               if quarter != clock.current_quarter() else t("upload_deadline_open", date=due.isoformat()))
     return True
 
 
