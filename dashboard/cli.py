@@ -238,8 +238,7 @@ def _tree_args(p) -> None:
 
 @command("tree", "the organisation: an Excel template, an export of every version, an import", args=_tree_args)
 def cmd_tree(args) -> int:
-    from .domain.audit import Note, words
-    from .ingest import tree_file
+    from .ingest import tree_file, tree_import
 
     if args.action in ("template", "export"):
         with _open_store(args) as store:
@@ -250,47 +249,31 @@ def cmd_tree(args) -> int:
     path = Path(args.file[0])
     if not path.is_file():
         raise UsageError(i18n.both("imp_file_missing", path=path))
-    reading = tree_file.read(_read_bounded(path), path.name)
-    effective = args.effective or clock.current_quarter()
+    data = _read_bounded(path)
     with _open_store(args) as store:
-        old = store.history() if store.has_tree() else None
-        # a unit ended while returns still hold it is told below, return by return (misplaced)
-        new = tree_file.plan(reading, old, store.unit_last_figures(), effective, returns_apart=True)
-        if new is None:
-            echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
-            for where, message in reading.problems:
+        found = tree_import.prepare(store, data, path.name, effective=args.effective, rehome=args.rehome)
+        if found.state == "rejected":
+            echo(i18n.both("treef_problems", n=len(found.problems)), err=True)
+            for where, message in found.problems:
                 echo(f"  {where or '—'}: {printable(message)}", err=True)
-            store.audit("tree.import", path.name, "rejected", words(errors=len(reading.problems)))
             return EXIT_REJECTED
-        changes = tree_file.diff(old, new)
-        counts = {k: sum(c.kind == k for c in changes) for k in ("added", "renamed", "moved", "retired", "changed")}
+        counts = found.counts
         echo(i18n.both("treef_changes", **counts))
-        for c in changes:
+        for c in found.changes:
             arrow = f"{printable(c.before)} → " if c.before else ""
             echo(f"  {i18n.both('treef_kind_' + c.kind)}  {c.code}  {arrow}{printable(c.after)}")
-        # rows of active returns the new tree puts outside them: refused, or carried with --rehome
-        held = [tree_file.Held(*r) for r in store.active_fact_units()]
-        moves, stranded = tree_file.misplaced(new, held)
-        found = list(stranded)
-        if moves and args.rehome:
-            active = store.active_returns()
-            into = {active[k] for k in {(m.to_reporter, m.held.quarter) for m in moves} if k in active}
-            found += tree_file.clashes(moves, store.fact_keys({m.held.submission_id for m in moves} | into), active)
-        if (moves and not args.rehome) or found:
-            if moves and not args.rehome:
-                _tree_held_refused(new, old, moves)
-            if found:
-                _tree_rehome_refused(new, old, found)
-            returns = {m.held.submission_id for m in moves} | {f.submission_id for f in stranded}
-            store.audit("tree.import", path.name, "rejected",
-                        words(returns=len(returns), errors=len(found) or None,
-                              reason="rows_cannot_move" if found else "returns_hold_units"))
+        if found.state == "refused":
+            for i, (key, fields) in enumerate(found.refusals):
+                shown = {k: printable(v) if isinstance(v, str) else v for k, v in fields.items()}
+                heading = key in ("treef_held_refused", "treef_rehome_refused")
+                echo(("" if heading else "  ") + i18n.both(key, **shown), err=True)
             return EXIT_REJECTED
-        if not changes and not moves:
+        if found.state == "unchanged":
             echo(i18n.both("treef_no_change"))
             return EXIT_OK
+        moves = found.moves
         if moves:
-            echo(i18n.both("treef_rehome_plan", facts=sum(m.held.n for m in moves), moves=len(moves),
+            echo(i18n.both("treef_rehome_plan", facts=found.rehomed_facts, moves=len(moves),
                            returns=len({m.held.submission_id for m in moves})))
             for m in moves:
                 merged = m.to_unit != m.held.unit
@@ -301,58 +284,11 @@ def cmd_tree(args) -> int:
         if args.dry_run:
             echo(i18n.both("treef_dry_run"))
             return EXIT_OK
-        detail = {("moved_units" if k == "moved" else k): n or None for k, n in counts.items()}
-        store.load_tree(new, audit=Note("tree.import", path.name,
-                                        words(**detail, rehomed=sum(m.held.n for m in moves) or None)),
-                        rehome=moves)
+        tree_import.apply(store, found)
         if moves:
-            echo(i18n.both("treef_rehomed", facts=sum(m.held.n for m in moves)))
-        echo(i18n.both("treef_applied", units=len(new.by_code), versions=len(new.versions)))
+            echo(i18n.both("treef_rehomed", facts=found.rehomed_facts))
+        echo(i18n.both("treef_applied", units=len(found.new.by_code), versions=len(found.new.versions)))
     return EXIT_OK
-
-
-def _unit_names(new, old, code: str, quarter: str) -> tuple[str, str]:
-    """(Chinese, English) name of a unit as the tree of `quarter` has it (the new tree, else the
-    old one), else its latest name; the code if no tree knows it."""
-    for history in (new, old):
-        if history is not None and code in history.at(quarter):
-            u = history.at(quarter)[code]
-            return printable(u.name_zh), printable(u.name_en)
-    for history in (new, old):
-        if history is not None and code in history.by_code:
-            u = history.by_code[code][-1]
-            return printable(u.name_zh), printable(u.name_en)
-    return code, code
-
-
-def _tree_held_refused(new, old, moves) -> None:
-    """Every active return that would hold rows of units it no longer covers, with those units."""
-    by_return: dict[tuple[str, str], list[str]] = {}
-    for m in moves:
-        by_return.setdefault((m.held.quarter, m.held.reporter), []).append(m.held.unit)
-    echo(i18n.both("treef_held_refused", n=len(by_return)), err=True)
-    for (quarter, reporter), units in sorted(by_return.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        name, name_en = _unit_names(new, old, reporter, quarter)
-        named = [(u, *_unit_names(new, old, u, quarter)) for u in units]
-        echo("  " + i18n.both("treef_held_return", reporter=reporter, name=name, name_en=name_en, quarter=quarter,
-                              units="、".join(f"{u}（{zh}）" for u, zh, _ in named),
-                              units_en=", ".join(f"{u} ({en})" for u, _, en in named)), err=True)
-
-
-def _tree_rehome_refused(new, old, found) -> None:
-    """The rows no rehome can carry: a unit gone with no successor, or two figures meeting."""
-    from .ingest.tree_file import Clash
-
-    echo(i18n.both("treef_rehome_refused", n=len(found)), err=True)
-    for f in found:
-        if isinstance(f, Clash):
-            h = f.held
-            echo("  " + i18n.both("treef_rehome_clash", reporter=h.reporter, quarter=h.quarter, unit=h.unit,
-                                  indicator=f.indicator, to_reporter=f.to_reporter, to_unit=f.to_unit), err=True)
-        else:
-            name, name_en = _unit_names(new, old, f.unit, f.quarter)
-            echo("  " + i18n.both("treef_stranded", reporter=f.reporter, quarter=f.quarter, unit=f.unit, n=f.n,
-                                  name=name, name_en=name_en), err=True)
 
 
 def _export_args(p) -> None:
