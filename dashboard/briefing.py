@@ -22,7 +22,8 @@ from datetime import date
 
 import pandas as pd
 
-from .domain import analysis, coverage, figures, headlines, periods
+from . import clock
+from .domain import analysis, coverage, deadlines, figures, headlines, periods
 from .domain.catalog import Catalog, Indicator
 from .domain.filters import values_params
 from .domain.rules import Rule
@@ -121,12 +122,13 @@ def _levels(tree, unit: str, quarter: str) -> list[str]:
     return list(dict.fromkeys(k.level for k in kids))
 
 
-def _returns(query: Query, history, unit: str, quarters: list[str], lang: str) -> Returns:
-    status = query("submission_status", **analysis.expected_returns(history, [unit], quarters, whole=True))
+def _returns(query: Query, history, unit: str, quarters: list[str], lang: str, set_apart: dict) -> Returns:
+    status = query("submission_status", **analysis.expected_returns(history, [unit], quarters, whole=True,
+                                                                    deadlines=set_apart))
     per_q = [analysis.completeness(status, q) for q in quarters]
     name = "unit_name_en" if lang == "en" else "unit_name_zh"
     late = status[status["status"] == "late"]
-    deadline = periods.quarter_end(quarters[-1]).date() + pd.Timedelta(days=settings().deadline_days)
+    deadline = deadlines.due(quarters[-1], set_apart)
 
     def of(state: str) -> list[tuple[str, str]]:
         rows = status[status["status"] == state]
@@ -197,9 +199,9 @@ def gather(store, unit: str, period: str, *, lang: str = "zh", query: Query | No
     src = figures.Source.of_store(store, query)
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), period=period, lang=lang,
-        issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, last),
+        issued=issued or clock.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, last),
         headlines=heads,
-        returns=_returns(query, store.history(), unit, quarters, lang),
+        returns=_returns(query, store.history(), unit, quarters, lang, store.deadlines()),
         domains=[_domain(src, tree, unit, period, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarters),
         catalog=catalog,

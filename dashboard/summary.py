@@ -18,6 +18,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import clock
 from .domain import coverage, figures, periods
 from .domain.catalog import Catalog, Indicator
 
@@ -74,5 +75,5 @@ def gather(store, unit: str, period: str, *, lang: str = "zh", query=None, issue
             found.append(Figure(ind, value, r["state"], r["coverage"], tuple(rel), len(c.units_due),
                                 len(c.units_due) - len(c.units_missing)))
         domains.append((d.code, d.name(lang), found))
-    return Summary(unit, tree[unit].name(lang), tree[unit].level, period, lang, issued or date.today(),
+    return Summary(unit, tree[unit].name(lang), tree[unit].level, period, lang, issued or clock.today(),
                    store.has_demo(), domains, cat)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard import clock
 from dashboard.domain import analysis, filters
 from dashboard.domain.catalog import catalog
 from dashboard.domain.tree import read_tree
@@ -190,7 +191,8 @@ def test_submission_status_marks_missing_and_late_returns(demo_store):
     due = analysis.expected_returns(demo_store.history(), ["SW08", "SW09", "SW12"], ["2024Q3", "2024Q4"],
                                     whole=True)
     assert due == {"units": ["SW08", "SW09", "SW12"] * 2, "quarters": ["2024Q3"] * 3 + ["2024Q4"] * 3,
-                   "deadlines": ["2024-10-15"] * 3 + ["2025-01-15"] * 3}  # 15 days after each quarter
+                   "deadlines": ["2024-10-15"] * 3 + ["2025-01-15"] * 3,  # 15 days after each quarter
+                   "today": clock.today().isoformat()}
     status = demo_store.query("submission_status", **due)
     by = status.set_index(["unit_code", "quarter"])
     assert by.loc[("SW08", "2024Q4"), "status"] == "missing"

@@ -506,7 +506,9 @@ def test_an_empty_database_opens_on_a_guide_and_one_click_loads_the_demo(tmp_pat
         at = open_app()
         assert_clean(at)
         assert at.title[0].value == "欢迎使用党建指标看板"
-        assert "tree import" in at.markdown[0].value and not at.metric  # the guide, no figures
+        # the guide offers the 组织架构 import on the page, not shell commands; no figures
+        assert "在下方上传" in at.markdown[0].value and "python -m" not in at.markdown[0].value and not at.metric
+        assert at.button(key="org_check").disabled  # nothing to check before a file is chosen
         store = app_store(db)
         assert not store.has_tree() and not store.has_submissions()  # nothing loaded by opening
         at.button(key="first_load_demo").click().run()

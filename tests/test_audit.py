@@ -137,7 +137,7 @@ def test_demo_clear_and_load_are_recorded_once_each(db, capsys):
     capsys.readouterr()
     entries = new_entries(db, seen)  # a load's 152 submissions are one entry, not 152
     assert brief(entries) == [(OS_LOGIN, "cli", "demo.clear", db.name, "ok"), (OS_LOGIN, "cli", "demo.load", db.name, "ok")]
-    assert [e["detail"] for e in entries] == ["returns=152", "seed=7 returns=152"]
+    assert [e["detail"] for e in entries] == ["returns=152 users=6", "seed=7 returns=152 users=6"]  # the demo's people too
 
 
 def test_check_repair_is_recorded_with_what_it_did_and_a_plain_check_is_not(db, capsys):

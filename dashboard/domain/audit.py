@@ -26,6 +26,12 @@ Where each action is recorded (so a new write knows where its entry goes):
 - `backup.create` / `backup.restore`  dashboard/backup.py; target the backup file's name.
 - `anomaly.verify` Store.verify_anomaly (in the mark's transaction); target unit, quarter,
                    indicator and kind of the figure marked 「已核实」.
+- `deadline.set`   Store.set_deadline (in its transaction); target the quarter.
+- `remind.send`    dashboard/remind.py, through Store.record_reminders: one entry per reporting
+                   unit, quarter and channel sent to (in the transaction that keeps the sends);
+                   target "<unit> <quarter> <channel>", the recipients and the reason of a failure in
+                   the detail; a run that sends nothing because the unit was reminded today is
+                   recorded as rejected.
 
 Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
 page run (app/entry.py), and the store reads it when it writes the entry.
@@ -37,7 +43,7 @@ from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
            "tree.rehome", "user.add", "user.remove", "user.import", "backup.create", "backup.restore",
-           "anomaly.verify")
+           "anomaly.verify", "deadline.set", "remind.send")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 
@@ -71,7 +77,7 @@ DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchang
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
                "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
-               "new_return", "rehomed")
+               "new_return", "rehomed", "users", "due", "channel", "recipients", "sent", "failed", "skipped")
 
 
 def words(**fields) -> str:

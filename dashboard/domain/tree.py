@@ -309,6 +309,13 @@ class History:
             tree = self._trees[quarter] = Tree(units, check_entries=check_entries)
         return tree
 
+    def first_quarter(self) -> str | None:
+        """The quarter the organisation begins in: its root's first version's; None when the tree is
+        open at its start (it has held since before any quarter it names)."""
+        roots = [v for v in self.versions if v.parent_code is None]
+        starts = [v.active_from for v in roots]
+        return None if not starts or None in starts else min(starts)
+
     def latest(self) -> Tree:
         """Every unit once, in its latest version, active over its whole life (names, navigation)."""
         units = []

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from dashboard import clock
 from dashboard.domain import audit
 from dashboard.settings import current as settings
 
@@ -34,10 +35,10 @@ def render() -> None:
     st.caption(t("aud_intro"))
     actors = [r for r in state.store().query("audit_actors")["actor"]]
     c1, c2 = st.columns(2)
-    since = c1.date_input(t("aud_since"), value=date.today() - timedelta(days=DEFAULT_DAYS), key="audit_since")
+    since = c1.date_input(t("aud_since"), value=clock.today() - timedelta(days=DEFAULT_DAYS), key="audit_since")
     everyone = t("aud_everyone")
     actor = c2.selectbox(t("aud_user"), [""] + actors, key="audit_user", format_func=lambda a: a or everyone)
-    frame = trail(since or date.today(), actor or "")
+    frame = trail(since or clock.today(), actor or "")
     if frame.empty:
         st.info(t("aud_none"))
         return
