@@ -21,7 +21,7 @@ from dashboard.domain.catalog import Indicator
 from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
-from . import state
+from . import state, viewport
 from .escape import md
 from .state import t
 
@@ -128,6 +128,10 @@ def plotly_config() -> dict:
 
 
 def chart(fig, key: str) -> None:
+    """A figure on the page; on a phone its phone copy (charts.compact: the server lays a figure out,
+    so the browser's width, told by viewport.py, decides which copy is sent)."""
+    if viewport.phone():
+        fig = charts.compact(fig, state.lang())
     # theme=None: the figure's own fonts and colours (charts.fonts), not Streamlit's 12 px grey ticks
     st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch")
 
