@@ -620,7 +620,7 @@ def _fit_cells(fig: go.Figure) -> None:
     """A heat map's cells too narrow for their words (the returns' matrix, 12 quarters on a phone):
     where each word stands for one colour, the words become a legend of the colours; else they go
     (the hover and the table behind still say them)."""
-    for tr in [t for t in fig.data if t.type == "heatmap" and t.text is not None]:
+    for tr in [h for h in fig.data if h.type == "heatmap" and h.text is not None]:
         cols = len(tr.x) if tr.x is not None else 1
         room = (PHONE_WIDTH - 150) / max(cols, 1)
         words = [str(w) for row in tr.text for w in row if w]
