@@ -26,6 +26,10 @@ Where each action is recorded (so a new write knows where its entry goes):
 - `backup.create` / `backup.restore`  dashboard/backup.py; target the backup file's name.
 - `anomaly.verify` Store.verify_anomaly (in the mark's transaction); target unit, quarter,
                    indicator and kind of the figure marked 「已核实」.
+- `source.download` Store.original_of: a return's original workbook handed to someone from the
+                   来源 panel; target the submission id; ok, or rejected (outside their scope).
+- `source.view`    the app's 来源 panel, when a figure's sources are asked for outside the
+                   asker's scope: rejected (nothing shown); target unit, indicator and period.
 
 Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
 page run (app/entry.py), and the store reads it when it writes the entry.
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
            "tree.rehome", "user.add", "user.remove", "user.import", "backup.create", "backup.restore",
-           "anomaly.verify")
+           "anomaly.verify", "source.download", "source.view")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 
@@ -71,7 +75,7 @@ DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchang
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
                "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
-               "new_return", "rehomed")
+               "new_return", "rehomed", "indicator", "period")
 
 
 def words(**fields) -> str:

@@ -23,6 +23,7 @@ from .. import state, viewport, widgets
 from ..escape import md
 from ..state import t
 from . import anomalies as anomalies_view
+from . import sources
 
 PER_ROW = 4
 PER_ROW_PHONE = 2
@@ -89,7 +90,7 @@ def headline_parts(filters: dict):
     return heads_now, shown
 
 
-def card(ind, row) -> None:
+def card(ind, row, unit: str) -> None:
     """One headline figure in its box, what it covers inside the box (under it, a phone read the
     coverage line as the next card's caption); on a phone the coverage is the one line, the
     change a year before in the help."""
@@ -112,12 +113,15 @@ def card(ind, row) -> None:
             return
         if viewport.phone():
             st.caption(row["coverage"])
-            return
-        st.caption(f"{row['coverage']} · {row['period']}")
-        if dp is None and row["state"] != coverage.NOT_APPLICABLE:
-            st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
-                                                  else t("lfl_none")))
-        st.caption(year)
+        else:
+            st.caption(f"{row['coverage']} · {row['period']}")
+            if dp is None and row["state"] != coverage.NOT_APPLICABLE:
+                st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
+                                                      else t("lfl_none")))
+            st.caption(year)
+        if row["state"] != coverage.NOT_APPLICABLE:
+            sources.drill(ind.code, unit, periods.quarters_of(row["period"]), row["period"],
+                          key=f"source_{unit}_{ind.code}")
 
 
 def headline_section(f) -> None:
@@ -134,11 +138,19 @@ def headline_section(f) -> None:
             for start in range(0, len(heads), per_row):
                 for col, ind in zip(st.columns(per_row), heads[start:start + per_row]):
                     with col:
-                        card(ind, mine.loc[ind.code] if ind.code in mine.index else None)
+                        card(ind, mine.loc[ind.code] if ind.code in mine.index else None, code)
     if len(f.units) > settings().overview_max_units:
         st.caption(t("overview_more_units", n=settings().overview_max_units))
     if behind is not None:
-        widgets.table(behind, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines")
+        code_of = {ind.name(state.lang()): ind.code for ind in heads}
+
+        def pick(row: pd.Series, column: str):
+            if column != t("col_value") or row[t("col_indicator")] not in code_of:
+                return None
+            period = row[t("col_period")]
+            return sources.target(code_of[row[t("col_indicator")]], row[t("col_unit_code")],
+                                  periods.quarters_of(period), period)
+        widgets.table(behind, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines", drill=pick)
 
 
 def completeness_parts(filters: dict):
