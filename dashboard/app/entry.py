@@ -23,6 +23,7 @@ import logging  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard.app import escape, identity, look, registry, state, viewport, widgets  # noqa: E402
+from dashboard.app.views import sources  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
 from dashboard.domain.access import AccessDenied  # noqa: E402
@@ -115,6 +116,8 @@ def main() -> None:
         login = (state.actor() or principal.login) if state.auth_mode() == "demo" else principal.login
         with acting(login, "app"):
             page.run()
+            if not bare:
+                sources.from_address()
     except AccessDenied as exc:  # asked for something outside the scope: said in words, nothing shown
         st.error(f"**{state.t('acc_refused_title')}**\n\n{exc.text(state.lang())}", icon=":material/block:")
     except StoreUnavailable as exc:  # a write found the disk full or read-only

@@ -12,6 +12,8 @@ words, and the refusal audited.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -25,6 +27,8 @@ from ..escape import md
 from ..state import t
 
 OPEN = "_source_target"  # session key: the figure whose sources the panel shows
+ADDRESS_KEY = "source"  # ?source=members_total:SW:2024Q4 opens the panel (a link sent to someone)
+_FROM_ADDRESS = "_source_from_address"  # the address's value already opened in this session
 
 
 def target(code: str, unit: str, quarters, period: str) -> dict:
@@ -36,6 +40,22 @@ def open_panel(where: dict) -> None:
     """Show the panel for `where` (a `target`), over the page."""
     st.session_state[OPEN] = where
     st.dialog(t("src_title"), width="large")(_panel)()
+
+
+def from_address() -> None:
+    """Open the panel a link names (`?source=<indicator>:<unit>:<period>`), once a session; a
+    value that names no indicator, unit or period is left alone."""
+    value = st.query_params.get(ADDRESS_KEY)
+    if not value or st.session_state.get(_FROM_ADDRESS) == value:
+        return
+    st.session_state[_FROM_ADDRESS] = value
+    code, _, rest = value.partition(":")
+    unit, _, period = rest.partition(":")
+    store = state.store()
+    if (code not in {i.code for i in store.catalog.indicators} or unit not in store.tree()
+            or not re.fullmatch(r"\d{4}(Q[1-4]|H[12])?", period)):
+        return
+    open_panel(target(code, unit, periods.quarters_of(period), period))
 
 
 def drill(code: str, unit: str, quarters, period: str, *, key: str) -> None:
