@@ -112,6 +112,7 @@ def test_cell_ranges_name_runs_of_a_column():
     assert figures.cell_ranges(cells) == "发展党员!C4:C6,C9、位置未记录"
 
 
+@pytest.mark.duckdb_only  # the command line opens the file by its path
 def test_export_with_source_carries_each_figures_returns_and_cells(demo_store, tmp_path):
     out = tmp_path / "with_source.csv"
     assert main(["export", "--db", str(demo_store.path), "--unit", "SW", "--from", "2024Q4", "--to", "2024Q4",

@@ -70,6 +70,10 @@ def page_css(upload_button: str, upload_limits: str) -> str:
     overflow: visible !important; text-overflow: clip !important; }}
   [class*='st-key-headline_cards'] [data-testid='stCaptionContainer'] p {{ white-space: nowrap; overflow: hidden;
     text-overflow: ellipsis; font-size: 0.75rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricDeltaDescription'] p {{ white-space: normal !important;
+    overflow: visible !important; }}
+  [class*='st-key-headline_cards'] [class*='st-key-source_'] button {{ min-height: 0; padding: 0; }}
+  [class*='st-key-headline_cards'] [class*='st-key-source_'] button p {{ font-size: 0.75rem; }}
   [data-testid='stExpander'] summary p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
   [data-testid='stDataFrame'], [data-testid='stTable'] {{ max-width: 100%; overflow-x: auto; }}
   [data-testid='stMain'] {{ overflow-x: hidden; }}
