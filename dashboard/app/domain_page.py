@@ -77,9 +77,11 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
                                                               measure=measure)
             quarters = _quarters_of(params_for(params, period), period)
 
+            rate_note = t("src_rate_note", unit=rank.unit) if rank.measure == "rate" else ""
+
             def by_point(p: dict, code=ind.code, qs=quarters, at=period):
                 unit = (p.get("customdata") or [None, None, None])[2]
-                return sources.target(code, unit, qs, at) if unit else None
+                return sources.target(code, unit, qs, at, rate_note) if unit else None
 
             widgets.chart(fig, key=f"{domain}_ranking", drill=by_point)
             st.caption(t("ranking_coverage_note", coverage=rank.together)

@@ -27,6 +27,7 @@ Plain Python over the named queries: no Streamlit, no SQL.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -425,31 +426,49 @@ def cell_ranges(cells: pd.DataFrame, lang: str = "zh") -> str:
     column; each return apart when there are several (「SW01 发展党员!C4:C13；SW02 …」), each
     quarter too (「2024Q1 学习教育!E4:E9；2024Q2 …」); 「位置未记录」 for values imported before
     positions were kept."""
-    if cells.empty:
+    returns = cells["return_unit"] if "return_unit" in cells else [""] * len(cells)
+    return _ranges(list(zip(cells["quarter"], returns, cells["sheet"], cells["cell"])), lang)
+
+
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _ranges(records: list[tuple], lang: str) -> str:
+    """cell_ranges of (quarter, return unit, sheet, cell) records (plain Python: an export asks it
+    for every figure)."""
+    if not records:
         return ""
+    several_q = len({r[0] for r in records}) > 1
+    several_r = len({r[1] for r in records}) > 1
+    grouped: dict[tuple, dict] = {}
+    for q, ret, sheet, cell in sorted(records, key=lambda r: (str(r[0]), str(r[1]))):
+        spans = grouped.setdefault((q, ret), {})
+        m = _CELL.match(cell) if isinstance(cell, str) else None
+        if m is None:
+            spans[None] = True
+            continue
+        spans.setdefault((sheet, m[1]), set()).add(int(m[2]))
     out = []
-    returns = cells["return_unit"] if "return_unit" in cells else pd.Series("", index=cells.index)
-    several_q, several_r = cells["quarter"].nunique() > 1, returns.nunique() > 1
-    for (q, r), part in cells.assign(_r=returns).groupby(["quarter", "_r"], sort=True):
-        spans = []
-        located = part[part["cell"].notna()]
-        for (sheet, col), grp in located.assign(
-                _col=located["cell"].str.extract(r"^([A-Z]+)")[0],
-                _row=located["cell"].str.extract(r"(\d+)$")[0].astype(int)).groupby(["sheet", "_col"], sort=False):
-            rows = sorted(set(grp["_row"]))
-            runs, start, prev = [], rows[0], rows[0]
-            for row in rows[1:] + [None]:
+    for (q, ret), spans in grouped.items():
+        words = []
+        for where, rows in spans.items():
+            if where is None:
+                continue
+            sheet, col = where
+            ordered = sorted(rows)
+            runs, start, prev = [], ordered[0], ordered[0]
+            for row in ordered[1:] + [None]:
                 if row is not None and row == prev + 1:
                     prev = row
                     continue
                 runs.append(f"{col}{start}" if start == prev else f"{col}{start}:{col}{prev}")
                 if row is not None:
                     start = prev = row
-            spans.append(f"{sheet}!" + ",".join(runs))
-        if part["cell"].isna().any():
-            spans.append(t("src_no_position", lang))
-        label = " ".join(x for x in ((q if several_q else ""), (r if several_r else "")) if x)
-        out.append((f"{label} " if label else "") + "、".join(spans))
+            words.append(f"{sheet}!" + ",".join(runs))
+        if None in spans:
+            words.append(t("src_no_position", lang))
+        label = " ".join(x for x in ((q if several_q else ""), (ret if several_r else "")) if x)
+        out.append((f"{label} " if label else "") + "、".join(words))
     return "；".join(out)
 
 
@@ -533,7 +552,7 @@ def source_columns(src: Source, rows: pd.DataFrame, first: str, last: str, granu
     """SOURCE_COLUMNS for each of `rows` (figures.table rows: unit_code, period, indicator_code):
     the returns, reporters, latest time, template versions and cells each figure was read from, as
     `sources` names them (a stock from its period's last quarter only); empty where no value is
-    behind the figure.  For exports (`export --with-source`) and the 通报's appendix."""
+    behind the figure.  For exports (`export --with-source`)."""
     out = pd.DataFrame("", index=rows.index, columns=SOURCE_COLUMNS)
     if rows.empty:
         return out
@@ -543,23 +562,32 @@ def source_columns(src: Source, rows: pd.DataFrame, first: str, last: str, granu
     for q, p in zip(pm["quarters"], pm["periods"]):
         by_period.setdefault(p, []).append(q)
     codes = list(dict.fromkeys(rows["indicator_code"]))
-    stored = sorted({p.code for c in codes for p in coverage.stored_parts(cat, cat[c])})
+    parts_of = {c: [p.code for p in coverage.stored_parts(cat, cat[c])] for c in codes}
+    stored = sorted({p for ps in parts_of.values() for p in ps})
     units = list(dict.fromkeys(rows["unit_code"]))
     facts = _fact_sources(src, "", units, pm["quarters"], stored, own_only=(scope == "own"))
     if facts.empty:
         return out
-    groups = {k: g for k, g in facts.groupby(["part", "quarter", "indicator_code"], sort=False)}
-    for i, (u, p, c) in zip(rows.index, zip(rows["unit_code"], rows["period"], rows["indicator_code"])):
-        ind = cat[c]
-        rel = coverage.relevant_quarters(cat, ind, by_period.get(p, []))
-        parts = [groups[(u, q, s.code)] for q in rel for s in coverage.stored_parts(cat, ind) if (u, q, s.code) in groups]
-        if not parts:
+    stamps = pd.to_datetime(facts["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M").tolist()
+    by_key: dict[tuple, list[tuple]] = {}
+    for part, q, i, ret, sheet, cell, file, who, at, version in zip(
+            facts["part"], facts["quarter"], facts["indicator_code"], facts["return_unit"], facts["sheet"],
+            facts["cell"], facts["file_name"], facts["submitted_by"], stamps, facts["template_version"]):
+        by_key.setdefault((part, q, i), []).append((q, ret, sheet, cell, file, who, at, version))
+    rel_of: dict[tuple, list[str]] = {}
+    values = []
+    for u, p, c in zip(rows["unit_code"], rows["period"], rows["indicator_code"]):
+        if (c, p) not in rel_of:
+            rel_of[(c, p)] = coverage.relevant_quarters(cat, cat[c], by_period.get(p, []))
+        recs = [r for q in rel_of[(c, p)] for s in parts_of[c] for r in by_key.get((u, q, s), ())]
+        if not recs:
+            values.append([""] * len(SOURCE_COLUMNS))
             continue
-        mine = pd.concat(parts)
-        summary = _part(u, "", False, None, "", "", False, "", mine, lang)
-        out.loc[i] = [summary["files"], summary["reporters"], summary["submitted_at"], summary["template_versions"],
-                      summary["where"]]
-    return out
+        values.append(["、".join(dict.fromkeys(str(r[4]) for r in recs if r[4] is not None)),
+                       "、".join(dict.fromkeys(str(r[5]) for r in recs)), max(r[6] for r in recs),
+                       "、".join(dict.fromkeys(str(r[7]) for r in recs if r[7] is not None)),
+                       _ranges([r[:4] for r in recs], lang)])
+    return pd.DataFrame(values, index=rows.index, columns=SOURCE_COLUMNS)
 
 
 def _uncovered(facts: pd.DataFrame, cat: Catalog, src: Source) -> pd.DataFrame:
@@ -572,11 +600,13 @@ def _uncovered(facts: pd.DataFrame, cat: Catalog, src: Source) -> pd.DataFrame:
               if cat[i].total_allowed}
     if not totals:
         return facts
+    above: dict[tuple[str, str], list[str]] = {}  # (unit, quarter) -> its ancestors in that quarter's tree
+    trees = {q: src.tree_at(q) for q in set(facts["quarter"])}
     keep = []
     for u, q, i in zip(facts["unit_code"], facts["quarter"], facts["indicator_code"]):
-        tree = src.tree_at(q)
-        above = [a.code for a in tree.ancestors(u)] if u in tree else []
-        keep.append(not any((a, q, i) in totals for a in above if a != u))
+        if (u, q) not in above:
+            above[(u, q)] = [a.code for a in trees[q].ancestors(u)] if u in trees[q] else []
+        keep.append(not any((a, q, i) in totals for a in above[(u, q)]))
     return facts[keep]
 
 

@@ -31,9 +31,10 @@ ADDRESS_KEY = "source"  # ?source=members_total:SW:2024Q4 opens the panel (a lin
 _FROM_ADDRESS = "_source_from_address"  # the address's value already opened in this session
 
 
-def target(code: str, unit: str, quarters, period: str) -> dict:
-    """What the panel is asked to open: indicator, unit, period and its quarters."""
-    return {"code": code, "unit": unit, "quarters": list(quarters), "period": str(period)}
+def target(code: str, unit: str, quarters, period: str, note: str = "") -> dict:
+    """What the panel is asked to open: indicator, unit, period and its quarters; `note`, what the
+    face showed if not the figure itself (a rate: the panel lists the figure it divides)."""
+    return {"code": code, "unit": unit, "quarters": list(quarters), "period": str(period), "note": note}
 
 
 def open_panel(where: dict) -> None:
@@ -90,6 +91,8 @@ def _panel() -> None:
     st.markdown(f"**{md(ind.name(lg))}** · {md(d.unit_name)} · {md(periods.label(d.period, lg))}")
     st.metric(charts.with_unit(ind.name(lg), uom, lg), shown if d.figure is not None else figures.state_text(d.state, lg))
     st.caption(d.coverage)
+    if where.get("note"):
+        st.info(where["note"], icon=":material/info:")
     counted = d.parts[d.parts["counted"]]
     if d.adds_up and len(counted):
         terms = " + ".join(format(v, fmt) for v in counted["value"])
