@@ -127,3 +127,20 @@ def test_export_with_source_carries_each_figures_returns_and_cells(demo_store, t
     assert rows[("SW08", "members_total")]["source_cells"] == ""  # 未报送: nothing behind it
     assert main(["export", "--db", str(demo_store.path), "--layout", "wide", "--with-source",
                  "--out", str(tmp_path / "w.csv")]) != 0
+
+
+def test_the_circulars_annex_names_where_each_headline_figure_was_read(demo_store):
+    import io
+
+    from docx import Document
+
+    from dashboard import briefing
+    from dashboard.output import briefing as briefing_doc
+
+    data = briefing_doc.document(briefing.gather(demo_store, "SW", "2024Q4"))
+    annex = Document(io.BytesIO(data)).tables[-1]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in annex.rows}
+    assert rows["指标"] == ["指标", "数值", "期间", "报表与单元格", "最近报送时间"]
+    members = rows["党员总数(含预备)"]
+    assert members[1] == "1,272 人" and members[2] == "2024Q4"
+    assert members[3].startswith("SW01 发展党员!C4:C13；SW02 发展党员!C4:C11")

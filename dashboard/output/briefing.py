@@ -448,6 +448,25 @@ def _compliance(w: _Writer) -> None:
     w.table(header, rows, [36, 44] + [rest] * len(codes), align_right=tuple(range(2, 2 + len(codes))))
 
 
+def _appendix(w: _Writer) -> None:
+    """附件: each headline figure and the returns and cells it was read from (the 来源 of the app)."""
+    src = w.b.sources
+    if src is None or src.empty:
+        return
+    gap = w.doc.add_paragraph(style="Normal")
+    _fixed(gap, LINE)
+    w.body(w.t("brief_appendix_title"), indent=False)
+    cat = w.b.catalog
+    rows = []
+    for r in src.itertuples():
+        ind = cat[r.indicator_code]
+        rows.append([ind.name(w.lang), f"{_number(r.value, ind.value_type)} {ind.unit(w.lang)}", r.period,
+                     printable(r.source_cells) or w.t("brief_appendix_none"), printable(r.source_submitted_at)])
+    w.table([w.t(k) for k in ("brief_appendix_indicator", "brief_appendix_value", "brief_appendix_period",
+                              "brief_appendix_cells", "brief_appendix_at")], rows, [34, 18, 16, 64, 24],
+            align_right=(1,))
+
+
 def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str, dict] | None = None) -> bytes:
     """The circular of `b` (a dashboard.briefing.Briefing) as .docx bytes; `images` are the
     domains' charts as PNG by domain code (chart_images), `chart_problem` why some are missing."""
@@ -492,6 +511,7 @@ def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str
     for text in (printable(b.unit_name), _date(b.issued, lang)):
         p = w.body(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = INDENT
+    _appendix(w)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
