@@ -354,17 +354,28 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
     fig = make_subplots(rows=1, cols=len(indicators), shared_yaxes=True, horizontal_spacing=0.03,
                         subplot_titles=[with_unit(label, unit, lang) for _, label, unit, _ in indicators])
     for i, (code, label, unit, vtype) in enumerate(indicators, start=1):
-        part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
+        rows = frame[frame["indicator_code"] == code].set_index("unit_name").reindex(units)
+        part = rows["value"]
         fmt = number_format(vtype, part.dropna())
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part), orientation="h", name=label,
-            marker_color=PALETTE[(i - 1) % len(PALETTE)],
+            marker_color=PALETTE[(i - 1) % len(PALETTE)], customdata=_sources_of(rows, code),
             meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
         honest_axis(fig, "x", vtype, part, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
     return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
+
+
+def _sources_of(rows: pd.DataFrame, code: str) -> list | None:
+    """Each bar's [unit, indicator, period] (a click opens its 来源); none for a unit's own row
+    (本级, unit_order -1), whose figure is not its subtree's."""
+    if "unit_code" not in rows or "period" not in rows:
+        return None
+    own = rows["unit_order"] == -1 if "unit_order" in rows else pd.Series(False, index=rows.index)
+    return [None if (mine or not isinstance(u, str)) else [u, code, str(p)]
+            for u, p, mine in zip(rows["unit_code"], rows["period"], own)]
 
 
 def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
@@ -396,6 +407,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             part = part.assign(_order=part["unit_name"].map(names.index)).sort_values("_order", kind="stable")
             fig.add_trace(go.Bar(
                 x=_plain_list(part[x_col]), y=_listed(part["value"]), name=plain(label), showlegend=False, meta=code,
+                customdata=_sources_of(part, code),
                 marker_color=[colour[n] for n in part["unit_name"]],
                 hovertemplate=f"<b>%{{x}}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra></extra>"),
                 row=r, col=c)

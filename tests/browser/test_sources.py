@@ -59,3 +59,29 @@ def test_a_ranking_bar_opens_the_sources_of_its_unit(page, app_server):
     terms = re.search(r"计入的 (\d+) 个单位：([\d,+ ]+) = 218", text)  # its ten branches, summing to its bar
     assert terms and sum(int(v) for v in terms.group(2).split("+")) == 218, text[:500]
     assert "逐个单元格（10 个数据）" in text
+
+
+def _click_widest_bar(page, chart_key: str) -> None:
+    """Click the widest (or tallest) bar of a chart's first panel, where a person would."""
+    bars = page.locator(f".st-key-{chart_key} .trace.bars").first.locator(".point path")
+    sizes = [(b["width"] * b["height"] if b else 0) for b in (bars.nth(i).bounding_box() for i in range(bars.count()))]
+    widest = bars.nth(sizes.index(max(sizes)))
+    widest.scroll_into_view_if_needed()
+    box = widest.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_the_flood_quarters_panels_and_the_compare_bars_open_their_sources(page, app_server):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(page_url(app_server, "flood", QUERY))
+    wait_for_app(page)
+    _click_widest_bar(page, "flood_season")
+    text = _panel_text(page)
+    page.screenshot(path=str(SHOTS / "panel_from_flood.png"))
+    assert "党员突击队" in text and "2024年第3季度" in text and "水库管理处党委" in text, text[:300]
+
+    page.goto(page_url(app_server, "compare", "unit=SW01&unit=SW02&period=2022Q1&period=2024Q4"))
+    wait_for_app(page)
+    _click_widest_bar(page, "compare_chart")
+    text = _panel_text(page)
+    assert "数据来源" in text and ("机关党委" in text or "供水集团党委" in text), text[:300]

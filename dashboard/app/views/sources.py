@@ -59,6 +59,15 @@ def from_address() -> None:
     open_panel(target(code, unit, periods.quarters_of(period), period))
 
 
+def by_customdata(point: dict) -> dict | None:
+    """A bar whose customdata is [unit, indicator, period] (charts.panels, small_multiples)."""
+    data = point.get("customdata")
+    if not isinstance(data, (list, tuple)) or len(data) != 3 or not all(data):
+        return None
+    unit, code, period = data
+    return target(code, unit, periods.quarters_of(period), period)
+
+
 def drill(code: str, unit: str, quarters, period: str, *, key: str) -> None:
     """The small 「来源」 button under a figure (a headline card)."""
     if st.button(t("src_open"), key=key, type="tertiary", icon=":material/manage_search:",
