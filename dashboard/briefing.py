@@ -98,6 +98,9 @@ class Briefing:
     domains: list[DomainPart]
     compliance: Compliance
     catalog: Catalog = field(repr=False)
+    # the appendix: each headline figure with the returns and cells it was read from
+    # (headline rows: indicator_code, period, value, and figures.SOURCE_COLUMNS)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def quarter(self) -> str:
@@ -205,4 +208,16 @@ def gather(store, unit: str, period: str, *, lang: str = "zh", query: Query | No
         domains=[_domain(src, tree, unit, period, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarters),
         catalog=catalog,
+        sources=_sources(src, heads, lang),
     )
+
+
+def _sources(src: figures.Source, heads: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The headline figures that have one, each with where it was read (figures.source_columns,
+    as `export --with-source` gives them), for the circular's appendix."""
+    if heads.empty:
+        return pd.DataFrame()
+    shown = heads[heads["state"].isin(figures.WITH_FIGURE)]
+    parts = [pd.concat([rows, figures.source_columns(src, rows, period, period, "quarter", lang=lang)], axis=1)
+             for period, rows in shown.groupby("period", sort=False)]
+    return pd.concat(parts).loc[shown.index] if parts else pd.DataFrame()

@@ -302,6 +302,8 @@ def _export_args(p) -> None:
     p.add_argument("--layout", choices=("long", "wide"), default="long")
     p.add_argument("--format", choices=("csv", "xlsx"), default=None)
     p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    p.add_argument("--with-source", action="store_true",
+                   help="long layout: each figure's returns, reporters, time, template versions and cells")
     p.add_argument("--out", type=Path, required=True)
 
 
@@ -312,6 +314,8 @@ def cmd_export(args) -> int:
     first, last = args.from_, args.to
     if first and last and periods.quarter_index(first) > periods.quarter_index(last):
         raise UsageError(f"--from {first} 晚于 --to {last} / --from is after --to")
+    if args.with_source and args.layout != "long":
+        raise UsageError("--with-source 只用于 --layout long / --with-source needs --layout long")
     with _open_store(args) as store:
         if args.domain and args.domain not in {d.code for d in store.catalog.domains}:
             known = ", ".join(d.code for d in store.catalog.domains)
@@ -321,7 +325,8 @@ def cmd_export(args) -> int:
         first = first or span[0]
         last = last or span[1]
         frame = export_frame(store, unit=unit, first=first, last=last, granularity=args.granularity,
-                             scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang)
+                             scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang,
+                             with_source=args.with_source)
     fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
     write_table(frame, args.out, fmt)
     echo(f"已导出 {len(frame)} 行 / wrote {len(frame)} rows to {args.out}", err=True)

@@ -27,6 +27,7 @@ from .db import DEMO_USER, Store
 from .domain import periods
 from .domain.audit import words
 from .domain.tree import Tree, read_tree
+from .ingest.layout import layout
 
 FIRST_QUARTER = "2022Q1"
 LAST_QUARTER = "2024Q4"
@@ -256,6 +257,10 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
         replaced = store.clear_demo(audit=False)
         tree = store.tree()
         for rep, q, facts, submitted_at in demo_returns(tree, seed):
+            # each value where the return's template puts it, as if read from the filled workbook
+            cells = layout(store.catalog, tree, rep, q).cells()
+            where = [cells.get(k, (None, None)) for k in zip(facts["unit_code"], facts["indicator_code"])]
+            facts = facts.assign(sheet=[w[0] for w in where], cell=[w[1] for w in where])
             store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
                          template_version="demo", refresh=False, submitted_at=submitted_at)
             n += 1

@@ -41,6 +41,8 @@ def _params(store, name: str, unit: str) -> dict:
         return {"units": [unit], "from": FIRST, "to": LAST}
     if name == "return_parts":
         return {"units": [unit], "from": FIRST, "to": LAST, "indicators": ["members_total"]}
+    if name == "fact_sources":
+        return {"own": unit, "units": [unit], "own_only": False, "quarters": quarters, "indicators": ["members_total"]}
     if name in ("anomaly_checks_list", "audit_actors"):
         return {}
     if name == "submission_history":

@@ -66,8 +66,9 @@ def samples(store: Store) -> dict[str, list[dict]]:
         "check_compliance_mask_differences": [{"limit": 5}],
         "compliance_shares": [compliance, {**compliance, "groups": ["nobody"]}],
         "compliance_short": [{**compliance, "limit": 50}, {**compliance, "limit": 3}],
-        "facts_insert": [{"submission_id": 999999, "quarter": last, "units": [rep], "indicators": ["members_total"],
-                          "values": [1.0]}],
+        "facts_insert": [{"submission_id": 999999, "quarter": last, "units": [rep, rep],
+                          "indicators": ["members_total", "activists"], "values": [1.0, 2.0],
+                          "sheets": ["发展党员", None], "cells": ["C3", None]}],
         "indicator_values": [
             flt.values_params(roots + tops, first, last, "year"),
             flt.values_params(tops, first, last, "quarter", scope="own"),
@@ -137,6 +138,10 @@ def samples(store: Store) -> dict[str, list[dict]]:
         "user_get": [{"login": "z@x.cn"}],
         "table_row_count": [{"name": "units"}, {"name": "facts"}],
         "return_parts": [{"units": tops + [rep], "from": first, "to": last, "indicators": some}],
+        "fact_sources": [{"own": rep, "units": tops, "own_only": False, "quarters": quarters, "indicators": some},
+                         {"own": "", "units": tops + [rep], "own_only": True, "quarters": [last],
+                          "indicators": some}],
+        "submission_original": [{"id": sub_ids[0]}, {"id": -1}],
     }
 
 
@@ -145,7 +150,8 @@ _BULK = ["bulk_supersede", "bulk_ids", "bulk_submissions_insert", "bulk_facts_in
 _FRAMES = {
     "bulk_subs": pd.DataFrame({"unit_code": ["SW01"], "quarter": ["2030Q1"], "submitted_at": [dt.datetime(2030, 4, 1)]}),
     "bulk_facts": pd.DataFrame({"reporting_unit": ["SW01"], "unit_code": ["SW01"], "quarter": ["2030Q1"],
-                                "indicator_code": ["members_total"], "value": [3.0]}),
+                                "indicator_code": ["members_total"], "value": [3.0], "sheet": ["发展党员"],
+                                "cell": ["C3"]}),
     "incoming": pd.DataFrame({"file": ["f"], "unit_code": ["SW01"], "indicator_code": ["x"], "value": [1.0]}),
 }
 # Writes whose rows on the two backends differ by design (ids drawn from a sequence, now()).

@@ -57,6 +57,8 @@ def test_a_version_1_file_is_migrated_keeping_its_data(tmp_path):
         got = iv(store, units=["SW"], indicators=["theme_party_days"], granularity="quarter",
                           scope="subtree", **{"from": "2023Q1", "to": "2023Q1"})
         assert got["value"].tolist() == [4]  # the old facts roll up through the new closure
+        facts = store.table("facts")  # read before positions were kept: none is made up (「位置未记录」)
+        assert len(facts) == 2 and facts["sheet"].isna().all() and facts["cell"].isna().all()
         assert len(store.tree().units) == 3  # the file's own tree is kept, not replaced by the demo tree
 
 

@@ -16,6 +16,7 @@ from dashboard.output import charts
 from . import state, widgets
 from .state import t
 from .views import anomalies as anomalies_view
+from .views import sources
 from .views.domain_charts import DRAW
 
 
@@ -74,16 +75,46 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
             fig, n_ranked, n_units, shown, rank = state.built(ranking_figure, code=ind.code,
                                                               params=params_for(params, period), period=period,
                                                               measure=measure)
-            widgets.chart(fig, key=f"{domain}_ranking")
+            quarters = _quarters_of(params_for(params, period), period)
+
+            rate_note = t("src_rate_note", unit=rank.unit) if rank.measure == "rate" else ""
+
+            def by_point(p: dict, code=ind.code, qs=quarters, at=period):
+                unit = (p.get("customdata") or [None, None, None])[2]
+                return sources.target(code, unit, qs, at, rate_note) if unit else None
+
+            widgets.chart(fig, key=f"{domain}_ranking", drill=by_point)
             st.caption(t("ranking_coverage_note", coverage=rank.together)
                        + ("" if ind.names_laggards else t("ranking_names_nobody")))
-            widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
+            widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking",
+                          drill=by_cell(ind.code, lambda _p, qs=quarters: qs))
     with right:
         fig, shown = state.built(trend_figure, code=ind.code, params=f.values_params(indicators=[ind.code]))
+
+        def quarters_in(p: str) -> list[str]:
+            return [q for q in f.quarters if periods.period_of(q, f.granularity) == p]
+
+        def by_point(p: dict, code=ind.code):
+            unit = (p.get("customdata") or [None])[0]
+            return sources.target(code, unit, quarters_in(p["x"]), p["x"]) if unit and p.get("x") else None
+
         widgets.chart_section(fig, shown, key=f"{domain}_trend", file_stem=f"{domain}_trend_{ind.code}",
                               empty_title=t("trend_title", indicator=ind.name(state.lang())),
-                              note=t("trend_incomplete_note"))
+                              note=t("trend_incomplete_note"), drill=by_point,
+                              table_drill=by_cell(ind.code, quarters_in))
     return units
+
+
+def by_cell(code: str, quarters_of_period):
+    """A table behind a chart: a figure cell selected opens the 来源 panel of that unit and period."""
+    figure_columns = {t("col_value"), t("col_raw_value")}
+
+    def pick(row: pd.Series, column: str):
+        if column not in figure_columns:
+            return None
+        unit, period = row.get(t("col_unit_code")), row.get(t("col_period"))
+        return sources.target(code, unit, quarters_of_period(period), period) if unit and period else None
+    return pick
 
 
 def periods_with_data(params: dict, periods: list[str]) -> list[str]:

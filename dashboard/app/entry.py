@@ -22,7 +22,8 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import escape, identity, look, registry, state, widgets  # noqa: E402
+from dashboard.app import escape, identity, look, registry, state, viewport, widgets  # noqa: E402
+from dashboard.app.views import sources  # noqa: E402
 from dashboard.db import StoreUnavailable  # noqa: E402
 from dashboard.domain import filters as flt  # noqa: E402
 from dashboard.app.views import organisation  # noqa: E402
@@ -77,6 +78,23 @@ def first_start() -> None:
             st.rerun()
 
 
+def notices(*, open_demo: bool, demo_data: bool) -> None:
+    """The open demo mode and the demo data, said on every page: two banners on a wide screen;
+    on a phone one short line that opens to both (two banners filled a phone's first screen)."""
+    said = [(key, icon) for key, icon, on in (("auth_demo_banner", ":material/lock_open:", open_demo),
+                                              ("demo_banner", ":material/science:", demo_data)) if on]
+    if not said:
+        return
+    if not viewport.phone():
+        for key, icon in said:
+            st.warning(state.t(key), icon=icon)
+        return
+    short = state.t("sep_list").join(state.t(f"{key}_short") for key, _ in said)
+    with st.expander(short, icon=":material/info:"):
+        for key, icon in said:
+            st.warning(state.t(key), icon=icon)
+
+
 def main() -> None:
     # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
     # a call to the outside on every page view (the browser injection test catches it).
@@ -87,6 +105,7 @@ def main() -> None:
     except StoreUnavailable as exc:
         unavailable(exc)
         return
+    viewport.detect()
     widgets.sidebar_language()
     if not store.has_tree():  # a new database: the organisation's import (and the demo, where anyone may try it)
         first_start()
@@ -113,15 +132,15 @@ def main() -> None:
     if "_demo_loaded" in st.session_state:  # only in the session whose click loaded it
         st.toast(state.t("demo_loaded", n=st.session_state.pop("_demo_loaded")), icon=":material/info:")
     bare = page.url_path in registry.BARE  # a bare page (the projector) says it in its own way
-    if state.auth_mode() == "demo" and not bare:
-        st.warning(state.t("auth_demo_banner"), icon=":material/lock_open:")
-    if store.has_demo() and not bare:
-        st.warning(state.t("demo_banner"), icon=":material/science:")
+    if not bare:
+        notices(open_demo=state.auth_mode() == "demo", demo_data=store.has_demo())
     try:
         # whoever signed in, for the audit trail of any write (in the open demo mode: the name typed)
         login = (state.actor() or principal.login) if state.auth_mode() == "demo" else principal.login
         with acting(login, "app"):
             page.run()
+            if not bare:
+                sources.from_address()
     except AccessDenied as exc:  # asked for something outside the scope: said in words, nothing shown
         st.error(f"**{state.t('acc_refused_title')}**\n\n{exc.text(state.lang())}", icon=":material/block:")
     except StoreUnavailable as exc:  # a write found the disk full or read-only

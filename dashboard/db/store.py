@@ -189,6 +189,25 @@ class Store:
         the file and whether a file of that name held other bytes and was replaced (archive.keep)."""
         return archive.keep(self.archive_dir, data, sha256)
 
+    def original_of(self, submission_id: int, principal: access.Principal | None = None) -> tuple[str, bytes] | None:
+        """(file name, bytes) of the workbook submission `submission_id` was read from, for the
+        来源 panel; None when none was kept (demo data, a bulk load).  Refused (AccessDenied) when
+        its reporting unit is outside `principal`'s scope; handed over or refused, it is audited
+        (`source.download`)."""
+        found = self._db.rows("submission_original", {"id": int(submission_id)})
+        if not found:
+            return None
+        unit, quarter, file_name, archive_path, _sha = found[0]
+        detail = audit_mod.words(unit=unit, quarter=quarter, submission=int(submission_id))
+        if principal is not None and not principal.may_see(self.tree(), unit):
+            self.audit("source.download", str(submission_id), "rejected", detail)
+            principal.check_units(self.tree(), [unit])
+        if not archive_path:
+            return None
+        data = self.original(archive_path).read_bytes()
+        self.audit("source.download", str(submission_id), "ok", detail)
+        return file_name or f"{unit}_{quarter}.xlsx", data
+
     def original(self, archive_path: str) -> Path:
         """The file a submission's recorded archive_path names (relative to the database's folder)."""
         return self.path.parent / archive_path
@@ -671,8 +690,9 @@ class Store:
     ) -> SubmitResult:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
-        `facts` has columns unit_code, indicator_code, value (already validated), or is a list of
-        such tuples.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
+        `facts` has columns unit_code, indicator_code, value (already validated) and, where the
+        values were read from a workbook, sheet and cell (学习教育, E7); or is a list of such
+        tuples (3 or 5 long).  A value with no position is stored without one (「位置未记录」).  With refresh=False (bulk loads) the return is marked dirty and its roll-up
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
         With `audit`, the submission's entry (outcome ok: unit, quarter, its id, the one it
@@ -684,7 +704,7 @@ class Store:
         written and RowsWouldBeLost says which (`tree import --rehome` carries them home first).
         """
         key = {"unit": unit_code, "quarter": quarter}
-        units, indicators, values = _fact_lists(facts)
+        units, indicators, values, sheets, cells = _fact_lists(facts)
         try:
             with self._db.transaction() as tx:
                 self.keeps_rows(unit_code, quarter, set(units), tx)
@@ -699,7 +719,8 @@ class Store:
                     "archive_path": archive_path, "warnings": warnings})[0][0]
                 if units:
                     tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
-                                            "indicators": indicators, "values": values})
+                                            "indicators": indicators, "values": values, "sheets": sheets,
+                                            "cells": cells})
                 if refresh:
                     rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
                 else:
@@ -811,12 +832,14 @@ class Store:
         """Load many returns in one transaction, then rebuild the roll-up once.
 
         `submissions`: unit_code (the reporting unit), quarter, submitted_at.
-        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid).
+        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid), and
+        where each was read, sheet and cell, if known (NULL otherwise).
         Each (reporting unit, quarter) supersedes its active submission, as `submit` does.
         Returns the number of submissions loaded.
         """
         subs = submissions[["unit_code", "quarter", "submitted_at"]]
-        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value"]]
+        facts = facts.assign(**{c: facts[c].astype(object) if c in facts else None for c in ("sheet", "cell")})
+        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value", "sheet", "cell"]]
         with self._db.transaction() as tx, tx.lend(bulk_subs=subs, bulk_facts=facts):
             tx.run("bulk_supersede")
             tx.run("bulk_ids")
@@ -893,13 +916,18 @@ def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:
         time.sleep(0.1)
 
 
-def _fact_lists(facts) -> tuple[list, list, list]:
-    """unit_code, indicator_code and value of `facts` (a DataFrame, or (unit, indicator, value)
-    tuples) as three lists to bind."""
+def _fact_lists(facts) -> tuple[list, list, list, list, list]:
+    """unit_code, indicator_code, value, sheet and cell of `facts` (a DataFrame, or (unit,
+    indicator, value[, sheet, cell]) tuples) as five lists to bind; no position is None."""
     if isinstance(facts, pd.DataFrame):
-        return facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist())
+        n = len(facts)
+        where = [[None if v is None or v != v else str(v) for v in facts[c].tolist()] if c in facts else [None] * n
+                 for c in ("sheet", "cell")]
+        return (facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist()),
+                *where)
     facts = list(facts)
-    return [f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts])
+    return ([f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts]),
+            [f[3] if len(f) > 3 else None for f in facts], [f[4] if len(f) > 4 else None for f in facts])
 
 
 def _doubles(values: list) -> list:

@@ -47,6 +47,7 @@ QUERY_UNITS: dict[str, tuple[str, ...]] = {
     "submission_history": ("units",),
     "anomaly_facts": ("units",),
     "return_parts": ("units",),
+    "fact_sources": ("units", "own"),
 }
 # Queries naming submissions by id: allowed when each submission's reporting unit is in scope.
 QUERY_SUBMISSIONS: dict[str, tuple[str, ...]] = {"submission_diff": ("new_id", "old_id")}
@@ -174,7 +175,8 @@ class Principal:
         if name in QUERY_UNITS:
             for key in QUERY_UNITS[name]:
                 value = params.get(key)
-                self.check_units(tree, [value] if isinstance(value, str) else list(value or []))
+                named = [value] if isinstance(value, str) else list(value or [])
+                self.check_units(tree, [v for v in named if v != ""])  # "": no unit named
             return
         if name in QUERY_SUBMISSIONS:
             units = [submission_unit(int(params[k])) if submission_unit else None for k in QUERY_SUBMISSIONS[name]]

@@ -32,6 +32,10 @@ Where each action is recorded (so a new write knows where its entry goes):
                    target "<unit> <quarter> <channel>", the recipients and the reason of a failure in
                    the detail; a run that sends nothing because the unit was reminded today is
                    recorded as rejected.
+- `source.download` Store.original_of: a return's original workbook handed to someone from the
+                   来源 panel; target the submission id; ok, or rejected (outside their scope).
+- `source.view`    the app's 来源 panel, when a figure's sources are asked for outside the
+                   asker's scope: rejected (nothing shown); target unit, indicator and period.
 
 Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
 page run (app/entry.py), and the store reads it when it writes the entry.
@@ -43,7 +47,7 @@ from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
            "tree.rehome", "user.add", "user.remove", "user.import", "backup.create", "backup.restore",
-           "anomaly.verify", "deadline.set", "remind.send")
+           "anomaly.verify", "deadline.set", "remind.send", "source.download", "source.view")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 
@@ -77,7 +81,8 @@ DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchang
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
                "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
-               "new_return", "rehomed", "users", "due", "channel", "recipients", "sent", "failed", "skipped")
+               "new_return", "rehomed", "users", "due", "channel", "recipients", "sent", "failed", "skipped",
+               "indicator", "period")
 
 
 def words(**fields) -> str:

@@ -67,6 +67,11 @@ class ReturnLayout:
     def unit_codes(self) -> frozenset[str]:
         return frozenset(u.code for u in self.units)
 
+    def cells(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(unit, indicator) -> (sheet, cell) where the template puts each value (学习教育, E7)."""
+        return {(u.code, ind.code): (sheet.name, address(FIRST_DATA_ROW + r, FIRST_VALUE_COL + j))
+                for sheet in self.sheets for j, ind in enumerate(sheet.indicators) for r, u in enumerate(self.units)}
+
 
 def layout(catalog: Catalog, tree: Tree, reporting_unit: str, quarter: str) -> ReturnLayout:
     """Which sheets, columns and rows the return of `reporting_unit` for `quarter` has.

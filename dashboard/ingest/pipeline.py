@@ -182,7 +182,7 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
     from ..db import RowsWouldBeLost
 
     try:
-        store.keeps_rows(parsed.reporting_unit, parsed.quarter, {u for u, _i, _v in parsed.facts()})
+        store.keeps_rows(parsed.reporting_unit, parsed.quarter, {u for u, *_ in parsed.facts()})
         result = store.submit(
             parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
             template_version=parsed.version, archive_path=_archive(store, data, sha),

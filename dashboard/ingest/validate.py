@@ -89,8 +89,9 @@ class Parsed:
     # (unit, indicator) -> (value, sheet, cell)
     values: dict[tuple[str, str], tuple[float, str, str]] = field(default_factory=dict)
 
-    def facts(self) -> list[tuple[str, str, float]]:
-        return [(u, i, v[0]) for (u, i), v in self.values.items()]
+    def facts(self) -> list[tuple[str, str, float, str, str]]:
+        """(unit, indicator, value, sheet, cell): each value and where it was read."""
+        return [(u, i, v[0], v[1], v[2]) for (u, i), v in self.values.items()]
 
 
 # --- one cell ---------------------------------------------------------------------------------

@@ -716,6 +716,39 @@ def _colophon(w: _Writer, m: Masthead, issuer: str, issued) -> None:
     _rules(printed, top=0 if m.copy_to else thick, bottom=thick)
 
 
+def _appendix_note(w: _Writer) -> None:
+    """7.3.6 附件说明: one line under the text, two characters in, 「附件：核心指标数据来源」."""
+    if w.b.sources is None or w.b.sources.empty:
+        return
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    w.body(w.t("brief_appendix_title"))
+
+
+def _appendix(w: _Writer) -> None:
+    """The 附件 itself (7.3.9): on a page of its own after the date, 「附件」 in 黑体 flush left, its
+    name centred, then each headline figure with the returns and cells it was read from (the 来源 of
+    the app, figures.source_columns)."""
+    src = w.b.sources
+    if src is None or src.empty:
+        return
+    label = w.doc.add_paragraph(style="Normal")
+    label.paragraph_format.page_break_before = True
+    _run(label, w.t("brief_annex_label"), style.DOC_HEADING_FONT, SIZE_3)
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    name = w.doc.add_paragraph(style="Title")
+    _run(name, w.say(w.t("brief_annex_name")), style.DOC_TITLE_FONT, SIZE_2)
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    cat = w.b.catalog
+    rows = []
+    for r in src.itertuples():
+        ind = cat[r.indicator_code]
+        rows.append([ind.name(w.lang), f"{_number(r.value, ind.value_type)} {ind.unit(w.lang)}", r.period,
+                     printable(r.source_cells) or w.t("brief_appendix_none"), printable(r.source_submitted_at)])
+    w.table([w.t(k) for k in ("brief_appendix_indicator", "brief_appendix_value", "brief_appendix_period",
+                              "brief_appendix_cells", "brief_appendix_at")], rows, [34, 18, 16, 64, 24],
+            align_right=(1,))
+
+
 def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str, dict] | None = None,
              masthead: Masthead | None = None) -> bytes:
     """The circular of `b` (a dashboard.briefing.Briefing) as .docx bytes; `images` are the
@@ -749,7 +782,9 @@ def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str
     _compliance(w)
     w.heading(w.t("brief_sec_next"))
     w.body(w.t("brief_next_placeholder"))
+    _appendix_note(w)
     _signature(w, issuer, b.issued)
+    _appendix(w)
     _colophon(w, m, issuer, b.issued)
     buf = io.BytesIO()
     doc.save(buf)

@@ -179,9 +179,12 @@ def export_frame(
     layout: str = "long",
     lang: str = "zh",
     principal=None,
+    with_source: bool = False,
 ) -> pd.DataFrame:
     """Every unit of `unit`'s subtree, every period and indicator, in the chosen layout.  For a
-    `principal` (domain/access.Principal), only a subtree within its scope (AccessDenied else)."""
+    `principal` (domain/access.Principal), only a subtree within its scope (AccessDenied else).
+    `with_source` (long layout): each figure's returns, reporters, time, template versions and
+    cells (figures.source_columns)."""
     cat = store.catalog
     indicators = [i.code for i in cat.indicators if domain is None or i.domain == domain]
     units = [u.code for u in store.tree().subtree(unit)]
@@ -189,7 +192,14 @@ def export_frame(
     rows = figures.table(src, units, periods.quarter(first), periods.quarter(last), granularity, indicators,
                          scope=scope, lang=lang)
     if layout == "long":
-        return long_table(rows, lang)
+        table = long_table(rows, lang)
+        if with_source:
+            kept = rows.loc[table.index]
+            table = pd.concat([table, figures.source_columns(src, kept, periods.quarter(first), periods.quarter(last),
+                                                             granularity, scope=scope, lang=lang)], axis=1)
+        return table
+    if with_source:
+        raise ValueError("with_source needs the long layout")
     return wide_table(long_table(rows, lang, every=True), store, lang)
 
 

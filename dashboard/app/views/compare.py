@@ -13,6 +13,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from . import sources
 from ..escape import md
 from ..state import t
 
@@ -92,7 +93,7 @@ def panels_on_demand(builder, args: dict, *, key: str):
     if n_panels > FIRST_PANELS and widgets.flag(t("panels_show_rest", n=n_panels - FIRST_PANELS), key=f"{key}_all"):
         fig, n_panels, *rest = state.built(builder, **args, panels=None)
     with at:
-        widgets.chart(fig, key=key)
+        widgets.chart(fig, key=key, drill=sources.by_customdata)
     return rest
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import figures
+from dashboard.domain import figures, periods
 from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
 from .. import state, widgets
 from ..state import t
+from . import sources
 
 
 def render() -> None:
@@ -67,7 +68,20 @@ def render() -> None:
         frame = frame.loc[key.sort_values(ascending=not descending, kind="stable", na_position="last").index]
     frame = frame.reset_index(drop=True)
     st.caption(t("explorer_count", rows=len(frame), units=len(units), inds=len(inds)))
-    widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520)
+    widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520,
+                 drill=_source_of(f) if layout == "long" and scope == "subtree" else None)
     widgets.downloads(frame, f"explorer_{f.first}_{f.last}_{f.granularity}", "explorer")
     st.caption(t("explorer_export_note"))
 
+
+
+def _source_of(f):
+    """A figure cell of the long table selected: the 来源 panel of its unit, indicator and period
+    (a unit's own figures, scope 「本级」, are what its own row says: no parts to list)."""
+    def pick(row: pd.Series, column: str):
+        if column != t("col_value"):
+            return None
+        period = row[t("col_period")]
+        quarters = [q for q in f.quarters if periods.period_of(q, f.granularity) == period]
+        return sources.target(row[t("col_indicator_code")], row[t("col_unit_code")], quarters, period)
+    return pick
