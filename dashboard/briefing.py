@@ -218,6 +218,8 @@ def _sources(src: figures.Source, heads: pd.DataFrame, lang: str) -> pd.DataFram
     if heads.empty:
         return pd.DataFrame()
     shown = heads[heads["state"].isin(figures.WITH_FIGURE)]
-    parts = [pd.concat([rows, figures.source_columns(src, rows, period, period, "quarter", lang=lang)], axis=1)
+    parts = [pd.concat([rows, figures.source_columns(src, rows, periods.quarters_of(period)[0],
+                                                     periods.quarters_of(period)[-1], periods.granularity_of(period),
+                                                     lang=lang)], axis=1)
              for period, rows in shown.groupby("period", sort=False)]
     return pd.concat(parts).loc[shown.index] if parts else pd.DataFrame()

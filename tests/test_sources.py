@@ -141,6 +141,6 @@ def test_the_circulars_annex_names_where_each_headline_figure_was_read(demo_stor
     annex = Document(io.BytesIO(data)).tables[-1]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in annex.rows}
     assert rows["指标"] == ["指标", "数值", "期间", "报表与单元格", "最近报送时间"]
-    members = rows["党员总数(含预备)"]
+    members = rows["党员总数（含预备）"]  # full-width in the Chinese document
     assert members[1] == "1,272 人" and members[2] == "2024Q4"
     assert members[3].startswith("SW01 发展党员!C4:C13；SW02 发展党员!C4:C11")

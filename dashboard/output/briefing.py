@@ -254,10 +254,11 @@ _FULL = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？",
 
 def chinese_punctuation(text: str) -> str:
     """Half-width punctuation in Chinese running text made full-width (GB/T 15834): 「党员总数(含预备)」
-    → 「党员总数（含预备）」; a comma or colon between digits (1,272; 10:30) and English stay as
-    they are."""
+    → 「党员总数（含预备）」; a comma or colon between digits (1,272; 10:30), a cell (发展党员!C4) and
+    English stay as they are."""
     text = re.sub(f"\\(([^()]*[{_CJK}][^()]*)\\)", "（\\1）", text)
-    return re.sub(f"(?<=[{_CJK}])[,:;?!]|[,:;?!](?=[{_CJK}])", lambda m: _FULL[m[0]], text)
+    # a sheet's cell (「发展党员!C4」) keeps its "!": what Excel reads
+    return re.sub(f"(?<=[{_CJK}])(?:[,:;?]|!(?![A-Za-z$]))|[,:;?!](?=[{_CJK}])", lambda m: _FULL[m[0]], text)
 
 
 def text_width(text: str) -> float:
