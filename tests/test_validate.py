@@ -281,6 +281,51 @@ def test_extra_sheets_and_columns_are_warnings_and_ignored(good, history):
     assert any("多出的列" in m for w, m in messages.items() if w.startswith("学习教育!"))
 
 
+def test_another_quarters_template_with_its_quarter_edited_is_refused_naming_the_quarter_and_column(
+        good, history, tmp_path, capsys):
+    """A 2025Q1 return whose quarter was edited to 2024Q4 in the guide and the hidden sheet would
+    have superseded the real 2024Q4 return, its star ratings dropped with a warning: refused, each
+    Q1-only column named with its quarter, the database (the real 2024Q4 return) unchanged."""
+    data = edit(good, lambda wb: (_set("_模板信息", "B3", "2024Q4")(wb), _set("填报说明", "B4", "2024Q4")(wb)))
+    code, printed, unchanged = import_by_cli(history, tmp_path, data, "SW01_2024Q4.xlsx", capsys)
+    assert code == 1 and unchanged, printed
+    wb = load(good)
+    for column in ("star_rating", "fortress_index"):
+        where = next(c.coordinate for c in wb["星级支部"][2] if c.value == column)
+        line = next(ln for ln in printed.splitlines() if f"星级支部!{where}" in ln)
+        assert f"第 2 行为「{column}」的列" in line and "属于每年第 1 季度的模板，不属于 2024Q4 的报表" in line
+        assert "错误 error" in line and "Q1 of each year" in line
+
+
+def test_a_figure_in_a_column_sheet_or_cell_the_template_does_not_have_is_refused_never_ignored(good, history):
+    from dashboard.db import Store
+
+    def column(wb):
+        ws = wb["学习教育"]
+        ws.cell(2, ws.max_column + 1, "remarks")
+        ws.cell(5, ws.max_column, "12次")
+
+    def sheet(wb):
+        ws = wb.create_sheet("补充")
+        ws.append(["单位", "志愿服务"])
+        ws.append(["SW0101", 60])
+
+    with Store(history) as store:
+        for change, where, message in (
+                (column, "学习教育!", "多出的列（第 2 行为「remarks」）不属于模板，但其中填了数字「12次」"),
+                (sheet, "补充!B2", "多出的工作表「补充」不属于模板，但其中填了数字「60」"),
+                (_set("学习教育", cell_of(load(good), "学习教育", "SW01", "branch_general_meetings"), 4),
+                 f"学习教育!{cell_of(load(good), '学习教育', 'SW01', 'branch_general_meetings')}",
+                 "该单位不填报此指标（灰色单元格），却填了 4")):
+            outcome = import_return(store, edit(good, change), "extra.xlsx", user="tester", dry_run=True)
+            assert outcome.status == "rejected"
+            [error] = outcome.errors
+            assert error.where.startswith(where) and message in error.message_zh, error.line()
+        zero = _set("学习教育", cell_of(load(good), "学习教育", "SW01", "branch_general_meetings"), 0)
+        outcome = import_return(store, edit(good, zero), "zero.xlsx", user="tester", dry_run=True)
+        assert outcome.status == "valid" and any("此值已忽略" in p.message_zh for p in outcome.warnings)
+
+
 def _with_cached_formula(data: bytes, sheet_part: str, ref: str, formula: str) -> bytes:
     """Rewrite one cell of a sheet as Excel saves a formula: <f> with its cached <v>."""
     src = zipfile.ZipFile(io.BytesIO(data))

@@ -18,7 +18,9 @@ contain (also printed in the template's 填报说明):
     an Excel error value (#DIV/0!, #N/A): error (calamine reads it as a blank; the container finds it)
     merged cells across the input rows: error
     dates, TRUE/FALSE: error
-    a figure in a grey (not applicable) cell: warning, ignored
+    a figure (not 0) in a grey (not applicable) cell: error; 0, words: warning, ignored
+    a column of another quarter's template (star ratings in Q4): error naming the quarter and column
+    a figure in a column or sheet the template does not have: error; words there: warning, ignored
     cross-field rules (data/rules.csv, kind at_most): error
     compliance shortfalls (data/rules.csv, kind compliance): warning, never a refusal
 """
@@ -57,7 +59,7 @@ from .layout import (
     header,
     layout,
 )
-from .problems import ERROR, WARNING, Collector, expectation
+from .problems import ERROR, WARNING, Collector, expectation, show
 from .template import expected_of
 
 # The current version, and the one before it until its last day (PREVIOUS_TEMPLATE_VERSIONS).
@@ -71,6 +73,8 @@ _NUM_RE = re.compile(_NUM)
 _SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
 _APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
 _PERCENT_RE = re.compile(rf"{_NUM}\s*%")
+# a figure as a reporter may type one, in a column or sheet the template does not have
+_FIGURE_RE = re.compile(rf"(?:约|大约|近|将近)?\s*{_NUM}\s*(?:(?![年月日号])\S{{1,4}})?")
 # money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元); "34万余元" is approximate
 _WAN_RE = re.compile(rf"({_NUM})\s*万\s*元?")
 _WAN_APPROX_RE = re.compile(rf"{_NUM}\s*万\s*(?:余|多|来|左右|上下|以上|以下)\s*元?.*")
@@ -253,7 +257,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
             grid = _grid(wb, sheet.name, lay, out)
             if grid is not None:
                 _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()),
-                             box.errors.get(sheet.name, {}), store.catalog.compliance_rules, out, parsed)
+                             box.errors.get(sheet.name, {}), store.catalog, out, parsed)
             continue
         codes = {i.code for i in sheet.indicators}
         renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
@@ -265,7 +269,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
         else:
             out.add("val_sheet_missing", sheet=sheet.name, expected=(sheet.name, sheet.name), name=sheet.name)
     for name in extra:
-        out.warn("val_sheet_extra", sheet=name, found=name, name=name)
+        _foreign_sheet(wb.sheet(name).rows, name, lay, store.catalog, out)
     _check_rules(store, lay, tree, parsed, out)
     _check_totals(store.catalog, lay, tree, parsed, out)
     if not parsed.values and not out.errors:
@@ -383,8 +387,9 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
-                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str], compliance: list[Rule],
+                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str], catalog,
                  out: Collector, parsed: Parsed) -> None:
+    compliance = catalog.compliance_rules
     name = sheet.name
     for (r0, c0), (r1, c1) in wb.sheet(name).merged:
         if r1 >= FIRST_DATA_ROW:
@@ -398,8 +403,7 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         code = _text(codes[c])
         ind = by_code.get(code)
         if ind is None:
-            if code or any(len(row) > c and _text(row[c]) for row in grid[FIRST_DATA_ROW:]):
-                out.warn("val_col_extra", sheet=name, cell=address(CODE_ROW, c), found=code, code=code)
+            _foreign_column(grid, c, code, name, lay, catalog, out)
             continue
         if code in columns:
             out.add("val_col_duplicate", sheet=name, cell=address(CODE_ROW, c), indicator=ind, found=code, code=code,
@@ -484,8 +488,11 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                     continue
             cell = letter + row_number
             if not reported:
-                out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,
-                         expected=expectation("val_exp_blank"), found=raw)
+                # a figure other than 0 is never dropped with only a warning: the reporter says where it belongs
+                figure = _figure_in(raw) and not (isinstance(raw, (int, float)) and raw == 0)
+                out.add("val_not_applicable_figure" if figure else "val_not_applicable", ERROR if figure else WARNING,
+                        sheet=name, cell=cell, unit=unit, indicator=ind, expected=expectation("val_exp_blank"),
+                        found=raw, value=show(raw))
                 continue
             v, notes = read_cell(raw, ind)
             if v is None and notes:
@@ -505,6 +512,69 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
     for u in lay.units:
         if u.code not in seen:
             out.warn("val_unit_missing", sheet=name, unit=u, code=u.code)
+
+
+def _figure_in(raw) -> bool:
+    """Whether a cell holds a figure (a number, or a number as reporters write one: 「5次」「30余」
+    「34万余元」), which is never dropped with only a warning; words (remarks) are not figures."""
+    if isinstance(raw, bool) or raw is None:
+        return False
+    if isinstance(raw, (int, float)):
+        return math.isfinite(raw)
+    return bool(_FIGURE_RE.fullmatch(unicodedata.normalize("NFKC", str(raw)).strip()))
+
+
+def _first_figure(grid: list[list], c: int, first_row: int = FIRST_DATA_ROW) -> tuple[int, object] | None:
+    for r in range(first_row, len(grid)):
+        row = grid[r]
+        if len(row) > c and _figure_in(row[c]):
+            return r, row[c]
+    return None
+
+
+def _foreign_column(grid: list[list], c: int, code: str, sheet: str, lay: ReturnLayout, catalog,
+                    out: Collector) -> None:
+    """A column the template of this return does not have.  Another quarter's column (the star
+    ratings in a Q4 return) means the file is another quarter's template with its quarter edited:
+    refused, naming the quarter and the column.  A figure in any other such column is refused too
+    (a typed figure is never dropped with a warning); a column of words or headings only is a warning."""
+    ind = catalog.by_code.get(code) if code else None
+    if ind is not None and ind.is_stored and not ind.in_quarter(lay.quarter):
+        quarter = expectation("val_quarter_of_year", n=ind.quarters[1:])
+        out.add("val_col_other_quarter", sheet=sheet, cell=address(CODE_ROW, c), indicator=ind, found=code,
+                expected=expectation("val_exp_blank"), code=code, name=(ind.name_zh, ind.name_en), quarter=quarter,
+                period=lay.quarter)
+        return
+    figure = _first_figure(grid, c)
+    if figure is not None:
+        r, raw = figure
+        out.add("val_col_extra_figures", sheet=sheet, cell=address(r, c), indicator=ind, found=raw, code=code,
+                value=show(raw))
+    elif code or any(len(row) > c and _text(row[c]) for row in grid[FIRST_DATA_ROW:]):
+        out.warn("val_col_extra", sheet=sheet, cell=address(CODE_ROW, c), found=code, code=code)
+
+
+def _foreign_sheet(grid: list[list], name: str, lay: ReturnLayout, catalog, out: Collector) -> None:
+    """A sheet the template of this return does not have: a sheet of indicator columns (row 2 holds
+    catalog codes) is read column by column as above; any other sheet with a figure below its
+    headings is refused; a sheet of remarks is a warning."""
+    codes = [_text(v) for v in grid[CODE_ROW]] if len(grid) > CODE_ROW else []
+    if any(code in catalog.by_code for code in codes):
+        before = len(out.items)
+        for c in range(FIRST_VALUE_COL, len(codes)):
+            if codes[c] or _first_figure(grid, c) is not None:
+                _foreign_column(grid, c, codes[c], name, lay, catalog, out)
+        if any(p.severity == ERROR for p in out.items[before:]):
+            return
+    else:
+        for c in range(max((len(row) for row in grid), default=0)):
+            figure = _first_figure(grid, c, first_row=CODE_ROW)
+            if figure is not None:
+                r, raw = figure
+                out.add("val_sheet_extra_figures", sheet=name, cell=address(r, c), found=raw, name=name,
+                        value=show(raw))
+                return
+    out.warn("val_sheet_extra", sheet=name, found=name, name=name)
 
 
 def _check_compliance(unit: Unit, r: int, rules: list[Rule], where: dict, sheet: str, values,
