@@ -59,7 +59,11 @@ def test_money_stars_and_flows_follow_the_domain_rules():
     assert cat["theme_party_days"].kind == "flow"
     assert cat["members_total"].kind == "stock"
     assert cat["max_consecutive_days"].unit_agg == "max"
-    assert cat["four_forms_total"].formula_args == ("form1_cases", "form2_cases", "form3_cases", "form4_cases")
+    # the forms, and the total a unit enters when it knows no split (rules.csv total_of): never both
+    assert cat["four_forms_total"].formula_args == ("form1_cases", "form2_cases", "form3_cases", "form4_cases",
+                                                    "four_forms_entered")
+    assert [(r.left, r.right) for r in cat.totals_of] == [
+        (("four_forms_entered",), ("form1_cases", "form2_cases", "form3_cases", "form4_cases"))]
     # central-group study is for committees and party groups only
     assert not cat["central_group_study"].reported_by("branch")
     assert cat["central_group_study"].reported_by("party_group")

@@ -96,7 +96,7 @@ def test_the_guide_says_what_to_fill_the_rules_and_whom_to_ask(sw01_q1):
     guide = sw01_q1[GUIDE_SHEET]
     text = "\n".join(str(c.value) for row in guide.iter_rows() for c in row if c.value is not None)
     assert guide["B4"].value == "2024Q1"
-    for phrase in ("只填数字", "四种形态", "预备党员转正", "30余", "警告", "联系", "支部党员大会",
+    for phrase in ("只填数字", "四种形态", "预备党员转正", "50余", "警告", "联系", "支部党员大会",
                    "branch_general_meetings", "元"):
         assert phrase in text, phrase
 

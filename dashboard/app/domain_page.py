@@ -122,6 +122,10 @@ def ranking_table(rank: figures.Ranking) -> pd.DataFrame:
         out[t("col_raw_value")] = fr["raw"]
         out[t("col_denominator")] = fr["denominator"]
         out[t("col_quarters_in")] = fr["quarters_in"]
+    if fr["approx"].any():  # a figure written as an approximation, as the bureau wrote it (「34万余元」)
+        vtype = rank.indicator.value_type if rank.measure == "raw" else "score"
+        out[t("col_shown")] = [figures.approx_number(v, vtype, lg) + ("" if lg == "zh" else " ") + rank.unit
+                               if a else "" for v, a in zip(fr["value"], fr["approx"])]
     out[t("col_figure_state")] = fr["state"].map(lambda s: figures.state_text(s, lg))
     out[t("col_coverage")] = fr["coverage"]
     out[t("col_behind")] = fr["behind"].map(lambda b: t("behind_yes") if b else "")
@@ -163,5 +167,7 @@ def trend_figure(code: str, params: dict):
                              unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params)
     table = widgets.values_table(trend)
+    if trend["approx"].any():  # a figure that includes an approximation, as written (「34万余元」)
+        table[t("col_shown")] = trend["shown"].to_numpy()
     table[t("col_coverage")] = trend["coverage"].to_numpy()
     return fig, table

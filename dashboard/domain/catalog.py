@@ -10,7 +10,7 @@ them from here.  This module parses and checks them; it knows nothing of units (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -80,6 +80,9 @@ class Indicator:
     rank: str  # one of RANK_DIRECTIONS
     size_dependent: bool = False  # grows with the unit's size: raw sums rank size, not work
     rate_per: str | None = None  # one of RATE_BASES: the fair comparison's denominator
+    # the largest figure on the own row of a unit above the branches (a bureau's 专题教育3056次 for
+    # the whole system), where it is larger than a branch's `max`; None: `max` for every row
+    max_above: float | None = None
 
     @property
     def is_derived(self) -> bool:
@@ -128,6 +131,13 @@ class Indicator:
 
     def in_quarter(self, quarter: str) -> bool:
         return self.quarters == "all" or quarter.endswith(self.quarters)
+
+    def at_level(self, unit_level: str) -> Indicator:
+        """The indicator as a row of `unit_level` is checked: a unit above the branches takes
+        `max_above` as its bound (its own row may hold its whole system's figure)."""
+        if self.max_above is None or unit_level in BRANCH_LEVELS:
+            return self
+        return replace(self, max=self.max_above)
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,11 @@ class Catalog:
     @property
     def cross_field_rules(self) -> list[Rule]:
         return [r for r in self.rules if r.kind == "at_most"]
+
+    @property
+    def totals_of(self) -> list[Rule]:
+        """Totals a unit may enter without their parts (四种形态 with no form given)."""
+        return [r for r in self.rules if r.kind == "total_of"]
 
     @property
     def compliance_rules(self) -> list[Rule]:
@@ -274,6 +289,7 @@ def read_catalog(data_dir: Path) -> Catalog:
                 rank=(r.get("rank") or "").strip() or "higher_better",
                 size_dependent=(r.get("size_dependent") or "").strip() == "1",
                 rate_per=(r.get("rate_per") or "").strip() or None,
+                max_above=_num(r.get("max_above") or ""),
             )
         )
     indicators.sort(key=lambda i: i.sort_order)
@@ -332,6 +348,8 @@ def check_catalog(cat: Catalog) -> None:
                 problems.append(f"{where}: rates are never stored; derive them from two counts")
             if i.min is None or i.max is None or i.min > i.max:
                 problems.append(f"{where}: stored indicators need bounds min <= max")
+            if i.max_above is not None and i.max is not None and i.max_above < i.max:
+                problems.append(f"{where}: max_above is the larger bound of a unit above the branches")
             if i.value_type == "stars" and (i.min, i.max) != (1, 5):
                 problems.append(f"{where}: stars are 1-5")
         if i.rate_per is not None:

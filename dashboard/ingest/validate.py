@@ -5,12 +5,14 @@ Every problem is collected, never only the first.  The policy for what real retu
 contain (also printed in the template's 填报说明):
 
     blank                          not reported, nothing loaded
-    "5次", "12人"                   warning, read as the number (a unit of measure after it)
+    "5次", "60场次", "1名"           warning, read as the number (a measure word of the column's kind, UNIT_WORDS)
     "１２" (full width)             warning, read as 12
     '12 (text)                     warning, read as 12
     "X", "—", "/", "无"            warning, read as not reported
     "34万元", "34.1万" (money)      warning, read as 340000 / 341000 元 (the warning shows the 元)
-    "30余", "约5", "5左右", "34万余元"  error (approximate)
+    "50余", "约50", "50多", "34万余元", "300余万元"  warning: the number, stored marked approximate
+                                   (shown 「50余次」「34万余元」; a total including one is marked too)
+    "超过50", "50以上", "5~8"         error (a bound or a range is not a figure)
     "90%"                          error (rates are derived)
     negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
     money with more than 2 decimals: warning, rounded
@@ -66,18 +68,37 @@ from .template import expected_of
 SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION, *PREVIOUS_TEMPLATE_VERSIONS})
 PLACEHOLDERS = frozenset({"x", "×", "—", "——", "-", "--", "/", "\\", "无", "空", "暂无", "n/a", "na", "null", "none",
                           "…", "...", "－", "―", "_"})
-MEASURE_WORDS = frozenset({"次", "人", "个", "件", "支", "元", "天", "人次", "星", "分", "名", "场", "期", "项", "条",
-                           "人·天", "人天", "户", "篇", "位", "批", "起", "颗星", "星级"})
+# The measure words a number may carry, by the indicator's unit of measure (catalog unit_zh): a
+# word of the same kind is read (「60场次」 for a count of events, 「1名」 for people); another kind
+# (「5人」 for meetings) is not a figure of that indicator.  A unit not listed takes its own word.
+_EVENTS = ("次", "场", "场次", "期", "轮", "批", "起", "回")
+_PEOPLE = ("人", "名", "位", "人次")
+_ITEMS = ("个", "项", "件", "条", "篇", "处", "家", "户")
+UNIT_WORDS = {
+    "次": _EVENTS, "场": _EVENTS, "场次": _EVENTS, "轮": _EVENTS,
+    "人": _PEOPLE, "名": _PEOPLE, "人次": _PEOPLE, "户": ("户", "家", "人"),
+    "个": _ITEMS, "项": _ITEMS, "件": _ITEMS, "条": _ITEMS,
+    "支": ("支", "个", "队"),
+    "元": ("元",),
+    "天": ("天", "日"),
+    "人·天": ("人·天", "人天", "人日"),
+    "星": ("星", "颗星", "星级"),
+    "分": ("分",),
+}
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUM_RE = re.compile(_NUM)
 _SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
-_APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
+# an approximate figure as bureaus write one: 「约50」「近50」「50余」「50多」「50来」「50左右」, with a
+# measure word or 万 where the indicator allows them (「30余天」「300余万元」「34万余元」「约3万元」)
+_APPROX_RE = re.compile(rf"(?P<pre>约|大约|大概|近|将近|逾)?\s*(?P<num>{_NUM})\s*(?P<wan1>万)?\s*"
+                        rf"(?P<post>余|多|来|左右|上下)?\s*(?P<wan2>万)?\s*(?P<word>\S*?)\s*(?P<tail>左右|上下)?")
+# a bound or a range is not a figure: 「超过50」「50以上」「不到5」「5+」「几十」「5~8」
+_BOUND_RE = re.compile(rf"(?:超过|不到|不足|几)\s*{_NUM}.*|{_NUM}\s*(?:以上|以下|\+|几|~|～|-|—).*")
 _PERCENT_RE = re.compile(rf"{_NUM}\s*%")
 # a figure as a reporter may type one, in a column or sheet the template does not have
 _FIGURE_RE = re.compile(rf"(?:约|大约|近|将近)?\s*{_NUM}\s*(?:(?![年月日号])\S{{1,4}})?")
-# money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元); "34万余元" is approximate
+# money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元)
 _WAN_RE = re.compile(rf"({_NUM})\s*万\s*元?")
-_WAN_APPROX_RE = re.compile(rf"{_NUM}\s*万\s*(?:余|多|来|左右|上下|以上|以下)\s*元?.*")
 WAN = 10_000
 
 
@@ -91,6 +112,8 @@ class Parsed:
     version: str | None = None
     # (unit, indicator) -> (value, sheet, cell)
     values: dict[tuple[str, str], tuple[float, str, str]] = field(default_factory=dict)
+    # (unit, indicator) of the values written as approximations (「50余」): stored with their 约 mark
+    approx: set[tuple[str, str]] = field(default_factory=set)
 
     def facts(self) -> list[tuple[str, str, float]]:
         return [(u, i, v[0]) for (u, i), v in self.values.items()]
@@ -129,19 +152,15 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
         elif ind.value_type == "money" and _WAN_RE.fullmatch(norm):
             v = round(float(_WAN_RE.fullmatch(norm)[1].replace(",", "")) * WAN, 2)
             notes.append(("val_wan", WARNING, {"text": text, "value": f"{v:,.2f}"}))
-        elif ind.value_type == "money" and _WAN_APPROX_RE.fullmatch(norm):
-            return None, [("val_approx", ERROR, {})]
         elif _PERCENT_RE.fullmatch(norm):
             return None, [("val_percent", ERROR, {})]
-        elif _APPROX_RE.fullmatch(norm):
-            return None, [("val_approx", ERROR, {})]
+        elif _BOUND_RE.fullmatch(norm):
+            return None, [("val_bound", ERROR, {})]
         else:
-            m = _SUFFIX_RE.fullmatch(norm)
-            if m and (m[2] in MEASURE_WORDS or m[2] == ind.unit_zh):
-                v = float(m[1].replace(",", ""))
-                notes.append(("val_suffix", WARNING, {"suffix": m[2], "value": _fmt(v)}))
-            else:
-                return None, [("val_not_number", ERROR, {})]
+            v, key, fields = _with_words(norm, ind)
+            if v is None:
+                return None, [(key, ERROR, fields)]
+            notes.append((key, WARNING, fields))
     if not math.isfinite(v):
         return None, [("val_not_number", ERROR, {})]
     if v < 0:
@@ -159,6 +178,50 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
     if (ind.min is not None and v < ind.min) or (ind.max is not None and v > ind.max):
         return None, [("val_out_of_range", ERROR, {})]
     return v, notes
+
+
+def unit_words(ind: Indicator) -> tuple[str, ...]:
+    """The measure words a figure of `ind` may carry after its number (UNIT_WORDS)."""
+    return UNIT_WORDS.get(ind.unit_zh, (ind.unit_zh,))
+
+
+def _with_words(norm: str, ind: Indicator) -> tuple[float | None, str, dict]:
+    """A number written with words around it: a measure word of the indicator's unit (「60场次」),
+    万 for money, an approximation (「50余」「约50」「34万余元」): (value, text key, fields); the value
+    None when the words are not a figure of `ind` (the key then says why)."""
+    m = _APPROX_RE.fullmatch(norm)
+    if m is None:
+        return None, "val_not_number", {}
+    word = m["word"] or ""
+    wan = bool(m["wan1"] or m["wan2"]) or word.startswith("万")
+    word = word.removeprefix("万") if word.startswith("万") else word
+    if wan and ind.value_type != "money":
+        return None, "val_not_number", {}
+    if word and word not in unit_words(ind):
+        return None, "val_not_number", {}
+    if m["wan1"] and m["wan2"]:
+        return None, "val_not_number", {}
+    approx = bool(m["pre"] or m["post"] or m["tail"])
+    v = float(m["num"].replace(",", ""))
+    if wan:
+        v = round(v * WAN, 2)
+    if approx:
+        if ind.value_type not in ("count", "money"):
+            return None, "val_approx_kind", {}
+        shown = approx_text(v, ind)
+        return v, "val_approx", {"text": norm, "value": f"{v:,.2f}" if ind.value_type == "money" else _fmt(v),
+                                 "shown": shown, "uom": (ind.unit_zh, ind.unit_en)}
+    if wan:
+        return v, "val_wan", {"text": norm, "value": f"{v:,.2f}"}
+    if not word:
+        return None, "val_not_number", {}
+    return v, "val_suffix", {"suffix": word, "value": _fmt(v)}
+
+
+def approx_text(v: float, ind: Indicator, lang: str = "zh") -> str:
+    from ..domain.figures import figure_text
+
+    return figure_text(v, ind, approx=True, lang=lang)
 
 
 def _plain_number(raw, ind: Indicator) -> float | None:
@@ -271,6 +334,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
     for name in extra:
         _foreign_sheet(wb.sheet(name).rows, name, lay, store.catalog, out)
     _check_rules(store, lay, tree, parsed, out)
+    _check_totals_of(store.catalog, lay, parsed, out)
     _check_totals(store.catalog, lay, tree, parsed, out)
     if not parsed.values and not out.errors:
         out.add("val_no_values")
@@ -313,6 +377,30 @@ def _check_totals(cat, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Colle
         else:
             out.warn("val_total_and_branches", sheet=sheet, cell=cell, unit=unit, indicator=ind, found=_fmt(value),
                      value=_fmt(value), n=len(below), parts=_fmt(parts))
+
+
+def _check_totals_of(cat, lay: ReturnLayout, parsed: Parsed, out: Collector) -> None:
+    """A total entered without its parts (data/rules.csv, kind total_of: 四种形态 60 人次, no form
+    given) is the figure; entered beside parts, they must add up to it (an error at the total's
+    cell), and when they do, the parts stand for it (the derived total is their sum: never twice)."""
+    values = parsed.values
+    for rule in cat.totals_of:
+        code = rule.left[0]
+        for u in lay.units:
+            total = values.get((u.code, code))
+            parts = [values[(u.code, c)][0] for c in rule.right if (u.code, c) in values]
+            if total is None or not parts:
+                continue
+            value, sheet, cell = total
+            if abs(sum(parts) - value) > 1e-9:
+                out.add(rule.message, sheet=sheet, cell=cell, unit=u, indicator=cat[code],
+                        expected=expectation("val_exp_equal", value=_fmt(sum(parts))), found=_fmt(value),
+                        total=_fmt(value), parts=_fmt(sum(parts)), n=len(parts))
+            else:
+                out.warn(f"{rule.message}_same", sheet=sheet, cell=cell, unit=u, indicator=cat[code],
+                         found=_fmt(value), total=_fmt(value))
+                del values[(u.code, code)]
+                parsed.approx.discard((u.code, code))
 
 
 def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -> ReturnLayout | None:
@@ -457,7 +545,7 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         unreadable: set[str] = set()
         level_cols = by_level.get(unit.level)
         if level_cols is None:
-            level_cols = by_level[unit.level] = [(ind, c, letters[c], ind.reported_by(unit.level))
+            level_cols = by_level[unit.level] = [(ind.at_level(unit.level), c, letters[c], ind.reported_by(unit.level))
                                                  for ind, c in cols]
         n_row = len(row)
         row_number = str(r + 1)
@@ -498,6 +586,8 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
             if v is None and notes:
                 unreadable.add(ind.code)
             for key, severity, fields in notes:
+                if key == "val_approx":
+                    parsed.approx.add((code, ind.code))
                 out.add(key, severity, sheet=name, cell=cell, unit=unit, indicator=ind, expected=expected_of(ind),
                         found=raw, **fields)
             if v is None:

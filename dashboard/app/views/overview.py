@@ -106,7 +106,9 @@ def headline_section(f) -> None:
                 dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
                 label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
                 shown = (figures.state_text(row["state"], state.lang(), short=True)
-                         if row is not None and row["state"] not in figures.WITH_FIGURE else _fmt(value, ind.value_type))
+                         if row is not None and row["state"] not in figures.WITH_FIGURE else
+                         figures.approx_number(value, ind.value_type, state.lang()) if row is not None and row["approx"]
+                         else _fmt(value, ind.value_type))
                 with col:
                     st.metric(label, shown,
                               delta=None if dp is None else _signed(dp, ind.value_type),
