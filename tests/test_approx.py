@@ -91,3 +91,66 @@ def test_the_flood_page_shows_34_wan_odd_yuan(approx_db, monkeypatch):
         assert any("按约数" in tb.columns and tb["按约数"].tolist() == ["34万余元"] for tb in tables)
     finally:
         forget()
+
+
+# --- a total without its parts: 四种形态 60 人次, no form given ------------------------------------
+
+HEAD = "code,name_zh,name_en,level,parent_code,reporting,valid_from,valid_to,sort_order,merged_into\n"
+TREE = "SW,市水务局党组,Water Bureau Party Group,party_group,,,,,1,\nJG,机关党委,Offices Committee,committee,SW,,,,2,\n" \
+       "JG01,第一党支部,Branch 1,branch,JG,,,,3,\n"
+
+
+@pytest.fixture(scope="module")
+def forms_db(tmp_path_factory):
+    from dashboard.ingest import tree_file
+
+    path = tmp_path_factory.mktemp("forms") / "forms.duckdb"
+    with Store(path) as store:
+        reading = tree_file.read((HEAD + TREE).encode(), "tree.csv")
+        store.load_tree(tree_file.plan(reading, None, store.unit_last_figures(), "2023Q1"))
+    return path
+
+
+def _forms_return(store, entered, forms=()):
+    data = build_template(store, "SW", "2023Q4")
+    data, where = set_value(data, "纪律执纪", "SW", "four_forms_entered", entered)
+    for k, n in forms:
+        data, _ = set_value(data, "纪律执纪", "SW", f"form{k}_cases", n)
+    return data, where
+
+
+def test_a_total_entered_with_forms_that_disagree_is_an_error_at_its_cell(forms_db):
+    with Store(forms_db) as store:
+        data, where = _forms_return(store, "60人次", [(1, 55), (2, 3)])
+        outcome = import_return(store, data, "SW_2023Q4.xlsx", user="报送人", dry_run=True)
+        [error] = outcome.errors
+        assert error.where == f"纪律执纪!{where}" and "四种形态合计 60 人次与所填 2 种形态之和 58 人次不一致" in error.message_zh
+        data, _ = _forms_return(store, 60, [(1, 55), (2, 5)])  # they agree: the forms stand for it, never twice
+        outcome = import_return(store, data, "SW_2023Q4.xlsx", user="报送人", dry_run=True)
+        assert outcome.status == "valid" and any("与各形态之和一致" in p.message_zh for p in outcome.warnings)
+
+
+def test_four_forms_60_with_no_split_loads_and_the_discipline_page_shows_60_with_the_forms_blank(forms_db,
+                                                                                                   monkeypatch):
+    from tests.support.apptest import assert_clean, figures, forget, goto, open_app
+
+    with Store(forms_db) as store:
+        data, _ = _forms_return(store, "60人次")
+        outcome = import_return(store, data, "SW_2023Q4.xlsx", user="报送人")
+        assert outcome.status == "loaded", [p.line() for p in outcome.errors]
+        store.checkpoint()
+    monkeypatch.setenv("DANGJIAN_DB", str(forms_db))
+    try:
+        at = open_app(unit=["SW", "JG"], period=["2023Q1", "2023Q4"], gran="year")
+        goto(at, "discipline").run()
+        at.radio(key="discipline_measure").set_value("raw").run()  # no members entered: no rate per 100
+        assert_clean(at)
+        bar = figures(at)["discipline_ranking"]["data"][0]
+        assert at.selectbox(key="discipline_ind").value == "four_forms_total"
+        assert dict(zip(bar["y"], bar["text"])) == {"市水务局党组": "60", "机关党委": "未报送"}
+        for k in range(1, 5):
+            at.selectbox(key="discipline_ind").set_value(f"form{k}_cases").run()
+            bar = figures(at)["discipline_ranking"]["data"][0]
+            assert dict(zip(bar["y"], bar["text"]))["市水务局党组"] == "已报送·未填写"
+    finally:
+        forget()

@@ -46,6 +46,12 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
     first = figures.ranking_period(ind, with_data, f.last, f.granularity)
+    if first is None and state.periods_in(f):
+        # no figure in any period: where returns came in with the cell left blank (四种形态 given as a
+        # total only: the forms 未填写), the ranking says so unit by unit rather than 「no data」
+        last = state.periods_in(f)[-1]
+        if (ranked(ind.code, params, last).frame["state"] == figures.BLANK).any():
+            first = last
     if first is not None and first not in with_data:
         with_data = [*with_data, first]  # a star rating's Q1 before a quarter's selection: ranked there
     period = None
