@@ -131,7 +131,7 @@ def _domain(src: figures.Source, tree, unit: str, quarter: str, lang: str, domai
     catalog = src.catalog
     ind = catalog[catalog.headline(domain.code)]
     ref = analysis.reference_quarter(ind.quarters, quarter)
-    own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
+    own = heads[heads["indicator_code"] == ind.code] if len(heads) and ind.code in set(heads["indicator_code"]) else \
         headline_figures(src.query, src.history, catalog, [unit], quarter, [ind.code], lang)
     total = own.iloc[0].to_dict() if len(own) else None
     units = analysis.scope_units(tree, [unit], [ref], src.history)

@@ -124,7 +124,8 @@ def test_title_addressees_and_numbered_headings(doc):
     assert first == ["一、总体情况", "二、报送情况", "三、各领域工作情况", "四、“三会一课”落实情况", "五、下一步工作要求"]
     second = [text for st, text in paras if st == "Heading 2"]
     domains = catalog().domains  # from data/domains.csv, in its order
-    numerals = "一二三四五六七八九十"
+    numerals = "一,二,三,四,五,六,七,八,九,十,十一,十二,十三,十四,十五,十六,十七".split(",")
+    assert len(domains) <= len(numerals)
     assert second == [f"（{numerals[i]}）{d.name_zh}" for i, d in enumerate(domains)]
     next_steps = section(doc, "下一步工作要求")
     assert next_steps[0][2] == "（此处由办公室填写下一步工作要求。）"  # left for the office to write

@@ -424,16 +424,37 @@ def test_the_previous_template_version_is_accepted_for_a_year_and_says_what_chan
     from dashboard.ingest.layout import PREVIOUS_TEMPLATE_VERSIONS, TEMPLATE_VERSION
     from dashboard.ingest.validate import validate
 
-    (old, until), = PREVIOUS_TEMPLATE_VERSIONS.items()
-    assert old != TEMPLATE_VERSION
-    data = edit(good, _set("_模板信息", "B1", old))
+    assert PREVIOUS_TEMPLATE_VERSIONS and TEMPLATE_VERSION not in PREVIOUS_TEMPLATE_VERSIONS
+    for old, until in PREVIOUS_TEMPLATE_VERSIONS.items():
+        data = edit(good, _set("_模板信息", "B1", old))
+        with Store(history) as store:
+            within, _ = validate(store, data, "SW01_2025Q1.xlsx", today=until)
+            assert within.errors == 0
+            note = next(p for p in within.items if "上一版" in p.message_zh)
+            assert until.isoformat() in note.message_zh and "主题教育" in note.message_zh and not note.is_error
+            after, _ = validate(store, data, "SW01_2025Q1.xlsx", today=date(until.year + 1, 1, 1))
+            assert any("已停用" in p.message_zh for p in after.items if p.is_error)
+
+
+def test_a_return_on_the_template_before_the_new_domains_loads_without_their_sheets(good, history):
+    """A DJ-2026.1 return (downloaded before 主题教育 … were added) has none of their sheets nor the four
+    forms total column: it loads, each missing sheet and column a warning, never an error."""
+    from dashboard.db import Store
+
+    def old_layout(wb):
+        wb["_模板信息"]["B1"] = "DJ-2026.1"
+        for name in [n for n in wb.sheetnames if n not in ("填报说明", "_模板信息", "学习教育", "发展党员", "星级支部",
+                                                            "纪律执纪", "防汛动员")]:
+            wb.remove(wb[name])
+        ws = wb["纪律执纪"]
+        ws.delete_cols(next(c.column for c in ws[2] if c.value == "four_forms_entered"))
+
     with Store(history) as store:
-        within, _ = validate(store, data, "SW01_2025Q1.xlsx", today=until)
-        assert within.errors == 0
-        note = next(p for p in within.items if "上一版" in p.message_zh)
-        assert until.isoformat() in note.message_zh and "合计" in note.message_zh and not note.is_error
-        after, _ = validate(store, data, "SW01_2025Q1.xlsx", today=date(until.year + 1, 1, 1))
-        assert any("已停用" in p.message_zh for p in after.items if p.is_error)
+        outcome = import_return(store, edit(good, old_layout), "old.xlsx", user="tester", dry_run=True)
+    assert outcome.status == "valid", [p.line() for p in outcome.errors]
+    said = [p.message_zh for p in outcome.warnings]
+    assert any("模板版本 DJ-2026.1 还没有工作表「主题教育」" in m for m in said)
+    assert any("还没有指标列 four_forms_entered" in m for m in said)
 
 
 def test_leads_disposed_with_no_earlier_quarter_on_record_are_only_a_warning(empty_store):

@@ -52,9 +52,18 @@ class Domain:
     name_en: str
     icon: str  # a Material Symbols name, for the navigation
     sort_order: int
+    # on the overview (its headline cards, its bottom list, its link): leadership's choice, so the
+    # landing page does not grow with every domain; every domain has its page, template sheet,
+    # export, 通报 section and projector slide whatever this says
+    on_overview: bool = True
+    since: str = ""  # the template version that first has its sheet ("" : every version)
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
+
+    def new_to(self, version: str) -> bool:
+        """Whether a return on template `version` (an earlier one, still accepted) lacks its sheet."""
+        return bool(self.since) and version < self.since
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,11 @@ class Indicator:
     # the largest figure on the own row of a unit above the branches (a bureau's 专题教育3056次 for
     # the whole system), where it is larger than a branch's `max`; None: `max` for every row
     max_above: float | None = None
+    since: str = ""  # the template version that first asks it ("" : every version)
+
+    def new_to(self, version: str) -> bool:
+        """Whether a return on template `version` (an earlier one, still accepted) lacks it."""
+        return bool(self.since) and version < self.since
 
     @property
     def is_derived(self) -> bool:
@@ -179,6 +193,18 @@ class Catalog:
     charts: tuple[DomainChart, ...] = ()
     rules: tuple[Rule, ...] = ()
 
+    @property
+    def overview_domains(self) -> list[Domain]:
+        """The domains leadership put on the overview (data/domains.csv, column overview)."""
+        return [d for d in self.domains if d.on_overview]
+
+    @property
+    def headlines(self) -> list[Indicator]:
+        """The headline figures of the overview's domains: the overview's cards, the projector's
+        first slide, compare's profile and the 通报's opening paragraph."""
+        shown = {d.code for d in self.overview_domains}
+        return [i for i in self.indicators if i.headline and i.domain in shown]
+
     def charts_of(self, domain: str) -> list[DomainChart]:
         return [c for c in self.charts if c.domain == domain]
 
@@ -253,7 +279,8 @@ def read_catalog(data_dir: Path) -> Catalog:
     """The catalog held by the four files in `data_dir` (see CATALOG_FILES), checked."""
     domains = tuple(
         sorted(
-            (Domain(r["code"], r["name_zh"], r["name_en"], r["icon"], int(r["sort_order"]))
+            (Domain(r["code"], r["name_zh"], r["name_en"], r["icon"], int(r["sort_order"]),
+                    (r.get("overview") or "1").strip() == "1", (r.get("since") or "").strip())
              for r in read_rows(data_dir / "domains.csv")),
             key=lambda d: d.sort_order,
         )
@@ -290,6 +317,7 @@ def read_catalog(data_dir: Path) -> Catalog:
                 size_dependent=(r.get("size_dependent") or "").strip() == "1",
                 rate_per=(r.get("rate_per") or "").strip() or None,
                 max_above=_num(r.get("max_above") or ""),
+                since=(r.get("since") or "").strip(),
             )
         )
     indicators.sort(key=lambda i: i.sort_order)

@@ -33,7 +33,7 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
     the change and what the change stands on (`lfl_*`), all like for like; `basis_*` is (returns
     counted, returns due) when the change counts only some of the returns due (so it is not the
     plain difference of the two figures), else None."""
-    heads = [cat[c] for c in indicators] if indicators is not None else [i for i in cat.indicators if i.headline]
+    heads = [cat[c] for c in indicators] if indicators is not None else cat.headlines
     units = list(units)
     by_ref: dict[str, list] = {}
     for i in heads:

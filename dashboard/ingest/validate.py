@@ -329,6 +329,8 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
             extra.remove(renamed)
             out.add("val_sheet_renamed", sheet=renamed, found=renamed, expected=(sheet.name, sheet.name),
                     other_name=renamed, name=sheet.name)
+        elif store.catalog.domain(sheet.domain).new_to(parsed.version or ""):
+            out.warn("val_sheet_not_in_version", sheet=sheet.name, name=sheet.name, version=parsed.version)
         else:
             out.add("val_sheet_missing", sheet=sheet.name, expected=(sheet.name, sheet.name), name=sheet.name)
     for name in extra:
@@ -414,7 +416,7 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -
     where = {"sheet": META_SHEET}
     until = PREVIOUS_TEMPLATE_VERSIONS.get(version)
     if until is not None and today <= until:
-        out.warn("val_version_previous", cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version,
+        out.warn("val_version_previous" if version == "DJ-2025.1" else "val_version_previous_2026_1", cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version,
                  version=version, current=TEMPLATE_VERSION, until=until.isoformat(), **where)
     elif version not in SUPPORTED_TEMPLATE_VERSIONS or until is not None:
         key = "val_version_retired" if version in RETIRED_TEMPLATE_VERSIONS else "val_version_unknown"
@@ -503,7 +505,9 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
             out.warn("val_col_renamed", sheet=name, cell=address(HEADER_ROW, c), indicator=ind,
                      expected=(header(ind), f"{ind.name_en} ({ind.unit_en})"), found=head, heading=head, code=code)
     for ind in sheet.indicators:
-        if ind.code not in columns:
+        if ind.code not in columns and ind.new_to(parsed.version or ""):
+            out.warn("val_col_not_in_version", sheet=name, indicator=ind, code=ind.code, version=parsed.version)
+        elif ind.code not in columns:
             out.add("val_col_missing", sheet=name, indicator=ind, expected=(ind.code, ind.code), code=ind.code)
     cols = [(by_code[code], c) for code, c in columns.items()]
     letters = {c: address(0, c)[:-1] for _, c in cols}  # column letters, as address() writes them

@@ -23,7 +23,7 @@ def render() -> None:
     store = state.store()
     cat, tree = store.catalog, store.tree()
     codes = [i.code for i in cat.indicators]
-    heads = [i.code for i in cat.indicators if i.headline]
+    heads = [i.code for i in cat.headlines]
     lg = state.lang()
     inds = widgets.multiselect(t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
                           format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · "
