@@ -89,6 +89,12 @@ def test_the_flood_page_shows_34_wan_odd_yuan(approx_db, monkeypatch):
         assert "%{customdata[2]} 元" in trend["hovertemplate"]  # hover: 「2024Q3：34万余 元」
         tables = [df.value for df in at.dataframe]
         assert any("按约数" in tb.columns and tb["按约数"].tolist() == ["34万余元"] for tb in tables)
+        goto(at, "explorer").run()  # the explorer's long table: the figure as written beside the number
+        at.radio(key="explorer_layout").set_value("long").run()
+        assert_clean(at)
+        table = at.dataframe[0].value
+        mine = table[(table["单位代码"] == "SW") & (table["指标代码"] == "flood_donations")]
+        assert mine["按约数"].tolist() == ["34万余元"] and mine["数值"].tolist() == [340000]
     finally:
         forget()
 

@@ -54,7 +54,7 @@ def render() -> None:
     else:
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",
-                                            "col_indicator", "col_value", "col_uom", "col_figure_state")]
+                                            "col_indicator", "col_value", "col_uom", "col_figure_state", "col_shown")]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
     sort_by = widgets.select(t("explorer_sort"), [""] + cols, key="explorer_sort", default="", where=c1,
