@@ -35,6 +35,7 @@ LOGIN_MAX = 254  # an e-mail address at most
 # (a test holds this list to queries/charts/: a new query must say how it is scoped).
 QUERY_UNITS: dict[str, tuple[str, ...]] = {
     "indicator_values": ("units",),
+    "approx_marks": ("units",),
     "compliance_shares": ("groups",),
     "compliance_short": ("groups",),
     "star_distribution": ("groups",),
