@@ -187,16 +187,11 @@ FLOOD_PLAN = {
 }
 
 
-# The domains off the overview (主题教育 … 干部队伍) are reported as the summaries report them, twice a
-# year (the half-year and the year summary), by committees on their own rows.
-MORE_QUARTERS = (2, 4)
-
-
 def _more_values(cat: Catalog, level: str, q: str, rng: random.Random) -> dict[str, float]:
     """A committee's figures of the domains off the overview, for any such domain of data/ (none is
     named here): small counts, a few hundred to a few thousand 元; a share's numerator never above
     its denominator.  Drawn from their own generator, so the five domains' figures stay as they were."""
-    if level in BRANCH_LEVELS or periods.parse_quarter(q)[1] not in MORE_QUARTERS:
+    if level in BRANCH_LEVELS:  # committees on their own rows, every quarter (a rate per quarter reported)
         return {}
     off = {d.code for d in cat.domains if not d.on_overview}
     v: dict[str, float] = {}
@@ -207,6 +202,7 @@ def _more_values(cat: Catalog, level: str, q: str, rng: random.Random) -> dict[s
     for share in cat.indicators:
         if share.formula_op == "ratio" and all(a in v for a in share.formula_args):
             num, den = share.formula_args
+            v[den] = max(v[den], 1)  # a share of something: a demo ranking never divides by 0
             v[num] = min(v[num], v[den])
     return v
 

@@ -37,6 +37,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..domain import periods
 from ..domain.catalog import Indicator
+from ..domain.figures import figure_text
 from ..domain.rules import Rule
 from ..domain.tree import BRANCH_LEVELS, Tree, Unit
 from ..settings import current as settings
@@ -194,12 +195,8 @@ def _with_words(norm: str, ind: Indicator) -> tuple[float | None, str, dict]:
         return None, "val_not_number", {}
     word = m["word"] or ""
     wan = bool(m["wan1"] or m["wan2"]) or word.startswith("万")
-    word = word.removeprefix("万") if word.startswith("万") else word
-    if wan and ind.value_type != "money":
-        return None, "val_not_number", {}
-    if word and word not in unit_words(ind):
-        return None, "val_not_number", {}
-    if m["wan1"] and m["wan2"]:
+    word = word.removeprefix("万")
+    if (wan and ind.value_type != "money") or (word and word not in unit_words(ind)) or (m["wan1"] and m["wan2"]):
         return None, "val_not_number", {}
     approx = bool(m["pre"] or m["post"] or m["tail"])
     v = float(m["num"].replace(",", ""))
@@ -208,7 +205,7 @@ def _with_words(norm: str, ind: Indicator) -> tuple[float | None, str, dict]:
     if approx:
         if ind.value_type not in ("count", "money"):
             return None, "val_approx_kind", {}
-        shown = approx_text(v, ind)
+        shown = figure_text(v, ind, approx=True)
         return v, "val_approx", {"text": norm, "value": f"{v:,.2f}" if ind.value_type == "money" else _fmt(v),
                                  "shown": shown, "uom": (ind.unit_zh, ind.unit_en)}
     if wan:
@@ -216,12 +213,6 @@ def _with_words(norm: str, ind: Indicator) -> tuple[float | None, str, dict]:
     if not word:
         return None, "val_not_number", {}
     return v, "val_suffix", {"suffix": word, "value": _fmt(v)}
-
-
-def approx_text(v: float, ind: Indicator, lang: str = "zh") -> str:
-    from ..domain.figures import figure_text
-
-    return figure_text(v, ind, approx=True, lang=lang)
 
 
 def _plain_number(raw, ind: Indicator) -> float | None:
