@@ -7,7 +7,10 @@ the 2023 flood (2023Q3) brings temporary branches and commando teams.  A few uni
 and a few returns are missing, so rankings and completeness mean something.
 
 Every demo return goes through `Store.submit` like a real one, marked as demo, so
-`Store.clear_demo()` removes all of it in one step.
+`Store.clear_demo()` removes all of it in one step.  The demo's people (data/demo_users.csv: a
+few reporters, among them those of the two units missing in 2024Q4, and a leader, each with an
+address under the reserved .example domain) are added with it, so reminders have someone to
+reach; `clear_demo_users` removes them.
 """
 
 from __future__ import annotations
@@ -235,6 +238,26 @@ def demo_returns(tree: Tree, seed: int = DEFAULT_SEED, cat: Catalog | None = Non
             yield rep.code, q, pd.DataFrame(rows, columns=["unit_code", "indicator_code", "value"]), submitted_at
 
 
+DEMO_USERS = "demo_users.csv"  # in settings.data_dir
+
+
+def demo_users(tree: Tree) -> list:
+    """(row, entry) of every demo user (data/demo_users.csv, read as `users import` reads a file)."""
+    from .ingest.userfile import read_users
+    from .settings import current as settings
+
+    path = settings().data_dir / DEMO_USERS
+    entries, problems = read_users(tree, path.read_bytes(), path.name)
+    if problems:
+        raise ValueError(f"{path}: {problems}")
+    return entries
+
+
+def demo_logins(store: Store) -> tuple[str, ...]:
+    """The logins of the demo's users (data/demo_users.csv): what clearing the demo removes."""
+    return tuple(e.login for _, e in demo_users(store.tree()))
+
+
 class NotTheDemoTree(ValueError):
     """The database holds an organisation of its own: the demo's units are not in it."""
 
@@ -252,6 +275,7 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
     elif {u.code for u in store.tree().units} != {u.code for u in demo_tree.units}:
         raise NotTheDemoTree(i18n.both("demo_not_demo_tree"))
     n = replaced = 0
+    missing: list = []
     try:
         replaced = store.clear_demo(audit=False)
         tree = store.tree()
@@ -260,9 +284,13 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
                          template_version="demo", refresh=False, submitted_at=submitted_at)
             n += 1
         store.rebuild_rollup()
+        missing = [(n, e) for n, e in demo_users(tree) if store.user(e.login) is None]  # never one of the bureau's
+        if missing:
+            store.put_users(missing, action="user.import", target=DEMO_USERS, audit=False)
     except Exception as exc:
         with contextlib.suppress(Exception):  # the disk that stopped the load may refuse this too
             store.audit("demo.load", store.path.name, "failed", words(seed=seed, returns=n, reason=type(exc).__name__))
         raise
-    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None))
+    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None,
+                                                          users=len(missing) or None))
     return n

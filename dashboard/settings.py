@@ -45,13 +45,28 @@ class Settings:
                                        "up to this many units are refreshed in one statement; more, level by level")
     check_show_rows: int = _knob(20, "DANGJIAN_CHECK_SHOW_ROWS",
                                  "differing roll-up rows `check` lists one by one (all of them are counted)")
+    secrets: Path = _knob(ROOT / ".streamlit" / "secrets.toml", "DANGJIAN_SECRETS",
+                          "the secrets file the command line reads (the app reads Streamlit's own): "
+                          "[remind.smtp], [remind.wecom], [remind.dingtalk] for reminders")
+    # --- the clock -----------------------------------------------------------------------------
+    today: str = _knob("", "DANGJIAN_TODAY",
+                       "the date the product takes for today (YYYY-MM-DD): which quarter is current, what is due "
+                       "or late, the day of a reminder; unset: the machine's clock (set for tests and rehearsals)")
     # --- sign-in -------------------------------------------------------------------------------
     auth: str = _knob("", "DANGJIAN_AUTH",
                       "how people sign in: `oidc` (the default when .streamlit/secrets.toml has [auth]): "
                       "everyone signs in; `none`: nobody does, served on a loopback address only; "
                       "unset with no [auth]: the open demo mode")
     # --- returns -------------------------------------------------------------------------------
-    deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS", "a return is due this many days after its quarter ends")
+    deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS",
+                               "a return is due this many days after its quarter ends, unless its quarter's "
+                               "deadline is set (`python -m dashboard deadline`, the 报送情况 page)")
+    contact: str = _knob("", "DANGJIAN_CONTACT",
+                         "whom reporters ask, as the template's 联系人 line and the reminders say it "
+                         "(e.g. 局机关党委 张三 0571-12345678); unset: the template says to ask the bureau's Party office")
+    app_url: str = _knob("", "DANGJIAN_APP_URL",
+                         "the address people open the app at (e.g. https://dangjian.example.gov.cn); "
+                         "reminders link to its upload page; unset: reminders name the page instead")
     max_file_mb: float = _knob(5.0, "DANGJIAN_MAX_FILE_MB", "largest return file accepted (a return is tens of KB)")
     max_uncompressed_mb: float = _knob(40.0, "DANGJIAN_MAX_UNCOMPRESSED_MB",
                                        "largest total a return's zip may inflate to")
@@ -106,6 +121,13 @@ class Settings:
     soffice: str = _knob("soffice", "DANGJIAN_SOFFICE", "the LibreOffice program that turns the briefing into a PDF")
     office_timeout_s: float = _knob(180.0, "DANGJIAN_OFFICE_TIMEOUT_S",
                                     "seconds LibreOffice or Chromium may take for one briefing before it is given up")
+    briefing_issuer: str = _knob("", "DANGJIAN_BRIEFING_ISSUER",
+                                 "the 通报's 发文机关标志 (e.g. 中共某市水务局党组); empty: the unit's name")
+    briefing_doc_prefix: str = _knob("", "DANGJIAN_BRIEFING_DOC_PREFIX",
+                                     "the 机关代字 of the 发文字号 (e.g. 水党发): `briefing --doc-number 3` writes 水党发〔2025〕3号")
+    briefing_copy_to: str = _knob("", "DANGJIAN_BRIEFING_COPY_TO", "the 版记's 抄送 line (empty: none)")
+    briefing_printed_by: str = _knob("", "DANGJIAN_BRIEFING_PRINTED_BY",
+                                     "the 版记's 印发机关 (e.g. 市水务局党组办公室); empty: the issuer")
     # --- the benchmark -------------------------------------------------------------------------
     bench_keep: bool = _knob(False, "DANGJIAN_BENCH_KEEP",
                              "keep the benchmark's temporary databases and files (1) instead of removing them")

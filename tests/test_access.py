@@ -35,7 +35,8 @@ def _params(store, name: str, unit: str) -> dict:
     if name == "star_distribution":
         return {"groups": [unit], "indicator": "star_rating", "from": FIRST, "to": LAST}
     if name == "submission_status":
-        return {"units": [unit] * len(quarters), "quarters": quarters, "deadlines": ["2030-01-15"] * len(quarters)}
+        return {"units": [unit] * len(quarters), "quarters": quarters, "deadlines": ["2030-01-15"] * len(quarters),
+                "today": "2025-01-01"}
     if name == "anomaly_facts":
         return {"units": [unit], "from": FIRST, "to": LAST}
     if name == "return_parts":

@@ -37,8 +37,8 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def page_css(upload_button: str, upload_limits: str) -> str:
-    """The style element every page carries."""
+def page_css(upload_button: str, upload_limits: str, tree_limits: str = "") -> str:
+    """The style element every page carries (`tree_limits`: what the 组织架构 page's uploader takes)."""
     hidden = ",\n    ".join(HIDDEN_IN_PRINT)
     return f"""<style>
 [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {{ font-size: 0; }}
@@ -47,6 +47,8 @@ def page_css(upload_button: str, upload_limits: str) -> str:
 [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
 [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
   content: {css_string(upload_limits)}; font-size: 0.875rem; }}
+.st-key-org_file [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
+  content: {css_string(tree_limits or upload_limits)}; }}
 [data-testid='stDownloadButton'] button p {{ white-space: nowrap; }}
 @page {{ size: A4 landscape; margin: 10mm; }}
 @media print {{

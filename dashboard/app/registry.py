@@ -1,6 +1,7 @@
 """The one list of the app's pages: navigation, the tests and the benchmark all read it.
 
-Fixed pages (overview, compare, the projector's screen, explorer, upload, submissions, audit, users)
+Fixed pages (overview, compare, the projector's screen, explorer, upload, submissions, audit, users,
+organisation)
 are listed here; every domain of data/domains.csv gets a page of its own (domain_page.render),
 placed after the overview in the catalog's order.  `allowed` says whose navigation offers a page
 (the page and the functions under it refuse anyone else anyway).  `url_path` is the page's address (`/study`); the overview is the default
@@ -16,7 +17,7 @@ from dashboard.domain.access import Principal
 from dashboard.domain.catalog import Catalog
 
 from . import domain_page
-from .views import audit, compare, explorer, overview, screen, submissions, upload, users
+from .views import audit, compare, explorer, organisation, overview, screen, submissions, upload, users
 
 DEFAULT = "overview"
 BARE = {"screen"}  # pages drawn with no sidebar, banner or widgets (the projector): no link leads on from them
@@ -61,4 +62,6 @@ def pages(catalog: Catalog) -> list[PageSpec]:
         PageSpec("submissions", "nav_group_admin", "fact_check", submissions.render, "page_submissions"),
         PageSpec("audit", "nav_group_admin", "history", audit.render, "page_audit", allowed=_administers),
         PageSpec("users", "nav_group_admin", "manage_accounts", users.render, "page_users", allowed=_administers),
+        PageSpec("organisation", "nav_group_admin", "account_tree", organisation.render, "page_organisation",
+                 allowed=_administers),
     ]

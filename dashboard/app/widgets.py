@@ -43,14 +43,21 @@ PLOTLY_TEXTS = {"Download plot as a png": "plotly_download_png", "Download plot"
                 "Sorry, there was a problem downloading your snapshot!": "plotly_snapshot_failed",
                 "Double-click to zoom back out": "plotly_double_click", "Zoom": "plotly_zoom", "Pan": "plotly_pan",
                 "Zoom in": "plotly_zoom_in", "Zoom out": "plotly_zoom_out"}
-# url_path -> this run's st.Page, set by entry.py: a link to a page is a link to its object
-NAV_PAGES: dict[str, st.Page] = {}
+NAV_PAGES = "nav_pages"  # session state: url_path -> this session's st.Page (entry.py sets it every run)
+
+
+def set_nav_pages(pages: dict[str, st.Page]) -> None:
+    """The pages this session's navigation offers.  Kept per session: whose pages they are depends on
+    who is looking, and a dict shared by every session would be one person's view one race away
+    from another's."""
+    st.session_state[NAV_PAGES] = dict(pages)
 
 
 def page_link(url_path: str, label: str, icon: str) -> None:
-    """A link to a page of this run's navigation (none to a page the viewer is not offered)."""
-    if url_path in NAV_PAGES:
-        st.page_link(NAV_PAGES[url_path], label=label, icon=f":material/{icon}:")
+    """A link to a page of this session's navigation (none to a page the viewer is not offered)."""
+    pages = st.session_state.get(NAV_PAGES, {})
+    if url_path in pages:
+        st.page_link(pages[url_path], label=label, icon=f":material/{icon}:")
 
 
 # --- the sidebar ----------------------------------------------------------------------------------

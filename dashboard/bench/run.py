@@ -196,7 +196,8 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
                       key=("group_code", "stars"), value="n_branches"),
             QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
                       analysis.expected_returns(store.history(), [code], quarters, whole=True),
-                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"]),
+                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"],
+                                                             p["today"]),
                       key=("unit_code", "quarter"), value="status"),
         ]
     cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",

@@ -209,6 +209,11 @@ class PostgresDatabase:
         rows = self.rows(name, params)
         return rows[0][0] if rows else None
 
+    def table_counts(self) -> dict[str, int]:
+        """How many rows each table holds, by name (the store's snapshot counts; a check's report)."""
+        names = [r[0] for r in self.rows("table_names")]
+        return {n: int(self.scalar("table_row_count", {"name": n})) for n in names}
+
     @property
     def write_lock(self) -> _WriterLock:
         return self._write_lock

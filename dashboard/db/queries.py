@@ -10,6 +10,7 @@ and the few statements only PostgreSQL runs: it is not a folder of named queries
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from functools import cache
 from pathlib import Path
@@ -102,5 +103,18 @@ def frame(result) -> pd.DataFrame:
     if table.num_rows == 0 or any(
         table.column(i).null_count > (0 if t != "VARCHAR" else table.num_rows - 1) for i, t in enumerate(types)
     ):
-        return duckdb.from_arrow(table).df()
+        return _converter().from_arrow(table).df()
     return table.to_pandas()
+
+
+_local = threading.local()
+
+
+def _converter():
+    """This thread's in-memory DuckDB for the conversion above: duckdb.from_arrow's default
+    connection is one per process, and a second thread using it (the 通报's download, made while
+    the page runs; two sessions at once) is refused as busy."""
+    con = getattr(_local, "converter", None)
+    if con is None:
+        con = _local.converter = duckdb.connect()
+    return con

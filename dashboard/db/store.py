@@ -17,12 +17,12 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from .. import i18n
+from .. import clock, i18n
 from ..domain import access, acting
 from ..domain import audit as audit_mod
 from ..domain import catalog as catalog_mod
@@ -30,6 +30,7 @@ from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
 from . import archive, postgres, rollup
+from .backend import Backend
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
 
@@ -40,7 +41,8 @@ DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
           "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users",
-          "compliance_indicators", "compliance_values", "compliance_rules", "compliance_masks")
+          "compliance_indicators", "compliance_values", "compliance_rules", "compliance_masks", "deadlines",
+          "reminders")
 
 
 def default_db_path() -> Path:
@@ -95,6 +97,8 @@ class SnapshotBroken(RuntimeError):
 
 
 class Store:
+    _db: Backend  # the DuckDB file or the PostgreSQL server, behind one declared interface
+
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None,
                  waiting: Callable[[int | None], None] | None = None):
         """Open (or create) the database file, migrate it and bring its mirrors up to date.
@@ -229,7 +233,7 @@ class Store:
         with self._db.transaction() as tx:
             tx.run("anomaly_check_insert", {"kind": kind, "unit": unit_code, "quarter": quarter,
                                             "indicator": indicator_code or "", "by": actor, "via": via,
-                                            "at": datetime.now(), "note": note})
+                                            "at": clock.now(), "note": note})
             _audit_in(tx, "anomaly.verify", f"{unit_code} {quarter} {indicator_code or '-'} {kind}", "ok",
                       audit_mod.words(unit=unit_code, quarter=quarter, reason=note or None))
 
@@ -338,7 +342,7 @@ class Store:
                 raise SnapshotBroken(f"{wal.name} still holds {wal.stat().st_size} bytes after the checkpoint")
             shutil.copyfile(self.path, dest)  # trouble writing `dest` is the caller's to explain (OSError)
             counts = self.table_counts()
-            taken = Snapshot(self.schema_version, self.data_version, datetime.now(), counts,
+            taken = Snapshot(self.schema_version, self.data_version, clock.now(), counts,
                              [(path, sha) for path, sha, _ids, _active in self.recorded_originals()],
                              time.monotonic() - started)
         with open(dest, "rb+") as f:  # the copy's bytes are set: making them durable needs no lock
@@ -535,6 +539,59 @@ class Store:
             rollup.rebuild_compliance(tx, figures=not same_codes)
         self._db.analyze()  # every row of the masks is new: PostgreSQL planned their first reads blind (1.8 s, not 0.24)
 
+    # --- deadlines (domain/deadlines.py holds the rule) -----------------------------------------------
+
+    def deadlines(self) -> dict[str, date]:
+        """The quarters whose deadline is set apart from the default, and their deadlines."""
+        return {q: pd.Timestamp(due).date() for q, due, *_ in self._db.rows("deadlines_all")}
+
+    def set_deadline(self, quarter: str, due: date | None, *, principal: access.Principal | None = None) -> None:
+        """Set `quarter`'s deadline to `due` (None: back to the default), in one transaction with its
+        audit entry (deadline.set).  Administrators only.  Moves the data version: whether a return
+        is late or missing follows it."""
+        if principal is not None:
+            principal.check_admin()
+        actor, _ = acting.current()
+        with self._db.transaction() as tx:
+            if due is None:
+                tx.run("deadline_clear", {"quarter": quarter})
+            else:
+                tx.run("deadline_set", {"quarter": quarter, "due": due.isoformat(), "by": actor, "at": clock.now()})
+            _audit_in(tx, "deadline.set", quarter, "ok", audit_mod.words(quarter=quarter,
+                                                                          due=due.isoformat() if due else "default"))
+
+    # --- reminders (dashboard/remind.py sends them) -------------------------------------------------
+
+    def reminders_sent(self, quarter: str, day: date) -> list[tuple[str, str, datetime]]:
+        """(unit, channel, first time) of the reminders of `quarter` sent on `day`."""
+        return self._db.rows("reminders_sent", {"quarter": quarter, "day": day.isoformat()})
+
+    def reminders(self, quarter: str) -> pd.DataFrame:
+        """Every reminder of `quarter` kept, sent or failed, newest first."""
+        return self._db.read("reminders_list", {"quarter": quarter})
+
+    def record_reminders(self, day: date, outcomes) -> None:
+        """Keep every send (remind.Outcome) and audit it — one entry per unit, quarter and channel
+        (remind.send: ok when every message went, failed otherwise) — in one transaction."""
+        if not outcomes:
+            return
+        actor, _ = acting.current()
+        at = clock.now()
+        groups: dict[tuple[str, str, str], list] = {}
+        with self._db.transaction(bump=False) as tx:
+            for o in outcomes:
+                m = o.message
+                tx.run("reminder_insert", {"unit": m.unit, "quarter": m.quarter, "day": day.isoformat(),
+                                           "channel": m.channel, "recipient": m.to, "outcome": "ok" if o.ok else "failed",
+                                           "reason": o.reason or None, "by": actor, "at": at})
+                groups.setdefault((m.unit, m.quarter, m.channel), []).append(o)
+            for (unit, quarter, channel), done in groups.items():
+                sent = sum(o.ok for o in done)
+                to = ",".join(dict.fromkeys(login for o in done for login in o.message.logins))
+                _audit_in(tx, "remind.send", f"{unit} {quarter} {channel}", "ok" if sent == len(done) else "failed",
+                          audit_mod.words(unit=unit, quarter=quarter, channel=channel, recipients=to.replace(" ", "_"),
+                                          sent=sent, failed=(len(done) - sent) or None))
+
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
 
     def users(self) -> list[access.UserEntry]:
@@ -546,7 +603,8 @@ class Store:
         return access.UserEntry(*found[0]) if found else None
 
     def put_users(self, entries: list[tuple[int | None, access.UserEntry]], *, action: str = "user.add",
-                  target: str | None = None, principal: access.Principal | None = None) -> list[tuple]:
+                  target: str | None = None, principal: access.Principal | None = None,
+                  audit: bool = True) -> list[tuple]:
         """Add or update users, all or none: every entry is checked first (access.check_entries)
         and any problem refuses the lot (UsersRejected, audited as rejected).  Returns
         (entry, the entry it replaced or None) for each.  Audited as `action` ("user.add" for one
@@ -561,15 +619,17 @@ class Store:
         if problems:
             self.audit(action, label, "rejected", f"{len(problems)} problems: " + "; ".join(p for _, p in problems)[:500])
             raise access.UsersRejected(problems)
-        now = datetime.now()
+        now = clock.now()
         done = []
         with self._db.write_lock:
             before = {e.login: e for e in self.users()}
             with self._db.transaction(bump=False) as tx:
                 for _, e in entries:
                     tx.run("user_upsert", {"login": e.login, "name": e.name, "role": e.role, "unit_code": e.unit,
-                                           "created_at": now})
+                                           "created_at": now, "email": e.email, "mobile": e.mobile})
                     done.append((e, before.get(e.login)))
+        if not audit:  # the demo's people: its demo.load entry says how many
+            return done
         if action == "user.add":
             for e, old in done:
                 was = f" (was {old.role} {old.unit})" if old else ""
@@ -636,7 +696,7 @@ class Store:
                     if same is not None:
                         raise _Identical(same)
                 new_id = tx.rows("submission_insert", {
-                    **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
+                    **key, "user": user, "submitted_at": submitted_at or clock.now(), "file_name": file_name,
                     "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
                     "archive_path": archive_path, "warnings": warnings})[0][0]
                 if units:
@@ -719,16 +779,18 @@ class Store:
                     unit=unit_code, quarter=quarter, superseded=",".join(map(str, previous)) or None))
         return previous[0] if previous else None
 
-    def clear_demo(self, *, audit: bool = True) -> int:
-        """Remove every demo submission and its facts in one step; returns how many.  Recorded
-        (`demo.clear`) in the same transaction, unless `audit` is off (loading the demo data
-        clears the old first, and records the whole as `demo.load`)."""
+    def clear_demo(self, *, audit: bool = True, users: tuple[str, ...] = ()) -> int:
+        """Remove every demo submission and its facts in one step, and the demo's users (`users`,
+        their logins); returns how many submissions.  Recorded (`demo.clear`) in the same
+        transaction, unless `audit` is off (loading the demo data clears the old first, and
+        records the whole as `demo.load`)."""
         with self._db.transaction() as tx:
             tx.run("demo_remove_facts")
             removed = tx.rows("demo_remove_submissions")
+            gone = sum(bool(tx.rows("user_delete", {"login": login})) for login in users)
             rollup.rebuild(tx)
             if audit:
-                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed)))
+                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed), users=gone or None))
         return len(removed)
 
     # --- the roll-up ------------------------------------------------------------------------------
@@ -775,7 +837,7 @@ class Store:
 def _rehome(tx, moves: list) -> None:
     """Carry the rows of `moves` (tree_file.Move) into their new returns, inside `tx`."""
     actor, _via = acting.current()
-    now = datetime.now()
+    now = clock.now()
     targets: dict[tuple[str, str], tuple[int, bool]] = {}  # (reporter, quarter) -> (submission, created)
     whole: set[int] = set()
     for m in moves:
@@ -816,7 +878,7 @@ def _audit_in(tx, action: str, target: str | None, outcome: str, detail: str) ->
     """Append one audit entry inside the transaction `tx`, as whoever acts now."""
     audit_mod.check(action, outcome)
     actor, via = acting.current()
-    tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": action,
+    tx.run("audit_insert", {"at": clock.now(), "actor": actor, "via": via, "action": action,
                             "target": target, "outcome": outcome, "detail": detail})
 
 

@@ -426,14 +426,3 @@ def catalog() -> Catalog:
 @cache
 def _catalog_of(data_dir: Path) -> Catalog:
     return read_catalog(data_dir)
-
-
-def check_data_dir(data_dir: Path) -> list[str]:
-    """Every problem of the catalog files in `data_dir`, for a person editing them."""
-    try:
-        read_catalog(data_dir)
-    except (CatalogError, KeyError, ValueError, OSError) as exc:
-        return [str(exc)]
-    return []
-
-

@@ -37,6 +37,34 @@ def quarter(text: str) -> str:
     return f"{y}Q{q}"
 
 
+def period(text: str) -> str:
+    """Normalise and validate a period a report covers: a quarter ('2024q4' -> '2024Q4'), a
+    half-year ('2024h1' -> '2024H1') or a year ('2024')."""
+    text = str(text).strip().upper()
+    m = re.match(r"^(\d{4})H([12])$", text)
+    if m:
+        parse_quarter(f"{m[1]}Q1")  # the year's range
+        return f"{m[1]}H{m[2]}"
+    if re.match(r"^\d{4}$", text):
+        parse_quarter(f"{text}Q1")
+        return text
+    try:
+        return quarter(text)
+    except PeriodError:
+        raise PeriodError(f"not a period: {text!r} (expected a quarter 2024Q4, a half-year 2024H1 or a year 2024)") from None
+
+
+def report_label(text: str, lang: str = "zh") -> str:
+    """A period as a document's title names it: 「2024年第四季度」「2024年上半年」「2024年度」."""
+    kind = granularity_of(text)
+    if kind == "quarter":
+        return quarter_label(text, lang)
+    if kind == "half":
+        year, half = text.split("H")
+        return t(f"half_label_{half}", lang, year=year)
+    return t("year_label", lang, year=text)
+
+
 def quarter_of(day) -> str:
     """The quarter a date (or datetime) falls in."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"

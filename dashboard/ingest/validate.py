@@ -35,6 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from .. import clock
 from ..domain import periods
 from ..domain.catalog import Indicator
 from ..domain.figures import figure_text
@@ -288,7 +289,7 @@ def validate(store, data: bytes, file_name: str, *, today: date | None = None) -
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
         return out, parsed
     try:
-        _check_workbook(store, wb, names, box, out, parsed, today or date.today())
+        _check_workbook(store, wb, names, box, out, parsed, today or clock.today())
     except safe_read.Unreadable as exc:  # a sheet that cannot be parsed, found late
         parsed.values.clear()
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])

@@ -1,12 +1,25 @@
-"""The quarterly 通报 as an editable Word document, in the manner of a Chinese official circular.
+"""The 通报 as an editable Word document, laid out to GB/T 9704-2012 (党政机关公文格式).
 
-GB/T 9704 conventions: A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right; the
-issuer's name in red over a red rule; the title centred in 小标宋 2号; the 主送 line; body text
-仿宋 3号 on a fixed 28 pt line, first lines indented two characters; first-level headings
-一、二、三 in 黑体, second-level （一）（二） in 楷体; the issuer and date at the end; page numbers
-"— n —" in the footer (a PAGE field), odd pages on the right, even on the left.  The east-asian
-font names are written into w:rFonts/@w:eastAsia, so Chinese Word and WPS use them.  The
-headings are Word's own Heading 1 / Heading 2 styles and body paragraphs its Body Text, so the
+- 版心 (7.1–7.2): A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right (156 × 225 mm);
+  a `w:docGrid` of 28 characters × 22 lines (line pitch 28.95 pt, character pitch 15.79 pt).
+  LibreOffice puts a 3号 character in two grid cells when the pitch is below its size, so
+  paragraphs do not snap to the grid; their characters carry the −0.4 pt spacing that makes the
+  same 28 a line in Word, WPS and LibreOffice alike (tests/test_briefing.py counts them in the PDF).
+- 版头 (7.2): the 发文机关标志 in red 小标宋, its top 35 mm below the 版心's; two lines under it the
+  发文字号 centred (「水党发〔2025〕3号」), the red separator 4 mm under that, as wide as the 版心.
+- 主体 (7.3): two blank lines, the title in 小标宋 2号 broken by hand into a pyramid at word
+  boundaries (title_lines); a blank line, the 主送 flush left; body 仿宋 3号, first lines indented
+  two characters; headings 一、 in 黑体, （一） in 楷体; one blank line, then 署名 and 成文日期 as
+  7.3.5.1 sets them for a sealed document: the date two characters… four characters in from the
+  right, the issuer centred over it.
+- 版记 (7.4): 抄送 (optional), 印发机关 and 印发日期 between a thick rule, a thin rule and a thick
+  rule, at the foot of the last page, which is even: the 版记 opens a section that starts on an
+  even page (a body ending on an even page leaves a blank page before it, as 7.5 foresees); that
+  page and a blank one carry no page number.
+- 页码 (7.5): 「— 1 —」 in 4号 宋体, odd pages on the right, even on the left, one character in.
+- Language zh-CN (en-US for an English document); east-asian font names in w:rFonts/@w:eastAsia as
+  Chinese Word and WPS know them; half-width punctuation next to Chinese text made full-width.
+The headings are Word's own Heading 1 / Heading 2 styles and body paragraphs its Body Text, so the
 office can restyle and navigate the document.
 
 Charts are the pages' plotly figures drawn to PNG by kaleido in Debian's Chromium
@@ -20,18 +33,20 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -46,8 +61,16 @@ SIZE_2 = Pt(22)  # 二号: the title
 SIZE_3 = Pt(16)  # 三号: body and headings
 SIZE_4 = Pt(14)  # 四号: page numbers
 SIZE_5 = Pt(10.5)  # 五号: tables
-LINE = Pt(28)  # a fixed line: 22 lines of 3号 on the page, as GB/T 9704 sets
+TEXT_WIDTH_MM, TEXT_HEIGHT_MM = 156, 225  # the 版心
+CHARS_PER_LINE, LINES_PER_PAGE = 28, 22  # GB/T 9704 7.1
+LINE_TWIPS = 579  # 225 mm / 22 lines = 28.99 pt; 579 twips as Word's own 公文 grid has it
+LINE = Pt(LINE_TWIPS / 20)
+CHAR_SPACING_TWENTIETHS = -8  # 16 pt − 0.4 pt: 28 characters fit 442 pt, 29 do not (−0.25 left 27 in LibreOffice)
+GRID_CHAR_SPACE = round((TEXT_WIDTH_MM / 25.4 * 72 / CHARS_PER_LINE - 16) * 4096)  # 4096ths of a point: −849
 INDENT = Pt(32)  # two characters of 3号
+MASTHEAD_DROP = Mm(35)  # 7.2.2: the 发文机关标志's top edge below the 版心's
+SEPARATOR_GAP = Pt(11)  # 7.2.4: the red separator 4 mm under the 发文字号
+TITLE_MAX_WIDTH = 18  # characters of 2号 a title line holds: 20 fit 442 pt, less the space beside digits
 CHART_WIDTH_PX = 1000
 CHART_WIDTH = Mm(140)
 RED = RGBColor.from_string(style.excel_rgb(style.PARTY_RED))
@@ -116,6 +139,37 @@ def _style(doc, name: str, east_asia: str, size, *, indent=None, keep: bool = Fa
         ppr.remove(border)
 
 
+def _defaults(doc, lang: str) -> None:
+    """The document's defaults (w:docDefaults): 3号, the language (zh-CN: Word and WPS check Chinese,
+    not English, spelling), −0.4 pt between characters, and no snapping to the grid."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for tag in ("w:rFonts", "w:spacing", "w:sz", "w:szCs", "w:lang"):
+        for old in rpr.findall(qn(tag)):
+            rpr.remove(old)
+    code = "zh-CN" if lang == "zh" else "en-US"
+    fonts = OxmlElement("w:rFonts")
+    for attr, name in (("w:ascii", style.DOC_LATIN_FONT), ("w:hAnsi", style.DOC_LATIN_FONT),
+                       ("w:eastAsia", style.DOC_BODY_FONT), ("w:cs", style.DOC_LATIN_FONT)):
+        fonts.set(qn(attr), name)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(CHAR_SPACING_TWENTIETHS if lang == "zh" else 0))
+    size, size_cs = OxmlElement("w:sz"), OxmlElement("w:szCs")
+    size.set(qn("w:val"), "32")
+    size_cs.set(qn("w:val"), "32")
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), code)
+    language.set(qn("w:eastAsia"), "zh-CN")
+    language.set(qn("w:bidi"), "ar-SA")
+    for el in (fonts, spacing, size, size_cs, language):  # the schema's order
+        rpr.append(el)
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    ppr.insert(0, snap)
+
+
 def _styles(doc) -> None:
     _style(doc, "Normal", style.DOC_BODY_FONT, SIZE_3)
     _style(doc, "Body Text", style.DOC_BODY_FONT, SIZE_3, indent=INDENT)
@@ -132,6 +186,14 @@ def _page(section) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(22)
+    sect = section._sectPr
+    for old in sect.findall(qn("w:docGrid")):
+        sect.remove(old)
+    grid = OxmlElement("w:docGrid")  # 28 characters × 22 lines, as Word's Page Setup shows it
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+    grid.set(qn("w:charSpace"), str(GRID_CHAR_SPACE))
+    sect.append(grid)
 
 
 def _field(paragraph, instruction: str, shown: str) -> None:
@@ -172,14 +234,76 @@ def _page_numbers(doc, section) -> None:
         _run(p, " —", style.DOC_NUMBER_FONT, SIZE_4)
 
 
-def _rule_under(paragraph, color: str, size_eighths: int = 12) -> None:
+def _rules(paragraph, color: str = "000000", *, top: int = 0, bottom: int = 0, space_pt: int = 1) -> None:
+    """Rules above and/or below a paragraph, as wide as the 版心 (`top`/`bottom`: eighths of a point)."""
     ppr = paragraph._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", "6"), ("w:color", color)):
-        bottom.set(qn(k), v)
-    border.append(bottom)
+    for side, size in (("w:top", top), ("w:bottom", bottom)):
+        if not size:
+            continue
+        el = OxmlElement(side)
+        for k, v in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space_pt)), ("w:color", color)):
+            el.set(qn(k), v)
+        border.append(el)
     ppr.append(border)
+
+
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_FULL = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+
+
+def chinese_punctuation(text: str) -> str:
+    """Half-width punctuation in Chinese running text made full-width (GB/T 15834): 「党员总数(含预备)」
+    → 「党员总数（含预备）」; a comma or colon between digits (1,272; 10:30) and English stay as
+    they are."""
+    text = re.sub(f"\\(([^()]*[{_CJK}][^()]*)\\)", "（\\1）", text)
+    return re.sub(f"(?<=[{_CJK}])[,:;?!]|[,:;?!](?=[{_CJK}])", lambda m: _FULL[m[0]], text)
+
+
+def text_width(text: str) -> float:
+    """A text's width in characters of its size: Chinese and full-width 1, the rest ½."""
+    return sum(1.0 if ord(c) >= 0x2E80 else 0.5 for c in text)
+
+
+def title_lines(parts: list[str], max_width: float = TITLE_MAX_WIDTH) -> list[str]:
+    """The title broken into lines at the boundaries between `parts` (its words: the unit, 关于,
+    the period, 党建工作情况的通报 …), as 7.3.1 asks: each line within `max_width`, no line of one
+    or two characters, and the shape a pyramid (each line no longer than the next; else a diamond,
+    the longest in the middle), the lines as even as that allows.  A part longer than a line is
+    broken inside."""
+    words: list[str] = []
+    for part in parts:
+        while text_width(part) > max_width:  # a unit name longer than a line
+            cut = 1
+            while text_width(part[:cut + 1]) <= max_width:
+                cut += 1
+            words.append(part[:cut])
+            part = part[cut:]
+        if part:
+            words.append(part)
+    whole = "".join(words)
+    if text_width(whole) <= max_width:
+        return [whole]
+    best, best_key = None, None
+    n = len(words)
+    for mask in range(1, 1 << (n - 1)):  # every way to cut between words (titles have a handful)
+        lines, start = [], 0
+        for i in range(1, n):
+            if mask >> (i - 1) & 1:
+                lines.append("".join(words[start:i]))
+                start = i
+        lines.append("".join(words[start:]))
+        widths = [text_width(x) for x in lines]
+        if max(widths) > max_width or min(widths) <= 2:
+            continue
+        pyramid = all(a <= b for a, b in zip(widths, widths[1:]))
+        top = widths.index(max(widths))
+        diamond = all(a <= b for a, b in zip(widths[:top], widths[1:top + 1])) and \
+            all(a >= b for a, b in zip(widths[top:], widths[top + 1:]))
+        key = (len(lines), 0 if pyramid else 1 if diamond else 2, max(widths) - min(widths))
+        if best_key is None or key < best_key:
+            best, best_key = lines, key
+    return best or [whole]
 
 
 # --- the document's parts --------------------------------------------------------------------------
@@ -191,15 +315,27 @@ class _Writer:
         self.doc = Document()
         self.numerals = t("brief_numerals", self.lang).split(",")
         self.n_heading = 0
+        kind = periods.granularity_of(b.period)
+        self.multi = kind != "quarter"  # a half-year or a year
+        first = periods.quarters_of(b.period)[0]
+        self.previous = periods.report_label(periods.period_of(periods.shift(first, -{"quarter": 1, "half": 2, "year": 4}[kind]), kind), self.lang)
 
     def t(self, key: str, **fields) -> str:
         return t(key, self.lang, **fields)
+
+    def tp(self, key: str, **fields) -> str:
+        """The text for the period's kind: `key` for a quarter, `key_period` for a half-year or a year."""
+        return self.t(f"{key}_period" if self.multi else key, **fields)
+
+    def say(self, text: str) -> str:
+        """Text as the document writes it: full-width punctuation in Chinese."""
+        return chinese_punctuation(text) if self.lang == "zh" else text
 
     def body(self, text: str, *, indent: bool = True, align=None, color: RGBColor = BLACK):
         p = self.doc.add_paragraph(style="Body Text" if indent else "Normal")
         if align is not None:
             p.alignment = align
-        _run(p, text, style.DOC_BODY_FONT, SIZE_3, color=color)
+        _run(p, self.say(text), style.DOC_BODY_FONT, SIZE_3, color=color)
         return p
 
     def heading(self, title: str) -> None:
@@ -207,13 +343,13 @@ class _Writer:
         self.n_heading += 1
         self.n_sub = 0
         p = self.doc.add_paragraph(style="Heading 1")
-        _run(p, self.t("brief_heading", n=n, title=title), style.DOC_HEADING_FONT, SIZE_3)
+        _run(p, self.say(self.t("brief_heading", n=n, title=title)), style.DOC_HEADING_FONT, SIZE_3)
 
     def subheading(self, title: str) -> None:
         n = self.numerals[self.n_sub] if self.n_sub < len(self.numerals) else str(self.n_sub + 1)
         self.n_sub += 1
         p = self.doc.add_paragraph(style="Heading 2")
-        _run(p, self.t("brief_subheading", n=n, title=title), style.DOC_SUBHEADING_FONT, SIZE_3)
+        _run(p, self.say(self.t("brief_subheading", n=n, title=title)), style.DOC_SUBHEADING_FONT, SIZE_3)
 
     def table(self, header: list[str], rows: list[list[str]], widths_mm: list[float], *, align_right=()) -> None:
         table = self.doc.add_table(rows=1, cols=len(header))
@@ -240,7 +376,7 @@ class _Writer:
             align = (WD_ALIGN_PARAGRAPH.CENTER if head or i == 0 else
                      WD_ALIGN_PARAGRAPH.RIGHT if i in right else WD_ALIGN_PARAGRAPH.LEFT)
             _fixed(c.paragraphs[0], Pt(16), align=align)
-            _run(c.paragraphs[0], value, style.DOC_HEADING_FONT if head else style.DOC_BODY_FONT, SIZE_5)
+            _run(c.paragraphs[0], self.say(value), style.DOC_HEADING_FONT if head else style.DOC_BODY_FONT, SIZE_5)
 
     def picture(self, png: bytes) -> None:
         p = self.doc.add_paragraph(style="Normal")
@@ -287,15 +423,16 @@ def _window(ind) -> str:
     return "previous" if ind.quarters == "all" else "year"
 
 
-def _headline_sentence(row, ind, lang: str, say_basis: bool) -> str:
+def _headline_sentence(w: _Writer, row, ind, say_basis: bool) -> str:
+    lang = w.lang
     value = figures.approx_number(row["value"], ind.value_type, lang) if row.get("approx") and not pd.isna(
         row["value"]) else _number(row["value"], ind.value_type)
     change = _change(row, _window(ind), ind, lang, say_basis)
     if ind.quarters == "all":
-        return t("brief_headline_item", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
-                 change=change)
+        return w.tp("brief_headline_item", indicator=ind.name(lang), value=value, unit=ind.unit(lang),
+                    change=change, previous=w.previous)
     return t("brief_headline_item_year", lang, indicator=ind.name(lang), value=value, unit=ind.unit(lang),
-             period=periods.quarter_label(row["period"], lang), change=change)
+             period=periods.report_label(row["period"], lang), change=change)
 
 
 def _names(names, lang: str) -> str:
@@ -326,12 +463,13 @@ def _overview(w: _Writer) -> None:
     w.heading(w.t("brief_sec_overview"))
     r = b.returns
     if r.total:
-        w.body(w.t("brief_returns", total=r.total, done=r.done, late=len(r.late), missing=r.total - r.done))
+        w.body(w.tp("brief_returns", total=r.total, done=r.done, late=len(r.late), missing=r.total - r.done,
+                    period=b.period_label))
     else:
-        w.body(w.t("brief_no_returns_due"))
+        w.body(w.tp("brief_no_returns_due", period=b.period_label))
     rows = [row for _, row in b.headlines.iterrows() if not pd.isna(row["value"])]
     if not rows:
-        w.body(w.t("brief_headline_none"))
+        w.body(w.tp("brief_headline_none", period=b.period_label))
         return
     # a like-for-like basis shared by every change against the same window is said once, after the list
     bases: dict[str, set] = {}
@@ -341,9 +479,10 @@ def _overview(w: _Writer) -> None:
             bases.setdefault(window, set()).add(_basis_of(row, window))
     once = {window: next(iter(b)) for window, b in bases.items() if len(b) == 1 and None not in b}
     items = w.t("brief_item_sep").join(
-        _headline_sentence(row, cat[row["indicator_code"]], lang, _window(cat[row["indicator_code"]]) not in once)
+        _headline_sentence(w, row, cat[row["indicator_code"]], _window(cat[row["indicator_code"]]) not in once)
         for row in rows)
-    note = "".join(w.t(f"brief_basis_note_{window}", n=n, total=total) for window, (n, total) in once.items())
+    note = "".join(w.tp(f"brief_basis_note_{window}", n=n, total=total, previous=w.previous)
+                   for window, (n, total) in once.items())
     w.body(w.t("brief_headlines_intro") + items + w.t("brief_full_stop") + note)
     header = [w.t(k) for k in ("brief_col_indicator", "brief_col_period", "brief_col_value", "brief_col_previous",
                                "brief_col_delta", "brief_col_year_before", "brief_col_delta_year", "brief_col_uom")]
@@ -358,18 +497,25 @@ def _overview(w: _Writer) -> None:
 def _returns(w: _Writer) -> None:
     r, lang = w.b.returns, w.lang
     w.heading(w.t("brief_sec_submissions"))
-    lines = [w.t("brief_deadline", date=_date(r.deadline, lang))]
+    lines = [w.tp("brief_deadline", date=_date(r.deadline, lang), days=settings().deadline_days)]
+
+    def quarter_of(q: str) -> str:
+        return periods.quarter_label(q, lang)
+
     if r.total and r.on_time == r.total:
         lines.append(w.t("brief_all_on_time"))
     else:
-        lines.append(w.t("brief_on_time", n=r.on_time))
+        lines.append(w.tp("brief_on_time", n=r.on_time))
         if r.late:
-            items = [w.t("brief_late_item", unit=printable(name), date=_date(day, lang)) for name, day in r.late]
-            lines.append(w.t("brief_late", n=len(r.late), units=w.t("brief_list_sep").join(items)))
-        if r.missing:
-            lines.append(w.t("brief_missing", n=len(r.missing), units=_names(r.missing, lang)))
-        if r.pending:
-            lines.append(w.t("brief_pending", n=len(r.pending), units=_names(r.pending, lang)))
+            items = [w.tp("brief_late_item", unit=printable(name), date=_date(day, lang), quarter=quarter_of(q))
+                     for name, q, day in r.late]
+            lines.append(w.tp("brief_late", n=len(r.late), units=w.t("brief_list_sep").join(items)))
+        for key, listed in (("brief_missing", r.missing), ("brief_pending", r.pending)):
+            if not listed:
+                continue
+            items = ([w.t("brief_unit_in_quarter", unit=printable(name), quarter=quarter_of(q)) for name, q in listed]
+                     if w.multi else [printable(name) for name, _ in listed])
+            lines.append(w.tp(key, n=len(listed), units=w.t("brief_list_sep").join(items)))
     w.body(w.t("brief_sentence_sep").join(lines))
 
 
@@ -385,13 +531,13 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
     for d in b.domains:
         ind = d.indicator
         w.subheading(d.name)
-        label = periods.quarter_label(d.period, lang)
+        label = periods.report_label(d.period, lang)
         if d.total is not None and not pd.isna(d.total.get("value")):
             yearly = ind.quarters != "all"  # set once a year (star ratings): compared with a year before
             change = _change(d.total, "year" if yearly else "previous", ind, lang)
             w.body(w.t("brief_domain_total", scope=printable(b.unit_name), period=label, indicator=ind.name(lang),
                        value=_number(d.total["value"], ind.value_type), unit=ind.unit(lang), change=change,
-                       vs=w.t("brief_vs_year" if yearly else "brief_vs_previous")))
+                       vs=w.t("brief_vs_year") if yearly else w.tp("brief_vs_previous", previous=w.previous)))
         else:
             w.body(w.t("brief_domain_no_data", period=label, indicator=ind.name(lang)))
         if d.ranking.empty:
@@ -432,9 +578,10 @@ def _compliance(w: _Writer) -> None:
     w.heading(w.t("brief_sec_compliance"))
     rules = w.t("brief_item_sep").join(r.statement(lang) for r in c.rules)
     if not c.branches:
-        w.body(w.t("brief_comp_rules", rules=rules) + w.t("brief_comp_none"))
+        w.body(w.t("brief_comp_rules", rules=rules) + w.tp("brief_comp_none", period=w.b.period_label))
         return
-    w.body(w.t("brief_comp_rules", rules=rules) + w.t("brief_comp_summary", branches=c.branches, ok=c.ok,
+    w.body(w.t("brief_comp_rules", rules=rules) + w.tp("brief_comp_summary", branches=c.branches, ok=c.ok,
+                                                        period=w.b.period_label,
                                                        short=c.n_short))
     if not c.n_short:
         return
@@ -450,30 +597,146 @@ def _compliance(w: _Writer) -> None:
     w.table(header, rows, [36, 44] + [rest] * len(codes), align_right=tuple(range(2, 2 + len(codes))))
 
 
-def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str, dict] | None = None) -> bytes:
+@dataclass(frozen=True)
+class Masthead:
+    """What the 版头 and 版记 say beyond the figures: the 发文机关标志 (default: the unit's name), the
+    发文字号, 抄送 and the 印发机关 (default: the issuer).  From settings or the command line."""
+    issuer: str = ""
+    doc_number: str = ""
+    copy_to: str = ""
+    printed_by: str = ""
+
+    @classmethod
+    def of_settings(cls, **given) -> Masthead:
+        conf = settings()
+        base = {"issuer": conf.briefing_issuer, "doc_number": "", "copy_to": conf.briefing_copy_to,
+                "printed_by": conf.briefing_printed_by}
+        return cls(**{**base, **{k: v for k, v in given.items() if v}})
+
+
+_DOC_NUMBER = re.compile(r"^\s*(\S*?)\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d+)\s*号?\s*$")
+
+
+def doc_number(text: str, year: int) -> str:
+    """A 发文字号 as 7.2.4 writes it: 「水党发〔2025〕3号」 (六角括号, no leading zero, no 第).  `text` is
+    the whole number in any brackets, or only the serial (「3」), which takes settings' 机关代字 and
+    `year`.  Raises ValueError for anything else."""
+    text = str(text).strip()
+    if not text:
+        return ""
+    if text.isdigit():
+        prefix = settings().briefing_doc_prefix
+        if not prefix:
+            raise ValueError(text)
+        return f"{prefix}〔{year}〕{int(text)}号"
+    m = _DOC_NUMBER.match(text)
+    if not m or not m[1]:
+        raise ValueError(text)
+    return f"{m[1]}〔{m[2]}〕{int(m[3])}号"
+
+
+def _masthead(w: _Writer, issuer: str, number: str) -> None:
+    """版头: the issuer in red 小标宋 35 mm below the 版心's top, the 发文字号 two lines under it, the red
+    separator 4 mm under that."""
+    doc = w.doc
+    drop = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
+    drop.style = doc.styles["Normal"]
+    _fixed(drop, MASTHEAD_DROP)  # an empty line 35 mm high: Word and WPS keep it at the top of page 1
+    size = Pt(min(42, int(TEXT_WIDTH_MM / 25.4 * 72 / max(text_width(issuer), 1))))  # 初号, or the 版心's width
+    head = doc.add_paragraph(style="Normal")
+    _fixed(head, size, align=WD_ALIGN_PARAGRAPH.CENTER)
+    head.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    _run(head, w.say(issuer), style.DOC_TITLE_FONT, size, color=RED)
+    for _ in range(2):
+        _fixed(doc.add_paragraph(style="Normal"), LINE)
+    number_line = doc.add_paragraph(style="Normal")
+    _fixed(number_line, LINE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if number:
+        _run(number_line, number, style.DOC_BODY_FONT, SIZE_3)
+    number_line.paragraph_format.space_after = Pt(0)
+    _rules(number_line, style.excel_rgb(style.PARTY_RED), bottom=18, space_pt=int(SEPARATOR_GAP.pt))
+    for _ in range(2):  # 7.3.1: the title two lines under the separator
+        _fixed(doc.add_paragraph(style="Normal"), LINE)
+
+
+def _title(w: _Writer, b) -> None:
+    lang = w.lang
+    mark = "\x1f"
+    marked = t("brief_title", lang, unit=f"{mark}{printable(b.unit_name)}{mark}", period=f"{mark}{b.period_label}{mark}")
+    parts = [w.say(x) for x in marked.split(mark) if x]
+    title = w.doc.add_paragraph(style="Title")
+    lines = title_lines(parts, TITLE_MAX_WIDTH if lang == "zh" else TITLE_MAX_WIDTH * 2)
+    for i, line in enumerate(lines):
+        run = _run(title, line, style.DOC_TITLE_FONT, SIZE_2)
+        if i < len(lines) - 1:
+            run.add_break()  # a line broken by hand (7.3.1), inside the run as Word writes it
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)  # 7.3.2: the 主送 one line under the title
+
+
+def _signature(w: _Writer, issuer: str, issued) -> None:
+    """7.3.5.1: one line under the text, the date four characters in from the right and the issuer
+    centred over it (a seal goes over both)."""
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    day = _date(issued, w.lang)
+    name, dated = text_width(issuer), text_width(day)
+    for text, right in ((issuer, 4 + max(dated - name, 0) / 2), (day, 4)):
+        p = w.body(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        p.paragraph_format.right_indent = Pt(16 * right)
+        p.paragraph_format.keep_with_next = True
+
+
+def _colophon(w: _Writer, m: Masthead, issuer: str, issued) -> None:
+    """版记 (7.4) on the last page, which is even, at its foot: 抄送 (if any) and 印发机关 … 印发日期,
+    between a thick rule, a thin one and a thick one; no page number on that page."""
+    doc = w.doc
+    section = doc.add_section(WD_SECTION.EVEN_PAGE)
+    for footer in (section.footer, section.even_page_footer, section.first_page_footer):
+        footer.is_linked_to_previous = False
+        for p in footer.paragraphs:
+            for r in list(p.runs):
+                r._element.getparent().remove(r._element)
+    lines = 2 if m.copy_to else 1
+    spacer = doc.add_paragraph(style="Normal")
+    _fixed(spacer, Pt(LINE.pt * (LINES_PER_PAGE - lines) - 8))  # the rest of the 版心 (less the rules' own height)
+    thick, thin = 8, 6  # 0.35 mm and 0.25 mm, in eighths of a point (1 pt, 0.75 pt)
+    if m.copy_to:
+        copy = doc.add_paragraph(style="Normal")
+        _fixed(copy, LINE)
+        fmt = copy.paragraph_format
+        fmt.left_indent, fmt.right_indent, fmt.first_line_indent = SIZE_4, SIZE_4, None
+        _run(copy, w.say(t("brief_copy_to", w.lang, units=m.copy_to)), style.DOC_BODY_FONT, SIZE_4)
+        _rules(copy, top=thick, bottom=thin)
+    printed = doc.add_paragraph(style="Normal")
+    _fixed(printed, LINE)
+    fmt = printed.paragraph_format
+    fmt.left_indent, fmt.right_indent = SIZE_4, SIZE_4
+    tabs = fmt.tab_stops  # the issuer flush left, the date flush right
+    tabs.add_tab_stop(Mm(TEXT_WIDTH_MM) - SIZE_4 * 2, alignment=WD_TAB_ALIGNMENT.RIGHT)
+    _run(printed, w.say(m.printed_by or issuer), style.DOC_BODY_FONT, SIZE_4)
+    _run(printed, "\t" + w.say(t("brief_printed_on", w.lang, date=_date(issued, w.lang))), style.DOC_BODY_FONT,
+         SIZE_4)
+    _rules(printed, top=0 if m.copy_to else thick, bottom=thick)
+
+
+def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str, dict] | None = None,
+             masthead: Masthead | None = None) -> bytes:
     """The circular of `b` (a dashboard.briefing.Briefing) as .docx bytes; `images` are the
-    domains' charts as PNG by domain code (chart_images), `chart_problem` why some are missing."""
+    domains' charts as PNG by domain code (chart_images), `chart_problem` why some are missing,
+    `masthead` the issuer, 发文字号, 抄送 and 印发机关 (default: from settings)."""
+    m = masthead or Masthead.of_settings()
     w = _Writer(b)
     doc, lang = w.doc, w.lang
+    issuer = w.say(printable(m.issuer or b.unit_name))
     section = doc.sections[0]
     _page(section)
+    _defaults(doc, lang)
     _styles(doc)
     _page_numbers(doc, section)
-    doc.core_properties.title = printable(t("brief_title", lang, unit=b.unit_name, period=b.period_label))
+    doc.core_properties.title = w.say(printable(t("brief_title", lang, unit=b.unit_name, period=b.period_label)))
     doc.core_properties.author = t("app_title", lang)
-    # the masthead: the issuer in red over a red rule
-    head = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
-    head.style = doc.styles["Normal"]
-    _fixed(head, Pt(48), align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
-    _run(head, printable(b.unit_name), style.DOC_TITLE_FONT, Pt(30), color=RED)
-    _rule_under(head, style.excel_rgb(style.PARTY_RED), 18)
-    gap = doc.add_paragraph(style="Normal")
-    _fixed(gap, LINE)
-    title = doc.add_paragraph(style="Title")
-    _run(title, printable(t("brief_title", lang, unit=b.unit_name, period=b.period_label)), style.DOC_TITLE_FONT,
-         SIZE_2)
-    gap = doc.add_paragraph(style="Normal")
-    _fixed(gap, LINE)
+    doc.core_properties.language = "zh-CN" if lang == "zh" else "en-US"
+    _masthead(w, issuer, printable(m.doc_number))
+    _title(w, b)
     if b.addressees:
         levels = t("brief_list_sep", lang).join(t(f"brief_level_{lv}", lang) for lv in b.addressees)
         w.body(t("brief_to", lang, levels=levels), indent=False)
@@ -488,12 +751,8 @@ def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str
     _compliance(w)
     w.heading(w.t("brief_sec_next"))
     w.body(w.t("brief_next_placeholder"))
-    # the issuer and the date, at the end on the right
-    gap = doc.add_paragraph(style="Normal")
-    _fixed(gap, LINE)
-    for text in (printable(b.unit_name), _date(b.issued, lang)):
-        p = w.body(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-        p.paragraph_format.right_indent = INDENT
+    _signature(w, issuer, b.issued)
+    _colophon(w, m, issuer, b.issued)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -549,7 +808,7 @@ def soffice_path() -> str | None:
     return found if found else (name if Path(name).is_file() else None)
 
 
-def to_pdf(docx: bytes) -> bytes:
+def _convert(docx: bytes) -> bytes:
     """The document converted by LibreOffice (`soffice --headless --convert-to pdf`), with a
     private profile so conversions never wait on each other or on a desktop LibreOffice."""
     soffice = soffice_path()
@@ -571,9 +830,45 @@ def to_pdf(docx: bytes) -> bytes:
         return pdf.read_bytes()
 
 
-def build(b, fmt: str = "docx") -> tuple[bytes, tuple[str, dict] | None]:
+def pdf_pages(pdf: bytes) -> int:
+    """The pages of a PDF LibreOffice wrote (its page objects are plain, never in object streams)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+
+
+def _colophon_on_next_page(docx: bytes) -> bytes | None:
+    """The document with a blank page before its 版记 section (None: it has no 版记).  Word and WPS
+    start an even-page section on an even page by themselves; LibreOffice does not, so the PDF,
+    laid out once, is laid out again with the blank page 7.5 foresees."""
+    doc = Document(io.BytesIO(docx))
+    body = list(doc.element.body.iterchildren())
+    for i, el in enumerate(body[:-1]):
+        if el.tag == qn("w:p") and el.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+            nxt = body[i + 1]
+            if nxt.tag != qn("w:p"):
+                return None
+            ppr = nxt.find(qn("w:pPr"))
+            brk = OxmlElement("w:pageBreakBefore")
+            ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, brk)
+            nxt.addprevious(OxmlElement("w:p"))  # the blank page: an empty line, then the 版记 on the next page
+            out = io.BytesIO()
+            doc.save(out)
+            return out.getvalue()
+    return None
+
+
+def to_pdf(docx: bytes) -> bytes:
+    """The document as PDF (LibreOffice), its 版记 on an even, last page."""
+    pdf = _convert(docx)
+    if pdf_pages(pdf) % 2:
+        again = _colophon_on_next_page(docx)
+        if again is not None:
+            pdf = _convert(again)
+    return pdf
+
+
+def build(b, fmt: str = "docx", masthead: Masthead | None = None) -> tuple[bytes, tuple[str, dict] | None]:
     """The circular as .docx (or .pdf) bytes, its charts drawn; and why the charts are missing, if
     they are.  Raises OfficeMissing / ConversionFailed for a PDF LibreOffice cannot make."""
     images, problem = chart_images(b.figures())
-    data = document(b, images, problem)
+    data = document(b, images, problem, masthead)
     return (to_pdf(data) if fmt == "pdf" else data), problem

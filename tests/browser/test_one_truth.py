@@ -65,7 +65,7 @@ def test_the_four_faces_name_the_same_units(page, app_server, tmp_path):
         if re.fullmatch(r"\d+/\d+", str(r[bottom.columns.get_loc("排名")])):
             overview[r[bottom.columns.get_loc("领域")]] |= set(str(r[bottom.columns.get_loc("单位")]).split("、"))
     briefing_file = tmp_path / "brief.docx"
-    button = page.locator(".st-key-overview_briefing").get_by_role("button", name="下载季度通报（Word）")
+    button = page.locator(".st-key-overview_briefing").get_by_role("button", name="下载2024年第四季度通报（Word）")
     with page.expect_download(timeout=240_000) as info:  # charts drawn in Chromium on the click
         button.click()
     info.value.save_as(briefing_file)

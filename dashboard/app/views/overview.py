@@ -45,25 +45,33 @@ def _signed(value, value_type: str) -> str:
 
 
 def briefing_section(f) -> None:
-    """The download of the quarterly 通报 (Word) for a selected unit and the quarter the range ends
-    in; made only when the button is clicked (charts are drawn in Chromium: a few seconds)."""
+    """The download of the 通报 (Word) for a selected unit and the period shown: the quarter, half-year
+    or year the range ends in (a range ending inside a half-year or a year: its last quarter); made
+    only when the button is clicked (charts are drawn in Chromium: a few seconds)."""
     c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
     unit = f.units[0]
     if len(f.units) > 1:
         unit = c1.selectbox(t("brief_pick_unit"), list(f.units), key="overview_brief_unit",
                             format_func=state.unit_fmt())
-    store, lg, quarter = state.store(), state.lang(), f.last
-    name = t("brief_file_name", unit=file_part(state.unit_name(unit)), period=quarter)
+    store, lg = state.store(), state.lang()
+    period = briefing_period(f)
+    name = t("brief_file_name", unit=file_part(state.unit_name(unit)), period=period)
     (c2 if len(f.units) > 1 else c1).download_button(
-        t("brief_download"), lambda: _briefing_bytes(store, unit, quarter, lg), file_name=f"{name}.docx",
-        mime=briefing_doc.DOCX_MIME, key="overview_briefing", on_click="ignore", icon=":material/description:",
-        help=t("brief_download_help", period=periods.quarter_label(quarter, lg)))
+        t("brief_download", period=periods.report_label(period, lg)), lambda: _briefing_bytes(store, unit, period, lg),
+        file_name=f"{name}.docx", mime=briefing_doc.DOCX_MIME, key="overview_briefing", on_click="ignore",
+        icon=":material/description:", help=t("brief_download_help", period=periods.report_label(period, lg)))
 
 
-def _briefing_bytes(store, unit: str, quarter: str, lang: str) -> bytes:
+def briefing_period(f) -> str:
+    """The period the overview's 通报 covers: the one shown when the range reaches its end, else the
+    range's last quarter (a 通报 speaks of whole periods)."""
+    return f.current_period if periods.quarters_of(f.current_period)[-1] == f.last else f.last
+
+
+def _briefing_bytes(store, unit: str, period: str, lang: str) -> bytes:
     """The .docx, read straight from the store (this runs when the button is clicked, outside the
     page's run, where Streamlit's caches are not to be called)."""
-    return briefing_doc.build(briefing.gather(store, unit, quarter, lang=lang))[0]
+    return briefing_doc.build(briefing.gather(store, unit, period, lang=lang))[0]
 
 
 def headline_parts(filters: dict):
@@ -115,13 +123,13 @@ def headline_section(f) -> None:
                               delta_color="inverse" if ind.lower_is_better else "normal",
                               delta_description=t("lfl_previous"), border=True,
                               help=t("metric_help", period=row["period"] if row is not None else "—")
-                              + ("" if row is None else f"\n\n{t('vs_previous')}：{row['lfl_previous']}"
-                                 f"\n\n{t('vs_year', delta='')}：{row['lfl_year']}"))
+                              + ("" if row is None else f"\n\n{t('vs_previous')}{t('sep_label')}{row['lfl_previous']}"
+                                 f"\n\n{t('vs_year', delta='')}{t('sep_label')}{row['lfl_year']}"))
                     if row is None:
                         continue
                     st.caption(f"{row['coverage']} · {row['period']}")
                     if dp is None and row["state"] != coverage.NOT_APPLICABLE:
-                        st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
+                        st.caption(f"{t('vs_previous')}{t('sep_label')}" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
                                                               else t("lfl_none")))
                     st.caption(t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type)))
     if len(f.units) > settings().overview_max_units:
