@@ -715,7 +715,7 @@ def test_the_overview_and_its_briefing_agree_for_a_half_year_and_a_year(demo_db_
     rows = {r[0]: r for r in next(c for k, _, c in section(document, "总体情况") if k == "table")[1:]}
     cat = catalog()
     compared = 0
-    for ind in (i for i in cat.indicators if i.headline):
+    for ind in cat.headlines:  # the overview's cards: the domains leadership put on it
         card = cards[charts.with_unit(ind.name_zh, ind.unit_zh, "zh")]
         row = rows.get(out.chinese_punctuation(ind.name_zh))
         if row is None:  # no figure: the card says its state, the 通报 leaves it out
