@@ -154,7 +154,7 @@ def _domain(src: figures.Source, tree, unit: str, period: str, lang: str, domain
     granularity, last = periods.granularity_of(period), periods.quarters_of(period)[-1]
     ref = figures.ranking_period(ind, [period], last, granularity)
     quarters = periods.quarters_of(ref)
-    own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
+    own = heads[heads["indicator_code"] == ind.code] if len(heads) and ind.code in set(heads["indicator_code"]) else \
         headline_figures(src.query, src.history, catalog, [unit], last, [ind.code], lang, granularity)
     total = own.iloc[0].to_dict() if len(own) else None
     units = analysis.scope_units(tree, [unit], quarters, src.history)

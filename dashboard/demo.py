@@ -26,7 +26,8 @@ from . import i18n
 from .db import DEMO_USER, Store
 from .domain import periods
 from .domain.audit import words
-from .domain.tree import Tree, read_tree
+from .domain.catalog import Catalog, catalog
+from .domain.tree import BRANCH_LEVELS, Tree, read_tree
 from .ingest.layout import layout
 
 FIRST_QUARTER = "2022Q1"
@@ -190,9 +191,31 @@ FLOOD_PLAN = {
 }
 
 
-def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
+def _more_values(cat: Catalog, level: str, q: str, rng: random.Random) -> dict[str, float]:
+    """A committee's figures of the domains off the overview, for any such domain of data/ (none is
+    named here): small counts, a few hundred to a few thousand 元; a share's numerator never above
+    its denominator.  Drawn from their own generator, so the five domains' figures stay as they were."""
+    if level in BRANCH_LEVELS:  # committees on their own rows, every quarter (a rate per quarter reported)
+        return {}
+    off = {d.code for d in cat.domains if not d.on_overview}
+    v: dict[str, float] = {}
+    for ind in cat.stored:
+        if ind.domain in off and ind.reported_by(level) and ind.in_quarter(q) and not ind.total_allowed:
+            v[ind.code] = (round(rng.uniform(200, 3000), 2) if ind.value_type == "money"
+                           else rng.randint(0, max(1, min(int(ind.max or 1), 12))))
+    for share in cat.indicators:
+        if share.formula_op == "ratio" and all(a in v for a in share.formula_args):
+            num, den = share.formula_args
+            v[den] = max(v[den], 1)  # a share of something: a demo ranking never divides by 0
+            v[num] = min(v[num], v[den])
+    return v
+
+
+def demo_returns(tree: Tree, seed: int = DEFAULT_SEED, cat: Catalog | None = None):
     """Yield (reporting unit, quarter, facts DataFrame, submitted_at) for every demo return."""
+    cat = cat or catalog()
     rng = random.Random(seed)
+    more = random.Random(seed * 7919 + 1)  # the other domains' own draws: the five's stay as they were
     states = _branch_states(tree, rng)
     for q in periods.quarter_range(FIRST_QUARTER, LAST_QUARTER):
         for rep in tree.reporting_units:
@@ -208,6 +231,7 @@ def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
                 else:
                     values = _committee_values(u.code, u.level, q, lag, rng, FLOOD_PLAN)
                 rows.extend((u.code, k, float(v)) for k, v in values.items())
+                rows.extend((u.code, k, float(v)) for k, v in _more_values(cat, u.level, q, more).items())
             if (rep.code, q) in MISSING_RETURNS:
                 continue  # drawn anyway so that the other units' figures do not depend on the gaps
             delay = rng.choice([3, 5, 8, 10, 12, 14, 18, 25] if lag else [2, 4, 6, 8, 10, 12, 13, 16])
@@ -256,7 +280,7 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
     try:
         replaced = store.clear_demo(audit=False)
         tree = store.tree()
-        for rep, q, facts, submitted_at in demo_returns(tree, seed):
+        for rep, q, facts, submitted_at in demo_returns(tree, seed, store.catalog):
             # each value where the return's template puts it, as if read from the filled workbook
             cells = layout(store.catalog, tree, rep, q).cells()
             where = [cells.get(k, (None, None)) for k in zip(facts["unit_code"], facts["indicator_code"])]

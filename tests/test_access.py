@@ -26,7 +26,7 @@ ADMIN = Principal("a@x.cn", "A", "admin", "SW")
 def _params(store, name: str, unit: str) -> dict:
     """The parameters a page passes to `name` for one unit (its submissions, for submission_diff)."""
     quarters = [f"2024Q{i}" for i in range(1, 5)]
-    if name == "indicator_values":
+    if name in ("indicator_values", "approx_marks"):
         return filters.values_params([unit], FIRST, LAST, "quarter", ["theme_party_days"])
     if name == "compliance_shares":
         return analysis.compliance_params([unit], FIRST, LAST)

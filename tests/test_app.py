@@ -461,12 +461,12 @@ def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     shutil.copytree(DATA_DIR, data_dir)
     with open(data_dir / "domains.csv", "a", encoding="utf-8") as f:
-        f.write("culture,廉洁文化,Integrity culture,local_library,6\n")
+        f.write("culture,廉洁文化,Integrity culture,local_library,30,1\n")  # on the overview
     with open(data_dir / "catalog.csv", "a", encoding="utf-8") as f:
         f.write("culture_events,culture,廉洁文化活动,Integrity-culture events,次,events,count,sum,sum,,0,100,,all,all,"
-                "601,1,\n")
+                "3001,1,\n")
         f.write("culture_readers,culture,廉洁读本发放,Integrity readers handed out,本,copies,count,sum,sum,,0,5000,,"
-                "all,all,602,,\n")
+                "all,all,3002,,\n")
     monkeypatch.setenv("DANGJIAN_DATA_DIR", str(data_dir))
     db = tmp_path / "culture.duckdb"
     monkeypatch.setenv("DANGJIAN_DB", str(db))

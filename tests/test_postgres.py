@@ -69,6 +69,11 @@ def samples(store: Store) -> dict[str, list[dict]]:
         "facts_insert": [{"submission_id": 999999, "quarter": last, "units": [rep, rep],
                           "indicators": ["members_total", "activists"], "values": [1.0, 2.0],
                           "sheets": ["发展党员", None], "cells": ["C3", None]}],
+        "facts_mark_approx": [{"submission_id": 1, "keys": [f"{rep}|members_total"]}],
+        "approx_marks": [
+            flt.values_params(roots + tops, first, last, "year"),
+            flt.values_params(tops, first, last, "quarter", scope="own", indicators=some),
+        ],
         "indicator_values": [
             flt.values_params(roots + tops, first, last, "year"),
             flt.values_params(tops, first, last, "quarter", scope="own"),
@@ -429,6 +434,6 @@ def test_a_database_of_an_earlier_release_gets_the_new_indexes_and_loses_the_ret
             con.execute("DROP INDEX facts_unit_indicator_quarter")
             con.execute("CREATE INDEX facts_unit_quarter ON facts (unit_code, quarter, indicator_code)")
         Store(url).close()
-        assert indexes() == {"facts_submission", "facts_unit_indicator_quarter"}
+        assert indexes() == {"facts_submission", "facts_unit_indicator_quarter", "facts_approx"}
     finally:
         pg_server.drop("old_indexes")

@@ -113,7 +113,7 @@ def test_a_refused_file_says_the_same_through_the_app_as_alone(db, tmp_path, dem
     [good] = returns(demo_db_file, tmp_path / "in", [("SW01", "2025Q1")])
     bad = tmp_path / "bad" / "SW01_2025Q1.xlsx"
     bad.parent.mkdir()
-    bad.write_bytes(set_value(good.read_bytes(), "学习教育", "SW0103", "branch_general_meetings", "30余")[0])
+    bad.write_bytes(set_value(good.read_bytes(), "学习教育", "SW0103", "branch_general_meetings", "超过30")[0])
     alone = cli("import", "--db", str(db), str(bad))
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys

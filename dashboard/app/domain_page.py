@@ -47,6 +47,12 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
     first = figures.ranking_period(ind, with_data, f.last, f.granularity)
+    if first is None and state.periods_in(f):
+        # no figure in any period: where returns came in with the cell left blank (四种形态 given as a
+        # total only: the forms 未填写), the ranking says so unit by unit rather than 「no data」
+        last = state.periods_in(f)[-1]
+        if (ranked(ind.code, params, last).frame["state"] == figures.BLANK).any():
+            first = last
     if first is not None and first not in with_data:
         with_data = [*with_data, first]  # a star rating's Q1 before a quarter's selection: ranked there
     period = None
@@ -153,6 +159,10 @@ def ranking_table(rank: figures.Ranking) -> pd.DataFrame:
         out[t("col_raw_value")] = fr["raw"]
         out[t("col_denominator")] = fr["denominator"]
         out[t("col_quarters_in")] = fr["quarters_in"]
+    if fr["approx"].any():  # a figure written as an approximation, as the bureau wrote it (「34万余元」)
+        vtype = rank.indicator.value_type if rank.measure == "raw" else "score"
+        out[t("col_shown")] = [figures.approx_number(v, vtype, lg) + ("" if lg == "zh" else " ") + rank.unit
+                               if a else "" for v, a in zip(fr["value"], fr["approx"])]
     out[t("col_figure_state")] = fr["state"].map(lambda s: figures.state_text(s, lg))
     out[t("col_coverage")] = fr["coverage"]
     out[t("col_behind")] = fr["behind"].map(lambda b: t("behind_yes") if b else "")
@@ -194,5 +204,7 @@ def trend_figure(code: str, params: dict):
                              unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params)
     table = widgets.values_table(trend)
+    if trend["approx"].any():  # a figure that includes an approximation, as written (「34万余元」)
+        table[t("col_shown")] = trend["shown"].to_numpy()
     table[t("col_coverage")] = trend["coverage"].to_numpy()
     return fig, table

@@ -161,7 +161,7 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
     city = tree.kids(root)[0].code
     committee = tree.kids(city)[0].code
     quarters = periods.quarter_range(first, last)
-    heads = [i.code for i in cat.indicators if i.headline]
+    heads = [i.code for i in cat.headlines]
     study = cat.headline("study")
     season = cat.chart("flood", "season_panels").indicators
     rule_codes = [r.left[0] for r in cat.compliance_rules]  # the plain way applies the rules itself

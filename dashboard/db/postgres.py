@@ -29,7 +29,7 @@ SCHEMES = ("postgresql://", "postgres://")
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
 # Built by queries/postgres/pg_index_<name>.sql.
 _INDEXES = ("facts_submission", "facts_unit_indicator_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
-            "unit_closure_ancestor", "compliance_unit_quarter", "compliance_masks_unit_quarter")
+            "unit_closure_ancestor", "compliance_unit_quarter", "compliance_masks_unit_quarter", "facts_approx")
 
 
 def is_url(location) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -687,12 +687,15 @@ class Store:
         refresh: bool = True,
         submitted_at: datetime | None = None,
         audit: audit_mod.Note | None = None,
+        approx: Iterable[tuple[str, str]] = (),
     ) -> SubmitResult:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
         `facts` has columns unit_code, indicator_code, value (already validated) and, where the
         values were read from a workbook, sheet and cell (学习教育, E7); or is a list of such
-        tuples (3 or 5 long).  A value with no position is stored without one (「位置未记录」).  With refresh=False (bulk loads) the return is marked dirty and its roll-up
+        tuples (3 or 5 long).  A value with no position is stored without one (「位置未记录」).
+        `approx` the (unit, indicator) of those written as approximations (「50余」), stored with
+        their mark.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
         With `audit`, the submission's entry (outcome ok: unit, quarter, its id, the one it
@@ -721,6 +724,9 @@ class Store:
                     tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
                                             "indicators": indicators, "values": values, "sheets": sheets,
                                             "cells": cells})
+                    marked = sorted(f"{u}|{i}" for u, i in approx)
+                    if marked:
+                        tx.run("facts_mark_approx", {"submission_id": new_id, "keys": marked})
                 if refresh:
                     rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
                 else:

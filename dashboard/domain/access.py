@@ -40,6 +40,7 @@ MOBILE = re.compile(r"\+?[0-9][0-9 -]{4,19}")
 # (a test holds this list to queries/charts/: a new query must say how it is scoped).
 QUERY_UNITS: dict[str, tuple[str, ...]] = {
     "indicator_values": ("units",),
+    "approx_marks": ("units",),
     "compliance_shares": ("groups",),
     "compliance_short": ("groups",),
     "star_distribution": ("groups",),

@@ -47,7 +47,7 @@ BOTTOM_N = 2  # units named as behind per level group (the summaries interview t
 
 Query = Callable[..., pd.DataFrame]
 COLUMNS = ["rank", "unit_code", "unit_name", "current_name", "group", "value", "raw", "denominator", "quarters_in",
-           "state", "done", "total", "coverage", "n_ranked", "tied", "behind", "meets_rule"]
+           "state", "done", "total", "coverage", "n_ranked", "tied", "behind", "meets_rule", "approx"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,33 @@ def state_text(state: str, lang: str = "zh", short: bool = False) -> str:
     return t(f"state_{state}_short" if short and state == BLANK else f"state_{state}", lang)
 
 
+def approx_number(value: float, value_type: str, lang: str = "zh", fmt: str | None = None) -> str:
+    """An approximate figure's number as bureaus write it, without its unit: 「50余」, money in 万
+    where it is whole 万 (「34万余」), a figure with decimals (a rate of one) 「约3.4」; 「about 50」."""
+    if lang == "en":
+        return t("approx_figure_about", "en", value=format(value, fmt or ",.0f"))
+    if value_type in ("count", "money") and float(value).is_integer():
+        if value_type == "money" and value >= 10_000 and value % 10_000 == 0:
+            return t("approx_figure_wan", "zh", value=f"{value / 10_000:g}")
+        return t("approx_figure", "zh", value=str(int(value)))
+    return t("approx_figure_about", "zh", value=format(value, fmt or ",.1f"))
+
+
+def figure_text(value: float, ind: Indicator, *, approx: bool = False, lang: str = "zh", unit: bool = True,
+                fmt: str | None = None) -> str:
+    """A figure as every face writes it: exact, in `fmt` (as charts.number_format gives it); an
+    approximate one (entered as 「50余」, or a total including one) as bureaus write it, 「50余次」
+    「34万余元」; with its unit of measure unless `unit` is False (a chart's label, a table's cell
+    beside its unit)."""
+    if approx:
+        text = approx_number(value, ind.value_type, lang)
+    else:
+        text = format(value, fmt or (",.0f" if float(value).is_integer() and ind.value_type != "money" else ",.2f"))
+    if not unit:
+        return text
+    return f"{text} {ind.unit(lang)}" if lang == "en" else f"{text}{ind.unit(lang)}"
+
+
 def values_of(src: Source, units: list[str], quarters: list[str], period: str, ind: Indicator,
               scope: str = "subtree") -> dict[str, float]:
     """Each unit's figure of `ind` over `quarters` (one period): a stock at the last quarter asked
@@ -127,6 +154,37 @@ def values_of(src: Source, units: list[str], quarters: list[str], period: str, i
     got = src.query("indicator_values", **params)
     got = got[got["indicator_code"] == ind.code]
     return {u: float(v) for u, v in zip(got["unit_code"], got["value"]) if v is not None and not pd.isna(v)}
+
+
+def _marks(src: Source, params: dict, cat: Catalog, inds) -> set[tuple[str, str, str]]:
+    """(unit, period, indicator) of the figures of `params` that include an approximation: a stored
+    indicator's own marks, and a derived one wherever one of its stored parts is marked."""
+    stored = {p.code for i in inds for p in coverage.stored_parts(cat, i)}
+    if not stored:
+        return set()
+    got = src.query("approx_marks", **{**params, "indicators": sorted(stored)})
+    marked = set(zip(got["unit_code"], got["period"], got["indicator_code"]))
+    if not marked:
+        return set()
+    out = set(marked)
+    for i in inds:
+        if i.is_derived and not coverage.counts_the_tree(cat, i):
+            parts = {p.code for p in coverage.stored_parts(cat, i)}
+            out |= {(u, p, i.code) for u, p, c in marked if c in parts}
+    return out
+
+
+def approx_of(src: Source, units: list[str], quarters: list[str], period: str, ind: Indicator) -> set[str]:
+    """The units whose figure of `ind` over `quarters` (as `values_of` reads it) includes a figure
+    written as an approximation: shown 「50余次」, never as if exact."""
+    rel = coverage.relevant_quarters(src.catalog, ind, list(quarters))
+    if not rel or not units or coverage.counts_the_tree(src.catalog, ind):
+        return set()
+    if coverage.is_stock(src.catalog, ind):
+        params = values_params(units, rel[-1], rel[-1], "quarter", [ind.code])
+    else:
+        params = values_params(units, quarters[0], quarters[-1], periods.granularity_of(period), [ind.code])
+    return {u for u, _p, c in _marks(src, params, src.catalog, [ind]) if c == ind.code}
 
 
 def branches_in_returns(src: Source, units: list[str], quarter: str) -> dict[str, int]:
@@ -201,6 +259,7 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
     rel = coverage.relevant_quarters(cat, ind, quarters)
     due, reported = src.inputs(units, quarters) if units else ({}, frozenset())
     raw = values_of(src, units, quarters, period, ind)
+    approx = approx_of(src, units, quarters, period, ind) if raw else set()
     states = figure_states(src, ind, units, quarters, due, reported, raw, lang)
     then = src.tree_at(quarters[-1]) if quarters else None
     end_tree = src.tree_at(rel[-1]) if rel else then
@@ -256,6 +315,7 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
             "value": math.nan if figure is None else float(figure), "raw": math.nan if value is None else value,
             "denominator": den, "quarters_in": int(s.quarters_in), "state": state, "done": int(s.done),
             "total": int(s.total), "coverage": s.coverage, "meets_rule": bool(meets),
+            "approx": value is not None and s.unit_code in approx,
         })
     frame = rank_rows(pd.DataFrame(rows), ind)
     every = {q: sorted({r for u in units for r in due.get(u, {}).get(q, ())}) for q in quarters}
@@ -265,7 +325,9 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
 
 def rank_rows(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """`rows` (one per unit: unit_code, unit_name, group, _order, value, meets_rule and the state
-    columns) ranked and marked: who is behind.  The one place a rank is given."""
+    columns; `approx` False where not given) ranked and marked: who is behind.  The one place a rank is given."""
+    if "approx" not in rows:
+        rows = rows.assign(approx=False)
     return _mark_behind(_ranked(rows, ind), ind)
 
 
@@ -327,7 +389,7 @@ def bottom_groups(frame: pd.DataFrame) -> list[dict]:
 
 TABLE_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "unit_order", "period", "domain", "indicator_code",
                  "indicator_name_zh", "indicator_name_en", "unit_zh", "unit_en", "value", "state", "done", "total",
-                 "coverage"]
+                 "coverage", "approx", "shown"]
 
 
 def table(src: Source, units, first: str, last: str, granularity: str, codes, *, scope: str = "subtree",
@@ -335,7 +397,8 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
     """Every figure of `units` × the periods of first..last × `codes` (all if empty), one row each,
     with its state: what the explorer and the exports show.  A stock is its period's last quarter
     or nothing (never an older quarter's, so a year's children add up to its total over the same
-    returns); a unit with no figure still has its row, its state saying why."""
+    returns); a unit with no figure still has its row, its state saying why.  `approx`: the figure
+    includes one written as an approximation, `shown` then says it as bureaus do (「34万余元」)."""
     cat = src.catalog
     inds = [cat[c] for c in codes] if codes else list(cat.indicators)
     units = list(units)
@@ -347,17 +410,21 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
     stocks = [i for i in inds if coverage.is_stock(cat, i) and i not in counted]
     flows = [i for i in inds if i not in stocks and i not in counted]
     frames = []
+    marks: set[tuple[str, str, str]] = set()  # (unit, period, indicator) that include an approximation
     if flows:
-        frames.append(src.query("indicator_values", **values_params(units, first, last, granularity,
-                                                                      [i.code for i in flows], scope)))
+        params = values_params(units, first, last, granularity, [i.code for i in flows], scope)
+        frames.append(src.query("indicator_values", **params))
+        marks |= _marks(src, params, cat, flows)
     if stocks:
-        q = src.query("indicator_values", **values_params(units, first, last, "quarter", [i.code for i in stocks],
-                                                          scope))
+        params = values_params(units, first, last, "quarter", [i.code for i in stocks], scope)
+        q = src.query("indicator_values", **params)
         ends = {(i.code, p): (coverage.relevant_quarters(cat, i, qs) or [None])[-1]
                 for i in stocks for p, qs in by_period.items()}
         period_of_end = {(code, end): p for (code, p), end in ends.items() if end}
         q = q.assign(period=[period_of_end.get((c, pq)) for c, pq in zip(q["indicator_code"], q["period"])])
         frames.append(q[q["period"].notna()])
+        marks |= {(u, period_of_end[(c, pq)], c) for u, pq, c in _marks(src, params, cat, stocks)
+                  if (c, pq) in period_of_end}
     got = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     value_of = {} if got is None else {
         (u, p, c): float(v) for u, p, c, v in zip(got["unit_code"], got["period"], got["indicator_code"], got["value"])
@@ -375,9 +442,11 @@ def table(src: Source, units, first: str, last: str, granularity: str, codes, *,
             for s in st.itertuples(index=False):
                 u = tree[s.unit_code]
                 v = vals.get(s.unit_code) if s.state in WITH_FIGURE else None
+                approx = v is not None and (s.unit_code, p, ind.code) in marks
                 rows.append((s.unit_code, u.name_zh, u.name_en, u.sort_order, p, ind.domain, ind.code, ind.name_zh,
                              ind.name_en, ind.unit_zh, ind.unit_en, math.nan if v is None else v, s.state, s.done,
-                             s.total, s.coverage))
+                             s.total, s.coverage, approx,
+                             figure_text(v, ind, approx=True, lang=lang) if approx else ""))
     out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     order = {c: i for i, c in enumerate(d.code for d in cat.domains)}
     out["_d"] = out["domain"].map(order)

@@ -186,7 +186,7 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
         result = store.submit(
             parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
             template_version=parsed.version, archive_path=_archive(store, data, sha),
-            warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
+            warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name), approx=parsed.approx,
         )
     except RowsWouldBeLost as exc:  # nothing written; import_return records the refusal
         found.add(exc.key, **exc.fields)

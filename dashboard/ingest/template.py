@@ -111,8 +111,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
     for j, ind in enumerate(sheet.indicators):
         col = FIRST_VALUE_COL + j
         letter = col_letter(col)
-        dv = _validation(ind)
-        ws.add_data_validation(dv)
+        dvs: dict[float | None, DataValidation] = {}  # one per bound: a committee's row may hold more
         fmt = _number_format(ind)
         for r, u in enumerate(lay.units):
             cell = ws.cell(FIRST_DATA_ROW + r + 1, col + 1)
@@ -120,7 +119,11 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
                 cell.protection = UNLOCKED
                 cell.fill = TOTAL_FILL if ind.total_allowed and u.level not in BRANCH_LEVELS else INPUT_FILL
                 cell.number_format = fmt
-                dv.add(cell.coordinate)
+                leveled = ind.at_level(u.level)
+                if leveled.max not in dvs:
+                    dvs[leveled.max] = _validation(leveled)
+                    ws.add_data_validation(dvs[leveled.max])
+                dvs[leveled.max].add(cell.coordinate)
             else:
                 cell.fill = NOT_APPLICABLE_FILL
         ws.column_dimensions[letter].width = max(10, min(18, len(ind.name_zh) * 2 + 4))
@@ -183,7 +186,9 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules, due) -> N
     section("imp_tpl_indicators_head")
     levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in LEVEL_GROUPS}
     table("imp_tpl_ind_columns", [
-        [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0], levels[i.levels], f"{i.name_en} ({i.unit_en})"]
+        [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0] + (
+            i18n.t("imp_tpl_max_above", max=_num(i.max_above)) if i.max_above is not None else ""),
+         levels[i.levels], f"{i.name_en} ({i.unit_en})"]
         for sheet in lay.sheets for i in sheet.indicators
     ])
     section("imp_tpl_rules_head", "imp_tpl_rules")

@@ -426,7 +426,8 @@ def _window(ind) -> str:
 
 def _headline_sentence(w: _Writer, row, ind, say_basis: bool) -> str:
     lang = w.lang
-    value = _number(row["value"], ind.value_type)
+    value = figures.approx_number(row["value"], ind.value_type, lang) if row.get("approx") and not pd.isna(
+        row["value"]) else _number(row["value"], ind.value_type)
     change = _change(row, _window(ind), ind, lang, say_basis)
     if ind.quarters == "all":
         return w.tp("brief_headline_item", indicator=ind.name(lang), value=value, unit=ind.unit(lang),
@@ -560,7 +561,8 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
                   w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
         rows = [["—" if pd.isna(r.rank) else str(int(r.rank)),
                  *([t(f"level_group_{r.group}", lang)] if by_group else []), printable(r.unit_name),
-                 figures.state_text(r.state, lang) if pd.isna(r.value) else format(r.value, fmt)]
+                 figures.state_text(r.state, lang) if pd.isna(r.value) else
+                 figures.approx_number(r.value, value_type, lang, fmt) if r.approx else format(r.value, fmt)]
                 for r in d.ranking.itertuples()]
         w.table(header, rows, [18, 30, 70, 48] if by_group else [20, 86, 50], align_right=(len(header) - 1,))
         apart = w.t("brief_no_figure", n=len(d.ranking) - n_ranked) if n_ranked < len(d.ranking) else ""

@@ -173,11 +173,13 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
     cover = rank["coverage"] if "coverage" in rank else pd.Series([""] * len(rank), index=rank.index)
     groups = rank["group"] if "group" in rank else pd.Series(["all"] * len(rank), index=rank.index)
     behind = rank["behind"] if "behind" in rank else pd.Series([False] * len(rank), index=rank.index)
+    approx = rank["approx"] if "approx" in rank else pd.Series([False] * len(rank), index=rank.index)
     colors, texts, xs = [], [], []
-    for r, st, low in zip(rank.itertuples(), state, behind):
+    for r, st, low, near in zip(rank.itertuples(), state, behind, approx):
         missing = pd.isna(r.value)
         xs.append(0 if missing else r.value)
-        texts.append(figures.state_text(st, lang) if missing else format(r.value, fmt))
+        texts.append(figures.state_text(st, lang) if missing else
+                     figures.approx_number(r.value, value_type, lang, fmt) if near else format(r.value, fmt))
         colors.append(LAGGARD if missing or low else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
     # a unit renamed since the period: its current name under the name it had then
@@ -213,6 +215,15 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
         return empty_figure(title, lang)
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
     fmt = number_format(value_type, values["value"])
+    # a figure that includes an approximation is said as written (「34万余」), the rest as numbers
+    approx = "approx" in values and bool(values["approx"].any())
+
+    def written(part: pd.DataFrame) -> list[str]:
+        if not approx:
+            return [""] * len(part)
+        return [figures.approx_number(v, value_type, lang) if a else format(v, fmt)
+                for v, a in zip(part["value"], part["approx"])]
+
     fig = go.Figure()
     for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
         name = plain(name)
@@ -225,8 +236,9 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
             marker={"size": [8 if ok else 11 for ok in complete],
                     "symbol": ["circle" if ok else "circle-open" for ok in complete],
                     "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]}},
-            customdata=[[c, n] for c, n in zip(_listed(part["unit_code"]), notes)],
-            hovertemplate=f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}%{{y:{fmt}}} {plain(unit)}<br>%{{customdata[1]}}<extra></extra>",
+            customdata=[[c, n, plain(w)] for c, n, w in zip(_listed(part["unit_code"]), notes, written(part))],
+            hovertemplate=(f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}" + (
+                "%{customdata[2]}" if approx else f"%{{y:{fmt}}}") + f" {plain(unit)}<br>%{{customdata[1]}}<extra></extra>"),
         ))
     _period_ticks(fig, values["period"], lang)
     honest_axis(fig, "y", value_type, values["value"])

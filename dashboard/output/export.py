@@ -30,7 +30,7 @@ from . import safe
 from .style import PARTY_RED, excel_rgb
 
 LONG_COLUMNS = ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name", "value",
-                "unit_of_measure", "state"]
+                "unit_of_measure", "state", "shown"]
 HEADER_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
 neutralise = safe.cell  # the one neutralising function, under the name callers knew it by
 
@@ -221,6 +221,8 @@ def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.
             "value": rows["value"],
             "unit_of_measure": rows["unit_en" if en else "unit_zh"],
             "state": rows["state"].map(lambda st: figures.state_text(st, lang)),
+            # the figure as the pages and the 通报 write it: an approximation as bureaus do (「34万余元」)
+            "shown": rows["shown"],
         },
         columns=LONG_COLUMNS,
     )
@@ -234,6 +236,7 @@ def wide_table(long: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
     if long.empty:
         return pd.DataFrame(columns=list(heads))
     shown = long["value"].astype(object).where(long["value"].notna(), long["state"])
+    shown = shown.where(long["shown"] == "", long["shown"])  # an approximation as words: 「34万余元」
     wide = long.assign(shown=shown).pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code",
                                                 values="shown", aggfunc="first", sort=False)
     codes = [i.code for i in cat.indicators if i.code in wide.columns]

@@ -23,7 +23,7 @@ FIRST_PANELS = 3  # the small multiples drawn at first (one row); the rest on de
 
 def _indicators(all_of_them: bool):
     cat = state.store().catalog
-    return [i for i in cat.indicators if all_of_them or i.headline]
+    return list(cat.indicators) if all_of_them else cat.headlines
 
 
 def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str) -> pd.DataFrame:
@@ -104,7 +104,7 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
     cat, lg = state.store().catalog, state.lang()
     inds = _indicators(all_of_them)
     frame = figures(tuple(units), tuple(i.code for i in inds), last, granularity)
-    heads = [i for i in inds if i.headline]
+    heads = [i for i in inds if i in cat.headlines]
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
             if i.code in set(plot["indicator_code"])]

@@ -24,7 +24,7 @@ def render() -> None:
     store = state.store()
     cat, tree = store.catalog, store.tree()
     codes = [i.code for i in cat.indicators]
-    heads = [i.code for i in cat.indicators if i.headline]
+    heads = [i.code for i in cat.headlines]
     lg = state.lang()
     inds = widgets.multiselect(t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
                           format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · "
@@ -55,7 +55,7 @@ def render() -> None:
     else:
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",
-                                            "col_indicator", "col_value", "col_uom", "col_figure_state")]
+                                            "col_indicator", "col_value", "col_uom", "col_figure_state", "col_shown")]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
     sort_by = widgets.select(t("explorer_sort"), [""] + cols, key="explorer_sort", default="", where=c1,

@@ -107,7 +107,9 @@ def card(ind, row, unit: str) -> None:
     dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
     label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
     shown = (figures.state_text(row["state"], state.lang(), short=True)
-             if row is not None and row["state"] not in figures.WITH_FIGURE else _fmt(value, ind.value_type))
+             if row is not None and row["state"] not in figures.WITH_FIGURE else
+             figures.approx_number(value, ind.value_type, state.lang()) if row is not None and row.get("approx")
+             else _fmt(value, ind.value_type))
     year = t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type))
     with st.container(border=True):
         st.metric(label, shown,
@@ -136,7 +138,7 @@ def headline_section(f) -> None:
     cat = state.store().catalog
     st.subheader(t("headline_title", period=state.period(f.current_period)))
     heads_now, behind = state.built(headline_parts, filters=f.as_args())
-    heads = [i for i in cat.indicators if i.headline]
+    heads = cat.headlines
     for code in f.units[:settings().overview_max_units]:
         if len(f.units) > 1:
             st.markdown(f"**{md(state.unit_name(code))}**")
@@ -196,7 +198,7 @@ def bottom_rows(f, units: list[str]) -> list[dict]:
 
     cat, lg = state.store().catalog, state.lang()
     rows = []
-    for d in cat.domains:
+    for d in cat.overview_domains:
         ind = cat[cat.headline(d.code)]
         params = f.values_params(units=units, indicators=[ind.code])
         period = figures.ranking_period(ind, periods_with_data(params, state.periods_in(f)), f.last, f.granularity)
@@ -252,8 +254,8 @@ def bottom_section(f) -> None:
     widgets.grid(frame, key="overview_bottom_view")
     st.caption(t("bottom_note"))
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
-    cols = st.columns(len(cat.domains))
-    for col, d in zip(cols, cat.domains):
+    cols = st.columns(len(cat.overview_domains))
+    for col, d in zip(cols, cat.overview_domains):
         with col:
             widgets.page_link(d.code, d.name(state.lang()), "arrow_forward")
 
