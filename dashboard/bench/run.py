@@ -266,14 +266,18 @@ def bench_postgres(path: Path, url: str, settings: Settings, report: Report) -> 
             _say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
 
 
-def bench_load(args, workdir: Path, settings: Settings, report: Report) -> None:
-    """Leaders switching pages across two app instances on the PostgreSQL database (dashboard/bench/load.py)."""
+def bench_load(args, db: Path, workdir: Path, settings: Settings, report: Report) -> None:
+    """Leaders switching pages, through Streamlit's protocol (dashboard/bench/load.py): one instance on
+    the DuckDB file, and 1, 2 and 4 instances on the PostgreSQL database of --db when given."""
     from . import load
 
-    if not getattr(args, "db", None) or not str(args.db).startswith("postgresql"):
-        report.problems.append("LOAD: --load needs --db postgresql://… (two instances share one server); not run")
-        return
-    report.load = load.run(str(args.db), workdir, quick=settings.quick, say=_say)
+    locations = {"duckdb": str(db)}
+    if getattr(args, "db", None) and str(args.db).startswith("postgresql"):
+        locations["postgresql"] = str(args.db)
+    else:
+        report.problems.append("LOAD: PostgreSQL not measured: give --db postgresql://… (1, 2 and 4 instances "
+                               "share one server); DuckDB's one instance only")
+    report.load = load.run(locations, workdir, quick=settings.quick, say=_say)
     if "problem" in report.load:
         report.problems.append(f"LOAD: {report.load['problem']}")
 
@@ -372,7 +376,7 @@ def main(args) -> int:
         if getattr(args, "db", None):
             bench_postgres(db, str(args.db), settings, report)
         if getattr(args, "load", False):
-            bench_load(args, workdir, settings, report)
+            bench_load(args, db, workdir, settings, report)
         imports.run(db, workdir, settings, report)
         if settings.pages:
             browser.run(db, workdir, settings, report)
