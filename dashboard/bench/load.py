@@ -5,7 +5,7 @@ no browser), so N leaders cost the machine the servers' work and little else; th
 earlier version drove measured the machine (20 tabs on two cores), not the servers.
 
 Backends and instances: one instance on the DuckDB file, and, given a PostgreSQL database,
-1, 2 and 4 instances on it (`streamlit run dashboard/app/entry.py` on loopback ports, stopped by
+1, 2 and 4 instances on it (`streamlit run dashboard/app/serve.py` on loopback ports, stopped by
 their PIDs; DuckDB admits one process, so one instance there).  First every page is visited once
 on each instance (the caches are warm, as during a meeting); then for each number of instances and
 of leaders: every leader opens a session (leader i on instance i mod k, on a page of its own),
@@ -151,6 +151,34 @@ def run(locations: dict[str, str], workdir: Path, *, quick: bool, say, leaders: 
                                                "p95_ratio": TARGET_P95_RATIO},
                "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
     figures["p95_ratio"] = target_ratio(figures)
+    return figures
+
+
+def first_open(location: str, workdir: Path, say) -> dict:
+    """A fresh server's first visitor on the default page, timed to script_finished (the server's
+    part, no drawing): one visitor as soon as the health check answers (the worst case: the warm-up
+    runs beside them), and, on a second fresh server, one once its warm-up is over (GET /warmup),
+    with how long that took."""
+    async def visit(base: str) -> Run:
+        session, run = await Session.open(base, PAGES[0], timeout_s=SWITCH_TIMEOUT_S)
+        await session.close()
+        return run
+
+    figures = {}
+    for when in ("at_health", "after_warmup"):
+        server = _start(location, 1, workdir, {}, f"first-{when}")[0]
+        try:
+            if when == "after_warmup":
+                warm = server.wait_warm()
+                figures.update(warmup_state=warm["state"], warmup_s=warm["seconds"])
+            run = asyncio.run(visit(server.url))
+        finally:
+            server.stop()
+        if not run.ok:
+            return {"problem": f"first open ({when}): {run.status}, {run.elements} elements, {run.exceptions[:1]}"}
+        figures[f"{when}_ms"] = round(run.ms)
+    say(f"first open: {figures['at_health_ms']} ms at the health check, {figures['after_warmup_ms']} ms after the "
+        f"warm-up ({figures['warmup_s']} s)")
     return figures
 
 
