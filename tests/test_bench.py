@@ -148,7 +148,8 @@ def test_bench_quick_writes_every_figure(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert {"queries", "import", "pages", "peak_rss_mb", "load", "server_cpu_ms_per_switch"} <= figures.keys()
+    assert {"queries", "import", "pages", "peak_rss_mb", "load", "server_cpu_ms_per_switch", "first_open_ms",
+            "first_open"} <= figures.keys()
     # the load run: DuckDB's one instance, 1 and 2 leaders through Streamlit's protocol; PostgreSQL's
     # instances need --db, and the problems say it was not measured (tests/test_bench_load.py runs it)
     load = figures["load"]
@@ -156,6 +157,12 @@ def test_bench_quick_writes_every_figure(tmp_path):
     assert all(r["failed"] == 0 and r["p95_ms"] > 0 and r["server_cpu_ms_per_switch"] > 0 for r in load["runs"])
     assert any(p.startswith("LOAD:") and "--db postgresql" in p for p in figures["problems"])
     assert "leaders switching pages" in result.stdout
+    # a fresh server's first visitor: at the health check and once the start-up warm-up is over
+    first = figures["first_open"]
+    assert first["warmup_state"] == "ready" and first["warmup_s"] > 0
+    assert first["at_health_ms"] > 0 and first["after_warmup_ms"] > 0
+    assert figures["first_open_ms"] is None  # the browser's figure needs the pages (--no-pages here)
+    assert "a visitor once the warm-up is over" in result.stdout
     assert figures["queries"]
     for name, q in figures["queries"].items():
         assert q["match"], name
