@@ -101,14 +101,21 @@ def measure(servers: list[Server], leaders: int, switches: int) -> dict:
     return row
 
 
-def _start(location: str, n: int, workdir: Path, env: dict, tag: str) -> list[Server]:
+def _secrets(workdir: Path) -> Path:
     secrets = workdir / "load-secrets.toml"
     secrets.write_text("# no [auth]: the open demo mode, as a leader would see the pages\n", encoding="utf-8")
+    return secrets
+
+
+def _start(location: str, n: int, workdir: Path, env: dict, tag: str) -> list[Server]:
+    secrets = _secrets(workdir)
     servers: list[Server] = []
     try:
         for i in range(n):
             servers.append(Server(APP, {"DANGJIAN_DB": location, **env}, workdir / f"load-{tag}-{i}.log",
                                   args=("--secrets.files", str(secrets))))
+        for s in servers:  # nothing is timed while an instance warms up (serve.py)
+            s.wait_warm()
     except BaseException:
         for s in servers:
             s.stop()
@@ -166,7 +173,8 @@ def first_open(location: str, workdir: Path, say) -> dict:
 
     figures = {}
     for when in ("at_health", "after_warmup"):
-        server = _start(location, 1, workdir, {}, f"first-{when}")[0]
+        server = Server(APP, {"DANGJIAN_DB": location}, workdir / f"first-{when}.log",
+                        args=("--secrets.files", str(_secrets(workdir))))
         try:
             if when == "after_warmup":
                 warm = server.wait_warm()

@@ -49,6 +49,7 @@ class Run:
     exceptions: list[str] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
     status: str = ""
+    bytes: int = 0  # what came over the wire for this run (what a browser would have to take in)
 
     @property
     def ok(self) -> bool:
@@ -111,8 +112,10 @@ class Session:
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise TimeoutError(f"page {page!r}: no script_finished after {timeout_s:.0f} s")
+            data = await _recv(self.ws, left)
+            run.bytes += len(data)
             fwd = ForwardMsg()
-            fwd.ParseFromString(await _recv(self.ws, left))
+            fwd.ParseFromString(data)
             kind = fwd.WhichOneof("type")
             if kind == "script_finished":
                 status = FINISHED.Name(fwd.script_finished)

@@ -91,7 +91,8 @@ class Report:
         return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
                 "peak_rss_mb": self.peak_rss_mb, "server_cpu_ms_per_switch": self.server_cpu_ms_per_switch,
                 "first_open_ms": self.first_open_ms, "first_open": self.first_open,
-                "problems": self.problems, "postgres": self.postgres, "load": self.load}
+                "problems": self.problems, "postgres": self.postgres, "load": self.load,
+                "targets": issue_targets(self)}
 
 
 def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
@@ -297,6 +298,59 @@ def bench_load(args, db: Path, workdir: Path, settings: Settings, report: Report
 
 # --- 5. output --------------------------------------------------------------------------
 
+# Issue 21's targets: (what, the target in words).  issue_targets() measures each against this run.
+ISSUE_TARGET_CPU_MS = 25.0
+ISSUE_TARGET_DUCKDB_MS = 20.0
+ISSUE_TARGET_PG_MS = 50.0
+ISSUE_TARGET_UPLOAD_MS = 50.0
+
+
+def issue_targets(report: Report) -> list[dict]:
+    """Each target of issue 21 with this run's figure and whether it is met (None: not measured in
+    this run, and why)."""
+    out = []
+
+    def add(what: str, target: str, value, met: bool | None, why: str = "") -> None:
+        out.append({"target": what, "goal": target, "value": value, "met": met, **({"note": why} if why else {})})
+
+    first = report.first_open_ms if report.first_open_ms is not None else report.first_open.get("after_warmup_ms")
+    add("first open of the default page on a fresh server", f"<= {TARGET_FIRST_OPEN_MS:.0f} ms", first,
+        None if first is None else first <= TARGET_FIRST_OPEN_MS,
+        "" if first is not None else "not measured")
+    pages = {n: p for n, p in report.pages.items() if not n.startswith("(")}
+    worst = max(pages.items(), key=lambda kv: kv[1]["ratio"] or 0, default=None)
+    add("every page warm, over the trivial page", f"<= {TARGET_PAGE_RATIO:g}x",
+        f"{worst[1]['ratio']}x ({worst[0]})" if worst else None,
+        None if worst is None else all((p["ratio"] or 0) <= TARGET_PAGE_RATIO for p in pages.values()),
+        "" if worst else "no page run (--no-pages)")
+    cpu = report.server_cpu_ms_per_switch
+    add("server CPU per warm page switch", f"<= {ISSUE_TARGET_CPU_MS:.0f} ms", cpu,
+        None if cpu is None else cpu <= ISSUE_TARGET_CPU_MS, "" if cpu is not None else "no page run (--no-pages)")
+    q = report.queries
+    ok = [n for n, x in q.items() if x["median_ms"] <= ISSUE_TARGET_DUCKDB_MS and (x["ratio"] or 0) >= 1]
+    add("DuckDB chart queries: median, and against the plain way",
+        f"each <= {ISSUE_TARGET_DUCKDB_MS:.0f} ms and >= 1x", f"{len(ok)} of {len(q)}",
+        None if not q else len(ok) == len(q))
+    pg = report.postgres.get("queries", {})
+    ok = [n for n, x in pg.items() if x["median_ms"] <= ISSUE_TARGET_PG_MS]
+    add("PostgreSQL chart queries: median", f"each <= {ISSUE_TARGET_PG_MS:.0f} ms",
+        f"{len(ok)} of {len(pg)}" if pg else None, None if not pg else len(ok) == len(pg),
+        "" if pg else "no --db postgresql://…")
+    i = report.import_
+    ms, ratio, single = i.get("ms_per_return"), i.get("ratio"), i.get("single_ms_per_return")
+    add("bulk import per return", f"<= {TARGET_IMPORT_MS:.0f} ms and >= {TARGET_IMPORT_RATIO:.0f}x the plain way",
+        None if ms is None else f"{ms} ms, {ratio}x", None if ms is None else
+        ms <= TARGET_IMPORT_MS and (ratio or 0) >= TARGET_IMPORT_RATIO, "" if ms is not None else "not measured")
+    add("one upload", f"<= {ISSUE_TARGET_UPLOAD_MS:.0f} ms", single,
+        None if single is None else single <= ISSUE_TARGET_UPLOAD_MS, "" if single is not None else "not measured")
+    add("80,000 units x 12 quarters", "chart queries <= 300 ms, first page <= 5 s", None, None,
+        "bench growth measures it")
+    ratio = report.load.get("p95_ratio") if report.load else None
+    add("20 leaders on 2 instances, p95 over one leader alone", "<= 2x", ratio,
+        None if ratio is None else ratio <= 2.0,
+        "" if ratio is not None else "needs --load with --db postgresql://… (and 20 leaders: not --quick)")
+    return out
+
 
 def _mark(ok: bool | None) -> str:
     return "" if ok is None else ("ok" if ok else "MISSED")
@@ -371,6 +425,12 @@ def format_table(report: Report, settings: Settings) -> str:
         lines.append("")
         lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
                      f"{_mark(report.peak_rss_mb <= TARGET_PEAK_RSS_MB)}")
+    lines.append("")
+    lines.append(f"{'targets of issue 21':<{W}} {'goal':<34} {'this run':<24} met")
+    for x in issue_targets(report):
+        met = {True: "met", False: "MISSED", None: "—"}[x["met"]]
+        value = "" if x["value"] is None else str(x["value"])
+        lines.append(f"{x['target']:<{W}} {x['goal']:<34} {value:<24} {met}{'  (' + x['note'] + ')' if x.get('note') else ''}")
     for p in report.problems:
         lines.append(f"PROBLEM: {p}")
     return "\n".join(lines)
