@@ -5,26 +5,20 @@ Times are reported, never asserted."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import pytest
 
 from dashboard.bench import load
-from dashboard.bench.browser import APP, Server
 from dashboard.bench.protocol import ProtocolError, Session
 from dashboard.domain.catalog import catalog
 from dashboard.i18n import t
+from tests.support.servers import demo_app
 
 
 @pytest.fixture(scope="module")
 def app(demo_db_file, tmp_path_factory):
     """One instance of the app on a copy of the demo, in the open demo mode."""
-    folder = tmp_path_factory.mktemp("load")
-    db = folder / "app.duckdb"
-    shutil.copy(demo_db_file, db)
-    secrets = folder / "secrets.toml"
-    secrets.write_text("# no [auth]: the demo mode\n", encoding="utf-8")
-    server = Server(APP, {"DANGJIAN_DB": str(db)}, folder / "app.log", args=("--secrets.files", str(secrets)))
+    server = demo_app(demo_db_file, tmp_path_factory.mktemp("load"))
     yield server
     server.stop()
 

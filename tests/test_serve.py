@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import urllib.request
 
 import pytest
 
-from dashboard.bench.browser import APP, Server
+from dashboard.bench.browser import Server
 from dashboard.bench.protocol import Session
 from dashboard.i18n import t
+from tests.support.servers import demo_app
 
 _LOOKUP = re.compile(r'^cache_lookups_total\{cache="dashboard\.app\.state\.(\w+)",cache_type="\w+",'
                      r'result="(hit|miss)"\} (\d+)', re.M)
@@ -27,11 +27,7 @@ def _lookups(server: Server) -> dict[tuple[str, str], int]:
 
 @pytest.fixture
 def fresh_app(demo_db_file, tmp_path):
-    db = tmp_path / "app.duckdb"
-    shutil.copy(demo_db_file, db)
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text("# no [auth]: the demo mode\n", encoding="utf-8")
-    server = Server(APP, {"DANGJIAN_DB": str(db)}, tmp_path / "app.log", args=("--secrets.files", str(secrets)))
+    server = demo_app(demo_db_file, tmp_path)
     yield server
     server.stop()
 

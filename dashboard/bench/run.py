@@ -328,7 +328,7 @@ def issue_targets(report: Report) -> list[dict]:
         None if cpu is None else cpu <= ISSUE_TARGET_CPU_MS, "" if cpu is not None else "no page run (--no-pages)")
     q = report.queries
     ok = [n for n, x in q.items() if x["median_ms"] <= ISSUE_TARGET_DUCKDB_MS and (x["ratio"] or 0) >= 1]
-    add("DuckDB chart queries: median, and against the plain way",
+    add("DuckDB chart queries (median, vs the plain way)",
         f"each <= {ISSUE_TARGET_DUCKDB_MS:.0f} ms and >= 1x", f"{len(ok)} of {len(q)}",
         None if not q else len(ok) == len(q))
     pg = report.postgres.get("queries", {})
