@@ -113,6 +113,9 @@ def _create(store, out: Path) -> Made:
     mode = compression(out)
     if mode is None:
         raise BackupRefused("bk_bad_name", path=out)
+    if store.is_postgres:  # the server's data are the server's to dump; a copy of a file here would be none of it
+        raise BackupRefused("bk_postgres", db=store.location,
+                            archive=store.archive_dir)
     out = out.resolve() if out.parent.exists() else out
     if not out.parent.is_dir():
         raise BackupRefused("bk_out_folder_missing", path=out.parent)

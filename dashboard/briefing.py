@@ -22,7 +22,8 @@ from datetime import date
 
 import pandas as pd
 
-from .domain import analysis, coverage, figures, headlines, periods
+from . import clock
+from .domain import analysis, coverage, deadlines, figures, headlines, periods
 from .domain.catalog import Catalog, Indicator
 from .domain.filters import values_params
 from .domain.rules import Rule
@@ -97,6 +98,9 @@ class Briefing:
     domains: list[DomainPart]
     compliance: Compliance
     catalog: Catalog = field(repr=False)
+    # the appendix: each headline figure with the returns and cells it was read from
+    # (headline rows: indicator_code, period, value, and figures.SOURCE_COLUMNS)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def quarter(self) -> str:
@@ -121,12 +125,13 @@ def _levels(tree, unit: str, quarter: str) -> list[str]:
     return list(dict.fromkeys(k.level for k in kids))
 
 
-def _returns(query: Query, history, unit: str, quarters: list[str], lang: str) -> Returns:
-    status = query("submission_status", **analysis.expected_returns(history, [unit], quarters, whole=True))
+def _returns(query: Query, history, unit: str, quarters: list[str], lang: str, set_apart: dict) -> Returns:
+    status = query("submission_status", **analysis.expected_returns(history, [unit], quarters, whole=True,
+                                                                    deadlines=set_apart))
     per_q = [analysis.completeness(status, q) for q in quarters]
     name = "unit_name_en" if lang == "en" else "unit_name_zh"
     late = status[status["status"] == "late"]
-    deadline = periods.quarter_end(quarters[-1]).date() + pd.Timedelta(days=settings().deadline_days)
+    deadline = deadlines.due(quarters[-1], set_apart)
 
     def of(state: str) -> list[tuple[str, str]]:
         rows = status[status["status"] == state]
@@ -149,7 +154,7 @@ def _domain(src: figures.Source, tree, unit: str, period: str, lang: str, domain
     granularity, last = periods.granularity_of(period), periods.quarters_of(period)[-1]
     ref = figures.ranking_period(ind, [period], last, granularity)
     quarters = periods.quarters_of(ref)
-    own = heads[heads["indicator_code"] == ind.code] if ind.headline and len(heads) else \
+    own = heads[heads["indicator_code"] == ind.code] if len(heads) and ind.code in set(heads["indicator_code"]) else \
         headline_figures(src.query, src.history, catalog, [unit], last, [ind.code], lang, granularity)
     total = own.iloc[0].to_dict() if len(own) else None
     units = analysis.scope_units(tree, [unit], quarters, src.history)
@@ -197,10 +202,24 @@ def gather(store, unit: str, period: str, *, lang: str = "zh", query: Query | No
     src = figures.Source.of_store(store, query)
     return Briefing(
         unit_code=unit, unit_name=tree[unit].name(lang), period=period, lang=lang,
-        issued=issued or date.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, last),
+        issued=issued or clock.today(), is_demo=store.has_demo(), addressees=_levels(tree, unit, last),
         headlines=heads,
-        returns=_returns(query, store.history(), unit, quarters, lang),
+        returns=_returns(query, store.history(), unit, quarters, lang, store.deadlines()),
         domains=[_domain(src, tree, unit, period, lang, d, heads) for d in catalog.domains],
         compliance=_compliance(query, catalog, tree, unit, quarters),
         catalog=catalog,
+        sources=_sources(src, heads, lang),
     )
+
+
+def _sources(src: figures.Source, heads: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The headline figures that have one, each with where it was read (figures.source_columns,
+    as `export --with-source` gives them), for the circular's appendix."""
+    if heads.empty:
+        return pd.DataFrame()
+    shown = heads[heads["state"].isin(figures.WITH_FIGURE)]
+    parts = [pd.concat([rows, figures.source_columns(src, rows, periods.quarters_of(period)[0],
+                                                     periods.quarters_of(period)[-1], periods.granularity_of(period),
+                                                     lang=lang)], axis=1)
+             for period, rows in shown.groupby("period", sort=False)]
+    return pd.concat(parts).loc[shown.index] if parts else pd.DataFrame()

@@ -21,13 +21,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from . import i18n
+from . import clock, i18n
 from .domain import periods
 from .domain.acting import acting
 from .domain.audit import words
+from .exits import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from .output.safe import cell, file_part, printable
-
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 # When the running app executes a command for a client (service.py), its store and the client's
 # output streams; otherwise unset, and a command opens the file itself and prints to the terminal.
@@ -37,7 +36,7 @@ _ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
 # The arguments a command reads files from: the client sends their bytes along.
 INPUT_FILES = {"import": "files", "tree": "file", "users": "file"}
 # The commands whose --user names who acts (elsewhere --user may be a filter: `audit --user`).
-ACTS_AS_USER = ("import", "tree", "users", "anomalies")
+ACTS_AS_USER = ("import", "tree", "users", "anomalies", "remind", "deadline")
 
 
 def out_stream():
@@ -189,11 +188,11 @@ def _demo_args(p) -> None:
 
 @command("demo", "load (or --clear) the deterministic demo data", args=_demo_args)
 def cmd_demo(args) -> int:
-    from .demo import NotTheDemoTree, load_demo
+    from .demo import NotTheDemoTree, demo_logins, load_demo
 
     with _open_store(args) as store:
         if args.clear:
-            n = store.clear_demo()
+            n = store.clear_demo(users=demo_logins(store))
             echo(f"已删除演示数据 {n} 份报表 / removed {n} demo returns from {store.path}")
         else:
             if args.if_empty and (store.has_tree() or store.has_submissions()):
@@ -217,16 +216,11 @@ def cmd_units(args) -> int:
 
 
 def _tree_args(p) -> None:
-    from .settings import db_location
-
     actions = p.add_subparsers(dest="action", required=True)
     for name, help_ in (("template", "an empty sheet to fill, with its rules"),
                         ("export", "the tree as the database holds it, every version"),
                         ("import", "check a filled sheet (every problem with its cell), show the changes, load it")):
         a = actions.add_parser(name, help=help_)
-        # here as well as on `tree`, so --db may also follow the file (argparse reads a
-        # positional after an option only within one parser)
-        a.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if name == "import":
             a.add_argument("file", nargs=1, type=Path, help="the .xlsx or .csv to load")
             a.add_argument("--dry-run", action="store_true", help="check and show the changes, load nothing")
@@ -245,10 +239,7 @@ def _tree_args(p) -> None:
 
 @command("tree", "the organisation: an Excel template, an export of every version, an import", args=_tree_args)
 def cmd_tree(args) -> int:
-    from datetime import date
-
-    from .domain.audit import Note, words
-    from .ingest import tree_file
+    from .ingest import tree_file, tree_import
 
     if args.action in ("template", "export"):
         with _open_store(args) as store:
@@ -259,47 +250,31 @@ def cmd_tree(args) -> int:
     path = Path(args.file[0])
     if not path.is_file():
         raise UsageError(i18n.both("imp_file_missing", path=path))
-    reading = tree_file.read(_read_bounded(path), path.name)
-    effective = args.effective or periods.quarter_of(date.today())
+    data = _read_bounded(path)
     with _open_store(args) as store:
-        old = store.history() if store.has_tree() else None
-        # a unit ended while returns still hold it is told below, return by return (misplaced)
-        new = tree_file.plan(reading, old, store.unit_last_figures(), effective, returns_apart=True)
-        if new is None:
-            echo(i18n.both("treef_problems", n=len(reading.problems)), err=True)
-            for where, message in reading.problems:
+        found = tree_import.prepare(store, data, path.name, effective=args.effective, rehome=args.rehome)
+        if found.state == "rejected":
+            echo(i18n.both("treef_problems", n=len(found.problems)), err=True)
+            for where, message in found.problems:
                 echo(f"  {where or '—'}: {printable(message)}", err=True)
-            store.audit("tree.import", path.name, "rejected", words(errors=len(reading.problems)))
             return EXIT_REJECTED
-        changes = tree_file.diff(old, new)
-        counts = {k: sum(c.kind == k for c in changes) for k in ("added", "renamed", "moved", "retired", "changed")}
+        counts = found.counts
         echo(i18n.both("treef_changes", **counts))
-        for c in changes:
+        for c in found.changes:
             arrow = f"{printable(c.before)} → " if c.before else ""
             echo(f"  {i18n.both('treef_kind_' + c.kind)}  {c.code}  {arrow}{printable(c.after)}")
-        # rows of active returns the new tree puts outside them: refused, or carried with --rehome
-        held = [tree_file.Held(*r) for r in store.active_fact_units()]
-        moves, stranded = tree_file.misplaced(new, held)
-        found = list(stranded)
-        if moves and args.rehome:
-            active = store.active_returns()
-            into = {active[k] for k in {(m.to_reporter, m.held.quarter) for m in moves} if k in active}
-            found += tree_file.clashes(moves, store.fact_keys({m.held.submission_id for m in moves} | into), active)
-        if (moves and not args.rehome) or found:
-            if moves and not args.rehome:
-                _tree_held_refused(new, old, moves)
-            if found:
-                _tree_rehome_refused(new, old, found)
-            returns = {m.held.submission_id for m in moves} | {f.submission_id for f in stranded}
-            store.audit("tree.import", path.name, "rejected",
-                        words(returns=len(returns), errors=len(found) or None,
-                              reason="rows_cannot_move" if found else "returns_hold_units"))
+        if found.state == "refused":
+            for i, (key, fields) in enumerate(found.refusals):
+                shown = {k: printable(v) if isinstance(v, str) else v for k, v in fields.items()}
+                heading = key in ("treef_held_refused", "treef_rehome_refused")
+                echo(("" if heading else "  ") + i18n.both(key, **shown), err=True)
             return EXIT_REJECTED
-        if not changes and not moves:
+        if found.state == "unchanged":
             echo(i18n.both("treef_no_change"))
             return EXIT_OK
+        moves = found.moves
         if moves:
-            echo(i18n.both("treef_rehome_plan", facts=sum(m.held.n for m in moves), moves=len(moves),
+            echo(i18n.both("treef_rehome_plan", facts=found.rehomed_facts, moves=len(moves),
                            returns=len({m.held.submission_id for m in moves})))
             for m in moves:
                 merged = m.to_unit != m.held.unit
@@ -310,58 +285,11 @@ def cmd_tree(args) -> int:
         if args.dry_run:
             echo(i18n.both("treef_dry_run"))
             return EXIT_OK
-        detail = {("moved_units" if k == "moved" else k): n or None for k, n in counts.items()}
-        store.load_tree(new, audit=Note("tree.import", path.name,
-                                        words(**detail, rehomed=sum(m.held.n for m in moves) or None)),
-                        rehome=moves)
+        tree_import.apply(store, found)
         if moves:
-            echo(i18n.both("treef_rehomed", facts=sum(m.held.n for m in moves)))
-        echo(i18n.both("treef_applied", units=len(new.by_code), versions=len(new.versions)))
+            echo(i18n.both("treef_rehomed", facts=found.rehomed_facts))
+        echo(i18n.both("treef_applied", units=len(found.new.by_code), versions=len(found.new.versions)))
     return EXIT_OK
-
-
-def _unit_names(new, old, code: str, quarter: str) -> tuple[str, str]:
-    """(Chinese, English) name of a unit as the tree of `quarter` has it (the new tree, else the
-    old one), else its latest name; the code if no tree knows it."""
-    for history in (new, old):
-        if history is not None and code in history.at(quarter):
-            u = history.at(quarter)[code]
-            return printable(u.name_zh), printable(u.name_en)
-    for history in (new, old):
-        if history is not None and code in history.by_code:
-            u = history.by_code[code][-1]
-            return printable(u.name_zh), printable(u.name_en)
-    return code, code
-
-
-def _tree_held_refused(new, old, moves) -> None:
-    """Every active return that would hold rows of units it no longer covers, with those units."""
-    by_return: dict[tuple[str, str], list[str]] = {}
-    for m in moves:
-        by_return.setdefault((m.held.quarter, m.held.reporter), []).append(m.held.unit)
-    echo(i18n.both("treef_held_refused", n=len(by_return)), err=True)
-    for (quarter, reporter), units in sorted(by_return.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        name, name_en = _unit_names(new, old, reporter, quarter)
-        named = [(u, *_unit_names(new, old, u, quarter)) for u in units]
-        echo("  " + i18n.both("treef_held_return", reporter=reporter, name=name, name_en=name_en, quarter=quarter,
-                              units="、".join(f"{u}（{zh}）" for u, zh, _ in named),
-                              units_en=", ".join(f"{u} ({en})" for u, _, en in named)), err=True)
-
-
-def _tree_rehome_refused(new, old, found) -> None:
-    """The rows no rehome can carry: a unit gone with no successor, or two figures meeting."""
-    from .ingest.tree_file import Clash
-
-    echo(i18n.both("treef_rehome_refused", n=len(found)), err=True)
-    for f in found:
-        if isinstance(f, Clash):
-            h = f.held
-            echo("  " + i18n.both("treef_rehome_clash", reporter=h.reporter, quarter=h.quarter, unit=h.unit,
-                                  indicator=f.indicator, to_reporter=f.to_reporter, to_unit=f.to_unit), err=True)
-        else:
-            name, name_en = _unit_names(new, old, f.unit, f.quarter)
-            echo("  " + i18n.both("treef_stranded", reporter=f.reporter, quarter=f.quarter, unit=f.unit, n=f.n,
-                                  name=name, name_en=name_en), err=True)
 
 
 def _export_args(p) -> None:
@@ -374,6 +302,8 @@ def _export_args(p) -> None:
     p.add_argument("--layout", choices=("long", "wide"), default="long")
     p.add_argument("--format", choices=("csv", "xlsx"), default=None)
     p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    p.add_argument("--with-source", action="store_true",
+                   help="long layout: each figure's returns, reporters, time, template versions and cells")
     p.add_argument("--out", type=Path, required=True)
 
 
@@ -384,16 +314,19 @@ def cmd_export(args) -> int:
     first, last = args.from_, args.to
     if first and last and periods.quarter_index(first) > periods.quarter_index(last):
         raise UsageError(f"--from {first} 晚于 --to {last} / --from is after --to")
+    if args.with_source and args.layout != "long":
+        raise UsageError("--with-source 只用于 --layout long / --with-source needs --layout long")
     with _open_store(args) as store:
         if args.domain and args.domain not in {d.code for d in store.catalog.domains}:
             known = ", ".join(d.code for d in store.catalog.domains)
             raise UsageError(f"未知领域 unknown domain: {args.domain} (one of {known})")
         unit = _unit_arg(store, args.unit)
-        span = store.quarter_span() or (first or last or "2022Q1",) * 2
+        span = store.quarter_span() or (first or last or clock.current_quarter(),) * 2
         first = first or span[0]
         last = last or span[1]
         frame = export_frame(store, unit=unit, first=first, last=last, granularity=args.granularity,
-                             scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang)
+                             scope=args.scope, domain=args.domain, layout=args.layout, lang=args.lang,
+                             with_source=args.with_source)
     fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
     write_table(frame, args.out, fmt)
     echo(f"已导出 {len(frame)} 行 / wrote {len(frame)} rows to {args.out}", err=True)
@@ -700,12 +633,14 @@ def _submissions_args(p) -> None:
 def cmd_submissions(args) -> int:
     import pandas as pd
 
+    from .domain.tree import OPEN_FROM, OPEN_TO
+
     with _open_store(args) as store:
         code = _unit_arg(store, args.unit)
         tree = store.tree()
         units = [u.code for u in tree.subtree(code) if tree.is_reporting(u.code)] or [tree.reporting_unit_of(code).code]
-        frame = store.query("submission_history", units=units, **{"from": args.period or "0000Q1",
-                                                                   "to": args.period or "9999Q4"})
+        frame = store.query("submission_history", units=units, **{"from": args.period or OPEN_FROM,
+                                                                   "to": args.period or OPEN_TO})
     if frame.empty:
         echo(i18n.both("imp_no_history"))
         return EXIT_OK
@@ -778,11 +713,16 @@ def _users_args(p) -> None:
     add.add_argument("login", help="the identity provider's claim: the e-mail address (or sub)")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--unit", default=None, help="the unit whose subtree is the scope (an admin's: the root)")
-    add.add_argument("--name", default="")
+    add.add_argument("--name", default=None, help="the name shown (default: kept for an existing login, else empty)")
+    add.add_argument("--email", default=None, help="where e-mail reminders go (default: kept for an existing login, "
+                                                   "else the login when it is an address)")
+    add.add_argument("--mobile", default=None, help="a mobile number, for the group robots' @-mention "
+                                                    "(default: kept for an existing login)")
     sub.add_parser("list", help="every user: login, name, role, scope unit, when added")
     remove = sub.add_parser("remove", help="remove a user")
     remove.add_argument("login")
-    imp = sub.add_parser("import", help="add or update every user of a file (columns login,name,role,unit), "
+    imp = sub.add_parser("import", help="add or update every user of a file (columns login,name,role,unit"
+                                        "[,email,mobile]), "
                                         "all or none")
     imp.add_argument("file", nargs=1, type=Path, help="a .csv or .xlsx file")
 
@@ -815,9 +755,9 @@ def cmd_users(args) -> int:
             if not users:
                 echo(i18n.both("usr_none"))
                 return EXIT_OK
-            rows = [["login", "name", "role", "unit", "unit_name", "created_at"]]
-            rows += [[u.login, u.name, u.role, u.unit, tree[u.unit].name_zh if u.unit in tree else "",
-                      str(u.created_at)[:19]] for u in users]
+            rows = [["login", "name", "role", "unit", "unit_name", "email", "mobile", "created_at"]]
+            rows += [[u.login, u.name, u.role, u.unit, tree[u.unit].name_zh if u.unit in tree else "", u.email,
+                      u.mobile, str(u.created_at)[:19]] for u in users]
             shown = [[printable(v) for v in r] for r in rows]
             widths = [max(_width(r[i]) for r in shown) for i in range(len(rows[0]))]
             for r in shown:
@@ -831,7 +771,14 @@ def cmd_users(args) -> int:
             echo(i18n.both("usr_removed", login=printable(login)))
             return EXIT_OK
         if args.action == "add":
-            entries = [(None, access.clean_entry(tree, args.login, args.name, args.role, args.unit))]
+            # changing a role or scope keeps the name, e-mail and mobile; only their options change them
+            known = {u.login: u for u in store.users()}.get(access.normal_login(args.login))
+
+            def kept(given, field: str) -> str:
+                return given if given is not None else (getattr(known, field) if known else "")
+
+            entries = [(None, access.clean_entry(tree, args.login, kept(args.name, "name"), args.role, args.unit,
+                                                 kept(args.email, "email"), kept(args.mobile, "mobile")))]
             action, target = "user.add", None
         else:
             path = Path(args.file[0])
@@ -910,6 +857,114 @@ def _print_findings(report) -> None:
             echo(f"  {line}")
 
 
+# --- reminders (催报) and deadlines --------------------------------------------------------------------
+
+
+def _remind_args(p) -> None:
+    from .remind import CHANNELS
+
+    p.add_argument("--period", type=_quarter_arg, default=None,
+                   help="the quarter whose returns to chase (default: the latest quarter that has ended)")
+    p.add_argument("--dry-run", action="store_true", help="list the units, reporters and messages; send nothing")
+    p.add_argument("--channel", action="append", choices=CHANNELS, default=None,
+                   help="send by this channel only (repeatable; default: every channel configured in "
+                        "the secrets file's [remind] section)")
+    p.add_argument("--user", default=None, help="who sends, for the audit trail (default: the login name)")
+
+
+@command("remind", "remind the reporters of every unit whose return is due and not in (e-mail, 企业微信, 钉钉)",
+         args=_remind_args)
+def cmd_remind(args) -> int:
+    from . import remind
+
+    try:
+        config = remind.read_config()
+    except remind.RemindError as exc:
+        echo(f"错误 error: {printable(exc)}", err=True)
+        return EXIT_REJECTED
+    channels = tuple(args.channel or ()) or remind.configured(config)
+    if not channels:
+        if not args.dry_run:
+            echo(f"错误 error: {i18n.both('remind_no_channel')}", err=True)
+            return EXIT_REJECTED
+        channels = remind.CHANNELS  # a preview shows what every channel would send
+    with _open_store(args) as store:
+        try:
+            planned = remind.plan(store, args.period, channels)
+        except remind.RemindError as exc:
+            echo(f"错误 error: {printable(exc)}", err=True)
+            return EXIT_REJECTED
+        _print_plan(planned, args.dry_run)
+        if args.dry_run or not planned.messages:
+            if not args.dry_run and planned.units:
+                remind.send(store, planned, config)  # nothing to send: the refusals are audited
+                echo(i18n.both("remind_nothing_sent"))
+            return EXIT_OK
+        outcomes = remind.send(store, planned, config)
+    for o in outcomes:
+        mark = "✓" if o.ok else "✗"
+        echo(f"  {mark} {o.message.unit} {i18n.t('remind_channel_' + o.message.channel)} {printable(o.message.to)}"
+             + (f"  {printable(o.reason)}" if o.reason else ""))
+    failed = sum(not o.ok for o in outcomes)
+    echo(i18n.both("remind_sent_line", ok=len(outcomes) - failed, failed=failed))
+    return EXIT_REJECTED if failed else EXIT_OK
+
+
+def _print_plan(planned, dry_run: bool) -> None:
+    from . import remind
+    from .domain import periods as p
+
+    period = p.label(planned.quarter)
+    if not planned.units:
+        echo(i18n.t("remind_none_due", period=period))
+        return
+    days = remind.days_left_of(planned)
+    echo(f"{i18n.t('remind_heading', n=len(planned.units), period=period, deadline=planned.deadline.isoformat(), days=remind.days_text(days))}"
+         + (i18n.t("remind_dry_run") if dry_run else ""))
+    for unit in planned.units:
+        who = "、".join(f"{r.name} <{r.email or '—'}>" + (f" {r.mobile}" if r.mobile else "") for r in unit.reporters)
+        echo(f"  {unit.code}  {printable(unit.name)}  报送人 reporters: {printable(who) or '—'}")
+        for m in (m for m in planned.messages if m.unit == unit.code):
+            echo(f"    → {i18n.t('remind_channel_' + m.channel)}  {printable(m.to)}  {printable(m.subject)}")
+        for s in (s for s in planned.skipped if s.unit == unit.code):
+            channel = f"{i18n.t('remind_channel_' + s.channel)}  " if s.channel else ""
+            echo(f"    × {channel}{printable(s.text())}")
+
+
+def _deadline_args(p) -> None:
+    p.add_argument("--period", type=_quarter_arg, default=None, help="the quarter whose deadline to set")
+    p.add_argument("--date", type=_date_arg, default=None, help="its deadline, YYYY-MM-DD")
+    p.add_argument("--default", action="store_true", help="put the quarter back on the default deadline")
+    p.add_argument("--user", default=None, help="who sets it, for the audit trail (default: the login name)")
+
+
+@command("deadline", "the deadlines of the quarters: list them, or set one quarter's apart from the default",
+         args=_deadline_args)
+def cmd_deadline(args) -> int:
+    from datetime import date as day
+
+    from .domain import deadlines
+
+    with _open_store(args) as store:
+        if args.period is None:
+            if args.date or args.default:
+                raise UsageError("--date / --default 需要 --period / need --period")
+            set_apart = store.deadlines()
+            span = store.quarter_span()
+            quarters = periods.quarter_range(span[0], span[1]) if span else []
+            quarters = sorted(set(quarters) | set(set_apart))
+            for q in quarters:
+                mark = "  （已单独设定 set apart）" if q in set_apart else ""
+                echo(f"{q}  {deadlines.due(q, set_apart).isoformat()}{mark}")
+            return EXIT_OK
+        if bool(args.date) == bool(args.default):
+            raise UsageError("--period 需要 --date 或 --default 之一 / --period needs one of --date, --default")
+        due = day.fromisoformat(args.date) if args.date else None
+        store.set_deadline(args.period, due)
+        echo(f"{args.period}  {deadlines.due(args.period, store.deadlines()).isoformat()}")
+    return EXIT_OK
+
+
 # --- the audit trail and backups -----------------------------------------------------------------------
 
 AUDIT_COLUMNS = ("id", "at", "actor", "via", "action", "target", "outcome", "detail")
@@ -930,6 +985,7 @@ def _audit_args(p) -> None:
     p.add_argument("--user", dest="login", default=None, help="only what this login did")
     p.add_argument("--out", type=Path, default=None, help="write it as CSV (or .xlsx) instead of a table")
     p.add_argument("--format", choices=("csv", "xlsx"), default=None)
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG, help="the language of the table shown")
 
 
 @command("audit", "the audit trail: who did what, when, from where, and how it ended", args=_audit_args)
@@ -953,9 +1009,11 @@ def cmd_audit(args) -> int:
     if frame.empty:
         echo(i18n.both("aud_empty"))
         return EXIT_OK
+    from .domain.audit import shown
+
     for col in ("actor", "target", "detail"):  # typed by people: shown, never obeyed, by the terminal
-        frame[col] = frame[col].map(printable)
-    echo(frame.to_string(index=False))
+        trail[col] = trail[col].map(printable)
+    echo(shown(trail, args.lang).to_string(index=False))  # headed and worded as the audit page words them
     return EXIT_OK
 
 
@@ -1041,6 +1099,16 @@ def cmd_bench(args) -> int:
     return importlib.import_module("dashboard.bench.run").main(args)
 
 
+def _parsers(parser: argparse.ArgumentParser):
+    """`parser` and every subcommand's parser under it, at any depth (argparse keeps them in its
+    subparsers action's choices; it has no public walk)."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .settings import db_location
 
@@ -1054,6 +1122,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(default: $DANGJIAN_DB or data/dangjian.duckdb)")
         configure(p)
         p.set_defaults(func=run)
+        if db:  # --db before or after a subcommand, at any depth (`users add --db X LOGIN`, `users --db X add`)
+            for child in list(_parsers(p))[1:]:
+                if not any("--db" in a.option_strings for a in child._actions):
+                    child.add_argument("--db", type=db_location, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -1113,7 +1185,8 @@ def run_for_client(command: str, values: dict, files: list[Path], store, out, er
     help_, configure, func, db = COMMANDS[command]
     parser = argparse.ArgumentParser()
     configure(parser)
-    paths = {a.dest for a in parser._actions if a.type is Path}  # the client sent them as text
+    # the client sent paths as text, a subcommand's too (`tree template --out F`)
+    paths = {a.dest for p in _parsers(parser) for a in p._actions if a.type is Path}
     args = argparse.Namespace(**{k: (Path(v) if k in paths and isinstance(v, str) else v) for k, v in values.items()})
     args.command, args.func, args.db = command, func, store.path
     if command in INPUT_FILES:

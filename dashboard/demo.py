@@ -7,7 +7,10 @@ the 2023 flood (2023Q3) brings temporary branches and commando teams.  A few uni
 and a few returns are missing, so rankings and completeness mean something.
 
 Every demo return goes through `Store.submit` like a real one, marked as demo, so
-`Store.clear_demo()` removes all of it in one step.
+`Store.clear_demo()` removes all of it in one step.  The demo's people (data/demo_users.csv: a
+few reporters, among them those of the two units missing in 2024Q4, and a leader, each with an
+address under the reserved .example domain) are added with it, so reminders have someone to
+reach; `clear_demo_users` removes them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from . import i18n
 from .db import DEMO_USER, Store
 from .domain import periods
 from .domain.audit import words
-from .domain.tree import Tree, read_tree
+from .domain.catalog import Catalog, catalog
+from .domain.tree import BRANCH_LEVELS, Tree, read_tree
+from .ingest.layout import layout
 
 FIRST_QUARTER = "2022Q1"
 LAST_QUARTER = "2024Q4"
@@ -186,9 +191,31 @@ FLOOD_PLAN = {
 }
 
 
-def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
+def _more_values(cat: Catalog, level: str, q: str, rng: random.Random) -> dict[str, float]:
+    """A committee's figures of the domains off the overview, for any such domain of data/ (none is
+    named here): small counts, a few hundred to a few thousand 元; a share's numerator never above
+    its denominator.  Drawn from their own generator, so the five domains' figures stay as they were."""
+    if level in BRANCH_LEVELS:  # committees on their own rows, every quarter (a rate per quarter reported)
+        return {}
+    off = {d.code for d in cat.domains if not d.on_overview}
+    v: dict[str, float] = {}
+    for ind in cat.stored:
+        if ind.domain in off and ind.reported_by(level) and ind.in_quarter(q) and not ind.total_allowed:
+            v[ind.code] = (round(rng.uniform(200, 3000), 2) if ind.value_type == "money"
+                           else rng.randint(0, max(1, min(int(ind.max or 1), 12))))
+    for share in cat.indicators:
+        if share.formula_op == "ratio" and all(a in v for a in share.formula_args):
+            num, den = share.formula_args
+            v[den] = max(v[den], 1)  # a share of something: a demo ranking never divides by 0
+            v[num] = min(v[num], v[den])
+    return v
+
+
+def demo_returns(tree: Tree, seed: int = DEFAULT_SEED, cat: Catalog | None = None):
     """Yield (reporting unit, quarter, facts DataFrame, submitted_at) for every demo return."""
+    cat = cat or catalog()
     rng = random.Random(seed)
+    more = random.Random(seed * 7919 + 1)  # the other domains' own draws: the five's stay as they were
     states = _branch_states(tree, rng)
     for q in periods.quarter_range(FIRST_QUARTER, LAST_QUARTER):
         for rep in tree.reporting_units:
@@ -204,11 +231,32 @@ def demo_returns(tree: Tree, seed: int = DEFAULT_SEED):
                 else:
                     values = _committee_values(u.code, u.level, q, lag, rng, FLOOD_PLAN)
                 rows.extend((u.code, k, float(v)) for k, v in values.items())
+                rows.extend((u.code, k, float(v)) for k, v in _more_values(cat, u.level, q, more).items())
             if (rep.code, q) in MISSING_RETURNS:
                 continue  # drawn anyway so that the other units' figures do not depend on the gaps
             delay = rng.choice([3, 5, 8, 10, 12, 14, 18, 25] if lag else [2, 4, 6, 8, 10, 12, 13, 16])
             submitted_at = periods.quarter_end(q) + timedelta(days=delay, hours=rng.randint(8, 17))
             yield rep.code, q, pd.DataFrame(rows, columns=["unit_code", "indicator_code", "value"]), submitted_at
+
+
+DEMO_USERS = "demo_users.csv"  # in settings.data_dir
+
+
+def demo_users(tree: Tree) -> list:
+    """(row, entry) of every demo user (data/demo_users.csv, read as `users import` reads a file)."""
+    from .ingest.userfile import read_users
+    from .settings import current as settings
+
+    path = settings().data_dir / DEMO_USERS
+    entries, problems = read_users(tree, path.read_bytes(), path.name)
+    if problems:
+        raise ValueError(f"{path}: {problems}")
+    return entries
+
+
+def demo_logins(store: Store) -> tuple[str, ...]:
+    """The logins of the demo's users (data/demo_users.csv): what clearing the demo removes."""
+    return tuple(e.login for _, e in demo_users(store.tree()))
 
 
 class NotTheDemoTree(ValueError):
@@ -228,17 +276,26 @@ def load_demo(store: Store, seed: int = DEFAULT_SEED) -> int:
     elif {u.code for u in store.tree().units} != {u.code for u in demo_tree.units}:
         raise NotTheDemoTree(i18n.both("demo_not_demo_tree"))
     n = replaced = 0
+    missing: list = []
     try:
         replaced = store.clear_demo(audit=False)
         tree = store.tree()
-        for rep, q, facts, submitted_at in demo_returns(tree, seed):
+        for rep, q, facts, submitted_at in demo_returns(tree, seed, store.catalog):
+            # each value where the return's template puts it, as if read from the filled workbook
+            cells = layout(store.catalog, tree, rep, q).cells()
+            where = [cells.get(k, (None, None)) for k in zip(facts["unit_code"], facts["indicator_code"])]
+            facts = facts.assign(sheet=[w[0] for w in where], cell=[w[1] for w in where])
             store.submit(rep, q, facts, user=DEMO_USER, file_name="演示数据 demo", is_demo=True,
                          template_version="demo", refresh=False, submitted_at=submitted_at)
             n += 1
         store.rebuild_rollup()
+        missing = [(n, e) for n, e in demo_users(tree) if store.user(e.login) is None]  # never one of the bureau's
+        if missing:
+            store.put_users(missing, action="user.import", target=DEMO_USERS, audit=False)
     except Exception as exc:
         with contextlib.suppress(Exception):  # the disk that stopped the load may refuse this too
             store.audit("demo.load", store.path.name, "failed", words(seed=seed, returns=n, reason=type(exc).__name__))
         raise
-    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None))
+    store.audit("demo.load", store.path.name, "ok", words(seed=seed, returns=n, replaced=replaced or None,
+                                                          users=len(missing) or None))
     return n

@@ -27,9 +27,14 @@ import socket
 import socketserver
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from .exits import EXIT_REJECTED, EXIT_USAGE
 from .settings import current as settings
+
+# run(command, args, files, store, out, err, actor=...) -> exit code: the command line's run_for_client
+Runner = Callable[..., int]
 
 LOG = logging.getLogger("dashboard.service")
 CONNECT_TIMEOUT_S = 5.0
@@ -66,16 +71,14 @@ def _send(wfile, message: dict, lock: threading.Lock) -> None:
 
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
-        from . import cli
-
         lock = threading.Lock()
         try:
             request = json.loads(self.rfile.read(self.server.max_request).decode("utf-8"))
         except (ValueError, UnicodeDecodeError, OSError):
-            _send(self.wfile, {"err": "bad request\n", "exit": cli.EXIT_USAGE}, lock)
+            _send(self.wfile, {"err": "bad request\n", "exit": EXIT_USAGE}, lock)
             return
         if not hmac.compare_digest(str(request.get("token", "")), self.server.token):
-            _send(self.wfile, {"err": "refused\n", "exit": cli.EXIT_USAGE}, lock)
+            _send(self.wfile, {"err": "refused\n", "exit": EXIT_USAGE}, lock)
             return
         with tempfile.TemporaryDirectory(prefix="dangjian-cli-") as tmp:
             files = []
@@ -88,11 +91,11 @@ class _Handler(socketserver.StreamRequestHandler):
             out, err = _Lines(self.wfile, "out", lock), _Lines(self.wfile, "err", lock)
             actor = request.get("actor")  # the client's login: who acts, for the audit trail
             try:
-                code = cli.run_for_client(request["command"], request["args"], files, self.server.store, out, err,
-                                          actor=actor if isinstance(actor, str) else None)
+                code = self.server.run(request["command"], request["args"], files, self.server.store, out, err,
+                                       actor=actor if isinstance(actor, str) else None)
             except Exception as exc:  # noqa: BLE001 - the client hears of it; the app keeps serving
                 LOG.exception("command %s from the command line failed", request.get("command"))
-                code = cli.EXIT_REJECTED
+                code = EXIT_REJECTED
                 err.write(f"{type(exc).__name__}: {exc}\n")
             _send(self.wfile, {"exit": code}, lock)
 
@@ -105,10 +108,10 @@ class _Server(socketserver.ThreadingTCPServer):
 class Service:
     """The app's command-line service for one store (start() is called once per process)."""
 
-    def __init__(self, store):
+    def __init__(self, store, run: Runner):
         conf = settings()
         self.server = _Server(("127.0.0.1", 0), _Handler)
-        self.server.store = store
+        self.server.store, self.server.run = store, run
         self.server.token = secrets.token_hex(16)
         # every file an import may carry, base64, and some room for the arguments
         self.server.max_request = int(conf.max_file_bytes * 1.4 * 200) + 1_000_000
@@ -137,8 +140,10 @@ class Service:
         self.server.server_close()
 
 
-def start(store) -> Service:
-    return Service(store).start()
+def start(store, run: Runner) -> Service:
+    """Offer the command line `store`: each forwarded command runs through `run` (the command line's
+    run_for_client, handed in by whoever starts the service, so this module never imports it)."""
+    return Service(store, run).start()
 
 
 def _read_info(db: Path) -> dict | None:

@@ -45,13 +45,28 @@ class Settings:
                                        "up to this many units are refreshed in one statement; more, level by level")
     check_show_rows: int = _knob(20, "DANGJIAN_CHECK_SHOW_ROWS",
                                  "differing roll-up rows `check` lists one by one (all of them are counted)")
+    secrets: Path = _knob(ROOT / ".streamlit" / "secrets.toml", "DANGJIAN_SECRETS",
+                          "the secrets file the command line reads (the app reads Streamlit's own): "
+                          "[remind.smtp], [remind.wecom], [remind.dingtalk] for reminders")
+    # --- the clock -----------------------------------------------------------------------------
+    today: str = _knob("", "DANGJIAN_TODAY",
+                       "the date the product takes for today (YYYY-MM-DD): which quarter is current, what is due "
+                       "or late, the day of a reminder; unset: the machine's clock (set for tests and rehearsals)")
     # --- sign-in -------------------------------------------------------------------------------
     auth: str = _knob("", "DANGJIAN_AUTH",
                       "how people sign in: `oidc` (the default when .streamlit/secrets.toml has [auth]): "
                       "everyone signs in; `none`: nobody does, served on a loopback address only; "
                       "unset with no [auth]: the open demo mode")
     # --- returns -------------------------------------------------------------------------------
-    deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS", "a return is due this many days after its quarter ends")
+    deadline_days: int = _knob(15, "DANGJIAN_DEADLINE_DAYS",
+                               "a return is due this many days after its quarter ends, unless its quarter's "
+                               "deadline is set (`python -m dashboard deadline`, the 报送情况 page)")
+    contact: str = _knob("", "DANGJIAN_CONTACT",
+                         "whom reporters ask, as the template's 联系人 line and the reminders say it "
+                         "(e.g. 局机关党委 张三 0571-12345678); unset: the template says to ask the bureau's Party office")
+    app_url: str = _knob("", "DANGJIAN_APP_URL",
+                         "the address people open the app at (e.g. https://dangjian.example.gov.cn); "
+                         "reminders link to its upload page; unset: reminders name the page instead")
     max_file_mb: float = _knob(5.0, "DANGJIAN_MAX_FILE_MB", "largest return file accepted (a return is tens of KB)")
     max_uncompressed_mb: float = _knob(40.0, "DANGJIAN_MAX_UNCOMPRESSED_MB",
                                        "largest total a return's zip may inflate to")

@@ -18,6 +18,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import clock
 from .domain import coverage, figures, periods
 from .domain.catalog import Catalog, Indicator
 
@@ -31,6 +32,7 @@ class Figure:
     quarters: tuple[str, ...]  # the quarters it stands on (a stock: the last asked; star ratings: Q1)
     units_due: int  # reporting units due in those quarters
     units_in: int  # of them, every return in
+    approx: bool = False  # includes a figure written as an approximation: said as written (「34万余元」)
 
 
 @dataclass
@@ -72,7 +74,7 @@ def gather(store, unit: str, period: str, *, lang: str = "zh", query=None, issue
             c = coverage.coverage(mine, reported, rel)
             value = None if pd.isna(r["value"]) else float(r["value"])
             found.append(Figure(ind, value, r["state"], r["coverage"], tuple(rel), len(c.units_due),
-                                len(c.units_due) - len(c.units_missing)))
+                                len(c.units_due) - len(c.units_missing), bool(r["approx"])))
         domains.append((d.code, d.name(lang), found))
-    return Summary(unit, tree[unit].name(lang), tree[unit].level, period, lang, issued or date.today(),
+    return Summary(unit, tree[unit].name(lang), tree[unit].level, period, lang, issued or clock.today(),
                    store.has_demo(), domains, cat)

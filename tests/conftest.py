@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The store, import, roll-up, query and app suites: each of their store tests also runs on PostgreSQL.
 BOTH_BACKENDS = {"test_store", "test_rollup", "test_pipeline", "test_queries", "test_charts", "test_postgres",
-                 "test_app", "test_tree_rehome"}
+                 "test_app", "test_tree_rehome", "test_sources"}
 _NAMES = itertools.count()
 
 

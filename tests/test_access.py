@@ -26,7 +26,7 @@ ADMIN = Principal("a@x.cn", "A", "admin", "SW")
 def _params(store, name: str, unit: str) -> dict:
     """The parameters a page passes to `name` for one unit (its submissions, for submission_diff)."""
     quarters = [f"2024Q{i}" for i in range(1, 5)]
-    if name == "indicator_values":
+    if name in ("indicator_values", "approx_marks"):
         return filters.values_params([unit], FIRST, LAST, "quarter", ["theme_party_days"])
     if name == "compliance_shares":
         return analysis.compliance_params([unit], FIRST, LAST)
@@ -35,11 +35,14 @@ def _params(store, name: str, unit: str) -> dict:
     if name == "star_distribution":
         return {"groups": [unit], "indicator": "star_rating", "from": FIRST, "to": LAST}
     if name == "submission_status":
-        return {"units": [unit] * len(quarters), "quarters": quarters, "deadlines": ["2030-01-15"] * len(quarters)}
+        return {"units": [unit] * len(quarters), "quarters": quarters, "deadlines": ["2030-01-15"] * len(quarters),
+                "today": "2025-01-01"}
     if name == "anomaly_facts":
         return {"units": [unit], "from": FIRST, "to": LAST}
     if name == "return_parts":
         return {"units": [unit], "from": FIRST, "to": LAST, "indicators": ["members_total"]}
+    if name == "fact_sources":
+        return {"own": unit, "units": [unit], "own_only": False, "quarters": quarters, "indicators": ["members_total"]}
     if name in ("anomaly_checks_list", "audit_actors"):
         return {}
     if name == "submission_history":

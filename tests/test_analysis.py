@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard import clock
 from dashboard.domain import analysis, filters
 from dashboard.domain.catalog import catalog
 from dashboard.domain.tree import read_tree
@@ -102,14 +103,6 @@ def test_reference_quarter_for_indicators_reported_once_a_year():
     assert analysis.reference_quarter("Q3", "2024Q2") == "2023Q3"
 
 
-def test_deltas():
-    key = {"unit_code": ["A", "A"], "indicator_code": ["x", "y"]}
-    d = analysis.deltas(pd.DataFrame({**key, "value": [10.0, 5.0]}), pd.DataFrame({**key, "value": [8.0, 5.0]}),
-                        pd.DataFrame({"unit_code": ["A"], "indicator_code": ["x"], "value": [12.0]}))
-    assert d["delta_previous"].tolist() == [2.0, 0.0]
-    assert d["delta_year"].iloc[0] == -2.0 and pd.isna(d["delta_year"].iloc[1])
-
-
 # --- 三会一课 --------------------------------------------------------------------------
 
 
@@ -198,7 +191,8 @@ def test_submission_status_marks_missing_and_late_returns(demo_store):
     due = analysis.expected_returns(demo_store.history(), ["SW08", "SW09", "SW12"], ["2024Q3", "2024Q4"],
                                     whole=True)
     assert due == {"units": ["SW08", "SW09", "SW12"] * 2, "quarters": ["2024Q3"] * 3 + ["2024Q4"] * 3,
-                   "deadlines": ["2024-10-15"] * 3 + ["2025-01-15"] * 3}  # 15 days after each quarter
+                   "deadlines": ["2024-10-15"] * 3 + ["2025-01-15"] * 3,  # 15 days after each quarter
+                   "today": clock.today().isoformat()}
     status = demo_store.query("submission_status", **due)
     by = status.set_index(["unit_code", "quarter"])
     assert by.loc[("SW08", "2024Q4"), "status"] == "missing"

@@ -21,11 +21,12 @@ import pytest
 
 from dashboard.domain.filters import values_params
 
+from dashboard.app import registry
 from dashboard.app.views import compare
+from dashboard.i18n import t
 from dashboard.demo import load_demo
 from dashboard.domain import analysis, periods
 from dashboard.domain.catalog import catalog
-from dashboard import i18n
 from dashboard.ingest import build_template
 from dashboard.output import export
 from dashboard.settings import DATA_DIR
@@ -64,6 +65,10 @@ def test_every_page_runs_clean_and_every_chart_is_titled(app_db, page):
     at = open_app(page)
     assert_clean(at)
     assert at.title, "each page has a title"
+    spec = next(p for p in registry.pages(catalog()) if p.url_path == page)
+    expected = (catalog().domain(spec.domain).name_zh if spec.domain else
+                t("screen_overview_title") if page == "screen" else t(spec.title_key))  # the projector opens on its first slide
+    assert expected in at.title[0].value, (page, at.title[0].value)  # apptest.goto reached this very page
     said = [w.value for w in at.warning] + [m.value for m in at.markdown]  # the projector says it in its footer
     assert any("演示数据" in text for text in said), "the demo banner shows while demo data is loaded"
     for key, fig in figures(at).items():
@@ -396,7 +401,7 @@ def test_every_table_on_every_page_exports_to_csv_and_excel(app_db):
     for page in PAGES:
         goto(at, page).run()
         assert_clean(at)
-        for frame in [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table]:
+        for frame in [d.value for d in at.dataframe] + [tb.value.reset_index() for tb in at.table]:
             xlsx = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(frame))).active
             rows = list(xlsx.iter_rows(values_only=True))
             assert len(rows) == len(frame) + 1, page
@@ -456,12 +461,12 @@ def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     shutil.copytree(DATA_DIR, data_dir)
     with open(data_dir / "domains.csv", "a", encoding="utf-8") as f:
-        f.write("culture,廉洁文化,Integrity culture,local_library,6\n")
+        f.write("culture,廉洁文化,Integrity culture,local_library,30,1\n")  # on the overview
     with open(data_dir / "catalog.csv", "a", encoding="utf-8") as f:
         f.write("culture_events,culture,廉洁文化活动,Integrity-culture events,次,events,count,sum,sum,,0,100,,all,all,"
-                "601,1,\n")
+                "3001,1,\n")
         f.write("culture_readers,culture,廉洁读本发放,Integrity readers handed out,本,copies,count,sum,sum,,0,5000,,"
-                "all,all,602,,\n")
+                "all,all,3002,,\n")
     monkeypatch.setenv("DANGJIAN_DATA_DIR", str(data_dir))
     db = tmp_path / "culture.duckdb"
     monkeypatch.setenv("DANGJIAN_DB", str(db))
@@ -501,7 +506,9 @@ def test_an_empty_database_opens_on_a_guide_and_one_click_loads_the_demo(tmp_pat
         at = open_app()
         assert_clean(at)
         assert at.title[0].value == "欢迎使用党建指标看板"
-        assert "tree import" in at.markdown[0].value and not at.metric  # the guide, no figures
+        # the guide offers the 组织架构 import on the page, not shell commands; no figures
+        assert "在下方上传" in at.markdown[0].value and "python -m" not in at.markdown[0].value and not at.metric
+        assert at.button(key="org_check").disabled  # nothing to check before a file is chosen
         store = app_store(db)
         assert not store.has_tree() and not store.has_submissions()  # nothing loaded by opening
         at.button(key="first_load_demo").click().run()
@@ -554,6 +561,38 @@ def test_the_flood_quarter_is_one_of_the_selection(app_db):
     assert set(at.selectbox(key="flood_season_quarter").options) <= {f"2023年第{n}季度" for n in range(1, 5)}
 
 
+def test_two_sessions_with_different_roles_and_languages_see_each_their_own(app_db):
+    """An administrator reading Chinese and a reporter of SW02 reading English, side by side in one
+    process (as two browsers on one server): each sees the pages and figures of their own role,
+    scope and language, before and after the other runs — the pages offered are kept per session."""
+    from dashboard.app import identity, widgets
+
+    admin = open_app()
+    reporter = open_app()
+    # the role before the language: AppTest loses a segmented control's new value once its label
+    # has changed language (a browser keeps it: switched by hand in Chromium)
+    reporter.sidebar.segmented_control(key=identity.ROLE_KEY).set_value("reporter").run()
+    reporter.sidebar.selectbox(key=identity.UNIT_KEY).set_value("SW02").run()
+    reporter.sidebar.segmented_control(key="lang").set_value("en").run()
+    admin.run()  # the administrator's run comes after the reporter's
+    assert_clean(admin)
+    assert_clean(reporter)
+    assert admin.title[0].value == "总览" and reporter.title[0].value == "Overview"
+    assert "users" in admin.session_state[widgets.NAV_PAGES]
+    assert "users" not in reporter.session_state[widgets.NAV_PAGES]  # not the administrator's pages
+    admin_cards = {m.label: m.value for m in admin.metric}
+    reporter_cards = {m.label: m.value for m in reporter.metric}
+    store = app_store(app_db)
+    whole = iv(store, units=["SW"], indicators=["theme_party_days"], **{"from": "2024Q4", "to": "2024Q4"})
+    mine = iv(store, units=["SW02"], indicators=["theme_party_days"], **{"from": "2024Q4", "to": "2024Q4"})
+    assert admin_cards["主题党日（次）"] == f"{whole['value'].iloc[0]:,.0f}"
+    assert reporter_cards["Theme Party days (events)"] == f"{mine['value'].iloc[0]:,.0f}"
+    assert whole["value"].iloc[0] != mine["value"].iloc[0]
+    reporter.run()  # and again after the administrator's
+    assert {m.label: m.value for m in reporter.metric} == reporter_cards
+    assert "users" not in reporter.session_state[widgets.NAV_PAGES]
+
+
 def test_the_users_unit_picker_offers_the_tree_around_the_pick_and_adds_with_it(app_db):
     """Not every unit at once (20,015 at a province): the top and its children; a unit picked
     offers its own children next, and the person added gets the unit picked."""
@@ -576,7 +615,7 @@ def test_the_users_unit_picker_offers_the_tree_around_the_pick_and_adds_with_it(
     at.text_input(key="users_login").input("leader@example.org")
     at.text_input(key="users_user_name").input("王书记")
     at.selectbox(key="users_role").set_value("leader")
-    next(b for b in at.button if b.label == i18n.t("users_add_button")).click().run()
+    next(b for b in at.button if b.label == t("users_add_button")).click().run()
     assert_clean(at)
     added = app_store(app_db).user("leader@example.org")
     assert added is not None and added.unit == committee and added.role == "leader"

@@ -137,7 +137,7 @@ def test_demo_clear_and_load_are_recorded_once_each(db, capsys):
     capsys.readouterr()
     entries = new_entries(db, seen)  # a load's 152 submissions are one entry, not 152
     assert brief(entries) == [(OS_LOGIN, "cli", "demo.clear", db.name, "ok"), (OS_LOGIN, "cli", "demo.load", db.name, "ok")]
-    assert [e["detail"] for e in entries] == ["returns=152", "seed=7 returns=152"]
+    assert [e["detail"] for e in entries] == ["returns=152 users=6", "seed=7 returns=152 users=6"]  # the demo's people too
 
 
 def test_check_repair_is_recorded_with_what_it_did_and_a_plain_check_is_not(db, capsys):
@@ -186,10 +186,10 @@ def holder(db):
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
         store = Store({str(db)!r})
-        service.start(store)
+        service.start(store, cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()  # until the test closes it
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
@@ -313,10 +313,14 @@ def test_the_audit_command_lists_filters_and_exports_safely(db, tmp_path, capsys
             store.audit("return.restore", "7", "ok", "unit=SW01 quarter=2025Q1")
     assert main(["audit", "--db", str(db)]) == 0
     shown = capsys.readouterr().out
-    assert "\x1b" not in shown and "\\x1b[2J李四" in shown and "return.restore" in shown
+    from dashboard.i18n import t
+
+    restored, imported = t("aud_action_return_restore"), t("aud_action_return_import")
+    assert "\x1b" not in shown and "\\x1b[2J李四" in shown and restored in shown  # worded as the audit page
+    assert shown.split("\n")[0].split()[:3] == ["编号", "时间", "操作人"] and "已拒绝" in shown
     assert main(["audit", "--db", str(db), "--user", "张三"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and "张三" in lines[1] and "return.import" not in lines[1]
+    assert len(lines) == 2 and "张三" in lines[1] and imported not in lines[1]
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert main(["audit", "--db", str(db), "--since", tomorrow]) == 0
     assert "没有符合条件的审计记录" in capsys.readouterr().out

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import health, service
+from dashboard import cli, health, service
 from dashboard.cli import main
 from dashboard.db import Store
 from dashboard.domain.acting import acting
@@ -242,7 +242,7 @@ def test_a_backup_during_a_run_of_imports_restores_to_one_moment(demo_db_file, r
     shutil.copy(demo_db_file, db)
     out = tmp_path / "during.tar.gz"
     store = Store(db)
-    svc = service.start(store)
+    svc = service.start(store, cli.run_for_client)
     try:
         initial, version0 = store.table_counts(), store.data_version
         locked, asking, three_in, backup_done = (threading.Event() for _ in range(4))

@@ -110,7 +110,7 @@ def test_an_import_benchmark_fed_a_bad_return_reports_it_and_goes_on(province_st
     paths = bench_imports.generate(province_store.path, tmp_path / "returns", 3, 1500)
     bad = paths[0]
     data = bad.read_bytes()
-    bad.write_bytes(set_value(data, _first_domain_sheet(data), _first_unit(data), "theme_party_days", "30余")[0]
+    bad.write_bytes(set_value(data, _first_domain_sheet(data), _first_unit(data), "theme_party_days", "超过30")[0]
                     if _has(data, "theme_party_days") else data[:100])
     target = tmp_path / "copy.duckdb"
     province_store.checkpoint()

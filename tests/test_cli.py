@@ -107,3 +107,38 @@ def test_demo_clear_removes_the_demo(tmp_path):
     assert cli("export", "--db", str(path), "--out", str(out)).returncode == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows and {r["value"] for r in rows} == {""} and {r["state"] for r in rows} == {"未报送"}  # due, none in
+
+
+def _paths(parser, prefix=()):
+    """Every command path of the command line: ("tree", "import"), ("users", "add") …"""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield (*prefix, name), child
+                yield from _paths(child, (*prefix, name))
+
+
+def test_every_subcommand_says_its_help_and_takes_db_before_or_after(capsys, tmp_path):
+    """One grammar: each command and subcommand answers --help, and a command on the database takes
+    --db right after its name or after its subcommand (`users --db X add …` and `users add --db X …`)."""
+    from dashboard.cli import build_parser
+
+    parser = build_parser()
+    paths = list(_paths(parser))
+    assert ("users", "add") in dict(paths) and ("tree", "import") in dict(paths)
+    for path, _ in paths:
+        with pytest.raises(SystemExit) as done:
+            parser.parse_args([*path, "--help"])
+        assert done.value.code == 0, path
+        said = capsys.readouterr().out
+        assert said.startswith("usage: python -m dashboard " + " ".join(path)), path
+    db = str(tmp_path / "x.duckdb")
+    for argv in (["users", "add", "--db", db, "r@x.org", "--role", "reporter", "--unit", "SW02"],
+                 ["users", "--db", db, "add", "r@x.org", "--role", "reporter", "--unit", "SW02"],
+                 ["users", "list", "--db", db], ["users", "--db", db, "list"],
+                 ["tree", "import", "f.csv", "--db", db], ["tree", "--db", db, "import", "f.csv"],
+                 ["tree", "template", "--out", "t.xlsx", "--db", db]):
+        args = parser.parse_args(argv)
+        assert str(args.db) == db, argv

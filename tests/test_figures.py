@@ -130,7 +130,11 @@ def test_the_ranking_indicator_never_ranks_by_size_or_discipline():
     picked = {d.code: cat[cat.headline(d.code)].code for d in cat.domains}
     assert picked["members"] == "admitted_probationary"  # 党员总数 is a size
     assert not cat[picked["discipline"]].names_laggards
-    assert all(cat[c].names_laggards for d, c in picked.items() if d != "discipline")
+    overview = {d.code for d in cat.overview_domains}
+    assert all(cat[c].names_laggards for d, c in picked.items() if d in overview and d != "discipline")
+    assert all(cat[c].domain == d for d, c in picked.items())
+    # a domain whose figures name nobody (commendations, cadres) ranks by its headline and names nobody
+    assert not cat[picked["honors"]].names_laggards and picked["honors"] == "honored_orgs"
 
 
 # --- ranks and the bottom, by hand ----------------------------------------------------------------

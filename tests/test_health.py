@@ -258,9 +258,9 @@ def test_a_second_active_submission_is_found_and_repair_does_not_choose(imported
 
 def test_facts_that_are_not_part_of_a_whole_load_are_found(imported, capsys):
     forge(imported,
-          "INSERT INTO facts VALUES (999, 'SW0101', '2024Q3', 'theme_party_days', 3)",  # no such submission
-          "INSERT INTO facts VALUES (1, 'SW0102', '2024Q2', 'theme_party_days', 3)",  # another quarter
-          "INSERT INTO facts VALUES (1, 'SW0501', '2024Q3', 'theme_party_days', 3)",  # SW05's unit in SW01's
+          "INSERT INTO facts (submission_id, unit_code, quarter, indicator_code, value) VALUES (999, 'SW0101', '2024Q3', 'theme_party_days', 3)",  # no such submission
+          "INSERT INTO facts (submission_id, unit_code, quarter, indicator_code, value) VALUES (1, 'SW0102', '2024Q2', 'theme_party_days', 3)",  # another quarter
+          "INSERT INTO facts (submission_id, unit_code, quarter, indicator_code, value) VALUES (1, 'SW0501', '2024Q3', 'theme_party_days', 3)",  # SW05's unit in SW01's
           "DELETE FROM facts WHERE submission_id = 2")  # an uploaded file's submission left with none
     code, out = run_check(imported, capsys)
     assert code == 1

@@ -614,7 +614,7 @@ def test_the_marked_workbook_of_a_big_file_is_the_list_alone(good, history):
     assert 2 * 60_000 > MARK_MAX_CELLS
     with Store(history) as store:
         outcome = import_return(store, big, "big.xlsx", user="tester", dry_run=True)
-        assert outcome.warnings  # two extra sheets, ignored
+        assert len(outcome.errors) == 2  # two extra sheets of figures: refused, never ignored
         assert load(report_workbook(big, outcome)).sheetnames == [REPORT_SHEET]
         marked = load(report_workbook(good, import_return(store, good, "good.xlsx", user="tester", dry_run=True)))
     assert marked.sheetnames[0] == REPORT_SHEET and len(marked.sheetnames) > 1

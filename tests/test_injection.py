@@ -61,14 +61,14 @@ def hostile_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def returns(tmp_path_factory) -> dict[str, bytes]:
     """Filled returns under hostile file names: C1's, valid; C1's with a reporter's formula, an
-    approximate figure and formula-led text; C2's (its rows carry the formula-led codes).  Made
+    bound where a figure goes and formula-led text; C2's (its rows carry the formula-led codes).  Made
     on a twin of the tree without the escape sequence, so these files exist whatever the
     template writer does with one (before the fix it could not write C2's at all)."""
     with Store(tmp_path_factory.mktemp("twin") / "twin.duckdb") as store:
         load_tree(store, [(c, zh.replace(ESC, ""), en, lvl, p) for c, zh, en, lvl, p in UNITS], past_the_rules=True)
         c1 = fill(build_template(store, "C1", "2024Q3"))[0]
         c2 = fill(build_template(store, "C2", "2024Q3"))[0]
-    bad, _ = set_value(c1, "学习教育", "C1B1", "theme_party_days", "30余")
+    bad, _ = set_value(c1, "学习教育", "C1B1", "theme_party_days", "超过30")
     bad, _ = set_value(bad, "学习教育", "C1B2", "theme_party_days", '=HYPERLINK("http://127.0.0.1:9/","x")')
     bad, _ = set_value(bad, "学习教育", "C1", "theme_party_days", "@SUM(1+1)")
     return {"=1+2 报表.xlsx": c1, "r\r=3+4.xlsx": bad, f"@{ESC}x.xlsx": c2}

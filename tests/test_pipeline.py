@@ -168,14 +168,14 @@ def test_cli_import_of_a_missing_file_is_a_usage_error(empty_store, tmp_path, ca
 
 def test_report_workbook_marks_the_offending_cells_and_lists_every_problem(empty_store):
     data, _ = fill(build_template(empty_store, "SW01", "2024Q3"))
-    data, bad = set_value(data, "学习教育", "SW0101", "branch_general_meetings", "30余")
+    data, bad = set_value(data, "学习教育", "SW0101", "branch_general_meetings", "超过30")
     data, warn = set_value(data, "发展党员", "SW0102", "new_applications", "2人")
     outcome = import_return(empty_store, data, "SW01.xlsx", user="tester")
     assert outcome.status == "rejected"
     wb = load(report_workbook(data, outcome))
     assert wb.sheetnames[0] == "校验结果"
     assert wb["学习教育"][bad].fill.fgColor.rgb.endswith("FF9999")
-    assert "约数" in wb["学习教育"][bad].comment.text and "approximate" in wb["学习教育"][bad].comment.text
+    assert "不是一个数字" in wb["学习教育"][bad].comment.text and "not a figure" in wb["学习教育"][bad].comment.text
     assert wb["发展党员"][warn].fill.fgColor.rgb.endswith("FFD966")
     listed = [(r[1].value, r[6].value) for r in wb["校验结果"].iter_rows(min_row=4)]
     assert (f"学习教育!{bad}", "错误") in listed and (f"发展党员!{warn}", "警告") in listed

@@ -162,7 +162,8 @@ def test_export_long_year_via_the_command_line(loaded, capsys, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM so Excel reads the Chinese
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert list(rows[0]) == ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name",
-                             "value", "unit_of_measure", "state"]
+                             "value", "unit_of_measure", "state", "shown"]
+    assert {r["shown"] for r in rows} == {""}  # no figure here was written as an approximation
     got = {(r["unit_code"], r["indicator_code"]): float(r["value"]) for r in rows if r["value"]}
     assert {r["state"] for r in rows if not r["value"]} <= {"未报送", "已报送·未填写"}
     assert got[("C1", "theme_party_days")] == 23

@@ -55,10 +55,10 @@ def holder(db):
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
         store = Store({str(db)!r})
-        service.start(store)
+        service.start(store, cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()  # until the test closes it
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -85,18 +85,42 @@ def test_commands_run_through_the_process_that_holds_the_database(db, holder, tm
     assert usage.returncode == 2 and "unknown unit NOPE" in usage.stderr  # the same exit codes
 
 
+def test_every_command_that_writes_a_file_works_through_the_app(db, holder, tmp_path):
+    """Step 1 of the app's own first-start guide (`tree template`), the tree's export, a return's
+    template, the 通报 and a summary: each writes its file through the app holding the database,
+    its path arguments — a subcommand's too — arriving as paths."""
+    made = {
+        "tree_template.xlsx": ["tree", "template", "--out"],
+        "tree_export.xlsx": ["tree", "export", "--out"],
+        "template.xlsx": ["template", "--unit", "SW01", "--period", "2024Q4", "--out"],
+        "summary.docx": ["summary", "--unit", "SW01", "--period", "2024", "--out"],
+    }
+    for name, command in made.items():
+        target = tmp_path / name
+        result = cli(*command[:2], "--db", str(db), *command[2:], str(target)) if command[0] == "tree" else \
+            cli(command[0], "--db", str(db), *command[1:], str(target))
+        assert result.returncode == 0, (name, result.stdout, result.stderr)
+        assert "经由应用执行" in result.stderr and target.is_file() and target.stat().st_size > 0, name
+    added = cli("users", "add", "--db", str(db), "r@x.org", "--role", "reporter", "--unit", "SW02", "--name", "张三")
+    assert added.returncode == 0, added.stderr
+    again = cli("users", "--db", str(db), "add", "r@x.org", "--role", "reporter", "--unit", "SW01")
+    listed = cli("users", "list", "--db", str(db))
+    row = next(line.split() for line in listed.stdout.splitlines() if line.startswith("r@x.org"))
+    assert again.returncode == 0 and row[:4] == ["r@x.org", "张三", "reporter", "SW01"]  # a role change keeps the name
+
+
 def test_a_refused_file_says_the_same_through_the_app_as_alone(db, tmp_path, demo_db_file):
     [good] = returns(demo_db_file, tmp_path / "in", [("SW01", "2025Q1")])
     bad = tmp_path / "bad" / "SW01_2025Q1.xlsx"
     bad.parent.mkdir()
-    bad.write_bytes(set_value(good.read_bytes(), "学习教育", "SW0103", "branch_general_meetings", "30余")[0])
+    bad.write_bytes(set_value(good.read_bytes(), "学习教育", "SW0103", "branch_general_meetings", "超过30")[0])
     alone = cli("import", "--db", str(db), str(bad))
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from dashboard import service
+        from dashboard import cli, service
         from dashboard.db import Store
-        service.start(Store({str(db)!r}))
+        service.start(Store({str(db)!r}), cli.run_for_client)
         print("ready", flush=True)
         sys.stdin.read()
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)

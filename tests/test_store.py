@@ -57,6 +57,8 @@ def test_a_version_1_file_is_migrated_keeping_its_data(tmp_path):
         got = iv(store, units=["SW"], indicators=["theme_party_days"], granularity="quarter",
                           scope="subtree", **{"from": "2023Q1", "to": "2023Q1"})
         assert got["value"].tolist() == [4]  # the old facts roll up through the new closure
+        facts = store.table("facts")  # read before positions were kept: none is made up (「位置未记录」)
+        assert len(facts) == 2 and facts["sheet"].isna().all() and facts["cell"].isna().all()
         assert len(store.tree().units) == 3  # the file's own tree is kept, not replaced by the demo tree
 
 
@@ -131,3 +133,24 @@ def test_a_second_process_is_told_plainly_that_the_database_is_held(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_an_approximate_figure_stays_marked_and_marks_every_total_that_includes_it(small_store):
+    """C1 reports its branches' theme Party days, one of them written 「50余」: stored as 50 with
+    its mark; C1's and G's totals include it and are marked, C2's are not; a resubmission
+    without the approximation clears the mark.  (The one schema, DuckDB and PostgreSQL.)"""
+    from dashboard.domain import figures
+
+    facts = [("C1B1", "theme_party_days", 50.0), ("C1B2", "theme_party_days", 3.0)]
+    small_store.submit("C1", "2024Q1", facts, user="t", approx=[("C1B1", "theme_party_days")])
+    small_store.submit("C2", "2024Q1", [("C2B1", "theme_party_days", 4.0)], user="t")
+    src = figures.Source.of_store(small_store)
+    rows = figures.table(src, ["G", "C1", "C1B1", "C1B2", "C2"], "2024Q1", "2024Q4", "year", ["theme_party_days"])
+    got = {u: (v, a, s) for u, v, a, s in zip(rows["unit_code"], rows["value"], rows["approx"], rows["shown"])}
+    assert got == {"G": (57, True, "57余次"), "C1": (53, True, "53余次"), "C1B1": (50, True, "50余次"),
+                   "C1B2": (3, False, ""), "C2": (4, False, "")}
+    rank = figures.ranking(src, ["C1B1", "C1B2"], ["2024Q1"], "2024Q1", "theme_party_days", measure="raw")
+    assert dict(zip(rank.frame["unit_code"], rank.frame["approx"])) == {"C1B1": True, "C1B2": False}
+    small_store.submit("C1", "2024Q1", [("C1B1", "theme_party_days", 52.0)], user="t")  # the exact figure now
+    rows = figures.table(src, ["G", "C1B1"], "2024Q1", "2024Q1", "quarter", ["theme_party_days"])
+    assert rows["approx"].tolist() == [False, False]

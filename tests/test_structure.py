@@ -120,7 +120,7 @@ def test_party_red_is_defined_once_and_the_theme_uses_it():
 
 
 @pytest.mark.parametrize("pattern, home", [
-    (r"\bEXIT_(OK|REJECTED|USAGE)\s*=", "dashboard/cli.py"),
+    (r"\bEXIT_(OK|REJECTED|USAGE)\s*=", "dashboard/exits.py"),
     (r"deadline_days\b.*_knob\(", "dashboard/settings.py"),
     (r"""['"]H['"]|(?<!\d{4})H1\b|(?<!\d{4})H2\b""", "dashboard/domain/periods.py"),  # 2024H1 in words is fine
 ])
@@ -193,3 +193,23 @@ def test_the_figures_check_finds_a_second_ranking(tmp_path):
                       "per = value / 100\n", encoding="utf-8")
     assert [h.rsplit(": ", 1)[1] for h in _second_figures(sample)] == [
         "a rank", "a last row taken as the bottom", "a state in words", "a rate per 100"]
+
+
+def test_both_databases_implement_the_declared_backend():
+    """db/backend.Backend is what the store asks of a database: the DuckDB file and the PostgreSQL
+    server each have every one of its methods, with the same parameters."""
+    import inspect
+
+    from dashboard.db.backend import Backend
+    from dashboard.db.connection import Database
+    from dashboard.db.postgres import PostgresDatabase
+
+    declared = {n for n in dir(Backend) if not n.startswith("_")}
+    assert {"read", "rows", "transaction", "migrate", "table_counts", "checkpoint", "close"} <= declared
+    for cls in (Database, PostgresDatabase):
+        for name in declared:
+            assert hasattr(cls, name), f"{cls.__name__} lacks {name}"
+            want, have = getattr(Backend, name), getattr(cls, name)
+            if callable(want) and not isinstance(inspect.getattr_static(Backend, name), property):
+                assert list(inspect.signature(want).parameters) == list(inspect.signature(have).parameters), \
+                    (cls.__name__, name)

@@ -179,7 +179,7 @@ def test_every_problem_of_a_file_is_told_at_once_with_its_cell(store):
     assert tree_file.plan(reading, store.history(), {}, "2023Q3") is None
     told = {cell: msg for cell, msg in reading.problems}
     assert "C1B1" in told["G8"]  # two rows of C1B1, one without quarters
-    assert "NOPE" in told["E9"]
+    assert "NOPE" in told["E9"] and "— " not in told["E9"]  # 上级单位 NOPE 不在组织架构中 (no quarter: no 「在 —」)
     assert "C1B1" in told["D10"] and "党支部" in told["D10"]
     assert "2023Q9" in told["G11"]
     assert "也许" in told["F12"]
@@ -252,6 +252,7 @@ def test_a_rejected_file_exits_1_and_lists_its_cells(tmp_path, capsys):
     assert main(["tree", "import", str(bad), "--db", str(db)]) == 1
     err = capsys.readouterr().err
     assert "E8" in err and "NOPE" in err and "G9" in err and "未作任何更改" in err
+    assert "上级单位 NOPE 不在组织架构中" in err and "在 —" not in err  # a first tree has no quarter to name
 
 
 def test_the_template_has_the_columns_and_lists_to_choose_from(tmp_path):

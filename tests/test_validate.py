@@ -49,16 +49,30 @@ CAT = catalog()
     ("X", "party_lectures", None, ["val_placeholder"]),
     ("—", "party_lectures", None, ["val_placeholder"]),
     ("无", "party_lectures", None, ["val_placeholder"]),
-    ("30余", "members_total", None, ["val_approx"]),
-    ("约5", "party_lectures", None, ["val_approx"]),
-    ("10多", "party_lectures", None, ["val_approx"]),
-    ("5左右", "party_lectures", None, ["val_approx"]),
+    ("30余", "members_total", 30, ["val_approx"]),
+    ("约5", "party_lectures", 5, ["val_approx"]),
+    ("10多", "party_lectures", 10, ["val_approx"]),
+    ("5左右", "party_lectures", 5, ["val_approx"]),
+    ("50余次", "theme_party_days", 50, ["val_approx"]),
+    ("30余天", "max_consecutive_days", 30, ["val_approx"]),
+    ("约4", "star_rating", None, ["val_approx_kind"]),
+    ("超过50", "party_lectures", None, ["val_bound"]),
+    ("50以上", "party_lectures", None, ["val_bound"]),
+    ("5~8", "party_lectures", None, ["val_bound"]),
+    ("60场次", "volunteer_events", 60, ["val_suffix"]),
+    ("60场", "volunteer_events", 60, ["val_suffix"]),
+    ("1名", "frontline_admissions", 1, ["val_suffix"]),
+    ("60人次", "form1_cases", 60, ["val_suffix"]),
+    ("10支", "commando_teams", 10, ["val_suffix"]),
+    ("5人", "party_lectures", None, ["val_not_number"]),
     ("90%", "xxqg_active", None, ["val_percent"]),
     ("五", "party_lectures", None, ["val_not_number"]),
     ("5万元", "dues_collected", 50000, ["val_wan"]),
     ("34.1万", "flood_donations", 341000, ["val_wan"]),
     ("34万元", "flood_donations", 340000, ["val_wan"]),
-    ("34万余元", "flood_donations", None, ["val_approx"]),
+    ("34万余元", "flood_donations", 340000, ["val_approx"]),
+    ("300余万元", "flood_donations", 3000000, ["val_approx"]),
+    ("约3万元", "flood_donations", 30000, ["val_approx"]),
     ("34万", "members_total", None, ["val_not_number"]),
     (-1, "party_lectures", None, ["val_negative"]),
     (2.5, "party_lectures", None, ["val_not_whole"]),
@@ -169,8 +183,8 @@ FUTURE = periods.shift(periods.quarter_of(date.today()), 4)
 
 # (id, how to break the good file, message that must be printed)
 CORPUS = [
-    ("approximate", _cell("学习教育", "SW0101", "branch_general_meetings", "30余"), "约数"),
-    ("about", _cell("学习教育", "SW0102", "party_group_meetings", "约5"), "enter the exact number"),
+    ("more than", _cell("学习教育", "SW0101", "branch_general_meetings", "超过3"), "不是一个数字"),
+    ("a range", _cell("学习教育", "SW0102", "party_group_meetings", "5~8"), "is not a figure"),
     ("words", _cell("学习教育", "SW0103", "party_lectures", "已完成"), "不是数字"),
     ("percentage", _cell("学习教育", "SW0104", "xxqg_active", "90%"), "不要填百分比"),
     ("negative", _cell("发展党员", "SW0101", "new_applications", -3), "不能为负数"),
@@ -281,6 +295,51 @@ def test_extra_sheets_and_columns_are_warnings_and_ignored(good, history):
     assert any("多出的列" in m for w, m in messages.items() if w.startswith("学习教育!"))
 
 
+def test_another_quarters_template_with_its_quarter_edited_is_refused_naming_the_quarter_and_column(
+        good, history, tmp_path, capsys):
+    """A 2025Q1 return whose quarter was edited to 2024Q4 in the guide and the hidden sheet would
+    have superseded the real 2024Q4 return, its star ratings dropped with a warning: refused, each
+    Q1-only column named with its quarter, the database (the real 2024Q4 return) unchanged."""
+    data = edit(good, lambda wb: (_set("_模板信息", "B3", "2024Q4")(wb), _set("填报说明", "B4", "2024Q4")(wb)))
+    code, printed, unchanged = import_by_cli(history, tmp_path, data, "SW01_2024Q4.xlsx", capsys)
+    assert code == 1 and unchanged, printed
+    wb = load(good)
+    for column in ("star_rating", "fortress_index"):
+        where = next(c.coordinate for c in wb["星级支部"][2] if c.value == column)
+        line = next(ln for ln in printed.splitlines() if f"星级支部!{where}" in ln)
+        assert f"第 2 行为「{column}」的列" in line and "属于每年第 1 季度的模板，不属于 2024Q4 的报表" in line
+        assert "错误 error" in line and "Q1 of each year" in line
+
+
+def test_a_figure_in_a_column_sheet_or_cell_the_template_does_not_have_is_refused_never_ignored(good, history):
+    from dashboard.db import Store
+
+    def column(wb):
+        ws = wb["学习教育"]
+        ws.cell(2, ws.max_column + 1, "remarks")
+        ws.cell(5, ws.max_column, "12次")
+
+    def sheet(wb):
+        ws = wb.create_sheet("补充")
+        ws.append(["单位", "志愿服务"])
+        ws.append(["SW0101", 60])
+
+    with Store(history) as store:
+        for change, where, message in (
+                (column, "学习教育!", "多出的列（第 2 行为「remarks」）不属于模板，但其中填了数字「12次」"),
+                (sheet, "补充!B2", "多出的工作表「补充」不属于模板，但其中填了数字「60」"),
+                (_set("学习教育", cell_of(load(good), "学习教育", "SW01", "branch_general_meetings"), 4),
+                 f"学习教育!{cell_of(load(good), '学习教育', 'SW01', 'branch_general_meetings')}",
+                 "该单位不填报此指标（灰色单元格），却填了 4")):
+            outcome = import_return(store, edit(good, change), "extra.xlsx", user="tester", dry_run=True)
+            assert outcome.status == "rejected"
+            [error] = outcome.errors
+            assert error.where.startswith(where) and message in error.message_zh, error.line()
+        zero = _set("学习教育", cell_of(load(good), "学习教育", "SW01", "branch_general_meetings"), 0)
+        outcome = import_return(store, edit(good, zero), "zero.xlsx", user="tester", dry_run=True)
+        assert outcome.status == "valid" and any("此值已忽略" in p.message_zh for p in outcome.warnings)
+
+
 def _with_cached_formula(data: bytes, sheet_part: str, ref: str, formula: str) -> bytes:
     """Rewrite one cell of a sheet as Excel saves a formula: <f> with its cached <v>."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -365,16 +424,37 @@ def test_the_previous_template_version_is_accepted_for_a_year_and_says_what_chan
     from dashboard.ingest.layout import PREVIOUS_TEMPLATE_VERSIONS, TEMPLATE_VERSION
     from dashboard.ingest.validate import validate
 
-    (old, until), = PREVIOUS_TEMPLATE_VERSIONS.items()
-    assert old != TEMPLATE_VERSION
-    data = edit(good, _set("_模板信息", "B1", old))
+    assert PREVIOUS_TEMPLATE_VERSIONS and TEMPLATE_VERSION not in PREVIOUS_TEMPLATE_VERSIONS
+    for old, until in PREVIOUS_TEMPLATE_VERSIONS.items():
+        data = edit(good, _set("_模板信息", "B1", old))
+        with Store(history) as store:
+            within, _ = validate(store, data, "SW01_2025Q1.xlsx", today=until)
+            assert within.errors == 0
+            note = next(p for p in within.items if "上一版" in p.message_zh)
+            assert until.isoformat() in note.message_zh and "主题教育" in note.message_zh and not note.is_error
+            after, _ = validate(store, data, "SW01_2025Q1.xlsx", today=date(until.year + 1, 1, 1))
+            assert any("已停用" in p.message_zh for p in after.items if p.is_error)
+
+
+def test_a_return_on_the_template_before_the_new_domains_loads_without_their_sheets(good, history):
+    """A DJ-2026.1 return (downloaded before 主题教育 … were added) has none of their sheets nor the four
+    forms total column: it loads, each missing sheet and column a warning, never an error."""
+    from dashboard.db import Store
+
+    def old_layout(wb):
+        wb["_模板信息"]["B1"] = "DJ-2026.1"
+        for name in [n for n in wb.sheetnames if n not in ("填报说明", "_模板信息", "学习教育", "发展党员", "星级支部",
+                                                            "纪律执纪", "防汛动员")]:
+            wb.remove(wb[name])
+        ws = wb["纪律执纪"]
+        ws.delete_cols(next(c.column for c in ws[2] if c.value == "four_forms_entered"))
+
     with Store(history) as store:
-        within, _ = validate(store, data, "SW01_2025Q1.xlsx", today=until)
-        assert within.errors == 0
-        note = next(p for p in within.items if "上一版" in p.message_zh)
-        assert until.isoformat() in note.message_zh and "合计" in note.message_zh and not note.is_error
-        after, _ = validate(store, data, "SW01_2025Q1.xlsx", today=date(until.year + 1, 1, 1))
-        assert any("已停用" in p.message_zh for p in after.items if p.is_error)
+        outcome = import_return(store, edit(good, old_layout), "old.xlsx", user="tester", dry_run=True)
+    assert outcome.status == "valid", [p.line() for p in outcome.errors]
+    said = [p.message_zh for p in outcome.warnings]
+    assert any("模板版本 DJ-2026.1 还没有工作表「主题教育」" in m for m in said)
+    assert any("还没有指标列 four_forms_entered" in m for m in said)
 
 
 def test_leads_disposed_with_no_earlier_quarter_on_record_are_only_a_warning(empty_store):

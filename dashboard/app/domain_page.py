@@ -16,6 +16,7 @@ from dashboard.output import charts
 from . import state, widgets
 from .state import t
 from .views import anomalies as anomalies_view
+from .views import sources
 from .views.domain_charts import DRAW
 
 
@@ -46,6 +47,12 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
     params = f.values_params(units=units, indicators=[ind.code])
     with_data = state.built(periods_with_data, params=params, periods=state.periods_in(f))
     first = figures.ranking_period(ind, with_data, f.last, f.granularity)
+    if first is None and state.periods_in(f):
+        # no figure in any period: where returns came in with the cell left blank (四种形态 given as a
+        # total only: the forms 未填写), the ranking says so unit by unit rather than 「no data」
+        last = state.periods_in(f)[-1]
+        if (ranked(ind.code, params, last).frame["state"] == figures.BLANK).any():
+            first = last
     if first is not None and first not in with_data:
         with_data = [*with_data, first]  # a star rating's Q1 before a quarter's selection: ranked there
     period = None
@@ -74,16 +81,46 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
             fig, n_ranked, n_units, shown, rank = state.built(ranking_figure, code=ind.code,
                                                               params=params_for(params, period), period=period,
                                                               measure=measure)
-            widgets.chart(fig, key=f"{domain}_ranking")
+            quarters = _quarters_of(params_for(params, period), period)
+
+            rate_note = t("src_rate_note", unit=rank.unit) if rank.measure == "rate" else ""
+
+            def by_point(p: dict, code=ind.code, qs=quarters, at=period):
+                unit = (p.get("customdata") or [None, None, None])[2]
+                return sources.target(code, unit, qs, at, rate_note) if unit else None
+
+            widgets.chart(fig, key=f"{domain}_ranking", drill=by_point)
             st.caption(t("ranking_coverage_note", coverage=rank.together)
                        + ("" if ind.names_laggards else t("ranking_names_nobody")))
-            widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking")
+            widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking",
+                          drill=by_cell(ind.code, lambda _p, qs=quarters: qs))
     with right:
         fig, shown = state.built(trend_figure, code=ind.code, params=f.values_params(indicators=[ind.code]))
+
+        def quarters_in(p: str) -> list[str]:
+            return [q for q in f.quarters if periods.period_of(q, f.granularity) == p]
+
+        def by_point(p: dict, code=ind.code):
+            unit = (p.get("customdata") or [None])[0]
+            return sources.target(code, unit, quarters_in(p["x"]), p["x"]) if unit and p.get("x") else None
+
         widgets.chart_section(fig, shown, key=f"{domain}_trend", file_stem=f"{domain}_trend_{ind.code}",
                               empty_title=t("trend_title", indicator=ind.name(state.lang())),
-                              note=t("trend_incomplete_note"))
+                              note=t("trend_incomplete_note"), drill=by_point,
+                              table_drill=by_cell(ind.code, quarters_in))
     return units
+
+
+def by_cell(code: str, quarters_of_period):
+    """A table behind a chart: a figure cell selected opens the 来源 panel of that unit and period."""
+    figure_columns = {t("col_value"), t("col_raw_value")}
+
+    def pick(row: pd.Series, column: str):
+        if column not in figure_columns:
+            return None
+        unit, period = row.get(t("col_unit_code")), row.get(t("col_period"))
+        return sources.target(code, unit, quarters_of_period(period), period) if unit and period else None
+    return pick
 
 
 def periods_with_data(params: dict, periods: list[str]) -> list[str]:
@@ -122,6 +159,10 @@ def ranking_table(rank: figures.Ranking) -> pd.DataFrame:
         out[t("col_raw_value")] = fr["raw"]
         out[t("col_denominator")] = fr["denominator"]
         out[t("col_quarters_in")] = fr["quarters_in"]
+    if fr["approx"].any():  # a figure written as an approximation, as the bureau wrote it (「34万余元」)
+        vtype = rank.indicator.value_type if rank.measure == "raw" else "score"
+        out[t("col_shown")] = [figures.approx_number(v, vtype, lg) + ("" if lg == "zh" else " ") + rank.unit
+                               if a else "" for v, a in zip(fr["value"], fr["approx"])]
     out[t("col_figure_state")] = fr["state"].map(lambda s: figures.state_text(s, lg))
     out[t("col_coverage")] = fr["coverage"]
     out[t("col_behind")] = fr["behind"].map(lambda b: t("behind_yes") if b else "")
@@ -163,5 +204,7 @@ def trend_figure(code: str, params: dict):
                              unit=ind.unit(lg), value_type=ind.value_type, lang=lg)
     charts.tag(fig, "indicator_values", params)
     table = widgets.values_table(trend)
+    if trend["approx"].any():  # a figure that includes an approximation, as written (「34万余元」)
+        table[t("col_shown")] = trend["shown"].to_numpy()
     table[t("col_coverage")] = trend["coverage"].to_numpy()
     return fig, table

@@ -68,7 +68,7 @@ def resolve(store) -> Principal | None:
     if m.kind == "demo":
         p = view_as(store)
     elif m.kind == "none":
-        p = access.administrator(_os_user())
+        p = access.administrator(os_user())
         st.sidebar.caption(t("auth_none_as", login=md(p.login)))
     else:
         user = st.user
@@ -87,7 +87,7 @@ def resolve(store) -> Principal | None:
     return p
 
 
-def _os_user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers

@@ -5,14 +5,17 @@
   place, with the importer's real limit;
 - printing any page (`@media print`): no sidebar, header, toolbar, picker, button or expander
   head; the page on A4 landscape, scaled so charts drawn for the screen fit the paper;
-- the projector page (`screen_css`): no sidebar, header or toolbar, large type.
+- the projector page (`screen_css`): no sidebar, header or toolbar, large type;
+- a phone (under PHONE_MAX_PX, `@media`): the headline cards two to a row, each card's coverage on
+  one line inside it, less padding, smaller page titles; nothing wider than the screen (a table
+  scrolls inside its own box).  The charts' phone copies are made on the server (charts.compact).
 
 Text going into CSS passes `css_string`, so no text can close the rule or the style element.
 """
 
 from __future__ import annotations
 
-from dashboard.output.style import PARTY_RED, SCREEN_LABEL_PX, SCREEN_NUMBER_PX, TEXT_COLOR
+from dashboard.output.style import PHONE_MAX_PX, PARTY_RED, SCREEN_LABEL_PX, SCREEN_NUMBER_PX, TEXT_COLOR
 
 PRINT_ZOOM = 0.7  # a chart drawn 1,490 px wide on screen still fits A4 landscape's ~1,047 px
 HIDDEN_IN_PRINT = (
@@ -37,8 +40,8 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def page_css(upload_button: str, upload_limits: str) -> str:
-    """The style element every page carries."""
+def page_css(upload_button: str, upload_limits: str, tree_limits: str = "") -> str:
+    """The style element every page carries (`tree_limits`: what the 组织架构 page's uploader takes)."""
     hidden = ",\n    ".join(HIDDEN_IN_PRINT)
     return f"""<style>
 [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {{ font-size: 0; }}
@@ -47,7 +50,36 @@ def page_css(upload_button: str, upload_limits: str) -> str:
 [data-testid='stFileUploaderDropzoneInstructions'] span {{ font-size: 0; }}
 [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
   content: {css_string(upload_limits)}; font-size: 0.875rem; }}
+.st-key-org_file [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
+  content: {css_string(tree_limits or upload_limits)}; }}
 [data-testid='stDownloadButton'] button p {{ white-space: nowrap; }}
+@media (max-width: {PHONE_MAX_PX - 0.02}px) {{
+  [data-testid='stMainBlockContainer'] {{ padding: 3.2rem 0.75rem 2rem 0.75rem !important; }}
+  [data-testid='stMainBlockContainer'] h1 {{ font-size: 1.75rem; padding: 0.25rem 0 0.5rem 0; }}
+  [data-testid='stMainBlockContainer'] h2, [data-testid='stMainBlockContainer'] h3 {{ font-size: 1.2rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stHorizontalBlock'] {{ flex-wrap: nowrap !important; gap: 0.5rem !important; }}
+  [class*='st-key-headline_cards'] [data-testid='stColumn'] {{ min-width: 0 !important; width: 50% !important;
+    flex: 1 1 0 !important; }}
+  [class*='st-key-headline_cards'] [data-testid='stVerticalBlockBorderWrapper'],
+  [class*='st-key-headline_cards'] [data-testid='stVerticalBlock'] {{ gap: 0.25rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricValue'] {{ font-size: 1.6rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricLabel'] p,
+  [class*='st-key-headline_cards'] [data-testid='stMetricLabel'] div {{ white-space: normal !important;
+    overflow: visible !important; text-overflow: clip !important; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricLabel'] p,
+  [class*='st-key-headline_cards'] [data-testid='stMetricDelta'] {{ font-size: 0.8rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricDelta'] * {{ white-space: normal !important;
+    overflow: visible !important; text-overflow: clip !important; }}
+  [class*='st-key-headline_cards'] [data-testid='stCaptionContainer'] p {{ white-space: nowrap; overflow: hidden;
+    text-overflow: ellipsis; font-size: 0.75rem; }}
+  [class*='st-key-headline_cards'] [data-testid='stMetricDeltaDescription'] p {{ white-space: normal !important;
+    overflow: visible !important; }}
+  [class*='st-key-headline_cards'] [class*='st-key-source_'] button {{ min-height: 0; padding: 0; }}
+  [class*='st-key-headline_cards'] [class*='st-key-source_'] button p {{ font-size: 0.75rem; }}
+  [data-testid='stExpander'] summary p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+  [data-testid='stDataFrame'], [data-testid='stTable'] {{ max-width: 100%; overflow-x: auto; }}
+  [data-testid='stMain'] {{ overflow-x: hidden; }}
+}}
 @page {{ size: A4 landscape; margin: 10mm; }}
 @media print {{
   {hidden} {{ display: none !important; }}

@@ -1,6 +1,7 @@
 """The one list of the app's pages: navigation, the tests and the benchmark all read it.
 
-Fixed pages (overview, compare, the projector's screen, explorer, upload, submissions, audit, users)
+Fixed pages (overview, compare, the projector's screen, explorer, upload, submissions, audit, users,
+organisation)
 are listed here; every domain of data/domains.csv gets a page of its own (domain_page.render),
 placed after the overview in the catalog's order.  `allowed` says whose navigation offers a page
 (the page and the functions under it refuse anyone else anyway).  `url_path` is the page's address (`/study`); the overview is the default
@@ -9,13 +10,12 @@ page, which Streamlit serves at `/`.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboard.domain.access import Principal
 from dashboard.domain.catalog import Catalog
-
-import importlib
 
 DEFAULT = "overview"
 BARE = {"screen"}  # pages drawn with no sidebar, banner or widgets (the projector): no link leads on from them
@@ -70,4 +70,6 @@ def pages(catalog: Catalog) -> list[PageSpec]:
         PageSpec("submissions", "nav_group_admin", "fact_check", _view("submissions"), "page_submissions"),
         PageSpec("audit", "nav_group_admin", "history", _view("audit"), "page_audit", allowed=_administers),
         PageSpec("users", "nav_group_admin", "manage_accounts", _view("users"), "page_users", allowed=_administers),
+        PageSpec("organisation", "nav_group_admin", "account_tree", _view("organisation"), "page_organisation",
+                 allowed=_administers),
     ]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import demo, health, service
+from dashboard import cli, clock, health, service
 from dashboard.db import Store
 from dashboard.domain import analysis, coverage, figures, periods
 from dashboard.domain import filters as flt
@@ -50,7 +50,7 @@ def _open_store(path: str) -> dict:
     raises StoreUnavailable (not cached: a reload tries again)."""
     store = Store(path)
     health.startup_check(store)
-    opened = {"path": path, "store": store, "service": service.start(store)}
+    opened = {"path": path, "store": store, "service": service.start(store, cli.run_for_client)}
     _OPENED.append(opened)
     return opened
 
@@ -83,6 +83,8 @@ def data_version() -> int:
 
 def load_demo() -> int:
     """Load the demo bureau into the (empty) database the app holds: the first-start guide's button."""
+    from dashboard import demo  # the first-start button only: the demo's loader is not the first page's import
+
     n = demo.load_demo(store())
     invalidate()
     return n
@@ -300,17 +302,19 @@ def unit_choices(selected, indent: bool = True) -> tuple[list[str], dict[str, st
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _expected(path: str, version: int, units: tuple[str, ...], quarters: tuple[str, ...], whole: bool) -> dict:
-    return analysis.expected_returns(_open_store(path)["store"].history(), units, list(quarters), whole=whole)
+def _expected(path: str, version: int, units: tuple[str, ...], quarters: tuple[str, ...], whole: bool,
+              today: str) -> dict:
+    store = _open_store(path)["store"]  # `today` keys the cache: a return falls due when the day turns
+    return analysis.expected_returns(store.history(), units, list(quarters), whole=whole, deadlines=store.deadlines())
 
 
 def expected_returns(units, quarters, whole: bool = False) -> dict[str, list]:
     """The returns due from the selection in `quarters` (analysis.expected_returns: each quarter's
     own tree), as submission_status's parameters.  Cached per selection and data version."""
-    due = _expected(db_path(), data_version(), tuple(units), tuple(quarters), whole)
+    due = _expected(db_path(), data_version(), tuple(units), tuple(quarters), whole, clock.today().isoformat())
     seen = set(principal().visible(store().tree(), sorted(set(due["units"]))))  # a branch's committee may be outside
     keep = [i for i, u in enumerate(due["units"]) if u in seen]
-    return {k: [v[i] for i in keep] for k, v in due.items()}
+    return {k: [v[i] for i in keep] if isinstance(v, list) else v for k, v in due.items()}
 
 
 def reporting_units(units, quarters) -> list[str]:

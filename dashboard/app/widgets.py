@@ -21,7 +21,7 @@ from dashboard.domain.catalog import Indicator
 from dashboard.output import charts
 from dashboard.settings import current as settings
 
-from . import state
+from . import state, viewport
 from .escape import md
 from .state import t
 
@@ -44,14 +44,21 @@ PLOTLY_TEXTS = {"Download plot as a png": "plotly_download_png", "Download plot"
                 "Sorry, there was a problem downloading your snapshot!": "plotly_snapshot_failed",
                 "Double-click to zoom back out": "plotly_double_click", "Zoom": "plotly_zoom", "Pan": "plotly_pan",
                 "Zoom in": "plotly_zoom_in", "Zoom out": "plotly_zoom_out"}
-# url_path -> this run's st.Page, set by entry.py: a link to a page is a link to its object
-NAV_PAGES: dict[str, st.Page] = {}
+NAV_PAGES = "nav_pages"  # session state: url_path -> this session's st.Page (entry.py sets it every run)
+
+
+def set_nav_pages(pages: dict[str, st.Page]) -> None:
+    """The pages this session's navigation offers.  Kept per session: whose pages they are depends on
+    who is looking, and a dict shared by every session would be one person's view one race away
+    from another's."""
+    st.session_state[NAV_PAGES] = dict(pages)
 
 
 def page_link(url_path: str, label: str, icon: str) -> None:
-    """A link to a page of this run's navigation (none to a page the viewer is not offered)."""
-    if url_path in NAV_PAGES:
-        st.page_link(NAV_PAGES[url_path], label=label, icon=f":material/{icon}:")
+    """A link to a page of this session's navigation (none to a page the viewer is not offered)."""
+    pages = st.session_state.get(NAV_PAGES, {})
+    if url_path in pages:
+        st.page_link(pages[url_path], label=label, icon=f":material/{icon}:")
 
 
 # --- the sidebar ----------------------------------------------------------------------------------
@@ -128,9 +135,36 @@ def plotly_config() -> dict:
             "locales": {"zh-CN": {"dictionary": {en: t(key) for en, key in PLOTLY_TEXTS.items()}}}}
 
 
-def chart(fig, key: str) -> None:
+def chart(fig, key: str, drill=None) -> None:
+    """A figure on the page; on a phone its phone copy (charts.compact: the server lays a figure out,
+    so the browser's width, told by viewport.py, decides which copy is sent).  With `drill` (a
+    point -> sources.target, or None), clicking a bar or a point opens the 来源 panel for it."""
+    if viewport.phone():
+        fig = charts.compact(fig, state.lang())
     # theme=None: the figure's own fonts and colours (charts.fonts), not Streamlit's 12 px grey ticks
-    st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch")
+    if drill is None:
+        st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch")
+        return
+    event = st.plotly_chart(fig, key=key, config=plotly_config(), theme=None, width="stretch", on_select="rerun",
+                            selection_mode="points")
+    points = list(event.selection.points) if event and event.selection else []
+    _drill_once(key, points[0] if points else None, drill)
+
+
+def _drill_once(key: str, picked, drill) -> None:
+    """Open the 来源 panel for what was just picked (a point, a cell), once: the pick stays in the
+    widget's state over later runs, which must not open the panel again."""
+    seen = f"_drilled_{key}"
+    mark = repr(picked)
+    if picked is None or st.session_state.get(seen) == mark:
+        st.session_state[seen] = mark
+        return
+    st.session_state[seen] = mark
+    where = drill(picked)
+    if where:
+        from .views import sources  # the panel draws with these widgets
+
+        sources.open_panel(where)
 
 
 def _displayable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,10 +182,19 @@ def _displayable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def grid(frame: pd.DataFrame, key: str, **kwargs) -> None:
-    """A table on the page: empty cells read 「—」, and how many rows it has is said under it."""
+def grid(frame: pd.DataFrame, key: str, drill=None, **kwargs) -> None:
+    """A table on the page: empty cells read 「—」, and how many rows it has is said under it.
+    With `drill` ((row, column name) -> sources.target, or None), selecting a figure's cell opens
+    the 来源 panel for it."""
     with st.container(key=f"{key}_grid"):
-        st.dataframe(_displayable(frame), hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+        if drill is None:
+            st.dataframe(_displayable(frame), hide_index=True, key=key, width="stretch", placeholder=MISSING, **kwargs)
+        else:
+            event = st.dataframe(_displayable(frame), hide_index=True, key=key, width="stretch", placeholder=MISSING,
+                                 on_select="rerun", selection_mode="single-cell", **kwargs)
+            cells = list(event.selection.cells) if event and event.selection and "cells" in event.selection else []
+            _drill_once(key, cells[0] if cells else None,
+                        lambda c: drill(frame.iloc[int(c[0])], str(c[1])) if int(c[0]) < len(frame) else None)
         st.caption(t("rows_shown", n=len(frame)))
 
 
@@ -188,28 +231,28 @@ def _safely(writer: str, frame: pd.DataFrame, key: str):
 
 
 def table(frame: pd.DataFrame, file_stem: str, key: str, *, label: str | None = None,
-          expanded: bool = False) -> None:
-    """The table behind a chart, one click away, with its CSV and Excel downloads."""
+          expanded: bool = False, drill=None) -> None:
+    """The table behind a chart, one click away, with its CSV and Excel downloads (`drill`: see grid)."""
     with st.expander(label or t("table_behind"), expanded=expanded):
         if frame.empty:
             st.info(t("no_data"))
             return
-        grid(frame, key=f"{key}_table")
+        grid(frame, key=f"{key}_table", drill=drill)
         downloads(frame, file_stem, key)
 
 
 def chart_section(fig, frame, *, key: str, file_stem: str, empty_title: str,
-                  empty_key: str = "empty_selection", note: str | None = None) -> bool:
+                  empty_key: str = "empty_selection", note: str | None = None, drill=None, table_drill=None) -> bool:
     """A built chart, an optional note, and the table behind it with its exports; when the
     builder found no data, the chart's title and a friendly word instead.  True if drawn."""
     if fig is None:
         st.subheader(empty_title)
         st.info(t(empty_key))
         return False
-    chart(fig, key=key)
+    chart(fig, key=key, drill=drill)
     if note:
         st.caption(note)
-    table(frame, file_stem, key)
+    table(frame, file_stem, key, drill=table_drill)
     return True
 
 

@@ -319,12 +319,13 @@ def star_distribution(data: PlainData, groups: list[str], indicator: str, from_:
     return out.sort_values(["group_order", "stars"], ignore_index=True)
 
 
-def submission_status(data: PlainData, units: list[str], quarters: list[str], deadlines: list[str]) -> pd.DataFrame:
+def submission_status(data: PlainData, units: list[str], quarters: list[str], deadlines: list[str],
+                      today: str) -> pd.DataFrame:
     """queries/submission_status.sql, the plain way (the expected returns given as pairs)."""
     grid = pd.DataFrame({"unit_code": units, "quarter": quarters, "deadline": pd.to_datetime(deadlines)})
     subs = data.submissions[data.submissions["status"] == "active"]
     out = grid.merge(subs[["unit_code", "quarter", "id", "submitted_at"]], on=["unit_code", "quarter"], how="left")
-    today = pd.Timestamp.today().normalize()
+    today = pd.Timestamp(today)
     submitted = out["submitted_at"].dt.normalize()
     out["status"] = np.select(
         [out["id"].isna() & (today <= out["deadline"]), out["id"].isna(), submitted > out["deadline"]],

@@ -62,7 +62,8 @@ _WORKER: dict = {}
 
 def _init_worker(n_target: int) -> None:
     tree = province.province_tree(n_target)
-    _WORKER["store"] = SimpleNamespace(catalog=catalog(), tree=lambda: tree, tree_at=lambda quarter: tree)
+    _WORKER["store"] = SimpleNamespace(catalog=catalog(), tree=lambda: tree, tree_at=lambda quarter: tree,
+                                       deadlines=dict)  # no quarter set apart: the default deadlines
 
 
 _CELL = re.compile(r'<c r="([A-Z]+)(\d+)"([^>]*?)\s*/>')

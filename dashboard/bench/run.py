@@ -166,7 +166,7 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
     city = tree.kids(root)[0].code
     committee = tree.kids(city)[0].code
     quarters = periods.quarter_range(first, last)
-    heads = [i.code for i in cat.indicators if i.headline]
+    heads = [i.code for i in cat.headlines]
     study = cat.headline("study")
     season = cat.chart("flood", "season_panels").indicators
     rule_codes = [r.left[0] for r in cat.compliance_rules]  # the plain way applies the rules itself
@@ -201,7 +201,8 @@ def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[Quer
                       key=("group_code", "stars"), value="n_branches"),
             QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
                       analysis.expected_returns(store.history(), [code], quarters, whole=True),
-                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"]),
+                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"],
+                                                             p["today"]),
                       key=("unit_code", "quarter"), value="status"),
         ]
     cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",

@@ -28,7 +28,7 @@ from .locations import shown
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
 # Built by queries/postgres/pg_index_<name>.sql.
 _INDEXES = ("facts_submission", "facts_unit_indicator_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
-            "unit_closure_ancestor", "compliance_unit_quarter", "compliance_masks_unit_quarter")
+            "unit_closure_ancestor", "compliance_unit_quarter", "compliance_masks_unit_quarter", "facts_approx")
 
 
 class TextListDumper(Dumper):
@@ -189,6 +189,11 @@ class PostgresDatabase:
     def scalar(self, name: str, params: dict | None = None):
         rows = self.rows(name, params)
         return rows[0][0] if rows else None
+
+    def table_counts(self) -> dict[str, int]:
+        """How many rows each table holds, by name (the store's snapshot counts; a check's report)."""
+        names = [r[0] for r in self.rows("table_names")]
+        return {n: int(self.scalar("table_row_count", {"name": n})) for n in names}
 
     @property
     def write_lock(self) -> _WriterLock:

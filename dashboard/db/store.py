@@ -15,14 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from .. import i18n
+from .. import clock, i18n
 from ..domain import access, acting
 from ..domain import audit as audit_mod
 from ..domain import catalog as catalog_mod
@@ -30,6 +30,7 @@ from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
 from . import archive, locations, rollup
+from .backend import Backend
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
 
@@ -40,7 +41,8 @@ DEMO_USER = "演示数据 demo"
 # The tables a whole-table read may name (queries/tables/table_<name>.sql).
 TABLES = ("meta", "units", "indicators", "domains", "submissions", "facts", "unit_closure", "rollup",
           "rollup_dirty", "rollup_dirty_units", "audit", "unit_versions", "anomaly_checks", "users",
-          "compliance_indicators", "compliance_values", "compliance_rules", "compliance_masks")
+          "compliance_indicators", "compliance_values", "compliance_rules", "compliance_masks", "deadlines",
+          "reminders")
 
 
 def default_db_path() -> Path:
@@ -95,6 +97,8 @@ class SnapshotBroken(RuntimeError):
 
 
 class Store:
+    _db: Backend  # the DuckDB file or the PostgreSQL server, behind one declared interface
+
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float | None = None,
                  waiting: Callable[[int | None], None] | None = None):
         """Open (or create) the database file, migrate it and bring its mirrors up to date.
@@ -187,6 +191,25 @@ class Store:
         the file and whether a file of that name held other bytes and was replaced (archive.keep)."""
         return archive.keep(self.archive_dir, data, sha256)
 
+    def original_of(self, submission_id: int, principal: access.Principal | None = None) -> tuple[str, bytes] | None:
+        """(file name, bytes) of the workbook submission `submission_id` was read from, for the
+        来源 panel; None when none was kept (demo data, a bulk load).  Refused (AccessDenied) when
+        its reporting unit is outside `principal`'s scope; handed over or refused, it is audited
+        (`source.download`)."""
+        found = self._db.rows("submission_original", {"id": int(submission_id)})
+        if not found:
+            return None
+        unit, quarter, file_name, archive_path, _sha = found[0]
+        detail = audit_mod.words(unit=unit, quarter=quarter, submission=int(submission_id))
+        if principal is not None and not principal.may_see(self.tree(), unit):
+            self.audit("source.download", str(submission_id), "rejected", detail)
+            principal.check_units(self.tree(), [unit])
+        if not archive_path:
+            return None
+        data = self.original(archive_path).read_bytes()
+        self.audit("source.download", str(submission_id), "ok", detail)
+        return file_name or f"{unit}_{quarter}.xlsx", data
+
     def original(self, archive_path: str) -> Path:
         """The file a submission's recorded archive_path names (relative to the database's folder)."""
         return self.path.parent / archive_path
@@ -231,7 +254,7 @@ class Store:
         with self._db.transaction() as tx:
             tx.run("anomaly_check_insert", {"kind": kind, "unit": unit_code, "quarter": quarter,
                                             "indicator": indicator_code or "", "by": actor, "via": via,
-                                            "at": datetime.now(), "note": note})
+                                            "at": clock.now(), "note": note})
             _audit_in(tx, "anomaly.verify", f"{unit_code} {quarter} {indicator_code or '-'} {kind}", "ok",
                       audit_mod.words(unit=unit_code, quarter=quarter, reason=note or None))
 
@@ -340,7 +363,7 @@ class Store:
                 raise SnapshotBroken(f"{wal.name} still holds {wal.stat().st_size} bytes after the checkpoint")
             shutil.copyfile(self.path, dest)  # trouble writing `dest` is the caller's to explain (OSError)
             counts = self.table_counts()
-            taken = Snapshot(self.schema_version, self.data_version, datetime.now(), counts,
+            taken = Snapshot(self.schema_version, self.data_version, clock.now(), counts,
                              [(path, sha) for path, sha, _ids, _active in self.recorded_originals()],
                              time.monotonic() - started)
         with open(dest, "rb+") as f:  # the copy's bytes are set: making them durable needs no lock
@@ -537,6 +560,59 @@ class Store:
             rollup.rebuild_compliance(tx, figures=not same_codes)
         self._db.analyze()  # every row of the masks is new: PostgreSQL planned their first reads blind (1.8 s, not 0.24)
 
+    # --- deadlines (domain/deadlines.py holds the rule) -----------------------------------------------
+
+    def deadlines(self) -> dict[str, date]:
+        """The quarters whose deadline is set apart from the default, and their deadlines."""
+        return {q: pd.Timestamp(due).date() for q, due, *_ in self._db.rows("deadlines_all")}
+
+    def set_deadline(self, quarter: str, due: date | None, *, principal: access.Principal | None = None) -> None:
+        """Set `quarter`'s deadline to `due` (None: back to the default), in one transaction with its
+        audit entry (deadline.set).  Administrators only.  Moves the data version: whether a return
+        is late or missing follows it."""
+        if principal is not None:
+            principal.check_admin()
+        actor, _ = acting.current()
+        with self._db.transaction() as tx:
+            if due is None:
+                tx.run("deadline_clear", {"quarter": quarter})
+            else:
+                tx.run("deadline_set", {"quarter": quarter, "due": due.isoformat(), "by": actor, "at": clock.now()})
+            _audit_in(tx, "deadline.set", quarter, "ok", audit_mod.words(quarter=quarter,
+                                                                          due=due.isoformat() if due else "default"))
+
+    # --- reminders (dashboard/remind.py sends them) -------------------------------------------------
+
+    def reminders_sent(self, quarter: str, day: date) -> list[tuple[str, str, datetime]]:
+        """(unit, channel, first time) of the reminders of `quarter` sent on `day`."""
+        return self._db.rows("reminders_sent", {"quarter": quarter, "day": day.isoformat()})
+
+    def reminders(self, quarter: str) -> pd.DataFrame:
+        """Every reminder of `quarter` kept, sent or failed, newest first."""
+        return self._db.read("reminders_list", {"quarter": quarter})
+
+    def record_reminders(self, day: date, outcomes) -> None:
+        """Keep every send (remind.Outcome) and audit it — one entry per unit, quarter and channel
+        (remind.send: ok when every message went, failed otherwise) — in one transaction."""
+        if not outcomes:
+            return
+        actor, _ = acting.current()
+        at = clock.now()
+        groups: dict[tuple[str, str, str], list] = {}
+        with self._db.transaction(bump=False) as tx:
+            for o in outcomes:
+                m = o.message
+                tx.run("reminder_insert", {"unit": m.unit, "quarter": m.quarter, "day": day.isoformat(),
+                                           "channel": m.channel, "recipient": m.to, "outcome": "ok" if o.ok else "failed",
+                                           "reason": o.reason or None, "by": actor, "at": at})
+                groups.setdefault((m.unit, m.quarter, m.channel), []).append(o)
+            for (unit, quarter, channel), done in groups.items():
+                sent = sum(o.ok for o in done)
+                to = ",".join(dict.fromkeys(login for o in done for login in o.message.logins))
+                _audit_in(tx, "remind.send", f"{unit} {quarter} {channel}", "ok" if sent == len(done) else "failed",
+                          audit_mod.words(unit=unit, quarter=quarter, channel=channel, recipients=to.replace(" ", "_"),
+                                          sent=sent, failed=(len(done) - sent) or None))
+
     # --- users (who may sign in; domain/access.py holds the rules) ----------------------------------
 
     def users(self) -> list[access.UserEntry]:
@@ -548,7 +624,8 @@ class Store:
         return access.UserEntry(*found[0]) if found else None
 
     def put_users(self, entries: list[tuple[int | None, access.UserEntry]], *, action: str = "user.add",
-                  target: str | None = None, principal: access.Principal | None = None) -> list[tuple]:
+                  target: str | None = None, principal: access.Principal | None = None,
+                  audit: bool = True) -> list[tuple]:
         """Add or update users, all or none: every entry is checked first (access.check_entries)
         and any problem refuses the lot (UsersRejected, audited as rejected).  Returns
         (entry, the entry it replaced or None) for each.  Audited as `action` ("user.add" for one
@@ -563,15 +640,17 @@ class Store:
         if problems:
             self.audit(action, label, "rejected", f"{len(problems)} problems: " + "; ".join(p for _, p in problems)[:500])
             raise access.UsersRejected(problems)
-        now = datetime.now()
+        now = clock.now()
         done = []
         with self._db.write_lock:
             before = {e.login: e for e in self.users()}
             with self._db.transaction(bump=False) as tx:
                 for _, e in entries:
                     tx.run("user_upsert", {"login": e.login, "name": e.name, "role": e.role, "unit_code": e.unit,
-                                           "created_at": now})
+                                           "created_at": now, "email": e.email, "mobile": e.mobile})
                     done.append((e, before.get(e.login)))
+        if not audit:  # the demo's people: its demo.load entry says how many
+            return done
         if action == "user.add":
             for e, old in done:
                 was = f" (was {old.role} {old.unit})" if old else ""
@@ -610,11 +689,15 @@ class Store:
         refresh: bool = True,
         submitted_at: datetime | None = None,
         audit: audit_mod.Note | None = None,
+        approx: Iterable[tuple[str, str]] = (),
     ) -> SubmitResult:
         """Load one reporting unit's return for one quarter, superseding the active one.
 
-        `facts` has columns unit_code, indicator_code, value (already validated), or is a list of
-        such tuples.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
+        `facts` has columns unit_code, indicator_code, value (already validated) and, where the
+        values were read from a workbook, sheet and cell (学习教育, E7); or is a list of such
+        tuples (3 or 5 long).  A value with no position is stored without one (「位置未记录」).
+        `approx` the (unit, indicator) of those written as approximations (「50余」), stored with
+        their mark.  With refresh=False (bulk loads) the return is marked dirty and its roll-up
         recomputed by `refresh_dirty_rollup()`; the facts still land in one transaction.
         An identical file (same SHA-256 as the active one) changes nothing at all.
         With `audit`, the submission's entry (outcome ok: unit, quarter, its id, the one it
@@ -626,7 +709,7 @@ class Store:
         written and RowsWouldBeLost says which (`tree import --rehome` carries them home first).
         """
         key = {"unit": unit_code, "quarter": quarter}
-        units, indicators, values = _fact_lists(facts)
+        units, indicators, values, sheets, cells = _fact_lists(facts)
         try:
             with self._db.transaction() as tx:
                 self.keeps_rows(unit_code, quarter, set(units), tx)
@@ -636,12 +719,16 @@ class Store:
                     if same is not None:
                         raise _Identical(same)
                 new_id = tx.rows("submission_insert", {
-                    **key, "user": user, "submitted_at": submitted_at or datetime.now(), "file_name": file_name,
+                    **key, "user": user, "submitted_at": submitted_at or clock.now(), "file_name": file_name,
                     "sha256": sha256, "template_version": template_version, "is_demo": is_demo,
                     "archive_path": archive_path, "warnings": warnings})[0][0]
                 if units:
                     tx.run("facts_insert", {"submission_id": new_id, "quarter": quarter, "units": units,
-                                            "indicators": indicators, "values": values})
+                                            "indicators": indicators, "values": values, "sheets": sheets,
+                                            "cells": cells})
+                    marked = sorted(f"{u}|{i}" for u, i in approx)
+                    if marked:
+                        tx.run("facts_mark_approx", {"submission_id": new_id, "keys": marked})
                 if refresh:
                     rollup.refresh(tx, self.history(), {quarter: rollup.affected(self.tree_at(quarter), [unit_code])})
                 else:
@@ -716,16 +803,18 @@ class Store:
                     unit=unit_code, quarter=quarter, superseded=",".join(map(str, previous)) or None))
         return previous[0] if previous else None
 
-    def clear_demo(self, *, audit: bool = True) -> int:
-        """Remove every demo submission and its facts in one step; returns how many.  Recorded
-        (`demo.clear`) in the same transaction, unless `audit` is off (loading the demo data
-        clears the old first, and records the whole as `demo.load`)."""
+    def clear_demo(self, *, audit: bool = True, users: tuple[str, ...] = ()) -> int:
+        """Remove every demo submission and its facts in one step, and the demo's users (`users`,
+        their logins); returns how many submissions.  Recorded (`demo.clear`) in the same
+        transaction, unless `audit` is off (loading the demo data clears the old first, and
+        records the whole as `demo.load`)."""
         with self._db.transaction() as tx:
             tx.run("demo_remove_facts")
             removed = tx.rows("demo_remove_submissions")
+            gone = sum(bool(tx.rows("user_delete", {"login": login})) for login in users)
             rollup.rebuild(tx)
             if audit:
-                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed)))
+                _audit_in(tx, "demo.clear", self.path.name, "ok", audit_mod.words(returns=len(removed), users=gone or None))
         return len(removed)
 
     # --- the roll-up ------------------------------------------------------------------------------
@@ -751,12 +840,14 @@ class Store:
         """Load many returns in one transaction, then rebuild the roll-up once.
 
         `submissions`: unit_code (the reporting unit), quarter, submitted_at.
-        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid).
+        `facts`: reporting_unit, unit_code, quarter, indicator_code, value (already valid), and
+        where each was read, sheet and cell, if known (NULL otherwise).
         Each (reporting unit, quarter) supersedes its active submission, as `submit` does.
         Returns the number of submissions loaded.
         """
         subs = submissions[["unit_code", "quarter", "submitted_at"]]
-        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value"]]
+        facts = facts.assign(**{c: facts[c].astype(object) if c in facts else None for c in ("sheet", "cell")})
+        facts = facts[["reporting_unit", "unit_code", "quarter", "indicator_code", "value", "sheet", "cell"]]
         with self._db.transaction() as tx, tx.lend(bulk_subs=subs, bulk_facts=facts):
             tx.run("bulk_supersede")
             tx.run("bulk_ids")
@@ -772,7 +863,7 @@ class Store:
 def _rehome(tx, moves: list) -> None:
     """Carry the rows of `moves` (tree_file.Move) into their new returns, inside `tx`."""
     actor, _via = acting.current()
-    now = datetime.now()
+    now = clock.now()
     targets: dict[tuple[str, str], tuple[int, bool]] = {}  # (reporter, quarter) -> (submission, created)
     whole: set[int] = set()
     for m in moves:
@@ -813,7 +904,7 @@ def _audit_in(tx, action: str, target: str | None, outcome: str, detail: str) ->
     """Append one audit entry inside the transaction `tx`, as whoever acts now."""
     audit_mod.check(action, outcome)
     actor, via = acting.current()
-    tx.run("audit_insert", {"at": datetime.now(), "actor": actor, "via": via, "action": action,
+    tx.run("audit_insert", {"at": clock.now(), "actor": actor, "via": via, "action": action,
                             "target": target, "outcome": outcome, "detail": detail})
 
 
@@ -833,13 +924,18 @@ def _take(lock: FileLock, path: Path, timeout: float, waiting) -> None:
         time.sleep(0.1)
 
 
-def _fact_lists(facts) -> tuple[list, list, list]:
-    """unit_code, indicator_code and value of `facts` (a DataFrame, or (unit, indicator, value)
-    tuples) as three lists to bind."""
+def _fact_lists(facts) -> tuple[list, list, list, list, list]:
+    """unit_code, indicator_code, value, sheet and cell of `facts` (a DataFrame, or (unit,
+    indicator, value[, sheet, cell]) tuples) as five lists to bind; no position is None."""
     if isinstance(facts, pd.DataFrame):
-        return facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist())
+        n = len(facts)
+        where = [[None if v is None or v != v else str(v) for v in facts[c].tolist()] if c in facts else [None] * n
+                 for c in ("sheet", "cell")]
+        return (facts["unit_code"].tolist(), facts["indicator_code"].tolist(), _doubles(facts["value"].tolist()),
+                *where)
     facts = list(facts)
-    return [f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts])
+    return ([f[0] for f in facts], [f[1] for f in facts], _doubles([f[2] for f in facts]),
+            [f[3] if len(f) > 3 else None for f in facts], [f[4] if len(f) > 4 else None for f in facts])
 
 
 def _doubles(values: list) -> list:

@@ -22,6 +22,7 @@ provider is configured and the address served on.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -30,11 +31,16 @@ from .tree import Tree
 
 ROLES = ("leader", "reporter", "admin")
 LOGIN_MAX = 254  # an e-mail address at most
+# Where a reminder reaches a user: one address (no spaces, no second @, a dot in the domain), and
+# a mobile number as people write it (digits, a leading +, spaces or dashes between groups).
+EMAIL = re.compile(r"[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}", re.ASCII)
+MOBILE = re.compile(r"\+?[0-9][0-9 -]{4,19}")
 
 # Every named chart query a page or an export may run, and the parameters that name units
 # (a test holds this list to queries/charts/: a new query must say how it is scoped).
 QUERY_UNITS: dict[str, tuple[str, ...]] = {
     "indicator_values": ("units",),
+    "approx_marks": ("units",),
     "compliance_shares": ("groups",),
     "compliance_short": ("groups",),
     "star_distribution": ("groups",),
@@ -42,6 +48,7 @@ QUERY_UNITS: dict[str, tuple[str, ...]] = {
     "submission_history": ("units",),
     "anomaly_facts": ("units",),
     "return_parts": ("units",),
+    "fact_sources": ("units", "own"),
 }
 # Queries naming submissions by id: allowed when each submission's reporting unit is in scope.
 QUERY_SUBMISSIONS: dict[str, tuple[str, ...]] = {"submission_diff": ("new_id", "old_id")}
@@ -169,7 +176,8 @@ class Principal:
         if name in QUERY_UNITS:
             for key in QUERY_UNITS[name]:
                 value = params.get(key)
-                self.check_units(tree, [value] if isinstance(value, str) else list(value or []))
+                named = [value] if isinstance(value, str) else list(value or [])
+                self.check_units(tree, [v for v in named if v != ""])  # "": no unit named
             return
         if name in QUERY_SUBMISSIONS:
             units = [submission_unit(int(params[k])) if submission_unit else None for k in QUERY_SUBMISSIONS[name]]
@@ -188,7 +196,8 @@ def administrator(login: str, name: str | None = None, tree: Tree | None = None)
 # --- the users' table: checking an entry -----------------------------------------------------------
 
 
-def entry_problems(tree: Tree, login: str, name: str, role: str, unit: str) -> list[str]:
+def entry_problems(tree: Tree, login: str, name: str, role: str, unit: str, email: str = "",
+                   mobile: str = "") -> list[str]:
     """What is wrong with one user entry (text keys with their fields, as both languages): an
     empty list when it can be kept."""
     out = []
@@ -207,6 +216,10 @@ def entry_problems(tree: Tree, login: str, name: str, role: str, unit: str) -> l
         out.append(i18n.both("acc_entry_admin_root", unit=unit, root=tree.root.code))
     if name and any(ord(ch) < 32 for ch in name):
         out.append(i18n.both("acc_entry_bad_name"))
+    if email and not EMAIL.fullmatch(email):
+        out.append(i18n.both("acc_entry_bad_email", email=email[:60]))
+    if mobile and not MOBILE.fullmatch(mobile):
+        out.append(i18n.both("acc_entry_bad_mobile", mobile=mobile[:30]))
     return out
 
 
@@ -276,6 +289,8 @@ class UserEntry:
     role: str
     unit: str
     created_at: object = None  # a datetime once stored
+    email: str = ""  # where e-mail reminders go ("" none)
+    mobile: str = ""  # for the group robots' @-mention ("" none)
 
     def principal(self) -> Principal:
         return Principal(self.login, self.name or self.login, self.role, self.unit)
@@ -289,14 +304,17 @@ class UsersRejected(ValueError):
         super().__init__("; ".join(p for _, p in problems))
 
 
-def clean_entry(tree: Tree, login: str, name: str | None, role: str, unit: str | None) -> UserEntry:
+def clean_entry(tree: Tree, login: str, name: str | None, role: str, unit: str | None, email: str | None = "",
+                mobile: str | None = "") -> UserEntry:
     """An entry as it is kept: the login normalised, names trimmed, an administrator's unit the
-    root when left out."""
+    root when left out, the e-mail the login's when the login is an address and none is given."""
     role = (role or "").strip().lower()
     unit = (unit or "").strip()
     if role == "admin" and not unit:
         unit = tree.root.code
-    return UserEntry(normal_login(login), (name or "").strip(), role, unit)
+    login = normal_login(login)
+    email = (email or "").strip().lower() or (login if EMAIL.fullmatch(login) else "")
+    return UserEntry(login, (name or "").strip(), role, unit, None, email, (mobile or "").strip())
 
 
 def check_entries(tree: Tree, rows: list[tuple[int | None, UserEntry]]) -> list[tuple[int | None, str]]:
@@ -305,7 +323,7 @@ def check_entries(tree: Tree, rows: list[tuple[int | None, UserEntry]]) -> list[
     problems: list[tuple[int | None, str]] = []
     first: dict[str, int | None] = {}
     for row, e in rows:
-        problems += [(row, p) for p in entry_problems(tree, e.login, e.name, e.role, e.unit)]
+        problems += [(row, p) for p in entry_problems(tree, e.login, e.name, e.role, e.unit, e.email, e.mobile)]
         if e.login and e.login in first:
             problems.append((row, i18n.both("acc_entry_duplicate", login=e.login, first=first[e.login])))
         first.setdefault(e.login, row)

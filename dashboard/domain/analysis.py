@@ -65,27 +65,27 @@ def reporting_of_scope(tree: Tree, selected) -> list[str]:
     return sorted(out, key=lambda c: tree[c].sort_order)
 
 
-def expected_returns(history, selected, quarters: list[str], *, whole: bool) -> dict[str, list]:
+def expected_returns(history, selected, quarters: list[str], *, whole: bool,
+                     deadlines: dict | None = None) -> dict[str, list]:
     """Bound parameters for queries/charts/submission_status.sql: every return that was due, as
     (reporting unit, quarter, deadline) — the reporting units of each quarter's tree (whole=True:
     every one in the selected subtrees; else those carrying the selected units and their
-    children), due settings.deadline_days after the quarter ends."""
-    from datetime import timedelta
+    children), due by each quarter's deadline (domain/deadlines.py; `deadlines`: the quarters whose
+    deadline is set apart) — and the product's today, against which a return is late or missing."""
+    from .. import clock
+    from . import deadlines as due_dates
 
-    from ..settings import current as settings
-
-    days = settings().deadline_days
-    units, qs, deadlines = [], [], []
+    units, qs, dues = [], [], []
     for q in quarters:
         tree = history.at(q)
         chosen = [c for c in selected if c in tree]
         reporting = reporting_scope(tree, chosen) if whole else reporting_of_scope(tree, chosen)
-        deadline = (periods.quarter_end(q) + timedelta(days=days)).date().isoformat()
+        deadline = due_dates.due(q, deadlines).isoformat()
         for code in reporting:
             units.append(code)
             qs.append(q)
-            deadlines.append(deadline)
-    return {"units": units, "quarters": qs, "deadlines": deadlines}
+            dues.append(deadline)
+    return {"units": units, "quarters": qs, "deadlines": dues, "today": clock.today().isoformat()}
 
 
 def level_group(level: str) -> str:
@@ -107,20 +107,6 @@ def comparison_windows(last: str, granularity: str) -> dict[str, tuple[str, str]
         "previous": (periods.shift(first, -step), periods.shift(last, -step)),
         "year_before": (periods.shift(first, -4), periods.shift(last, -4)),
     }
-
-
-def deltas(current: pd.DataFrame, previous: pd.DataFrame, year_before: pd.DataFrame) -> pd.DataFrame:
-    """Per unit and indicator: the value, and its change against the previous period and a year before.
-
-    Each input is indicator_values output for one window (one period per unit and indicator).
-    """
-    key = ["unit_code", "indicator_code"]
-    cur = current[key + ["value"]]
-    out = cur.merge(previous[key + ["value"]].rename(columns={"value": "previous"}), on=key, how="left")
-    out = out.merge(year_before[key + ["value"]].rename(columns={"value": "year_before"}), on=key, how="left")
-    out["delta_previous"] = out["value"] - out["previous"]
-    out["delta_year"] = out["value"] - out["year_before"]
-    return out
 
 
 def compliance_params(groups: list[str], first: str, last: str) -> dict:

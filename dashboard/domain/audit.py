@@ -26,6 +26,16 @@ Where each action is recorded (so a new write knows where its entry goes):
 - `backup.create` / `backup.restore`  dashboard/backup.py; target the backup file's name.
 - `anomaly.verify` Store.verify_anomaly (in the mark's transaction); target unit, quarter,
                    indicator and kind of the figure marked 「已核实」.
+- `deadline.set`   Store.set_deadline (in its transaction); target the quarter.
+- `remind.send`    dashboard/remind.py, through Store.record_reminders: one entry per reporting
+                   unit, quarter and channel sent to (in the transaction that keeps the sends);
+                   target "<unit> <quarter> <channel>", the recipients and the reason of a failure in
+                   the detail; a run that sends nothing because the unit was reminded today is
+                   recorded as rejected.
+- `source.download` Store.original_of: a return's original workbook handed to someone from the
+                   来源 panel; target the submission id; ok, or rejected (outside their scope).
+- `source.view`    the app's 来源 panel, when a figure's sources are asked for outside the
+                   asker's scope: rejected (nothing shown); target unit, indicator and period.
 
 Who acts is never passed: `acting(login, via)` is set around every command (cli.run) and every
 page run (app/entry.py), and the store reads it when it writes the entry.
@@ -37,7 +47,7 @@ from dataclasses import dataclass
 
 ACTIONS = ("return.import", "return.restore", "demo.load", "demo.clear", "check.repair", "tree.import",
            "tree.rehome", "user.add", "user.remove", "user.import", "backup.create", "backup.restore",
-           "anomaly.verify")
+           "anomaly.verify", "deadline.set", "remind.send", "source.download", "source.view")
 OUTCOMES = ("ok", "duplicate", "rejected", "failed")
 
 
@@ -71,7 +81,8 @@ DETAIL_KEYS = ("unit", "quarter", "submission", "superseded", "errors", "unchang
                "seed", "returns", "replaced", "moved", "aside", "rollup_rebuilt", "units", "data_version",
                "submissions", "originals", "missing", "bytes", "locked_ms", "created", "source", "reason",
                "added", "renamed", "moved_units", "retired", "changed", "from_return", "to_unit", "facts",
-               "new_return", "rehomed")
+               "new_return", "rehomed", "users", "due", "channel", "recipients", "sent", "failed", "skipped",
+               "indicator", "period")
 
 
 def words(**fields) -> str:
@@ -83,3 +94,42 @@ def words(**fields) -> str:
 def parse(detail: str | None) -> list[tuple[str, str]]:
     """(key, value) of each word of a detail, in order; a word without "=" is (word, "")."""
     return [tuple(w.split("=", 1)) if "=" in w else (w, "") for w in (detail or "").split()]
+
+
+def _label(prefix: str, code, lang: str) -> str:
+    from ..i18n import strings, t
+
+    key = f"{prefix}{str(code).replace('.', '_')}"
+    return t(key, lang) if key in strings() else str(code)
+
+
+def detail_text(detail: str | None, lang: str = "zh") -> str:
+    """A detail's `key=value` words as the reader's language says them (a flag: its label only)."""
+    sep = ", " if lang == "en" else "，"
+    if "=" not in (detail or ""):  # a sentence (user.add's 'updated: …'), not key=value words
+        sep = " "
+    parts = []
+    for key, value in parse(detail):
+        label = _label("aud_detail_", key, lang)
+        parts.append(label if value in ("yes", "") else f"{label} {value}")
+    return sep.join(parts)
+
+
+def shown(frame, lang: str = "zh"):
+    """The trail (audit_list rows) as a person reads it, headed and worded in `lang`: the audit page's
+    table and the `audit` command's."""
+    import pandas as pd
+
+    from ..i18n import t
+
+    return pd.DataFrame({
+        t("aud_col_id", lang): frame["id"],
+        t("aud_col_at", lang): pd.to_datetime(frame["happened_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        t("aud_col_actor", lang): frame["actor"],
+        t("aud_col_via", lang): frame["via"].map(lambda v: _label("aud_via_", v, lang)),
+        t("aud_col_action", lang): frame["action"].map(lambda v: _label("aud_action_", v, lang)),
+        t("aud_col_target", lang): frame["target"].fillna(""),
+        t("aud_col_outcome", lang): frame["outcome"].map(lambda v: _label("aud_outcome_", v, lang)),
+        t("aud_col_detail", lang): frame["detail"].map(lambda d: detail_text(d, lang)),
+    })
+

@@ -10,7 +10,7 @@ them from here.  This module parses and checks them; it knows nothing of units (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -52,9 +52,18 @@ class Domain:
     name_en: str
     icon: str  # a Material Symbols name, for the navigation
     sort_order: int
+    # on the overview (its headline cards, its bottom list, its link): leadership's choice, so the
+    # landing page does not grow with every domain; every domain has its page, template sheet,
+    # export, 通报 section and projector slide whatever this says
+    on_overview: bool = True
+    since: str = ""  # the template version that first has its sheet ("" : every version)
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
+
+    def new_to(self, version: str) -> bool:
+        """Whether a return on template `version` (an earlier one, still accepted) lacks its sheet."""
+        return bool(self.since) and version < self.since
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,14 @@ class Indicator:
     rank: str  # one of RANK_DIRECTIONS
     size_dependent: bool = False  # grows with the unit's size: raw sums rank size, not work
     rate_per: str | None = None  # one of RATE_BASES: the fair comparison's denominator
+    # the largest figure on the own row of a unit above the branches (a bureau's 专题教育3056次 for
+    # the whole system), where it is larger than a branch's `max`; None: `max` for every row
+    max_above: float | None = None
+    since: str = ""  # the template version that first asks it ("" : every version)
+
+    def new_to(self, version: str) -> bool:
+        """Whether a return on template `version` (an earlier one, still accepted) lacks it."""
+        return bool(self.since) and version < self.since
 
     @property
     def is_derived(self) -> bool:
@@ -129,6 +146,13 @@ class Indicator:
     def in_quarter(self, quarter: str) -> bool:
         return self.quarters == "all" or quarter.endswith(self.quarters)
 
+    def at_level(self, unit_level: str) -> Indicator:
+        """The indicator as a row of `unit_level` is checked: a unit above the branches takes
+        `max_above` as its bound (its own row may hold its whole system's figure)."""
+        if self.max_above is None or unit_level in BRANCH_LEVELS:
+            return self
+        return replace(self, max=self.max_above)
+
 
 @dataclass(frozen=True)
 class DomainChart:
@@ -169,6 +193,18 @@ class Catalog:
     charts: tuple[DomainChart, ...] = ()
     rules: tuple[Rule, ...] = ()
 
+    @property
+    def overview_domains(self) -> list[Domain]:
+        """The domains leadership put on the overview (data/domains.csv, column overview)."""
+        return [d for d in self.domains if d.on_overview]
+
+    @property
+    def headlines(self) -> list[Indicator]:
+        """The headline figures of the overview's domains: the overview's cards, the projector's
+        first slide, compare's profile and the 通报's opening paragraph."""
+        shown = {d.code for d in self.overview_domains}
+        return [i for i in self.indicators if i.headline and i.domain in shown]
+
     def charts_of(self, domain: str) -> list[DomainChart]:
         return [c for c in self.charts if c.domain == domain]
 
@@ -181,6 +217,11 @@ class Catalog:
     @property
     def cross_field_rules(self) -> list[Rule]:
         return [r for r in self.rules if r.kind == "at_most"]
+
+    @property
+    def totals_of(self) -> list[Rule]:
+        """Totals a unit may enter without their parts (四种形态 with no form given)."""
+        return [r for r in self.rules if r.kind == "total_of"]
 
     @property
     def compliance_rules(self) -> list[Rule]:
@@ -238,7 +279,8 @@ def read_catalog(data_dir: Path) -> Catalog:
     """The catalog held by the four files in `data_dir` (see CATALOG_FILES), checked."""
     domains = tuple(
         sorted(
-            (Domain(r["code"], r["name_zh"], r["name_en"], r["icon"], int(r["sort_order"]))
+            (Domain(r["code"], r["name_zh"], r["name_en"], r["icon"], int(r["sort_order"]),
+                    (r.get("overview") or "1").strip() == "1", (r.get("since") or "").strip())
              for r in read_rows(data_dir / "domains.csv")),
             key=lambda d: d.sort_order,
         )
@@ -274,6 +316,8 @@ def read_catalog(data_dir: Path) -> Catalog:
                 rank=(r.get("rank") or "").strip() or "higher_better",
                 size_dependent=(r.get("size_dependent") or "").strip() == "1",
                 rate_per=(r.get("rate_per") or "").strip() or None,
+                max_above=_num(r.get("max_above") or ""),
+                since=(r.get("since") or "").strip(),
             )
         )
     indicators.sort(key=lambda i: i.sort_order)
@@ -332,6 +376,8 @@ def check_catalog(cat: Catalog) -> None:
                 problems.append(f"{where}: rates are never stored; derive them from two counts")
             if i.min is None or i.max is None or i.min > i.max:
                 problems.append(f"{where}: stored indicators need bounds min <= max")
+            if i.max_above is not None and i.max is not None and i.max_above < i.max:
+                problems.append(f"{where}: max_above is the larger bound of a unit above the branches")
             if i.value_type == "stars" and (i.min, i.max) != (1, 5):
                 problems.append(f"{where}: stars are 1-5")
         if i.rate_per is not None:
@@ -380,14 +426,3 @@ def catalog() -> Catalog:
 @cache
 def _catalog_of(data_dir: Path) -> Catalog:
     return read_catalog(data_dir)
-
-
-def check_data_dir(data_dir: Path) -> list[str]:
-    """Every problem of the catalog files in `data_dir`, for a person editing them."""
-    try:
-        read_catalog(data_dir)
-    except (CatalogError, KeyError, ValueError, OSError) as exc:
-        return [str(exc)]
-    return []
-
-

@@ -18,7 +18,8 @@ from .filters import values_params
 
 Query = Callable[..., pd.DataFrame]
 Inputs = Callable[[list[str], list[str]], tuple[dict, frozenset]]  # coverage.inputs for (units, quarters)
-COLUMNS = ["unit_code", "indicator_code", "period", "value", "state", "coverage", "current_lfl_previous", "previous",
+COLUMNS = ["unit_code", "indicator_code", "period", "value", "approx", "state", "coverage", "current_lfl_previous",
+           "previous",
            "delta_previous", "lfl_previous", "basis_previous", "current_lfl_year", "year_before", "delta_year", "lfl_year",
            "basis_year"]
 
@@ -32,7 +33,7 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
     the change and what the change stands on (`lfl_*`), all like for like; `basis_*` is (returns
     counted, returns due) when the change counts only some of the returns due (so it is not the
     plain difference of the two figures), else None."""
-    heads = [cat[c] for c in indicators] if indicators is not None else [i for i in cat.indicators if i.headline]
+    heads = [cat[c] for c in indicators] if indicators is not None else cat.headlines
     units = list(units)
     by_ref: dict[str, list] = {}
     for i in heads:
@@ -48,6 +49,8 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
         period = got["current"]["period"].iloc[0] if len(got["current"]) else periods.period_of(ref, granularity)
         src = layer.Source(query, inputs, history, cat, None)
         now_values = {i.code: layer.values_of(src, units, quarters["current"], period, i) for i in inds}
+        now_approx = {i.code: layer.approx_of(src, units, quarters["current"], period, i) if now_values[i.code]
+                      else set() for i in inds}
         now_states = {i.code: layer.figure_states(src, i, units, quarters["current"], due, reported,
                                                     now_values[i.code], lang).set_index("unit_code")
                       for i in inds}
@@ -66,6 +69,7 @@ def figures(query: Query, inputs: Inputs, history, cat: Catalog, units, last: st
                                                  None if complete else parts, plain)
                 rows.append({
                     "unit_code": code, "indicator_code": ind.code, "period": period, "value": value,
+                    "approx": value is not None and code in now_approx[ind.code],
                     "state": now["state"], "coverage": now["coverage"],
                     "current_lfl_previous": changes["previous"].current, "previous": changes["previous"].earlier, "delta_previous": changes["previous"].delta,
                     "lfl_previous": changes["previous"].text(lang), "basis_previous": _basis(changes["previous"]),

@@ -140,6 +140,20 @@ def period_map(first: str, last: str, granularity: str) -> dict[str, list[str]]:
 _CN_HALF = {"1": "上半年", "2": "下半年"}
 
 
+def short_label(period: str, lang: str = "zh") -> tuple[str, str]:
+    """A period in as few characters as a narrow axis has room for, as (year, part) to be put on
+    one line or two: 2024Q3 → ("24", "Q3"), 2024H2 → ("24", "下半") / ("24", "H2"), 2024 → ("2024", "").
+    Anything else comes back as (it, "")."""
+    text = str(period)
+    m = _QUARTER_RE.match(text)
+    if m:
+        return m[1][2:], f"Q{m[2]}"
+    m = re.match(r"^(\d{4})H([12])$", text)
+    if m:
+        return m[1][2:], (_CN_HALF[m[2]][:2] if lang == "zh" else f"H{m[2]}")
+    return text, ""
+
+
 def label(period: str, lang: str = "zh") -> str:
     """A period as a person reads it: 2024Q3 → 「2024年第3季度」 / "2024 Q3", 2024H2 → 「2024年下半年」 /
     "2024 H2", 2024 → 「2024年」 / "2024".  Anything else comes back as it is."""

@@ -8,6 +8,10 @@ Two kinds:
   cumulative second), plus the branches under the unit when `plus_branches` is set.
 - `compliance` (三会一课, 支部工作条例; falling short is a warning, never a refusal): a branch
   must hold at least `minimum` of `left` in a quarter.
+- `total_of` (a total without its parts): `left` is a total a unit that knows no split enters
+  alone (四种形态 60 人次, no form given: the forms read 未填写), `right` its parts; entered
+  together they must agree (an error at the total's cell), and agreeing, the parts stand for it.
+  The derived total sums the parts and the entered total (catalog.csv), so nothing counts twice.
 
 The validator, the study page's 三会一课 shares (bound into queries/charts/compliance_*.sql),
 the template's 填报说明 and README's rule table all read these rows.  A rule may only name
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from .datafile import codes, read_rows
 
-KINDS = ("at_most", "compliance")
+KINDS = ("at_most", "compliance", "total_of")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Rule:
             out.append("a compliance rule names one indicator and its minimum")
         if self.kind == "at_most" and not (self.right or self.plus_previous or self.plus_branches):
             out.append("an at_most rule needs something on its right")
+        if self.kind == "total_of" and (len(self.left) != 1 or not self.right):
+            out.append("a total_of rule names one entered total and its parts")
         if not (self.message and self.statement_zh and self.statement_en):
             out.append("needs a message key and a statement in both languages")
         return out

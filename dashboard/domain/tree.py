@@ -281,11 +281,6 @@ class History:
         for start, _ in self.epochs():  # every quarter's tree must stand on its own
             self.at(start, check_entries=check_entries)
 
-    @classmethod
-    def of_tree(cls, tree: Tree) -> History:
-        """A tree whose every unit has a single version (its active range, if any)."""
-        return cls(list(tree.units))
-
     def boundaries(self) -> list[str]:
         """The quarters at which some version starts or (the quarter after it) ends, in order."""
         from . import periods
@@ -313,6 +308,13 @@ class History:
             units = [v for v in self.versions if v.active_in(quarter)]
             tree = self._trees[quarter] = Tree(units, check_entries=check_entries)
         return tree
+
+    def first_quarter(self) -> str | None:
+        """The quarter the organisation begins in: its root's first version's; None when the tree is
+        open at its start (it has held since before any quarter it names)."""
+        roots = [v for v in self.versions if v.parent_code is None]
+        starts = [v.active_from for v in roots]
+        return None if not starts or None in starts else min(starts)
 
     def latest(self) -> Tree:
         """Every unit once, in its latest version, active over its whole life (names, navigation)."""

@@ -24,9 +24,11 @@ from ..domain.tree import Tree, Unit
 # takers, Xuexi Qiangguo users and dues (white cells on their own rows); test takers, commando
 # and youth teams and retirees are people or teams in a period (a peak, never a sum of quarters);
 # money may be written with 万.
-TEMPLATE_VERSION = "DJ-2026.1"
-# The version before, and the last day a return on it is accepted (with a warning saying what changed).
-PREVIOUS_TEMPLATE_VERSIONS = {"DJ-2025.1": date(2027, 12, 31)}
+# DJ-2026.2: the domains and indicators of data/ whose `since` is DJ-2026.2 (主题教育 … 干部队伍, the four
+# forms total entered without the forms); a return on DJ-2026.1 lacks them and still loads (a warning).
+TEMPLATE_VERSION = "DJ-2026.2"
+# The versions before, and the last day a return on each is accepted (with a warning saying what changed).
+PREVIOUS_TEMPLATE_VERSIONS = {"DJ-2026.1": date(2027, 12, 31), "DJ-2025.1": date(2027, 12, 31)}
 # Layouts we once issued and no longer read (the reporter must download a new template).
 RETIRED_TEMPLATE_VERSIONS = frozenset({"DJ-2024.1", "DJ-2024.2", *PREVIOUS_TEMPLATE_VERSIONS})
 
@@ -66,6 +68,11 @@ class ReturnLayout:
     @cached_property
     def unit_codes(self) -> frozenset[str]:
         return frozenset(u.code for u in self.units)
+
+    def cells(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(unit, indicator) -> (sheet, cell) where the template puts each value (学习教育, E7)."""
+        return {(u.code, ind.code): (sheet.name, address(FIRST_DATA_ROW + r, FIRST_VALUE_COL + j))
+                for sheet in self.sheets for j, ind in enumerate(sheet.indicators) for r, u in enumerate(self.units)}
 
 
 def layout(catalog: Catalog, tree: Tree, reporting_unit: str, quarter: str) -> ReturnLayout:

@@ -182,11 +182,11 @@ def _import(store, data: bytes, file_name: str, user: str, dry_run: bool, refres
     from ..db import RowsWouldBeLost
 
     try:
-        store.keeps_rows(parsed.reporting_unit, parsed.quarter, {u for u, _i, _v in parsed.facts()})
+        store.keeps_rows(parsed.reporting_unit, parsed.quarter, {u for u, *_ in parsed.facts()})
         result = store.submit(
             parsed.reporting_unit, parsed.quarter, parsed.facts(), user=user, file_name=file_name, sha256=sha,
             template_version=parsed.version, archive_path=_archive(store, data, sha),
-            warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name),
+            warnings=len(outcome.warnings), refresh=refresh, audit=Note(ACTION, file_name), approx=parsed.approx,
         )
     except RowsWouldBeLost as exc:  # nothing written; import_return records the refusal
         found.add(exc.key, **exc.fields)

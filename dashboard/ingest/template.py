@@ -9,18 +9,17 @@ sheet protection has no password: it guards against slips, the server re-validat
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import i18n
-from ..domain import periods
+from .. import clock, i18n
+from ..domain import deadlines, periods
 from ..domain.catalog import LEVEL_GROUPS, Indicator
 from ..domain.tree import BRANCH_LEVELS
 from ..output import safe
 from ..output.style import PARTY_RED, excel_rgb
+from ..settings import current as settings
 from .layout import (
     CODE_ROW,
     FIRST_DATA_ROW,
@@ -112,8 +111,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
     for j, ind in enumerate(sheet.indicators):
         col = FIRST_VALUE_COL + j
         letter = col_letter(col)
-        dv = _validation(ind)
-        ws.add_data_validation(dv)
+        dvs: dict[float | None, DataValidation] = {}  # one per bound: a committee's row may hold more
         fmt = _number_format(ind)
         for r, u in enumerate(lay.units):
             cell = ws.cell(FIRST_DATA_ROW + r + 1, col + 1)
@@ -121,7 +119,11 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
                 cell.protection = UNLOCKED
                 cell.fill = TOTAL_FILL if ind.total_allowed and u.level not in BRANCH_LEVELS else INPUT_FILL
                 cell.number_format = fmt
-                dv.add(cell.coordinate)
+                leveled = ind.at_level(u.level)
+                if leveled.max not in dvs:
+                    dvs[leveled.max] = _validation(leveled)
+                    ws.add_data_validation(dvs[leveled.max])
+                dvs[leveled.max].add(cell.coordinate)
             else:
                 cell.fill = NOT_APPLICABLE_FILL
         ws.column_dimensions[letter].width = max(10, min(18, len(ind.name_zh) * 2 + 4))
@@ -134,7 +136,7 @@ def _domain_sheet(wb: Workbook, lay: ReturnLayout, sheet, depth: dict[str, int])
 
 
 
-def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
+def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules, due) -> None:
     ws = wb.active
     ws.title = GUIDE_SHEET
     unit = lay.reporting_unit
@@ -149,6 +151,10 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
         ws.cell(r + 1, c, f"{i18n.t(key)} {i18n.t(key, 'en')}").font = bold
         ws.cell(r + 1, c + 1, safe.cell(value))
     ws.cell(GUIDE_UNIT_CELL[0] + 1, 3, safe.cell(unit.name_zh))
+    deadline_row = GUIDE_VERSION_CELL[0] + 2
+    ws.cell(deadline_row, 1, f"{i18n.t('imp_tpl_deadline')} {i18n.t('imp_tpl_deadline', 'en')}").font = bold
+    ws.cell(deadline_row, 2, due.isoformat())
+    ws.cell(deadline_row, 3, i18n.t("imp_tpl_deadline_value", date=f"{due.year}年{due.month}月{due.day}日"))
     row = 7
 
     def section(key_head: str, key_body: str | None = None) -> None:
@@ -180,7 +186,9 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
     section("imp_tpl_indicators_head")
     levels = {g: i18n.t(f"imp_tpl_levels_{g}") for g in LEVEL_GROUPS}
     table("imp_tpl_ind_columns", [
-        [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0], levels[i.levels], f"{i.name_en} ({i.unit_en})"]
+        [sheet.name, i.name_zh, i.code, i.unit_zh, expected_of(i)[0] + (
+            i18n.t("imp_tpl_max_above", max=_num(i.max_above)) if i.max_above is not None else ""),
+         levels[i.levels], f"{i.name_en} ({i.unit_en})"]
         for sheet in lay.sheets for i in sheet.indicators
     ])
     section("imp_tpl_rules_head", "imp_tpl_rules")
@@ -194,7 +202,12 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
     section("imp_tpl_entries_head")
     entries = zip(i18n.t("imp_tpl_entries").splitlines(), i18n.t("imp_tpl_entries", "en").splitlines())
     table("imp_tpl_entries_columns", [zh.split("|") + [en.replace("|", ": ")] for zh, en in entries])
-    section("imp_tpl_contact_head", "imp_tpl_contact")
+    contact = settings().contact.strip()
+    ws.cell(row, 1, i18n.t("imp_tpl_contact_head")).font = Font(bold=True, size=12, color=RED)
+    ws.cell(row + 1, 1, i18n.t("imp_tpl_contact_head", "en")).font = GREY_FONT
+    ws.cell(row + 2, 1, safe.cell(contact) if contact else i18n.t("imp_tpl_contact_unset"))
+    if not contact:
+        ws.cell(row + 3, 1, i18n.t("imp_tpl_contact_unset", "en")).font = GREY_FONT
     for letter, width in zip("ABCDEFG", (34, 30, 26, 10, 30, 22, 44)):
         ws.column_dimensions[letter].width = width
     ws.protection.sheet = True
@@ -203,7 +216,7 @@ def _guide_sheet(wb: Workbook, lay: ReturnLayout, version: str, rules) -> None:
 def _meta_sheet(wb: Workbook, lay: ReturnLayout, version: str) -> None:
     ws = wb.create_sheet(META_SHEET)
     for key, value in (("template_version", version), ("reporting_unit", lay.reporting_unit.code),
-                       ("period", lay.quarter), ("generated_at", datetime.now().isoformat(timespec="seconds"))):
+                       ("period", lay.quarter), ("generated_at", clock.now().isoformat(timespec="seconds"))):
         ws.append([key, safe.cell(value)])
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
@@ -225,7 +238,7 @@ def build_template(store, unit_code: str, quarter: str, *, version: str = TEMPLA
     top = tree.depth(unit_code)
     depth = {u.code: tree.depth(u.code) - top for u in lay.units}  # indents the names
     wb = Workbook()
-    _guide_sheet(wb, lay, version, store.catalog.rules)
+    _guide_sheet(wb, lay, version, store.catalog.rules, deadlines.due(quarter, store.deadlines()))
     for sheet in lay.sheets:
         _domain_sheet(wb, lay, sheet, depth)
     _meta_sheet(wb, lay, version)

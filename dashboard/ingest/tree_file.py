@@ -299,8 +299,9 @@ def _check_versions(versions: list[Unit], where: dict, old: History | None, last
             if parent is None and v.parent_code in reading.unreadable:
                 continue  # its row's own problem is told
             if parent is None:
-                _once(told, reading, (v.code, "parent"), cell("parent_code", v), "treef_unknown_parent", code=v.code,
-                      parent=v.parent_code, quarter=shown or "—")
+                _once(told, reading, (v.code, "parent"), cell("parent_code", v),
+                      "treef_unknown_parent" if shown else "treef_unknown_parent_any", code=v.code,
+                      parent=v.parent_code, quarter=shown)
             elif LEVEL_RANK[parent.level] >= LEVEL_RANK[v.level]:
                 _once(told, reading, (v.code, "level"), cell("level", v), "treef_level_order", code=v.code,
                       level=LEVEL_NAMES[v.level], parent=parent.code, parent_level=LEVEL_NAMES[parent.level])

@@ -1,7 +1,7 @@
 """A list of users as a file (`python -m dashboard users import FILE.csv|FILE.xlsx`).
 
-Columns `login,name,role,unit` (a header row; `name` may be left out, and so may an
-administrator's unit).  A CSV is UTF-8 (with or without a BOM) or, as Excel saves it on a
+Columns `login,name,role,unit,email,mobile` (a header row; `name`, `email` and `mobile` may be
+left out, and so may an administrator's unit).  A CSV is UTF-8 (with or without a BOM) or, as Excel saves it on a
 Chinese Windows, GB18030.  A workbook goes through the same walls as a return: the container
 check (container.inspect), then a worker process reads its first sheet (safe_read).  What is
 wrong with the file itself comes back as problems with no row; the entries are checked by
@@ -20,7 +20,7 @@ from ..domain.tree import Tree
 from . import container
 from .problems import Collector
 
-COLUMNS = ("login", "name", "role", "unit")
+COLUMNS = ("login", "name", "role", "unit", "email", "mobile")
 REQUIRED = ("login", "role", "unit")
 
 
@@ -87,5 +87,5 @@ def read_users(tree: Tree, data: bytes, file_name: str) -> tuple[list[tuple[int,
         if not any(cells.values()):
             continue
         entries.append((n, access.clean_entry(tree, cells["login"], cells.get("name", ""), cells["role"],
-                                              cells["unit"])))
+                                              cells["unit"], cells.get("email", ""), cells.get("mobile", ""))))
     return entries, []

@@ -5,12 +5,14 @@ Every problem is collected, never only the first.  The policy for what real retu
 contain (also printed in the template's 填报说明):
 
     blank                          not reported, nothing loaded
-    "5次", "12人"                   warning, read as the number (a unit of measure after it)
+    "5次", "60场次", "1名"           warning, read as the number (a measure word of the column's kind, UNIT_WORDS)
     "１２" (full width)             warning, read as 12
     '12 (text)                     warning, read as 12
     "X", "—", "/", "无"            warning, read as not reported
     "34万元", "34.1万" (money)      warning, read as 340000 / 341000 元 (the warning shows the 元)
-    "30余", "约5", "5左右", "34万余元"  error (approximate)
+    "50余", "约50", "50多", "34万余元", "300余万元"  warning: the number, stored marked approximate
+                                   (shown 「50余次」「34万余元」; a total including one is marked too)
+    "超过50", "50以上", "5~8"         error (a bound or a range is not a figure)
     "90%"                          error (rates are derived)
     negative, decimals in a count, out of the catalog's bounds, stars outside 1-5: error
     money with more than 2 decimals: warning, rounded
@@ -18,7 +20,9 @@ contain (also printed in the template's 填报说明):
     an Excel error value (#DIV/0!, #N/A): error (calamine reads it as a blank; the container finds it)
     merged cells across the input rows: error
     dates, TRUE/FALSE: error
-    a figure in a grey (not applicable) cell: warning, ignored
+    a figure (not 0) in a grey (not applicable) cell: error; 0, words: warning, ignored
+    a column of another quarter's template (star ratings in Q4): error naming the quarter and column
+    a figure in a column or sheet the template does not have: error; words there: warning, ignored
     cross-field rules (data/rules.csv, kind at_most): error
     compliance shortfalls (data/rules.csv, kind compliance): warning, never a refusal
 """
@@ -31,8 +35,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from .. import clock
 from ..domain import periods
 from ..domain.catalog import Indicator
+from ..domain.figures import figure_text
 from ..domain.rules import Rule
 from ..domain.tree import BRANCH_LEVELS, Tree, Unit
 from ..settings import current as settings
@@ -57,23 +63,44 @@ from .layout import (
     header,
     layout,
 )
-from .problems import ERROR, WARNING, Collector, expectation
+from .problems import ERROR, WARNING, Collector, expectation, show
 from .template import expected_of
 
 # The current version, and the one before it until its last day (PREVIOUS_TEMPLATE_VERSIONS).
 SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION, *PREVIOUS_TEMPLATE_VERSIONS})
 PLACEHOLDERS = frozenset({"x", "×", "—", "——", "-", "--", "/", "\\", "无", "空", "暂无", "n/a", "na", "null", "none",
                           "…", "...", "－", "―", "_"})
-MEASURE_WORDS = frozenset({"次", "人", "个", "件", "支", "元", "天", "人次", "星", "分", "名", "场", "期", "项", "条",
-                           "人·天", "人天", "户", "篇", "位", "批", "起", "颗星", "星级"})
+# The measure words a number may carry, by the indicator's unit of measure (catalog unit_zh): a
+# word of the same kind is read (「60场次」 for a count of events, 「1名」 for people); another kind
+# (「5人」 for meetings) is not a figure of that indicator.  A unit not listed takes its own word.
+_EVENTS = ("次", "场", "场次", "期", "轮", "批", "起", "回")
+_PEOPLE = ("人", "名", "位", "人次")
+_ITEMS = ("个", "项", "件", "条", "篇", "处", "家", "户")
+UNIT_WORDS = {
+    "次": _EVENTS, "场": _EVENTS, "场次": _EVENTS, "轮": _EVENTS,
+    "人": _PEOPLE, "名": _PEOPLE, "人次": _PEOPLE, "户": ("户", "家", "人"),
+    "个": _ITEMS, "项": _ITEMS, "件": _ITEMS, "条": _ITEMS,
+    "支": ("支", "个", "队"),
+    "元": ("元",),
+    "天": ("天", "日"),
+    "人·天": ("人·天", "人天", "人日"),
+    "星": ("星", "颗星", "星级"),
+    "分": ("分",),
+}
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUM_RE = re.compile(_NUM)
 _SUFFIX_RE = re.compile(rf"({_NUM})\s*(\S+?)")
-_APPROX_RE = re.compile(rf"(?:约|大约|近|将近|超过|逾|不到|大概)\s*{_NUM}.*|{_NUM}\s*(?:余|多|来|左右|上下|以上|以下|\+|几|~|～).*")
+# an approximate figure as bureaus write one: 「约50」「近50」「50余」「50多」「50来」「50左右」, with a
+# measure word or 万 where the indicator allows them (「30余天」「300余万元」「34万余元」「约3万元」)
+_APPROX_RE = re.compile(rf"(?P<pre>约|大约|大概|近|将近|逾)?\s*(?P<num>{_NUM})\s*(?P<wan1>万)?\s*"
+                        rf"(?P<post>余|多|来|左右|上下)?\s*(?P<wan2>万)?\s*(?P<word>\S*?)\s*(?P<tail>左右|上下)?")
+# a bound or a range is not a figure: 「超过50」「50以上」「不到5」「5+」「几十」「5~8」
+_BOUND_RE = re.compile(rf"(?:超过|不到|不足|几)\s*{_NUM}.*|{_NUM}\s*(?:以上|以下|\+|几|~|～|-|—).*")
 _PERCENT_RE = re.compile(rf"{_NUM}\s*%")
-# money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元); "34万余元" is approximate
+# a figure as a reporter may type one, in a column or sheet the template does not have
+_FIGURE_RE = re.compile(rf"(?:约|大约|近|将近)?\s*{_NUM}\s*(?:(?![年月日号])\S{{1,4}})?")
+# money as Chinese offices write it: "34万元", "34.1万" (1 万 = 10,000 元)
 _WAN_RE = re.compile(rf"({_NUM})\s*万\s*元?")
-_WAN_APPROX_RE = re.compile(rf"{_NUM}\s*万\s*(?:余|多|来|左右|上下|以上|以下)\s*元?.*")
 WAN = 10_000
 
 
@@ -87,9 +114,12 @@ class Parsed:
     version: str | None = None
     # (unit, indicator) -> (value, sheet, cell)
     values: dict[tuple[str, str], tuple[float, str, str]] = field(default_factory=dict)
+    # (unit, indicator) of the values written as approximations (「50余」): stored with their 约 mark
+    approx: set[tuple[str, str]] = field(default_factory=set)
 
-    def facts(self) -> list[tuple[str, str, float]]:
-        return [(u, i, v[0]) for (u, i), v in self.values.items()]
+    def facts(self) -> list[tuple[str, str, float, str, str]]:
+        """(unit, indicator, value, sheet, cell): each value and where it was read."""
+        return [(u, i, v[0], v[1], v[2]) for (u, i), v in self.values.items()]
 
 
 # --- one cell ---------------------------------------------------------------------------------
@@ -125,19 +155,15 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
         elif ind.value_type == "money" and _WAN_RE.fullmatch(norm):
             v = round(float(_WAN_RE.fullmatch(norm)[1].replace(",", "")) * WAN, 2)
             notes.append(("val_wan", WARNING, {"text": text, "value": f"{v:,.2f}"}))
-        elif ind.value_type == "money" and _WAN_APPROX_RE.fullmatch(norm):
-            return None, [("val_approx", ERROR, {})]
         elif _PERCENT_RE.fullmatch(norm):
             return None, [("val_percent", ERROR, {})]
-        elif _APPROX_RE.fullmatch(norm):
-            return None, [("val_approx", ERROR, {})]
+        elif _BOUND_RE.fullmatch(norm):
+            return None, [("val_bound", ERROR, {})]
         else:
-            m = _SUFFIX_RE.fullmatch(norm)
-            if m and (m[2] in MEASURE_WORDS or m[2] == ind.unit_zh):
-                v = float(m[1].replace(",", ""))
-                notes.append(("val_suffix", WARNING, {"suffix": m[2], "value": _fmt(v)}))
-            else:
-                return None, [("val_not_number", ERROR, {})]
+            v, key, fields = _with_words(norm, ind)
+            if v is None:
+                return None, [(key, ERROR, fields)]
+            notes.append((key, WARNING, fields))
     if not math.isfinite(v):
         return None, [("val_not_number", ERROR, {})]
     if v < 0:
@@ -155,6 +181,40 @@ def read_cell(raw, ind: Indicator) -> tuple[float | None, list[tuple[str, str, d
     if (ind.min is not None and v < ind.min) or (ind.max is not None and v > ind.max):
         return None, [("val_out_of_range", ERROR, {})]
     return v, notes
+
+
+def unit_words(ind: Indicator) -> tuple[str, ...]:
+    """The measure words a figure of `ind` may carry after its number (UNIT_WORDS)."""
+    return UNIT_WORDS.get(ind.unit_zh, (ind.unit_zh,))
+
+
+def _with_words(norm: str, ind: Indicator) -> tuple[float | None, str, dict]:
+    """A number written with words around it: a measure word of the indicator's unit (「60场次」),
+    万 for money, an approximation (「50余」「约50」「34万余元」): (value, text key, fields); the value
+    None when the words are not a figure of `ind` (the key then says why)."""
+    m = _APPROX_RE.fullmatch(norm)
+    if m is None:
+        return None, "val_not_number", {}
+    word = m["word"] or ""
+    wan = bool(m["wan1"] or m["wan2"]) or word.startswith("万")
+    word = word.removeprefix("万")
+    if (wan and ind.value_type != "money") or (word and word not in unit_words(ind)) or (m["wan1"] and m["wan2"]):
+        return None, "val_not_number", {}
+    approx = bool(m["pre"] or m["post"] or m["tail"])
+    v = float(m["num"].replace(",", ""))
+    if wan:
+        v = round(v * WAN, 2)
+    if approx:
+        if ind.value_type not in ("count", "money"):
+            return None, "val_approx_kind", {}
+        shown = figure_text(v, ind, approx=True)
+        return v, "val_approx", {"text": norm, "value": f"{v:,.2f}" if ind.value_type == "money" else _fmt(v),
+                                 "shown": shown, "uom": (ind.unit_zh, ind.unit_en)}
+    if wan:
+        return v, "val_wan", {"text": norm, "value": f"{v:,.2f}"}
+    if not word:
+        return None, "val_not_number", {}
+    return v, "val_suffix", {"suffix": word, "value": _fmt(v)}
 
 
 def _plain_number(raw, ind: Indicator) -> float | None:
@@ -230,7 +290,7 @@ def validate(store, data: bytes, file_name: str, *, today: date | None = None) -
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
         return out, parsed
     try:
-        _check_workbook(store, wb, names, box, out, parsed, today or date.today())
+        _check_workbook(store, wb, names, box, out, parsed, today or clock.today())
     except safe_read.Unreadable as exc:  # a sheet that cannot be parsed, found late
         parsed.values.clear()
         out.add("val_file_unreadable", expected=expectation("val_exp_xlsx"), found=exc.kind, detail=exc.detail[:200])
@@ -253,7 +313,7 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
             grid = _grid(wb, sheet.name, lay, out)
             if grid is not None:
                 _check_sheet(wb, sheet, grid, lay, tree, box.formulas.get(sheet.name, set()),
-                             box.errors.get(sheet.name, {}), store.catalog.compliance_rules, out, parsed)
+                             box.errors.get(sheet.name, {}), store.catalog, out, parsed)
             continue
         codes = {i.code for i in sheet.indicators}
         renamed = next((n for n in extra if grids.get(n) and len(grids[n]) > CODE_ROW
@@ -262,11 +322,14 @@ def _check_workbook(store, wb: _Book, names: list[str], box, out: Collector, par
             extra.remove(renamed)
             out.add("val_sheet_renamed", sheet=renamed, found=renamed, expected=(sheet.name, sheet.name),
                     other_name=renamed, name=sheet.name)
+        elif store.catalog.domain(sheet.domain).new_to(parsed.version or ""):
+            out.warn("val_sheet_not_in_version", sheet=sheet.name, name=sheet.name, version=parsed.version)
         else:
             out.add("val_sheet_missing", sheet=sheet.name, expected=(sheet.name, sheet.name), name=sheet.name)
     for name in extra:
-        out.warn("val_sheet_extra", sheet=name, found=name, name=name)
+        _foreign_sheet(wb.sheet(name).rows, name, lay, store.catalog, out)
     _check_rules(store, lay, tree, parsed, out)
+    _check_totals_of(store.catalog, lay, parsed, out)
     _check_totals(store.catalog, lay, tree, parsed, out)
     if not parsed.values and not out.errors:
         out.add("val_no_values")
@@ -311,6 +374,30 @@ def _check_totals(cat, lay: ReturnLayout, tree: Tree, parsed: Parsed, out: Colle
                      value=_fmt(value), n=len(below), parts=_fmt(parts))
 
 
+def _check_totals_of(cat, lay: ReturnLayout, parsed: Parsed, out: Collector) -> None:
+    """A total entered without its parts (data/rules.csv, kind total_of: 四种形态 60 人次, no form
+    given) is the figure; entered beside parts, they must add up to it (an error at the total's
+    cell), and when they do, the parts stand for it (the derived total is their sum: never twice)."""
+    values = parsed.values
+    for rule in cat.totals_of:
+        code = rule.left[0]
+        for u in lay.units:
+            total = values.get((u.code, code))
+            parts = [values[(u.code, c)][0] for c in rule.right if (u.code, c) in values]
+            if total is None or not parts:
+                continue
+            value, sheet, cell = total
+            if abs(sum(parts) - value) > 1e-9:
+                out.add(rule.message, sheet=sheet, cell=cell, unit=u, indicator=cat[code],
+                        expected=expectation("val_exp_equal", value=_fmt(sum(parts))), found=_fmt(value),
+                        total=_fmt(value), parts=_fmt(sum(parts)), n=len(parts))
+            else:
+                out.warn(f"{rule.message}_same", sheet=sheet, cell=cell, unit=u, indicator=cat[code],
+                         found=_fmt(value), total=_fmt(value))
+                del values[(u.code, code)]
+                parsed.approx.discard((u.code, code))
+
+
 def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -> ReturnLayout | None:
     tree = store.tree()
     if META_SHEET not in names:
@@ -322,7 +409,7 @@ def _check_meta(wb, names, store, out: Collector, parsed: Parsed, today: date) -
     where = {"sheet": META_SHEET}
     until = PREVIOUS_TEMPLATE_VERSIONS.get(version)
     if until is not None and today <= until:
-        out.warn("val_version_previous", cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version,
+        out.warn("val_version_previous" if version == "DJ-2025.1" else "val_version_previous_2026_1", cell="B1", expected=(TEMPLATE_VERSION, TEMPLATE_VERSION), found=version,
                  version=version, current=TEMPLATE_VERSION, until=until.isoformat(), **where)
     elif version not in SUPPORTED_TEMPLATE_VERSIONS or until is not None:
         key = "val_version_retired" if version in RETIRED_TEMPLATE_VERSIONS else "val_version_unknown"
@@ -383,8 +470,9 @@ def _grid(wb, name: str, lay: ReturnLayout, out: Collector, check: bool = True) 
 
 
 def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tree: Tree,
-                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str], compliance: list[Rule],
+                 formulas: set[tuple[int, int]], errors: dict[tuple[int, int], str], catalog,
                  out: Collector, parsed: Parsed) -> None:
+    compliance = catalog.compliance_rules
     name = sheet.name
     for (r0, c0), (r1, c1) in wb.sheet(name).merged:
         if r1 >= FIRST_DATA_ROW:
@@ -398,8 +486,7 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         code = _text(codes[c])
         ind = by_code.get(code)
         if ind is None:
-            if code or any(len(row) > c and _text(row[c]) for row in grid[FIRST_DATA_ROW:]):
-                out.warn("val_col_extra", sheet=name, cell=address(CODE_ROW, c), found=code, code=code)
+            _foreign_column(grid, c, code, name, lay, catalog, out)
             continue
         if code in columns:
             out.add("val_col_duplicate", sheet=name, cell=address(CODE_ROW, c), indicator=ind, found=code, code=code,
@@ -411,7 +498,9 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
             out.warn("val_col_renamed", sheet=name, cell=address(HEADER_ROW, c), indicator=ind,
                      expected=(header(ind), f"{ind.name_en} ({ind.unit_en})"), found=head, heading=head, code=code)
     for ind in sheet.indicators:
-        if ind.code not in columns:
+        if ind.code not in columns and ind.new_to(parsed.version or ""):
+            out.warn("val_col_not_in_version", sheet=name, indicator=ind, code=ind.code, version=parsed.version)
+        elif ind.code not in columns:
             out.add("val_col_missing", sheet=name, indicator=ind, expected=(ind.code, ind.code), code=ind.code)
     cols = [(by_code[code], c) for code, c in columns.items()]
     letters = {c: address(0, c)[:-1] for _, c in cols}  # column letters, as address() writes them
@@ -453,7 +542,7 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
         unreadable: set[str] = set()
         level_cols = by_level.get(unit.level)
         if level_cols is None:
-            level_cols = by_level[unit.level] = [(ind, c, letters[c], ind.reported_by(unit.level))
+            level_cols = by_level[unit.level] = [(ind.at_level(unit.level), c, letters[c], ind.reported_by(unit.level))
                                                  for ind, c in cols]
         n_row = len(row)
         row_number = str(r + 1)
@@ -484,13 +573,18 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
                     continue
             cell = letter + row_number
             if not reported:
-                out.warn("val_not_applicable", sheet=name, cell=cell, unit=unit, indicator=ind,
-                         expected=expectation("val_exp_blank"), found=raw)
+                # a figure other than 0 is never dropped with only a warning: the reporter says where it belongs
+                figure = _figure_in(raw) and not (isinstance(raw, (int, float)) and raw == 0)
+                out.add("val_not_applicable_figure" if figure else "val_not_applicable", ERROR if figure else WARNING,
+                        sheet=name, cell=cell, unit=unit, indicator=ind, expected=expectation("val_exp_blank"),
+                        found=raw, value=show(raw))
                 continue
             v, notes = read_cell(raw, ind)
             if v is None and notes:
                 unreadable.add(ind.code)
             for key, severity, fields in notes:
+                if key == "val_approx":
+                    parsed.approx.add((code, ind.code))
                 out.add(key, severity, sheet=name, cell=cell, unit=unit, indicator=ind, expected=expected_of(ind),
                         found=raw, **fields)
             if v is None:
@@ -505,6 +599,69 @@ def _check_sheet(wb, sheet: DomainSheet, grid: list[list], lay: ReturnLayout, tr
     for u in lay.units:
         if u.code not in seen:
             out.warn("val_unit_missing", sheet=name, unit=u, code=u.code)
+
+
+def _figure_in(raw) -> bool:
+    """Whether a cell holds a figure (a number, or a number as reporters write one: 「5次」「30余」
+    「34万余元」), which is never dropped with only a warning; words (remarks) are not figures."""
+    if isinstance(raw, bool) or raw is None:
+        return False
+    if isinstance(raw, (int, float)):
+        return math.isfinite(raw)
+    return bool(_FIGURE_RE.fullmatch(unicodedata.normalize("NFKC", str(raw)).strip()))
+
+
+def _first_figure(grid: list[list], c: int, first_row: int = FIRST_DATA_ROW) -> tuple[int, object] | None:
+    for r in range(first_row, len(grid)):
+        row = grid[r]
+        if len(row) > c and _figure_in(row[c]):
+            return r, row[c]
+    return None
+
+
+def _foreign_column(grid: list[list], c: int, code: str, sheet: str, lay: ReturnLayout, catalog,
+                    out: Collector) -> None:
+    """A column the template of this return does not have.  Another quarter's column (the star
+    ratings in a Q4 return) means the file is another quarter's template with its quarter edited:
+    refused, naming the quarter and the column.  A figure in any other such column is refused too
+    (a typed figure is never dropped with a warning); a column of words or headings only is a warning."""
+    ind = catalog.by_code.get(code) if code else None
+    if ind is not None and ind.is_stored and not ind.in_quarter(lay.quarter):
+        quarter = expectation("val_quarter_of_year", n=ind.quarters[1:])
+        out.add("val_col_other_quarter", sheet=sheet, cell=address(CODE_ROW, c), indicator=ind, found=code,
+                expected=expectation("val_exp_blank"), code=code, name=(ind.name_zh, ind.name_en), quarter=quarter,
+                period=lay.quarter)
+        return
+    figure = _first_figure(grid, c)
+    if figure is not None:
+        r, raw = figure
+        out.add("val_col_extra_figures", sheet=sheet, cell=address(r, c), indicator=ind, found=raw, code=code,
+                value=show(raw))
+    elif code or any(len(row) > c and _text(row[c]) for row in grid[FIRST_DATA_ROW:]):
+        out.warn("val_col_extra", sheet=sheet, cell=address(CODE_ROW, c), found=code, code=code)
+
+
+def _foreign_sheet(grid: list[list], name: str, lay: ReturnLayout, catalog, out: Collector) -> None:
+    """A sheet the template of this return does not have: a sheet of indicator columns (row 2 holds
+    catalog codes) is read column by column as above; any other sheet with a figure below its
+    headings is refused; a sheet of remarks is a warning."""
+    codes = [_text(v) for v in grid[CODE_ROW]] if len(grid) > CODE_ROW else []
+    if any(code in catalog.by_code for code in codes):
+        before = len(out.items)
+        for c in range(FIRST_VALUE_COL, len(codes)):
+            if codes[c] or _first_figure(grid, c) is not None:
+                _foreign_column(grid, c, codes[c], name, lay, catalog, out)
+        if any(p.severity == ERROR for p in out.items[before:]):
+            return
+    else:
+        for c in range(max((len(row) for row in grid), default=0)):
+            figure = _first_figure(grid, c, first_row=CODE_ROW)
+            if figure is not None:
+                r, raw = figure
+                out.add("val_sheet_extra_figures", sheet=name, cell=address(r, c), found=raw, name=name,
+                        value=show(raw))
+                return
+    out.warn("val_sheet_extra", sheet=name, found=name, name=name)
 
 
 def _check_compliance(unit: Unit, r: int, rules: list[Rule], where: dict, sheet: str, values,

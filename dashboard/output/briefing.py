@@ -253,10 +253,11 @@ _FULL = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？",
 
 def chinese_punctuation(text: str) -> str:
     """Half-width punctuation in Chinese running text made full-width (GB/T 15834): 「党员总数(含预备)」
-    → 「党员总数（含预备）」; a comma or colon between digits (1,272; 10:30) and English stay as
-    they are."""
+    → 「党员总数（含预备）」; a comma or colon between digits (1,272; 10:30), a cell (发展党员!C4) and
+    English stay as they are."""
     text = re.sub(f"\\(([^()]*[{_CJK}][^()]*)\\)", "（\\1）", text)
-    return re.sub(f"(?<=[{_CJK}])[,:;?!]|[,:;?!](?=[{_CJK}])", lambda m: _FULL[m[0]], text)
+    # a sheet's cell (「发展党员!C4」) keeps its "!": what Excel reads
+    return re.sub(f"(?<=[{_CJK}])(?:[,:;?]|!(?![A-Za-z$]))|[,:;?!](?=[{_CJK}])", lambda m: _FULL[m[0]], text)
 
 
 def text_width(text: str) -> float:
@@ -424,7 +425,8 @@ def _window(ind) -> str:
 
 def _headline_sentence(w: _Writer, row, ind, say_basis: bool) -> str:
     lang = w.lang
-    value = _number(row["value"], ind.value_type)
+    value = figures.approx_number(row["value"], ind.value_type, lang) if row.get("approx") and not pd.isna(
+        row["value"]) else _number(row["value"], ind.value_type)
     change = _change(row, _window(ind), ind, lang, say_basis)
     if ind.quarters == "all":
         return w.tp("brief_headline_item", indicator=ind.name(lang), value=value, unit=ind.unit(lang),
@@ -558,7 +560,8 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
                   w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
         rows = [["—" if pd.isna(r.rank) else str(int(r.rank)),
                  *([t(f"level_group_{r.group}", lang)] if by_group else []), printable(r.unit_name),
-                 figures.state_text(r.state, lang) if pd.isna(r.value) else format(r.value, fmt)]
+                 figures.state_text(r.state, lang) if pd.isna(r.value) else
+                 figures.approx_number(r.value, value_type, lang, fmt) if r.approx else format(r.value, fmt)]
                 for r in d.ranking.itertuples()]
         w.table(header, rows, [18, 30, 70, 48] if by_group else [20, 86, 50], align_right=(len(header) - 1,))
         apart = w.t("brief_no_figure", n=len(d.ranking) - n_ranked) if n_ranked < len(d.ranking) else ""
@@ -715,6 +718,39 @@ def _colophon(w: _Writer, m: Masthead, issuer: str, issued) -> None:
     _rules(printed, top=0 if m.copy_to else thick, bottom=thick)
 
 
+def _appendix_note(w: _Writer) -> None:
+    """7.3.6 附件说明: one line under the text, two characters in, 「附件：核心指标数据来源」."""
+    if w.b.sources is None or w.b.sources.empty:
+        return
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    w.body(w.t("brief_appendix_title"))
+
+
+def _appendix(w: _Writer) -> None:
+    """The 附件 itself (7.3.9): on a page of its own after the date, 「附件」 in 黑体 flush left, its
+    name centred, then each headline figure with the returns and cells it was read from (the 来源 of
+    the app, figures.source_columns)."""
+    src = w.b.sources
+    if src is None or src.empty:
+        return
+    label = w.doc.add_paragraph(style="Normal")
+    label.paragraph_format.page_break_before = True
+    _run(label, w.t("brief_annex_label"), style.DOC_HEADING_FONT, SIZE_3)
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    name = w.doc.add_paragraph(style="Title")
+    _run(name, w.say(w.t("brief_annex_name")), style.DOC_TITLE_FONT, SIZE_2)
+    _fixed(w.doc.add_paragraph(style="Normal"), LINE)
+    cat = w.b.catalog
+    rows = []
+    for r in src.itertuples():
+        ind = cat[r.indicator_code]
+        rows.append([ind.name(w.lang), f"{_number(r.value, ind.value_type)} {ind.unit(w.lang)}", r.period,
+                     printable(r.source_cells) or w.t("brief_appendix_none"), printable(r.source_submitted_at)])
+    w.table([w.t(k) for k in ("brief_appendix_indicator", "brief_appendix_value", "brief_appendix_period",
+                              "brief_appendix_cells", "brief_appendix_at")], rows, [34, 18, 16, 64, 24],
+            align_right=(1,))
+
+
 def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str, dict] | None = None,
              masthead: Masthead | None = None) -> bytes:
     """The circular of `b` (a dashboard.briefing.Briefing) as .docx bytes; `images` are the
@@ -748,7 +784,9 @@ def document(b, images: dict[str, bytes] | None = None, chart_problem: tuple[str
     _compliance(w)
     w.heading(w.t("brief_sec_next"))
     w.body(w.t("brief_next_placeholder"))
+    _appendix_note(w)
     _signature(w, issuer, b.issued)
+    _appendix(w)
     _colophon(w, m, issuer, b.issued)
     buf = io.BytesIO()
     doc.save(buf)

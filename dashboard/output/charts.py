@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +34,8 @@ from .style import (
     LAGGARD,
     PALETTE,
     PARTY_RED,
+    PHONE_FONT_SIZE,
+    PHONE_TITLE_SIZE,
     STATUS_COLORS,
     TEXT_COLOR,
     TITLE_SIZE,
@@ -170,11 +173,13 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
     cover = rank["coverage"] if "coverage" in rank else pd.Series([""] * len(rank), index=rank.index)
     groups = rank["group"] if "group" in rank else pd.Series(["all"] * len(rank), index=rank.index)
     behind = rank["behind"] if "behind" in rank else pd.Series([False] * len(rank), index=rank.index)
+    approx = rank["approx"] if "approx" in rank else pd.Series([False] * len(rank), index=rank.index)
     colors, texts, xs = [], [], []
-    for r, st, low in zip(rank.itertuples(), state, behind):
+    for r, st, low, near in zip(rank.itertuples(), state, behind, approx):
         missing = pd.isna(r.value)
         xs.append(0 if missing else r.value)
-        texts.append(figures.state_text(st, lang) if missing else format(r.value, fmt))
+        texts.append(figures.state_text(st, lang) if missing else
+                     figures.approx_number(r.value, value_type, lang, fmt) if near else format(r.value, fmt))
         colors.append(LAGGARD if missing or low else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]
     # a unit renamed since the period: its current name under the name it had then
@@ -210,6 +215,15 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
         return empty_figure(title, lang)
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
     fmt = number_format(value_type, values["value"])
+    # a figure that includes an approximation is said as written (「34万余」), the rest as numbers
+    approx = "approx" in values and bool(values["approx"].any())
+
+    def written(part: pd.DataFrame) -> list[str]:
+        if not approx:
+            return [""] * len(part)
+        return [figures.approx_number(v, value_type, lang) if a else format(v, fmt)
+                for v, a in zip(part["value"], part["approx"])]
+
     fig = go.Figure()
     for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
         name = plain(name)
@@ -222,8 +236,9 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
             marker={"size": [8 if ok else 11 for ok in complete],
                     "symbol": ["circle" if ok else "circle-open" for ok in complete],
                     "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]}},
-            customdata=[[c, n] for c, n in zip(_listed(part["unit_code"]), notes)],
-            hovertemplate=f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}%{{y:{fmt}}} {plain(unit)}<br>%{{customdata[1]}}<extra></extra>",
+            customdata=[[c, n, plain(w)] for c, n, w in zip(_listed(part["unit_code"]), notes, written(part))],
+            hovertemplate=(f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}" + (
+                "%{customdata[2]}" if approx else f"%{{y:{fmt}}}") + f" {plain(unit)}<br>%{{customdata[1]}}<extra></extra>"),
         ))
     _period_ticks(fig, values["period"], lang)
     honest_axis(fig, "y", value_type, values["value"])
@@ -351,17 +366,28 @@ def panels(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, 
     fig = make_subplots(rows=1, cols=len(indicators), shared_yaxes=True, horizontal_spacing=0.03,
                         subplot_titles=[with_unit(label, unit, lang) for _, label, unit, _ in indicators])
     for i, (code, label, unit, vtype) in enumerate(indicators, start=1):
-        part = frame[frame["indicator_code"] == code].set_index("unit_name")["value"].reindex(units)
+        rows = frame[frame["indicator_code"] == code].set_index("unit_name").reindex(units)
+        part = rows["value"]
         fmt = number_format(vtype, part.dropna())
         fig.add_trace(go.Bar(
             y=_plain_list(units), x=_listed(part), orientation="h", name=label,
-            marker_color=PALETTE[(i - 1) % len(PALETTE)],
+            marker_color=PALETTE[(i - 1) % len(PALETTE)], customdata=_sources_of(rows, code),
             meta=code, hovertemplate=f"<b>%{{y}}</b><br>{label}{t('sep_colon', lang)}%{{x:{fmt}}} {unit}<extra></extra>",
         ), row=1, col=i)
         fig.update_xaxes(title_text=unit, row=1, col=i)
         honest_axis(fig, "x", vtype, part, row=1, col=i)
     fig.update_yaxes(autorange="reversed", title_text=t("axis_unit", lang), row=1, col=1)
     return style(fig, title, None, None, height=_bar_height(len(units)) + 30, legend=False)
+
+
+def _sources_of(rows: pd.DataFrame, code: str) -> list | None:
+    """Each bar's [unit, indicator, period] (a click opens its 来源); none for a unit's own row
+    (本级, unit_order -1), whose figure is not its subtree's."""
+    if "unit_code" not in rows or "period" not in rows:
+        return None
+    own = rows["unit_order"] == -1 if "unit_order" in rows else pd.Series(False, index=rows.index)
+    return [None if (mine or not isinstance(u, str)) else [u, code, str(p)]
+            for u, p, mine in zip(rows["unit_code"], rows["period"], own)]
 
 
 def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, str]], *, title: str,
@@ -393,6 +419,7 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             part = part.assign(_order=part["unit_name"].map(names.index)).sort_values("_order", kind="stable")
             fig.add_trace(go.Bar(
                 x=_plain_list(part[x_col]), y=_listed(part["value"]), name=plain(label), showlegend=False, meta=code,
+                customdata=_sources_of(part, code),
                 marker_color=[colour[n] for n in part["unit_name"]],
                 hovertemplate=f"<b>%{{x}}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}<extra></extra>"),
                 row=r, col=c)
@@ -435,3 +462,257 @@ def status_matrix(matrix: pd.DataFrame, quarters: list[str], status_labels: dict
     fig.update_yaxes(autorange="reversed")
     return style(fig, title, t("axis_quarter", lang), t("axis_unit", lang), height=_bar_height(len(matrix)),
                  legend=False)
+
+
+# --- the phone's copy ------------------------------------------------------------------------------
+# A phone's plot is about 358 px wide (390 less the page's padding); the copy is laid out for that
+# width, and a wider phone only has more room.
+PHONE_WIDTH = 358
+PHONE_NAME_PX = 132  # a name on a horizontal bar's axis longer than this breaks into two lines
+PHONE_BAR_PX = 22  # a bar's row on a phone (two lines of a 12-px name fit)
+PHONE_PANEL_GAP = 70  # between panels stacked one under another: the next panel's title and the ticks above it
+_UNIT_SUFFIXES = ("机关党委", "党支部", "党总支", "党委", "党组", "支部")
+_ENTITY = re.compile(r"&#?\w+;|.", re.S)
+
+
+def _chars(text: str) -> list[str]:
+    """`text` as plotly draws it, one item a character (an entity such as &lt; is one)."""
+    return _ENTITY.findall(text)
+
+
+def _width(text: str, size: float) -> float:
+    """About how wide `text` is drawn at `size` px: a CJK character is a square, Latin about half."""
+    return sum(size if (len(c) == 1 and ord(c) > 0x2E80) else size * 0.6 for c in _chars(text))
+
+
+def _wrap(text: str, size: float, room: float) -> str:
+    """`text` broken with <br> so no line is wider than `room` (at `size` px)."""
+    lines, line = [], ""
+    for c in _chars(text):
+        if line and _width(line + c, size) > room:
+            lines.append(line)
+            line = ""
+        line += c
+    return "<br>".join([*lines, line])
+
+
+def _two_lines(name: str, size: float, room: float) -> str:
+    """A unit's name on a bar's axis: as it is if it fits, else before its kind (…<br>党支部), else cut at `room`."""
+    if "<br>" in name or _width(name, size) <= room:
+        return name
+    for suffix in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and _width(name[:-len(suffix)], size) <= room:
+            return name[:-len(suffix)] + "<br>" + suffix
+    return _wrap(name, size, room)
+
+
+def _is_period(v) -> bool:
+    return isinstance(v, str) and bool(re.fullmatch(r"\d{4}(Q[1-4]|H[12])?", v))
+
+
+def _axes(fig: go.Figure, letter: str) -> list[str]:
+    return sorted((k for k in fig.layout.to_plotly_json() if re.fullmatch(letter + r"axis\d*", k)),
+                  key=lambda k: int(k[5:] or 1))
+
+
+def _swap_ref(ref: str | None) -> str | None:
+    if not ref:
+        return ref
+    return {"x": "y", "y": "x"}.get(ref[0], ref[0]) + ref[1:] if ref[0] in "xy" else ref
+
+
+def _flip_vertical_bars(fig: go.Figure) -> None:
+    """Bars standing on a row of names (三会一课 by unit) lie down: names need the width a phone lacks."""
+    flip = [tr for tr in fig.data if tr.type == "bar" and tr.orientation != "h" and tr.x is not None
+            and any(isinstance(v, str) and not _is_period(v) for v in tr.x)]
+    if not flip:
+        return
+    keep = {"domain", "anchor", "side", "overlaying", "position", "matches"}
+    pairs = {(tr.xaxis or "x", tr.yaxis or "y") for tr in flip}
+    lay = fig.layout.to_plotly_json()
+    for xa, ya in pairs:
+        xk, yk = "xaxis" + xa[1:], "yaxis" + ya[1:]
+        x_old, y_old = lay.get(xk, {}), lay.get(yk, {})
+        fig.layout[xk] = {**{k: v for k, v in y_old.items() if k not in keep},
+                          **{k: v for k, v in x_old.items() if k in keep}}
+        fig.layout[yk] = {**{k: v for k, v in x_old.items() if k not in keep},
+                          **{k: v for k, v in y_old.items() if k in keep}, "autorange": "reversed", "tickangle": 0}
+    for tr in flip:
+        x, y = tr.x, tr.y
+        tr.update(x=y, y=x, orientation="h")
+        if tr.hovertemplate:
+            tr.hovertemplate = (tr.hovertemplate.replace("%{x", "%{\0").replace("%{y", "%{x").replace("%{\0", "%{y"))
+    for item in list(fig.layout.shapes) + list(fig.layout.annotations):
+        if item.xref in (None, "paper") and item.yref in (None, "paper"):
+            continue
+        j = item.to_plotly_json()
+        swapped = {**j, "xref": _swap_ref(j.get("yref")), "yref": _swap_ref(j.get("xref"))}
+        for a, b in (("x0", "y0"), ("x1", "y1"), ("x", "y")):
+            if a in j or b in j:
+                swapped[a], swapped[b] = j.get(b), j.get(a)
+        if "xanchor" in j or "yanchor" in j:  # a line's label: inside the plot at the line's far end
+            swapped.update(xanchor="right", yanchor="top", y=1, x=j.get("y"))
+        item.update(swapped, overwrite=True)
+    n = max(len(tr.x) for tr in flip)
+    fig.layout.height = max(300, 140 + PHONE_BAR_PX * n * max(1, len(flip)) // (2 if len(flip) > 2 else 1))
+
+
+def _stack_panels(fig: go.Figure) -> list[int]:
+    """Panels side by side (make_subplots) one under another, each with its own ticks; returns
+    each panel's height."""
+    xs = _axes(fig, "x")
+    if len(xs) < 2:
+        return []
+    ys = _axes(fig, "y")
+    heights = []
+    for i, xk in enumerate(xs):
+        traces = [tr for tr in fig.data if (tr.xaxis or "x") == "x" + xk[5:]]
+        horizontal = any(tr.orientation == "h" for tr in traces)
+        n = max([len(tr.y or []) if horizontal else 0 for tr in traces] + [0])
+        heights.append(max(200, 50 + PHONE_BAR_PX * n) if horizontal else 230)
+    total = sum(heights) + PHONE_PANEL_GAP * (len(heights) - 1)
+    top = 1.0
+    titles = [a for a in fig.layout.annotations if a.xref == "paper" and a.yref == "paper" and a.yanchor == "bottom"]
+    for i, (xk, h) in enumerate(zip(xs, heights)):
+        bottom = top - h / total
+        fig.layout[xk].domain = [0, 1]
+        if i < len(ys):
+            fig.layout[ys[i]].domain = [max(bottom, 0), top]
+            fig.layout[ys[i]].showticklabels = True
+        if i < len(titles):
+            titles[i].update(x=0, xanchor="left", y=top, yanchor="bottom")
+        top = bottom - PHONE_PANEL_GAP / total
+    fig.layout.height = total + 160
+    return heights
+
+
+def _compact_categories(fig: go.Figure, lang: str) -> None:
+    """Period axes as 「24Q3」 (or 「24」 over 「Q3」 where there is no room), level; long names in two lines."""
+    size = PHONE_FONT_SIZE
+    for letter in ("x", "y"):
+        for key in _axes(fig, letter):
+            axis = fig.layout[key]
+            ref = letter + key[5:]
+            shown = []
+            for tr in fig.data:
+                if (getattr(tr, letter + "axis", None) or letter) == ref:
+                    vals = getattr(tr, letter)
+                    shown += [v for v in (vals if vals is not None else []) if isinstance(v, str)]
+            codes = list(axis.tickvals) if axis.tickvals is not None else list(dict.fromkeys(shown))
+            if not codes:
+                continue
+            if all(_is_period(c) for c in codes):
+                parts = [periods.short_label(c, lang) for c in codes]
+                one = [a + b for a, b in parts]
+                dom = axis.domain or [0, 1]
+                room = (PHONE_WIDTH - 60) * (dom[1] - dom[0]) / max(len(codes), 1)
+                if letter == "x" and room < max(_width(s, size) for s in one) + 6:
+                    text = [a + ("<br>" + b if b else "") for a, b in parts]
+                else:
+                    text = one
+                axis.update(tickmode="array", tickvals=codes, ticktext=text, tickangle=0, title_text=None)  # 「24Q3」 says it
+            elif letter == "y":
+                axis.update(tickmode="array", tickvals=codes,
+                            ticktext=[_two_lines(c, size, PHONE_NAME_PX) for c in codes])
+
+
+def _plot_width(fig: go.Figure) -> float:
+    """About how wide the plot is once the names (or numbers) beside its y axis have their room."""
+    widest = 36.0
+    for key in _axes(fig, "y"):
+        for text in fig.layout[key].ticktext or []:
+            widest = max(widest, *(_width(line, PHONE_FONT_SIZE) + 10 for line in str(text).split("<br>")))
+    return PHONE_WIDTH - widest - 20
+
+
+def _legend_rows(fig: go.Figure, size: float) -> int:
+    if fig.layout.showlegend is False:
+        return 0
+    names = [tr.name for tr in fig.data if tr.name and tr.showlegend is not False]
+    if not names or (len(names) < 2 and fig.layout.showlegend is not True):
+        return 0
+    rows, used, room = 1, 0.0, _plot_width(fig)
+    for name in dict.fromkeys(names):
+        w = _width(name, size) + 40
+        if used and used + w > room:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def _fit_cells(fig: go.Figure) -> None:
+    """A heat map's cells too narrow for their words (the returns' matrix, 12 quarters on a phone):
+    where each word stands for one colour, the words become a legend of the colours; else they go
+    (the hover and the table behind still say them)."""
+    for tr in [h for h in fig.data if h.type == "heatmap" and h.text is not None]:
+        cols = len(tr.x) if tr.x is not None else 1
+        room = (PHONE_WIDTH - 150) / max(cols, 1)
+        words = [str(w) for row in tr.text for w in row if w]
+        if not words or max(_width(w, PHONE_FONT_SIZE) for w in words) + 4 <= room:
+            continue
+        colour_of = {}
+        scale = tr.colorscale
+        lo, hi = tr.zmin, tr.zmax
+        for row_t, row_z in zip(tr.text, tr.z):
+            for w, z in zip(row_t, row_z):
+                if w and z is not None:
+                    colour_of.setdefault(str(w).rstrip("*"), set()).add(z)
+        one_colour = all(len(zs) == 1 for zs in colour_of.values())
+        tr.update(texttemplate=None, text=None)
+        if not (one_colour and scale and lo is not None and hi):
+            continue
+        for word, zs in colour_of.items():
+            at = (next(iter(zs)) - lo) / (hi - lo)
+            colour = next(c for stop, c in reversed(scale) if stop <= at)
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=word, showlegend=True,
+                                     marker={"symbol": "square", "size": 12, "color": colour,
+                                             "line": {"width": 1, "color": GRID_COLOR}},
+                                     hoverinfo="skip", xaxis=tr.xaxis, yaxis=tr.yaxis))
+        fig.layout.showlegend = True
+
+
+def compact(fig: go.Figure, lang: str = "zh") -> go.Figure:
+    """A copy of `fig` for a phone (a window under style.PHONE_MAX_PX): smaller type, the title in
+    as many lines as it takes, the legend under it in rows, panels one under another, bars
+    standing on names lying down, periods short and level, long names in two lines, heat maps
+    without their colour scale.  The figure, its data and its `meta` stay as they were (the
+    projector's and the print's copies are not this one)."""
+    small = go.Figure(fig)
+    _flip_vertical_bars(small)
+    stacked = bool(_stack_panels(small))
+    fonts(small, PHONE_FONT_SIZE, PHONE_TITLE_SIZE)
+    _compact_categories(small, lang)
+    for tr in small.data:
+        if tr.type == "heatmap":
+            tr.update(showscale=False)
+    _fit_cells(small)
+    panel_titles = stacked and any(a.xref == "paper" and a.yref == "paper" and a.yanchor == "bottom"
+                                   for a in small.layout.annotations)
+    for key in _axes(small, "y"):  # 「单位」 beside a column of unit names says nothing a phone has room for
+        axis = small.layout[key]
+        if axis.ticktext is not None and any(isinstance(v, str) and not _is_period(v) for v in (axis.tickvals or [])):
+            axis.title.text = None
+    title = small.layout.title.text or ""
+    wrapped = _wrap(title, PHONE_TITLE_SIZE, PHONE_WIDTH - 40) if title else ""
+    lines = wrapped.count("<br>") + 1 if title else 0
+    legend = _legend_rows(small, PHONE_FONT_SIZE)
+    top = 16 + lines * int(PHONE_TITLE_SIZE * 1.45) + (8 + legend * int(PHONE_FONT_SIZE * 2) if legend else 0) + 8
+    if panel_titles:  # the first panel's title sits above the plot, under the legend
+        top += int((PHONE_FONT_SIZE + 1) * 1.6)
+    ticks_above = 0
+    if any(ax.side == "top" for ax in (small.layout[k] for k in _axes(small, "x"))):
+        ticks_above = 2 * int(PHONE_FONT_SIZE * 1.3) + 8  # ticks above the plot (the returns' matrix)
+        top += ticks_above
+    small.update_layout(
+        title={"text": wrapped, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yref": "container",
+               "yanchor": "top", "pad": {"t": 16, "l": 4}},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "xref": "paper", "y": 1, "yref": "paper",
+                "yanchor": "bottom"} if legend else {},
+        margin={"l": 4, "r": 14, "t": top, "b": 6},
+        height=(small.layout.height or 450) + (lines - 1) * int(PHONE_TITLE_SIZE * 1.35),
+    )
+    above = int((PHONE_FONT_SIZE + 1) * 1.6) if panel_titles else 0
+    if legend and (above or ticks_above):  # the legend over the first panel's title, or the ticks on top
+        plot = small.layout.height - top - 6
+        small.layout.legend.y = 1 + (above + ticks_above) / max(plot, 1)
+    return small

@@ -30,7 +30,7 @@ from . import safe
 from .style import PARTY_RED, excel_rgb
 
 LONG_COLUMNS = ["unit_code", "unit_name", "period", "domain", "indicator_code", "indicator_name", "value",
-                "unit_of_measure", "state"]
+                "unit_of_measure", "state", "shown"]
 HEADER_FILL = PatternFill("solid", fgColor=excel_rgb(PARTY_RED))
 neutralise = safe.cell  # the one neutralising function, under the name callers knew it by
 
@@ -179,9 +179,12 @@ def export_frame(
     layout: str = "long",
     lang: str = "zh",
     principal=None,
+    with_source: bool = False,
 ) -> pd.DataFrame:
     """Every unit of `unit`'s subtree, every period and indicator, in the chosen layout.  For a
-    `principal` (domain/access.Principal), only a subtree within its scope (AccessDenied else)."""
+    `principal` (domain/access.Principal), only a subtree within its scope (AccessDenied else).
+    `with_source` (long layout): each figure's returns, reporters, time, template versions and
+    cells (figures.source_columns)."""
     cat = store.catalog
     indicators = [i.code for i in cat.indicators if domain is None or i.domain == domain]
     units = [u.code for u in store.tree().subtree(unit)]
@@ -189,7 +192,14 @@ def export_frame(
     rows = figures.table(src, units, periods.quarter(first), periods.quarter(last), granularity, indicators,
                          scope=scope, lang=lang)
     if layout == "long":
-        return long_table(rows, lang)
+        table = long_table(rows, lang)
+        if with_source:
+            kept = rows.loc[table.index]
+            table = pd.concat([table, figures.source_columns(src, kept, periods.quarter(first), periods.quarter(last),
+                                                             granularity, scope=scope, lang=lang)], axis=1)
+        return table
+    if with_source:
+        raise ValueError("with_source needs the long layout")
     return wide_table(long_table(rows, lang, every=True), store, lang)
 
 
@@ -211,6 +221,8 @@ def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.
             "value": rows["value"],
             "unit_of_measure": rows["unit_en" if en else "unit_zh"],
             "state": rows["state"].map(lambda st: figures.state_text(st, lang)),
+            # the figure as the pages and the 通报 write it: an approximation as bureaus do (「34万余元」)
+            "shown": rows["shown"],
         },
         columns=LONG_COLUMNS,
     )
@@ -224,6 +236,7 @@ def wide_table(long: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
     if long.empty:
         return pd.DataFrame(columns=list(heads))
     shown = long["value"].astype(object).where(long["value"].notna(), long["state"])
+    shown = shown.where(long["shown"] == "", long["shown"])  # an approximation as words: 「34万余元」
     wide = long.assign(shown=shown).pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code",
                                                 values="shown", aggfunc="first", sort=False)
     codes = [i.code for i in cat.indicators if i.code in wide.columns]

@@ -31,6 +31,9 @@ TITLE_SIZE = 20
 BIG_FONT_SIZE = 22  # the projector and static images: read from the back of a meeting room
 BIG_TITLE_SIZE = 30
 SCREEN_NUMBER_PX = 72  # the projector's figures (CSS pixels)
+PHONE_MAX_PX = 640  # a browser window narrower than this (CSS pixels) gets the phone layout
+PHONE_FONT_SIZE = 12  # a phone's chart type: ticks, legends, values
+PHONE_TITLE_SIZE = 15
 SCREEN_LABEL_PX = 28  # the projector's labels, unit, period and coverage
 
 

@@ -17,9 +17,13 @@ from . import briefing, charts, style
 from .safe import printable
 
 
-def number(value: float, ind: Indicator, lang: str) -> str:
+def number(value: float, ind: Indicator, lang: str, approx: bool = False) -> str:
     """A figure as running text writes it: money in 万元 from ten thousand yuan up (「34万元」「1.25万元」),
-    else the pages' format with the unit where the phrase does not carry one."""
+    else the pages' format with the unit where the phrase does not carry one; an approximation as the
+    figures layer writes it (「50余」, 「34万余元」)."""
+    if approx:
+        said = figures.approx_number(value, ind.value_type, lang)
+        return t("summary_yuan", lang, value=said) if ind.value_type == "money" else said
     if ind.value_type == "money":
         if value >= 10000:
             wan = f"{value / 10000:,.2f}".rstrip("0").rstrip(".")
@@ -28,9 +32,9 @@ def number(value: float, ind: Indicator, lang: str) -> str:
     return format(value, charts.number_format(ind.value_type, [value]))
 
 
-def phrase(ind: Indicator, value: float, level: str, lang: str) -> str:
+def phrase(ind: Indicator, value: float, level: str, lang: str, approx: bool = False) -> str:
     said = phrase_of().get(ind.code, {}).get(lang)
-    shown = number(value, ind, lang)
+    shown = number(value, ind, lang, approx)
     if not said:
         return t("summary_default_phrase", lang, name=ind.name(lang), value=shown, unit=ind.unit(lang))
     body = t(f"summary_body_{level}", lang) if level in ("committee", "party_group") else t("summary_body_other", lang)
@@ -67,14 +71,14 @@ def sentences(s) -> list[tuple[str, str]]:
         yearly = [f for f in said if f.indicator.quarters != "all"]
         clauses = []
         if flows:
-            clauses.append(over + sep.join(phrase(f.indicator, f.value, s.level, lang) for f in flows))
+            clauses.append(over + sep.join(phrase(f.indicator, f.value, s.level, lang, f.approx) for f in flows))
         if stocks:
-            clauses.append(t("summary_as_of", lang, end=end) + sep.join(phrase(f.indicator, f.value, s.level, lang)
+            clauses.append(t("summary_as_of", lang, end=end) + sep.join(phrase(f.indicator, f.value, s.level, lang, f.approx)
                                                                         for f in stocks))
         if yearly:
             when = periods.quarter_label(yearly[0].quarters[-1], lang)
             clauses.append(t("summary_rated_in", lang, quarter=when)
-                           + sep.join(phrase(f.indicator, f.value, s.level, lang) for f in yearly))
+                           + sep.join(phrase(f.indicator, f.value, s.level, lang, f.approx) for f in yearly))
         text = t("summary_domain", lang, domain=name, text=semi.join(clauses))
         partial = {coverage_words(f, lang) for f in said if f.units_in < f.units_due}
         if partial:
@@ -134,7 +138,7 @@ def _appendix(w, s) -> None:
     for _code, name, found in s.domains:
         for f in found:
             ind = f.indicator
-            shown = (number(f.value, ind, lang) if f.value is not None and f.state in figures.WITH_FIGURE
+            shown = (number(f.value, ind, lang, f.approx) if f.value is not None and f.state in figures.WITH_FIGURE
                      else figures.state_text(f.state, lang))
             span = _span(f.quarters, lang)
             rows.append([name, ind.name(lang), shown, ind.unit(lang), span,

@@ -1,2 +1,2 @@
--- users_all: every user of the app (login, name, role, scope unit, when added), by login.
-SELECT login, name, role, unit_code, created_at FROM users ORDER BY login
+-- users_all: every user of the app (login, name, role, scope unit, when added, e-mail, mobile), by login.
+SELECT login, name, role, unit_code, created_at, email, mobile FROM users ORDER BY login

@@ -24,9 +24,13 @@ SCOPED = [p for p in PAGES if p not in UNSCOPED]
 
 
 def goto(at: AppTest, url_path: str) -> AppTest:
-    """Switch to a page by its address, as a click in the sidebar does.  The pages are functions
-    (registry.py), which AppTest.switch_page (files only) cannot name; Streamlit identifies a
-    page by the hash of its url_path, which is what a click sends."""
+    """Switch to a page by its address, as a click in the sidebar does.
+
+    The one shim over AppTest's private state, known to work with Streamlit 1.67.0: the pages are
+    functions (registry.py), which AppTest.switch_page (files only) cannot name; Streamlit
+    identifies a page by the hash of its url_path, which is what a click sends, and AppTest keeps
+    it in `_page_hash`.  tests/test_app.py's every-page test checks each page it reaches by its
+    title, so a Streamlit that changes this fails there, not silently."""
     at._page_hash = calc_hash(url_path)
     return at
 

@@ -82,12 +82,16 @@ def input_cells(wb, totals: bool = False):
 
 
 def fill(data: bytes, value=known_value) -> tuple[bytes, dict[tuple[str, str], float]]:
-    """Type a value in every input cell; returns the file and {(unit, indicator): value}."""
+    """Type a value in every input cell; returns the file and {(unit, indicator): value}.  A total
+    entered only without its parts (四种形态合计（未分形态时填写）) is left blank: the parts are typed."""
     cat = catalog()
+    alone = {r.left[0] for r in cat.totals_of}
     wb = load(data)
     typed = {}
     rows: dict[str, int] = {}
     for _ws, cell, unit, code in input_cells(wb):
+        if code in alone:
+            continue
         i = rows.setdefault(unit, len(rows))
         v = value(cat[code], i)
         cell.value = v

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain.audit import parse
-from dashboard.i18n import strings
+from dashboard import clock
+from dashboard.domain import audit
 from dashboard.settings import current as settings
 
 from .. import state, widgets
@@ -25,33 +25,9 @@ def trail(since: date, actor: str) -> pd.DataFrame:
     return state.store().query("audit_list", since=datetime.combine(since, datetime.min.time()), actor=actor)
 
 
-def _label(prefix: str, code) -> str:
-    key = f"{prefix}{str(code).replace('.', '_')}"
-    return t(key) if key in strings() else str(code)
-
-
-def detail_text(detail: str | None) -> str:
-    """A detail's `key=value` words as the reader's language says them (a flag: its label only)."""
-    sep = ", " if state.lang() == "en" else "，"
-    parts = []
-    for key, value in parse(detail):
-        label = _label("aud_detail_", key)
-        parts.append(label if value in ("yes", "") else f"{label} {value}")
-    return sep.join(parts)
-
-
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """The trail as a person reads it, headed and worded in the chosen language."""
-    return pd.DataFrame({
-        t("aud_col_id"): frame["id"],
-        t("aud_col_at"): pd.to_datetime(frame["happened_at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
-        t("aud_col_actor"): frame["actor"],
-        t("aud_col_via"): frame["via"].map(lambda v: _label("aud_via_", v)),
-        t("aud_col_action"): frame["action"].map(lambda v: _label("aud_action_", v)),
-        t("aud_col_target"): frame["target"].fillna(""),
-        t("aud_col_outcome"): frame["outcome"].map(lambda v: _label("aud_outcome_", v)),
-        t("aud_col_detail"): frame["detail"].map(detail_text),
-    })
+    """The trail as a person reads it, in the chosen language (domain/audit.shown: the command line's too)."""
+    return audit.shown(frame, state.lang())
 
 
 def render() -> None:
@@ -59,10 +35,10 @@ def render() -> None:
     st.caption(t("aud_intro"))
     actors = [r for r in state.store().query("audit_actors")["actor"]]
     c1, c2 = st.columns(2)
-    since = c1.date_input(t("aud_since"), value=date.today() - timedelta(days=DEFAULT_DAYS), key="audit_since")
+    since = c1.date_input(t("aud_since"), value=clock.today() - timedelta(days=DEFAULT_DAYS), key="audit_since")
     everyone = t("aud_everyone")
     actor = c2.selectbox(t("aud_user"), [""] + actors, key="audit_user", format_func=lambda a: a or everyone)
-    frame = trail(since or date.today(), actor or "")
+    frame = trail(since or clock.today(), actor or "")
     if frame.empty:
         st.info(t("aud_none"))
         return

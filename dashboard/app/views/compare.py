@@ -13,6 +13,7 @@ from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from .. import state, widgets
+from . import sources
 from ..escape import md
 from ..state import t
 
@@ -22,7 +23,7 @@ FIRST_PANELS = 3  # the small multiples drawn at first (one row); the rest on de
 
 def _indicators(all_of_them: bool):
     cat = state.store().catalog
-    return [i for i in cat.indicators if all_of_them or i.headline]
+    return list(cat.indicators) if all_of_them else cat.headlines
 
 
 def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granularity: str) -> pd.DataFrame:
@@ -92,7 +93,7 @@ def panels_on_demand(builder, args: dict, *, key: str):
     if n_panels > FIRST_PANELS and widgets.flag(t("panels_show_rest", n=n_panels - FIRST_PANELS), key=f"{key}_all"):
         fig, n_panels, *rest = state.built(builder, **args, panels=None)
     with at:
-        widgets.chart(fig, key=key)
+        widgets.chart(fig, key=key, drill=sources.by_customdata)
     return rest
 
 
@@ -103,7 +104,7 @@ def compare_parts(units: list[str], all_of_them: bool, last: str, granularity: s
     cat, lg = state.store().catalog, state.lang()
     inds = _indicators(all_of_them)
     frame = figures(tuple(units), tuple(i.code for i in inds), last, granularity)
-    heads = [i for i in inds if i.headline]
+    heads = [i for i in inds if i in cat.headlines]
     plot = frame[frame["indicator_code"].isin([i.code for i in heads])].dropna(subset=["value"])
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in heads
             if i.code in set(plot["indicator_code"])]

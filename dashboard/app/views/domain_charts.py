@@ -17,6 +17,7 @@ from dashboard.output import charts, style
 from dashboard.settings import current as settings
 
 from .. import escape, state, widgets
+from . import sources
 from ..state import t
 
 # --- 三会一课 compliance (rules: data/rules.csv) ---------------------------------------------------
@@ -240,7 +241,7 @@ def draw_season_panels(f, units: list[str], spec) -> None:
     params = f.values_params(units=units, indicators=list(spec.indicators), first=q, last=q, granularity="quarter")
     fig, wide = state.built(season_panels_parts, domain=spec.domain, params=params, own=own_row_unit(f, units))
     widgets.chart_section(fig, wide, key=f"{spec.domain}_season", file_stem=f"{spec.domain}_season_{q}",
-                          empty_title=spec.title(state.lang(), quarter=q))
+                          empty_title=spec.title(state.lang(), quarter=q), drill=sources.by_customdata)
 
 
 def season_quarter(indicators: list[str], available: list[str], units: list[str] | None = None) -> str:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.domain import figures
+from dashboard.domain import figures, periods
 from dashboard.output import charts, export
 from dashboard.settings import current as settings
 
 from .. import state, widgets
 from ..state import t
+from . import sources
 
 
 def render() -> None:
@@ -23,7 +24,7 @@ def render() -> None:
     store = state.store()
     cat, tree = store.catalog, store.tree()
     codes = [i.code for i in cat.indicators]
-    heads = [i.code for i in cat.indicators if i.headline]
+    heads = [i.code for i in cat.headlines]
     lg = state.lang()
     inds = widgets.multiselect(t("explorer_indicators"), codes, default=heads, key="explorer_indicators",
                           format_func=lambda c: f"{cat.domain(cat[c].domain).name(lg)} · "
@@ -54,7 +55,7 @@ def render() -> None:
     else:
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",
-                                            "col_indicator", "col_value", "col_uom", "col_figure_state")]
+                                            "col_indicator", "col_value", "col_uom", "col_figure_state", "col_shown")]
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     cols = list(frame.columns)
     sort_by = widgets.select(t("explorer_sort"), [""] + cols, key="explorer_sort", default="", where=c1,
@@ -67,7 +68,20 @@ def render() -> None:
         frame = frame.loc[key.sort_values(ascending=not descending, kind="stable", na_position="last").index]
     frame = frame.reset_index(drop=True)
     st.caption(t("explorer_count", rows=len(frame), units=len(units), inds=len(inds)))
-    widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520)
+    widgets.grid(frame.head(settings().explorer_max_rows), key="explorer_table", height=520,
+                 drill=_source_of(f) if layout == "long" and scope == "subtree" else None)
     widgets.downloads(frame, f"explorer_{f.first}_{f.last}_{f.granularity}", "explorer")
     st.caption(t("explorer_export_note"))
 
+
+
+def _source_of(f):
+    """A figure cell of the long table selected: the 来源 panel of its unit, indicator and period
+    (a unit's own figures, scope 「本级」, are what its own row says: no parts to list)."""
+    def pick(row: pd.Series, column: str):
+        if column != t("col_value"):
+            return None
+        period = row[t("col_period")]
+        quarters = [q for q in f.quarters if periods.period_of(q, f.granularity) == period]
+        return sources.target(row[t("col_indicator_code")], row[t("col_unit_code")], quarters, period)
+    return pick

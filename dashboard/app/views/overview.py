@@ -18,12 +18,14 @@ from dashboard.output import charts
 from dashboard.output.safe import file_part
 from dashboard.settings import current as settings
 
-from .. import state, widgets
+from .. import state, viewport, widgets
 from ..escape import md
 from ..state import t
 from . import anomalies as anomalies_view
+from . import sources
 
 PER_ROW = 4
+PER_ROW_PHONE = 2
 
 
 def _fmt(value, value_type: str) -> str:
@@ -98,44 +100,69 @@ def headline_parts(filters: dict):
     return heads_now, shown
 
 
+def card(ind, row, unit: str) -> None:
+    """One headline figure in its box, what it covers inside the box (under it, a phone read the
+    coverage line as the next card's caption); on a phone the coverage is the one line, the
+    change a year before in the help."""
+    value = None if row is None else row["value"]
+    dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
+    dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
+    label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
+    shown = (figures.state_text(row["state"], state.lang(), short=True)
+             if row is not None and row["state"] not in figures.WITH_FIGURE else
+             figures.approx_number(value, ind.value_type, state.lang()) if row is not None and row.get("approx")
+             else _fmt(value, ind.value_type))
+    year = t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type))
+    with st.container(border=True):
+        st.metric(label, shown,
+                  delta=None if dp is None else _signed(dp, ind.value_type),
+                  delta_color="inverse" if ind.lower_is_better else "normal",
+                  delta_description=t("lfl_previous"),
+                  help=t("metric_help", period=row["period"] if row is not None else "—")
+                  + ("" if row is None else f"\n\n{t('vs_previous')}{t('sep_label')}{row['lfl_previous']}"
+                     f"\n\n{t('vs_year', delta='')}{t('sep_label')}{row['lfl_year']}\n\n{year}"))
+        if row is None:
+            return
+        if viewport.phone():
+            st.caption(row["coverage"])
+        else:
+            st.caption(f"{row['coverage']} · {row['period']}")
+            if dp is None and row["state"] != coverage.NOT_APPLICABLE:
+                st.caption(f"{t('vs_previous')}{t('sep_label')}" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
+                                                      else t("lfl_none")))
+            st.caption(year)
+        if row["state"] != coverage.NOT_APPLICABLE:
+            sources.drill(ind.code, unit, periods.quarters_of(row["period"]), row["period"],
+                          key=f"source_{unit}_{ind.code}")
+
+
 def headline_section(f) -> None:
     cat = state.store().catalog
     st.subheader(t("headline_title", period=state.period(f.current_period)))
     heads_now, behind = state.built(headline_parts, filters=f.as_args())
-    heads = [i for i in cat.indicators if i.headline]
+    heads = cat.headlines
     for code in f.units[:settings().overview_max_units]:
         if len(f.units) > 1:
             st.markdown(f"**{md(state.unit_name(code))}**")
         mine = heads_now[heads_now["unit_code"] == code].set_index("indicator_code") if len(heads_now) else pd.DataFrame()
-        for start in range(0, len(heads), PER_ROW):
-            cols = st.columns(PER_ROW)
-            for col, ind in zip(cols, heads[start:start + PER_ROW]):
-                row = mine.loc[ind.code] if ind.code in mine.index else None
-                value = None if row is None else row["value"]
-                dp = None if row is None or pd.isna(row["delta_previous"]) else float(row["delta_previous"])
-                dy = None if row is None or pd.isna(row["delta_year"]) else float(row["delta_year"])
-                label = charts.with_unit(ind.name(state.lang()), ind.unit(state.lang()), state.lang())
-                shown = (figures.state_text(row["state"], state.lang(), short=True)
-                         if row is not None and row["state"] not in figures.WITH_FIGURE else _fmt(value, ind.value_type))
-                with col:
-                    st.metric(label, shown,
-                              delta=None if dp is None else _signed(dp, ind.value_type),
-                              delta_color="inverse" if ind.lower_is_better else "normal",
-                              delta_description=t("lfl_previous"), border=True,
-                              help=t("metric_help", period=row["period"] if row is not None else "—")
-                              + ("" if row is None else f"\n\n{t('vs_previous')}：{row['lfl_previous']}"
-                                 f"\n\n{t('vs_year', delta='')}：{row['lfl_year']}"))
-                    if row is None:
-                        continue
-                    st.caption(f"{row['coverage']} · {row['period']}")
-                    if dp is None and row["state"] != coverage.NOT_APPLICABLE:
-                        st.caption(f"{t('vs_previous')}：" + (row["lfl_previous"] if row["lfl_previous"] == t("lfl_not_asked")
-                                                              else t("lfl_none")))
-                    st.caption(t("lfl_year", delta=t("lfl_none") if dy is None else _signed(dy, ind.value_type)))
+        per_row = PER_ROW_PHONE if viewport.phone() else PER_ROW
+        with st.container(key=f"headline_cards_{code}"):
+            for start in range(0, len(heads), per_row):
+                for col, ind in zip(st.columns(per_row), heads[start:start + per_row]):
+                    with col:
+                        card(ind, mine.loc[ind.code] if ind.code in mine.index else None, code)
     if len(f.units) > settings().overview_max_units:
         st.caption(t("overview_more_units", n=settings().overview_max_units))
     if behind is not None:
-        widgets.table(behind, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines")
+        code_of = {ind.name(state.lang()): ind.code for ind in heads}
+
+        def pick(row: pd.Series, column: str):
+            if column != t("col_value") or row[t("col_indicator")] not in code_of:
+                return None
+            period = row[t("col_period")]
+            return sources.target(code_of[row[t("col_indicator")]], row[t("col_unit_code")],
+                                  periods.quarters_of(period), period)
+        widgets.table(behind, f"overview_headlines_{f.last}_{f.granularity}", "overview_headlines", drill=pick)
 
 
 def completeness_parts(filters: dict):
@@ -173,7 +200,7 @@ def bottom_rows(f, units: list[str]) -> list[dict]:
 
     cat, lg = state.store().catalog, state.lang()
     rows = []
-    for d in cat.domains:
+    for d in cat.overview_domains:
         ind = cat[cat.headline(d.code)]
         params = f.values_params(units=units, indicators=[ind.code])
         period = figures.ranking_period(ind, periods_with_data(params, state.periods_in(f)), f.last, f.granularity)
@@ -229,8 +256,8 @@ def bottom_section(f) -> None:
     widgets.grid(frame, key="overview_bottom_view")
     st.caption(t("bottom_note"))
     widgets.table(frame, f"overview_bottom_{f.last}", "overview_bottom", label=t("export_this_table"))
-    cols = st.columns(len(cat.domains))
-    for col, d in zip(cols, cat.domains):
+    cols = st.columns(len(cat.overview_domains))
+    for col, d in zip(cols, cat.overview_domains):
         with col:
             widgets.page_link(d.code, d.name(state.lang()), "arrow_forward")
 

@@ -102,7 +102,7 @@ def overview_slide(f) -> None:
     code = f.units[0]
     heads_now = headline_figures(dataclasses.replace(f, units=f.units[:1]))
     mine = heads_now[heads_now["unit_code"] == code].set_index("indicator_code") if len(heads_now) else pd.DataFrame()
-    heads = [i for i in cat.indicators if i.headline]
+    heads = cat.headlines
     lg = state.lang()
     for start in range(0, len(heads), PER_ROW):
         cols = st.columns(PER_ROW, gap="large")

@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import StoreUnavailable
-from dashboard.domain import periods
+from dashboard import clock, remind
+from dashboard.domain import deadlines
+from dashboard.domain import filters as flt
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from dashboard.output.safe import file_part
 from dashboard.settings import current as settings
@@ -46,8 +48,10 @@ def template_section(f) -> bool:
         return False
     mine = tree.reporting_unit_of(f.units[0]).code if f.units else None
     default_unit = mine if mine in reporting else reporting[0]
-    available = state.quarters_with_data()
-    quarters = (available + [periods.shift(available[-1], 1)] if available else [f.last])[::-1]
+    quarters = flt.fileable_quarters(state.store().history(), state.quarters_with_data())
+    if not quarters:  # the organisation begins after today
+        st.info(t("upload_no_quarter", first=state.period(state.store().history().first_quarter())))
+        return False
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     unit = widgets.select(t("pick_reporting_unit"), reporting, default=default_unit, key="upload_unit",
                           format_func=state.unit_fmt(), where=c1)
@@ -57,6 +61,10 @@ def template_section(f) -> bool:
     c3.download_button(t("download_template"), lambda: build_template(store, unit, quarter, principal=who),
                        file_name=f"return_{unit}_{quarter}.xlsx", mime=widgets.XLSX_MIME, key="upload_template",
                        on_click="ignore", icon=":material/download:", type="primary")
+    due = deadlines.due(quarter, store.deadlines())
+    days = deadlines.days_left(due, clock.today())
+    st.caption(t("upload_deadline", date=due.isoformat(), days=remind.days_text(days, state.lang()))
+               if quarter != clock.current_quarter() else t("upload_deadline_open", date=due.isoformat()))
     return True
 
 

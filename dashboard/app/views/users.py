@@ -47,6 +47,8 @@ def render() -> None:
             t("col_role"): [t(f"role_{u.role}") for u in users],
             t("col_unit_code"): [u.unit for u in users],
             t("col_scope"): [tree[u.unit].name(lg) if u.unit in tree else u.unit for u in users],
+            t("users_email"): [u.email for u in users],
+            t("users_mobile"): [u.mobile for u in users],
             t("col_created_at"): [str(u.created_at)[:19] for u in users],
         }), hide_index=True, key="users_table", width="stretch")
     else:
@@ -59,8 +61,12 @@ def render() -> None:
         login = c1.text_input(t("users_login"), key="users_login")
         name = c2.text_input(t("users_name"), key="users_user_name")
         role = st.selectbox(t("users_role"), list(access.ROLES), key="users_role", format_func=lambda r: t(f"role_{r}"))
+        c3, c4 = st.columns(2)
+        email = c3.text_input(t("users_email"), key="users_email", help=t("users_email_help"))
+        mobile = c4.text_input(t("users_mobile"), key="users_mobile")
         if st.form_submit_button(t("users_add_button"), type="primary"):
-            entry = access.clean_entry(tree, login, name, role, tree.root.code if role == "admin" else unit)
+            entry = access.clean_entry(tree, login, name, role, tree.root.code if role == "admin" else unit, email,
+                                       mobile)
             try:
                 (done, old), = store.put_users([(None, entry)], principal=who)
             except access.UsersRejected as exc:

@@ -1,0 +1,2 @@
+-- table_deadlines: every row of deadlines, in a fixed order (Store.snapshot).
+SELECT * FROM deadlines ORDER BY quarter
