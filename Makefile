@@ -41,7 +41,7 @@ office-deps:
 
 run: setup
 	$(UV) run python -m dashboard demo --if-empty
-	$(UV) run python -m streamlit run dashboard/app/entry.py
+	$(UV) run python -m streamlit run dashboard/app/serve.py
 
 test: setup browser-deps postgres-deps office-deps
 	$(UV) run python -m pytest $(PYTEST_ARGS)

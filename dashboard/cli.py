@@ -1083,8 +1083,9 @@ def _bench_args(p) -> None:
     p.add_argument("--concurrency", action="store_true",
                    help="only: 20 command-line imports and 20 browser uploads at once while the app runs")
     p.add_argument("--load", action="store_true",
-                   help="with --db postgresql://…: 20 and 50 leaders in Chromium switching pages across two app "
-                        "instances, against one leader alone (--quick: 2 and 4)")
+                   help="1, 20, 50 and 100 leaders switching pages through Streamlit's own protocol (no browser) "
+                        "on one app instance on the DuckDB file and, with --db postgresql://…, on 1, 2 and 4 "
+                        "instances on it (--quick: 1 and 2 leaders, 1 and 2 instances)")
     from .settings import db_location
 
     p.add_argument("--db", type=db_location, default=None,

@@ -591,3 +591,31 @@ def test_two_sessions_with_different_roles_and_languages_see_each_their_own(app_
     reporter.run()  # and again after the administrator's
     assert {m.label: m.value for m in reporter.metric} == reporter_cards
     assert "users" not in reporter.session_state[widgets.NAV_PAGES]
+
+
+def test_the_users_unit_picker_offers_the_tree_around_the_pick_and_adds_with_it(app_db):
+    """Not every unit at once (20,015 at a province): the top and its children; a unit picked
+    offers its own children next, and the person added gets the unit picked."""
+    at = open_app("users")
+    assert_clean(at)
+    tree = app_store(app_db).tree()
+    root = tree.root.code
+    picker = at.selectbox(key="users_unit")
+    offered = [label.rsplit("（", 1)[1].rstrip("）") for label in picker.options]
+    assert offered == [root] + [k.code for k in tree.kids(root)]
+    assert len(offered) < len(tree.units)
+    city = next(k.code for k in tree.kids(root) if tree.kids(k.code))
+    picker.set_value(city).run()
+    picker = at.selectbox(key="users_unit")
+    offered = [label.rsplit("（", 1)[1].rstrip("）") for label in picker.options]
+    committee = tree.kids(city)[0].code
+    assert city in offered and {k.code for k in tree.kids(city)} <= set(offered)  # its children now
+    assert picker.options[offered.index(committee)].startswith("\u3000" * tree.depth(committee))  # the tree's indent
+    picker.set_value(committee).run()
+    at.text_input(key="users_login").input("leader@example.org")
+    at.text_input(key="users_user_name").input("王书记")
+    at.selectbox(key="users_role").set_value("leader")
+    next(b for b in at.button if b.label == t("users_add_button")).click().run()
+    assert_clean(at)
+    added = app_store(app_db).user("leader@example.org")
+    assert added is not None and added.unit == committee and added.role == "leader"

@@ -1,6 +1,7 @@
-"""党建指标看板 — what `streamlit run` starts: navigation, the shared sidebar filters, the demo banner.
+"""党建指标看板 — the app's script: navigation, the shared sidebar filters, the demo banner.
 
-Run with `make run` (= `uv run python -m streamlit run dashboard/app/entry.py`).  The database
+Run with `make run` (= `uv run python -m streamlit run dashboard/app/serve.py`: serve.py serves this
+script and runs its default page once at start, so the first visitor finds it warm).  The database
 is $DANGJIAN_DB or data/dangjian.duckdb; if it holds no returns yet, demo data is loaded and
 the app says so.  Before any page, identity.resolve decides who is looking (sign-in, the demo
 "view as", or a page saying why nothing is served); the navigation offers the pages that
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run dashboard/app/entry.py` puts dashboard/app/, not the repo, on the path
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app/serve.py` puts dashboard/app/, not the repo, on the path
     sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402

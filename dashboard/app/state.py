@@ -23,7 +23,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import cli, clock, demo, health, service
+from dashboard import cli, clock, health, service
 from dashboard.db import Store
 from dashboard.domain import analysis, coverage, figures, periods
 from dashboard.domain import filters as flt
@@ -83,6 +83,8 @@ def data_version() -> int:
 
 def load_demo() -> int:
     """Load the demo bureau into the (empty) database the app holds: the first-start guide's button."""
+    from dashboard import demo  # the first-start button only: the demo's loader is not the first page's import
+
     n = demo.load_demo(store())
     invalidate()
     return n

@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard.domain import filters as flt
 from dashboard.domain import periods
 from dashboard.domain.catalog import Indicator
-from dashboard.output import charts, export
+from dashboard.output import charts
 from dashboard.settings import current as settings
 
 from . import state, viewport
@@ -27,6 +27,7 @@ from .state import t
 
 LOG = logging.getLogger("dashboard.app")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MISSING = "—"  # what an empty table cell shows
 # The chart toolbar keeps saving a picture and resetting the axes; its tooltips speak the page's
 # language (plotly's own are English: the Chinese are handed to it as the zh-CN locale).
@@ -204,22 +205,25 @@ def downloads(frame: pd.DataFrame, file_stem: str, key: str) -> None:
     only when a button is clicked, so a page switch never pays for a download nobody asked for;
     a table or writer that fails then hands over a file saying so (the log keeps why)."""
     c1, c2 = st.columns(2, gap="small")
-    c1.download_button(t("download_csv"), _safely(export.to_csv_bytes, frame, key), file_name=f"{file_stem}.csv",
+    c1.download_button(t("download_csv"), _safely("to_csv_bytes", frame, key), file_name=f"{file_stem}.csv",
                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:",
                        width="stretch")
-    c2.download_button(t("download_xlsx"), _safely(export.to_xlsx_bytes, frame, key), file_name=f"{file_stem}.xlsx",
+    c2.download_button(t("download_xlsx"), _safely("to_xlsx_bytes", frame, key), file_name=f"{file_stem}.xlsx",
                        mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/table:",
                        width="stretch")
 
 
-def _safely(writer, frame: pd.DataFrame, key: str):
-    """The file `writer` makes of `frame` made plain, made on the click; if either fails, a CSV
-    saying so (the click cannot draw on the page any more)."""
+def _safely(writer: str, frame: pd.DataFrame, key: str):
+    """The file export.<writer> makes of `frame` made plain, made on the click; if either fails, a
+    CSV saying so (the click cannot draw on the page any more).  export (and openpyxl under it) is
+    imported on the first click, not by a fresh server's first page."""
     message = t("export_failed")
 
     def make() -> bytes:
+        from dashboard.output import export
+
         try:
-            return writer(export.plain_table(frame))
+            return getattr(export, writer)(export.plain_table(frame))
         except Exception:  # noqa: BLE001
             LOG.exception("export of %s failed", key)
             return export.to_csv_bytes(pd.DataFrame({message: []}))

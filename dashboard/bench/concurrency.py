@@ -1,6 +1,6 @@
 """`python -m dashboard bench --concurrency`: many returns at once, at a deadline, while the app runs.
 
-The app (`streamlit run dashboard/app/entry.py`) serves a copy of the demo database on loopback.
+The app (`streamlit run dashboard/app/serve.py`) serves a copy of the demo database on loopback.
 1. 20 command-line imports are started at the same moment (`python -m dashboard import`, one
    return each); they run through the app's store (service.py).
 2. 20 reporters upload one return each through the app's upload page, in 20 Chromium browser

@@ -1,33 +1,43 @@
-"""Load part of `python -m dashboard bench --db postgresql://… --load`: leaders switching pages
-across two app instances on one PostgreSQL database, against one leader alone.
+"""Load part of `python -m dashboard bench --load`: leaders switching pages, measured on the servers.
 
-Two `streamlit run dashboard/app/entry.py` processes serve the benchmark's PostgreSQL database
-on loopback ports (stopped by their PIDs).  Each simulated leader is a Playwright context in
-Debian's Chromium (never a downloaded browser), on instance A or B in turn, clicking through the
-domain pages in the sidebar; a switch is timed as the page benchmark times it (browser.DONE_JS:
-from the click until Streamlit's run is over, the new title is up and every chart has drawn,
-and it stays so for SETTLE_S).  First every page is visited once on each instance (the caches
-are warm, as during a meeting), then one leader alone, then 20 and 50 leaders at once.
+Each simulated leader is a protocol client (protocol.py: Streamlit's own websocket and protobufs,
+no browser), so N leaders cost the machine the servers' work and little else; the Chromium tabs an
+earlier version drove measured the machine (20 tabs on two cores), not the servers.
 
-Bounded: a fixed number of switches per leader, loopback only.  The browsers run on the same
-machine as the two servers and the database, so under load they compete for the same cores:
-the times with many leaders are upper bounds of what the servers alone would give.
+Backends and instances: one instance on the DuckDB file, and, given a PostgreSQL database,
+1, 2 and 4 instances on it (`streamlit run dashboard/app/serve.py` on loopback ports, stopped by
+their PIDs; DuckDB admits one process, so one instance there).  First every page is visited once
+on each instance (the caches are warm, as during a meeting); then for each number of instances and
+of leaders: every leader opens a session (leader i on instance i mod k, on a page of its own),
+and all switch `switches` times at once to the next page of PAGES.  A switch is timed from the
+rerun request to the server's script_finished; the servers' CPU (user + system, /proc, the
+instances and their children) over the switches, divided by their number, is what a switch
+costs the servers; the client's own CPU is reported beside it to show it stays small.
+
+Bounded: a fixed number of switches per leader, loopback only, a switch given up after
+SWITCH_TIMEOUT_S (counted as failed, the leader stops).  The servers and PostgreSQL share the
+machine with the client and whatever else runs there: say how loaded it was.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from pathlib import Path
 
-from .browser import APP, CHROMIUM, CHROMIUM_FLAGS, DONE_JS, SETTLE_S, TIMEOUT_MS, Server
+from .browser import APP, Server
+from .protocol import Run, Session
 
-PAGES = ("overview", "study", "members", "stars", "discipline", "flood")
-LEADERS = (20, 50)
-QUICK_LEADERS = (2, 4)
-TARGET_P95_RATIO = 2.0  # p95 with 20 leaders on two instances <= 2x one leader alone
-POLL_S = 0.02
+PAGES = ("", "study", "members", "stars", "discipline", "flood")  # "": the default page (the overview, at /)
+LEADERS = (1, 20, 50, 100)
+QUICK_LEADERS = (1, 2)
+PG_INSTANCES = (1, 2, 4)
+QUICK_PG_INSTANCES = (1, 2)
+TARGET_LEADERS, TARGET_INSTANCES = 20, 2
+TARGET_P95_RATIO = 2.0  # p95 with 20 leaders on two instances <= 2x one leader alone (on one instance)
+SWITCH_TIMEOUT_S = 300
 
 
 def _p95(values: list[float]) -> float:
@@ -35,141 +45,191 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
 
-def _link(base: str, path: str) -> str:
-    return f"a[href='{base}/'], a[href='{base}']" if path == PAGES[0] else f"a[href='{base}/{path}']"
+def _name(page: str) -> str:
+    return page or "overview"
 
 
-async def _switch(page, base: str, path: str) -> float:
-    """Click the sidebar link to `path`; ms until the page is done (and stays so for SETTLE_S)."""
-    old = (await page.locator("[data-testid='stMain'] h1").first.inner_text(timeout=TIMEOUT_MS)).strip()
-    t0 = time.perf_counter()
-    await page.locator("[data-testid='stSidebarNav']").locator(_link(base, path)).first.click(timeout=TIMEOUT_MS)
-    done_at, count = None, None
-    while True:
-        state = await page.evaluate(DONE_JS, old)
-        now = time.perf_counter()
-        if not state:
-            done_at = None
-        elif done_at is None or state["charts"] != count:
-            done_at, count = now, state["charts"]
-        if done_at is not None and now - done_at >= SETTLE_S:
-            return (done_at - t0) * 1000
-        if now - t0 > TIMEOUT_MS / 1000:
-            raise TimeoutError(f"page {path} not done after {TIMEOUT_MS} ms")
-        await asyncio.sleep(POLL_S)
+async def _leaders(bases: list[str], n: int, switches: int) -> tuple[list[Run], list[str], float, float]:
+    """n leaders on the instances in turn: all open first, then all switch at once.  The runs, the
+    failures, and the process CPU of this client and the wall time over the switches."""
+    opened = await asyncio.gather(*(Session.open(bases[i % len(bases)], PAGES[i % len(PAGES)],
+                                                 timeout_s=SWITCH_TIMEOUT_S) for i in range(n)),
+                                  return_exceptions=True)
+    failures = [f"open: {type(o).__name__}: {o}" for o in opened if isinstance(o, BaseException)]
+    sessions = [(i, o[0]) for i, o in enumerate(opened) if not isinstance(o, BaseException)]
 
-
-async def _open(browser, base: str, start: str):
-    ctx = await browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    page = await ctx.new_page()
-    await page.goto(f"{base}/" + ("" if start == PAGES[0] else start), timeout=TIMEOUT_MS * 3)
-    await page.wait_for_function(DONE_JS, arg="\u0000", polling=200, timeout=TIMEOUT_MS * 3)
-    return ctx, page
-
-
-async def _leaders(browser, bases: list[str], n: int, switches: int) -> list[float]:
-    """n leaders, on the instances in turn, each starting on a page of its own: every one is
-    opened first, then all switch `switches` times at once.  The switch times, in ms."""
-    starts = [i % len(PAGES) for i in range(n)]
-    opened = await asyncio.gather(*(_open(browser, bases[i % len(bases)], PAGES[starts[i]]) for i in range(n)))
-
-    async def walk(i: int, page) -> list[float]:
-        base = bases[i % len(bases)]
-        times = []
+    async def walk(i: int, session: Session) -> list[Run]:
+        runs = []
         for k in range(switches):
+            page = PAGES[(i + k + 1) % len(PAGES)]
             try:
-                times.append(await _switch(page, base, PAGES[(starts[i] + k + 1) % len(PAGES)]))
-            except TimeoutError:  # counted as a switch of TIMEOUT_MS: the run goes on and says how many
-                times.append(float(TIMEOUT_MS))
+                run = await session.switch(page, timeout_s=SWITCH_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - a failed switch is counted, the leader stops
+                failures.append(f"leader {i} → {_name(page)}: {type(exc).__name__}: {exc}")
                 break
-        return times
+            if not run.ok:
+                failures.append(f"leader {i} → {_name(page)}: {run.status}, {run.elements} elements, "
+                                f"{run.exceptions[:1]}")
+            runs.append(run)
+        return runs
 
+    cpu0, t0 = time.process_time(), time.perf_counter()
     try:
-        walked = await asyncio.gather(*(walk(i, page) for i, (_, page) in enumerate(opened)))
+        walked = await asyncio.gather(*(walk(i, s) for i, s in sessions))
     finally:
-        for ctx, _ in opened:
-            await ctx.close()
-    return [ms for one in walked for ms in one]
+        client_cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+        await asyncio.gather(*(s.close() for _, s in sessions), return_exceptions=True)
+    return [r for runs in walked for r in runs], failures, client_cpu, wall
 
 
-def _figures(times: list[float], leaders: int) -> dict:
-    return {"leaders": leaders, "switches": len(times), "p50_ms": round(statistics.median(times)),
-            "p95_ms": round(_p95(times)), "max_ms": round(max(times))}
+def measure(servers: list[Server], leaders: int, switches: int) -> dict:
+    """One row: `leaders` at once on `servers`, each switching `switches` times."""
+    cpu0 = sum(s.cpu_seconds() for s in servers)
+    runs, failures, client_cpu, wall = asyncio.run(_leaders([s.url for s in servers], leaders, switches))
+    server_cpu = sum(s.cpu_seconds() for s in servers) - cpu0
+    times = [r.ms for r in runs]
+    row = {"instances": len(servers), "leaders": leaders, "switches": len(runs),
+           "failed": leaders * switches - sum(r.ok for r in runs), "wall_s": round(wall, 1),
+           "server_cpu_ms_per_switch": round(server_cpu * 1000 / len(runs), 1) if runs else None,
+           "client_cpu_ms_per_switch": round(client_cpu * 1000 / len(runs), 1) if runs else None,
+           "elements_min": min((r.elements for r in runs), default=0),
+           "charts": sum(r.charts for r in runs)}
+    if times:
+        row.update(p50_ms=round(statistics.median(times)), p95_ms=round(_p95(times)), max_ms=round(max(times)))
+    if failures:
+        row["failures"] = failures[:5]
+    return row
 
 
-async def _run(bases: list[str], leaders: tuple[int, ...], switches: int, say) -> dict:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        try:
-            for base in bases:  # warm: every page once on each instance
-                await _leaders(browser, [base], 1, len(PAGES))
-            alone = _figures(await _leaders(browser, bases[:1], 1, max(switches, len(PAGES))), 1)
-            say(f"load: one leader alone p50 {alone['p50_ms']} ms, p95 {alone['p95_ms']} ms")
-            out = {"alone": alone, "runs": {}}
-            for n in leaders:
-                started = time.perf_counter()
-                figures = _figures(await _leaders(browser, bases, n, switches), n)
-                figures["wall_s"] = round(time.perf_counter() - started, 1)
-                out["runs"][str(n)] = figures
-                say(f"load: {n} leaders on {len(bases)} instances p50 {figures['p50_ms']} ms, "
-                    f"p95 {figures['p95_ms']} ms")
-        finally:
-            await browser.close()
-    return out
-
-
-def run(url: str, workdir: Path, *, quick: bool, say, pg_folder: Path | None = None,
-        leaders: tuple[int, ...] | None = None, switches: int | None = None) -> dict:
-    """Two instances on the PostgreSQL database `url` (already loaded); the `load` figures."""
-    if not Path(CHROMIUM).exists():
-        return {"problem": f"{CHROMIUM} is missing (apt-get install chromium); load not measured"}
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return {"problem": "Playwright is not installed; load not measured"}
-    leaders = leaders or (QUICK_LEADERS if quick else LEADERS)
-    switches = switches or (2 if quick else 4)
+def _secrets(workdir: Path) -> Path:
     secrets = workdir / "load-secrets.toml"
     secrets.write_text("# no [auth]: the open demo mode, as a leader would see the pages\n", encoding="utf-8")
-    env = {"DANGJIAN_DB": url, **({"DANGJIAN_PG_FOLDER": str(pg_folder)} if pg_folder else {})}
+    return secrets
+
+
+def _start(location: str, n: int, workdir: Path, env: dict, tag: str) -> list[Server]:
+    secrets = _secrets(workdir)
     servers: list[Server] = []
     try:
-        for name in ("a", "b"):
-            servers.append(Server(APP, env, workdir / f"load-{name}.log", args=("--secrets.files", str(secrets))))
-        figures = asyncio.run(_run([s.url for s in servers], tuple(leaders), switches, say))
-        figures["peak_rss_mb"] = [round(s.peak_rss_mb() or 0) for s in servers]
-    finally:
-        for server in servers:
-            server.stop()
-    alone = figures["alone"]["p95_ms"]
-    first = figures["runs"].get(str(leaders[0]), {})
-    figures.update({
-        "instances": 2, "pages": list(PAGES), "switches_per_leader": switches,
-        "target_leaders": leaders[0], "target_p95_ratio": TARGET_P95_RATIO,
-        "p95_ratio": round(first["p95_ms"] / alone, 2) if first and alone else None,
-        "note": "browsers, both app servers and PostgreSQL share one machine: times under load are upper bounds",
-    })
+        for i in range(n):
+            servers.append(Server(APP, {"DANGJIAN_DB": location, **env}, workdir / f"load-{tag}-{i}.log",
+                                  args=("--secrets.files", str(secrets))))
+        for s in servers:  # nothing is timed while an instance warms up (serve.py)
+            s.wait_warm()
+    except BaseException:
+        for s in servers:
+            s.stop()
+        raise
+    return servers
+
+
+def run(locations: dict[str, str], workdir: Path, *, quick: bool, say, leaders: tuple[int, ...] | None = None,
+        instances: tuple[int, ...] | None = None, switches: int | None = None, env: dict | None = None) -> dict:
+    """The `load` figures: for each backend of `locations` ({"duckdb": path, "postgresql": url}, the
+    data already loaded), each number of instances (one on DuckDB) and each number of leaders."""
+    leaders = leaders or (QUICK_LEADERS if quick else LEADERS)
+    pg_instances = instances or (QUICK_PG_INSTANCES if quick else PG_INSTANCES)
+    switches = switches or (2 if quick else 4)
+    rows: list[dict] = []
+    peak: dict[str, list[int]] = {}
+    for backend, location in locations.items():
+        counts = (1,) if backend == "duckdb" else pg_instances
+        servers = _start(str(location), max(counts), workdir, env or {}, backend)
+        try:
+            for s in servers:  # warm: every page once on each instance
+                warm = measure([s], 1, len(PAGES))
+                if warm["failed"]:
+                    return {"problem": f"{backend}: warming failed: {warm.get('failures')}"}
+            for k in counts:
+                for n in leaders:  # one leader alone walks every page: the reference has a sample of each
+                    row = {"backend": backend, **measure(servers[:k], n, max(switches, len(PAGES)) if n == 1
+                                                         else switches)}
+                    rows.append(row)
+                    say(f"load: {backend}, {k} instance(s), {n} leader(s): p50 {row.get('p50_ms')} ms, "
+                        f"p95 {row.get('p95_ms')} ms, server CPU {row['server_cpu_ms_per_switch']} ms/switch, "
+                        f"{row['failed']} failed")
+            peak[backend] = [round(s.peak_rss_mb() or 0) for s in servers]
+        finally:
+            for s in servers:
+                s.stop()
+    figures = {"client": "Streamlit protocol (/_stcore/stream, BackMsg/ForwardMsg), no browser",
+               "pages": [_name(p) for p in PAGES], "switches_per_leader": switches, "runs": rows,
+               "peak_rss_mb": peak, "target": {"leaders": TARGET_LEADERS, "instances": TARGET_INSTANCES,
+                                               "p95_ratio": TARGET_P95_RATIO},
+               "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+    figures["p95_ratio"] = target_ratio(figures)
     return figures
+
+
+def first_open(location: str, workdir: Path, say) -> dict:
+    """A fresh server's first visitor on the default page, timed to script_finished (the server's
+    part, no drawing): one visitor as soon as the health check answers (the worst case: the warm-up
+    runs beside them), and, on a second fresh server, one once its warm-up is over (GET /warmup),
+    with how long that took."""
+    async def visit(base: str) -> Run:
+        session, run = await Session.open(base, PAGES[0], timeout_s=SWITCH_TIMEOUT_S)
+        await session.close()
+        return run
+
+    figures = {}
+    for when in ("at_health", "after_warmup"):
+        server = Server(APP, {"DANGJIAN_DB": location}, workdir / f"first-{when}.log",
+                        args=("--secrets.files", str(_secrets(workdir))))
+        try:
+            if when == "after_warmup":
+                warm = server.wait_warm()
+                figures.update(warmup_state=warm["state"], warmup_s=warm["seconds"])
+            run = asyncio.run(visit(server.url))
+        finally:
+            server.stop()
+        if not run.ok:
+            return {"problem": f"first open ({when}): {run.status}, {run.elements} elements, {run.exceptions[:1]}"}
+        figures[f"{when}_ms"] = round(run.ms)
+    say(f"first open: {figures['at_health_ms']} ms at the health check, {figures['after_warmup_ms']} ms after the "
+        f"warm-up ({figures['warmup_s']} s)")
+    return figures
+
+
+def _alone(figures: dict, backend: str) -> dict | None:
+    return next((r for r in figures["runs"] if r["backend"] == backend and r["instances"] == 1
+                 and r["leaders"] == 1 and "p95_ms" in r), None)
+
+
+def target_ratio(figures: dict) -> float | None:
+    """p95 of 20 leaders on 2 instances over one leader alone, on PostgreSQL (DuckDB has one
+    instance: its own 20 leaders on 1 then), None when the run has no such row."""
+    t = figures["target"]
+    for backend, k in (("postgresql", t["instances"]), ("duckdb", 1)):
+        alone = _alone(figures, backend)
+        row = next((r for r in figures["runs"] if r["backend"] == backend and r["instances"] == k
+                    and r["leaders"] == t["leaders"] and "p95_ms" in r), None)
+        if alone and row and alone["p95_ms"]:
+            return round(row["p95_ms"] / alone["p95_ms"], 2)
+    return None
 
 
 def format_lines(load: dict, width: int) -> list[str]:
     """The load run's rows of the benchmark's table."""
     if "problem" in load:
         return [f"load: {load['problem']}"]
-    lines = [f"{'load: leaders switching pages, 2 instances':<{width}} {'leaders':>7} {'p50 ms':>10} "
-             f"{'p95 ms':>8} {'switches':>9} {'p95 x':>7}  target"]
-    alone = load["alone"]
-    lines.append(f"{'(reference) one leader alone':<{width}} {1:>7} {alone['p50_ms']:>10} {alone['p95_ms']:>8} "
-                 f"{alone['switches']:>9} {1.0:>6.2f}x  reference")
-    for n, f in load["runs"].items():
-        ratio = f["p95_ms"] / alone["p95_ms"] if alone["p95_ms"] else float("nan")
-        target = ""
-        if int(n) == load["target_leaders"]:
-            target = "ok" if ratio <= load["target_p95_ratio"] else "MISSED"
-        lines.append(f"{f'{n} leaders at once':<{width}} {int(n):>7} {f['p50_ms']:>10} {f['p95_ms']:>8} "
-                     f"{f['switches']:>9} {ratio:>6.2f}x  {target}")
-    lines.append(f"target: p95 with {load['target_leaders']} leaders <= {load['target_p95_ratio']:g}x one leader "
-                 f"alone; {load['note']}")
+    t = load["target"]
+    lines = [f"{'load: leaders switching pages (protocol client)':<{width}} {'leaders':>7} {'p50 ms':>10} "
+             f"{'p95 ms':>8} {'switches':>9} {'p95 x':>7} {'CPU ms':>7} {'failed':>6}  target"]
+    for r in load["runs"]:
+        alone = _alone(load, r["backend"])
+        ratio = r["p95_ms"] / alone["p95_ms"] if alone and "p95_ms" in r and alone["p95_ms"] else float("nan")
+        mark = ""
+        if r["leaders"] == 1 and r["instances"] == 1:
+            mark = "reference"
+        elif (r["leaders"], r["instances"]) == (t["leaders"], t["instances"]) and r["backend"] == "postgresql":
+            mark = "ok" if ratio <= t["p95_ratio"] and not r["failed"] else "MISSED"
+        label = f"{r['backend']}, {r['instances']} instance{'s' if r['instances'] > 1 else ''}"
+        lines.append(f"{label:<{width}} {r['leaders']:>7} {r.get('p50_ms', float('nan')):>10} "
+                     f"{r.get('p95_ms', float('nan')):>8} {r['switches']:>9} {ratio:>6.2f}x "
+                     f"{r['server_cpu_ms_per_switch'] or float('nan'):>7} {r['failed']:>6}  {mark}")
+    load_avg = load.get("load_average")
+    lines.append(f"target: p95 with {t['leaders']} leaders on {t['instances']} PostgreSQL instances <= "
+                 f"{t['p95_ratio']:g}x one leader alone; p95 x: over one leader alone on one instance of the same "
+                 f"backend; CPU ms: the instances' per switch"
+                 + (f"; machine load average {load_avg[0]:.1f} at the end" if load_avg else ""))
     return lines

@@ -51,6 +51,7 @@ TARGET_IMPORT_MS = 10.0
 TARGET_IMPORT_RATIO = 3.0
 TARGET_PAGE_RATIO = 2.5
 TARGET_PEAK_RSS_MB = 1536.0
+TARGET_FIRST_OPEN_MS = 2000.0  # a fresh server's first visitor (issue 21)
 TARGET_SERVER_CPU_MS = 100.0  # per warm page switch: a 2-core instance then serves >= 20 switches a second
 
 
@@ -80,6 +81,8 @@ class Report:
     pages: dict = field(default_factory=dict)
     peak_rss_mb: float | None = None
     server_cpu_ms_per_switch: float | None = None
+    first_open_ms: float | None = None  # the browser's first visit to a fresh server, once warmed up
+    first_open: dict = field(default_factory=dict)  # the same without a browser: at health, after warm-up
     problems: list[str] = field(default_factory=list)
     postgres: dict = field(default_factory=dict)
     load: dict = field(default_factory=dict)
@@ -87,7 +90,9 @@ class Report:
     def as_json(self) -> dict:
         return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
                 "peak_rss_mb": self.peak_rss_mb, "server_cpu_ms_per_switch": self.server_cpu_ms_per_switch,
-                "problems": self.problems, "postgres": self.postgres, "load": self.load}
+                "first_open_ms": self.first_open_ms, "first_open": self.first_open,
+                "problems": self.problems, "postgres": self.postgres, "load": self.load,
+                "targets": issue_targets(self)}
 
 
 def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
@@ -267,19 +272,85 @@ def bench_postgres(path: Path, url: str, settings: Settings, report: Report) -> 
             _say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
 
 
-def bench_load(args, workdir: Path, settings: Settings, report: Report) -> None:
-    """Leaders switching pages across two app instances on the PostgreSQL database (dashboard/bench/load.py)."""
+def bench_first_open(db: Path, workdir: Path, report: Report) -> None:
+    """A fresh server's first visitor, through Streamlit's protocol (load.first_open)."""
     from . import load
 
-    if not getattr(args, "db", None) or not str(args.db).startswith("postgresql"):
-        report.problems.append("LOAD: --load needs --db postgresql://… (two instances share one server); not run")
-        return
-    report.load = load.run(str(args.db), workdir, quick=settings.quick, say=_say)
+    report.first_open = load.first_open(str(db), workdir, _say)
+    if "problem" in report.first_open:
+        report.problems.append(f"FIRST OPEN: {report.first_open['problem']}")
+
+
+def bench_load(args, db: Path, workdir: Path, settings: Settings, report: Report) -> None:
+    """Leaders switching pages, through Streamlit's protocol (dashboard/bench/load.py): one instance on
+    the DuckDB file, and 1, 2 and 4 instances on the PostgreSQL database of --db when given."""
+    from . import load
+
+    locations = {"duckdb": str(db)}
+    if getattr(args, "db", None) and str(args.db).startswith("postgresql"):
+        locations["postgresql"] = str(args.db)
+    else:
+        report.problems.append("LOAD: PostgreSQL not measured: give --db postgresql://… (1, 2 and 4 instances "
+                               "share one server); DuckDB's one instance only")
+    report.load = load.run(locations, workdir, quick=settings.quick, say=_say)
     if "problem" in report.load:
         report.problems.append(f"LOAD: {report.load['problem']}")
 
 
 # --- 5. output --------------------------------------------------------------------------
+
+# Issue 21's targets: (what, the target in words).  issue_targets() measures each against this run.
+ISSUE_TARGET_CPU_MS = 25.0
+ISSUE_TARGET_DUCKDB_MS = 20.0
+ISSUE_TARGET_PG_MS = 50.0
+ISSUE_TARGET_UPLOAD_MS = 50.0
+
+
+def issue_targets(report: Report) -> list[dict]:
+    """Each target of issue 21 with this run's figure and whether it is met (None: not measured in
+    this run, and why)."""
+    out = []
+
+    def add(what: str, target: str, value, met: bool | None, why: str = "") -> None:
+        out.append({"target": what, "goal": target, "value": value, "met": met, **({"note": why} if why else {})})
+
+    first = report.first_open_ms if report.first_open_ms is not None else report.first_open.get("after_warmup_ms")
+    add("first open of the default page on a fresh server", f"<= {TARGET_FIRST_OPEN_MS:.0f} ms", first,
+        None if first is None else first <= TARGET_FIRST_OPEN_MS,
+        "" if first is not None else "not measured")
+    pages = {n: p for n, p in report.pages.items() if not n.startswith("(")}
+    worst = max(pages.items(), key=lambda kv: kv[1]["ratio"] or 0, default=None)
+    add("every page warm, over the trivial page", f"<= {TARGET_PAGE_RATIO:g}x",
+        f"{worst[1]['ratio']}x ({worst[0]})" if worst else None,
+        None if worst is None else all((p["ratio"] or 0) <= TARGET_PAGE_RATIO for p in pages.values()),
+        "" if worst else "no page run (--no-pages)")
+    cpu = report.server_cpu_ms_per_switch
+    add("server CPU per warm page switch", f"<= {ISSUE_TARGET_CPU_MS:.0f} ms", cpu,
+        None if cpu is None else cpu <= ISSUE_TARGET_CPU_MS, "" if cpu is not None else "no page run (--no-pages)")
+    q = report.queries
+    ok = [n for n, x in q.items() if x["median_ms"] <= ISSUE_TARGET_DUCKDB_MS and (x["ratio"] or 0) >= 1]
+    add("DuckDB chart queries (median, vs the plain way)",
+        f"each <= {ISSUE_TARGET_DUCKDB_MS:.0f} ms and >= 1x", f"{len(ok)} of {len(q)}",
+        None if not q else len(ok) == len(q))
+    pg = report.postgres.get("queries", {})
+    ok = [n for n, x in pg.items() if x["median_ms"] <= ISSUE_TARGET_PG_MS]
+    add("PostgreSQL chart queries: median", f"each <= {ISSUE_TARGET_PG_MS:.0f} ms",
+        f"{len(ok)} of {len(pg)}" if pg else None, None if not pg else len(ok) == len(pg),
+        "" if pg else "no --db postgresql://…")
+    i = report.import_
+    ms, ratio, single = i.get("ms_per_return"), i.get("ratio"), i.get("single_ms_per_return")
+    add("bulk import per return", f"<= {TARGET_IMPORT_MS:.0f} ms and >= {TARGET_IMPORT_RATIO:.0f}x the plain way",
+        None if ms is None else f"{ms} ms, {ratio}x", None if ms is None else
+        ms <= TARGET_IMPORT_MS and (ratio or 0) >= TARGET_IMPORT_RATIO, "" if ms is not None else "not measured")
+    add("one upload", f"<= {ISSUE_TARGET_UPLOAD_MS:.0f} ms", single,
+        None if single is None else single <= ISSUE_TARGET_UPLOAD_MS, "" if single is not None else "not measured")
+    add("80,000 units x 12 quarters", "chart queries <= 300 ms, first page <= 5 s", None, None,
+        "bench growth measures it")
+    ratio = report.load.get("p95_ratio") if report.load else None
+    add("20 leaders on 2 instances, p95 over one leader alone", "<= 2x", ratio,
+        None if ratio is None else ratio <= 2.0,
+        "" if ratio is not None else "needs --load with --db postgresql://… (and 20 leaders: not --quick)")
+    return out
 
 
 def _mark(ok: bool | None) -> str:
@@ -329,6 +400,14 @@ def format_table(report: Report, settings: Settings) -> str:
             cpu = report.server_cpu_ms_per_switch
             lines.append(f"{'server CPU per warm page switch (user + system)':<{W}} {'':>7} {cpu:>10.0f} {'':>8} "
                          f"{'':>9} {'':>7}  {_mark(cpu <= TARGET_SERVER_CPU_MS)} (<= {TARGET_SERVER_CPU_MS:.0f} ms)")
+    if report.first_open and "problem" not in report.first_open:
+        f = report.first_open
+        lines.append("")
+        lines.append(f"{'first open of the default page, fresh server (protocol)':<{W}} {'':>7} {'ms':>10}")
+        lines.append(f"{'  a visitor as soon as the health check answers':<{W}} {'':>7} {f['at_health_ms']:>10}")
+        lines.append(f"{'  a visitor once the warm-up is over':<{W}} {'':>7} {f['after_warmup_ms']:>10}  "
+                     f"{_mark(f['after_warmup_ms'] <= TARGET_FIRST_OPEN_MS)} (<= {TARGET_FIRST_OPEN_MS:.0f} ms; "
+                     f"warm-up {f['warmup_s']} s, {f['warmup_state']})")
     if report.postgres.get("queries"):
         lines.append("")
         lines.append(f"PostgreSQL: {report.postgres['data'].get('url', '')}")
@@ -347,6 +426,12 @@ def format_table(report: Report, settings: Settings) -> str:
         lines.append("")
         lines.append(f"app peak memory (VmHWM): {report.peak_rss_mb:.0f} MB  "
                      f"{_mark(report.peak_rss_mb <= TARGET_PEAK_RSS_MB)}")
+    lines.append("")
+    lines.append(f"{'targets of issue 21':<{W}} {'goal':<34} {'this run':<24} met")
+    for x in issue_targets(report):
+        met = {True: "met", False: "MISSED", None: "—"}[x["met"]]
+        value = "" if x["value"] is None else str(x["value"])
+        lines.append(f"{x['target']:<{W}} {x['goal']:<34} {value:<24} {met}{'  (' + x['note'] + ')' if x.get('note') else ''}")
     for p in report.problems:
         lines.append(f"PROBLEM: {p}")
     return "\n".join(lines)
@@ -372,8 +457,9 @@ def main(args) -> int:
         gc.collect()
         if getattr(args, "db", None):
             bench_postgres(db, str(args.db), settings, report)
+        bench_first_open(db, workdir, report)
         if getattr(args, "load", False):
-            bench_load(args, workdir, settings, report)
+            bench_load(args, db, workdir, settings, report)
         imports.run(db, workdir, settings, report)
         if settings.pages:
             browser.run(db, workdir, settings, report)

@@ -16,7 +16,6 @@ import contextlib
 import re
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -24,30 +23,12 @@ from psycopg.adapt import Dumper
 
 from . import dialect, queries
 from .connection import StoreUnavailable
+from .locations import shown
 
-SCHEMES = ("postgresql://", "postgres://")
 _BOUND = re.compile(r"%\(([a-z_][a-z0-9_]*)\)s")
 # Built by queries/postgres/pg_index_<name>.sql.
 _INDEXES = ("facts_submission", "facts_unit_indicator_quarter", "rollup_unit_quarter", "submissions_unit_quarter",
             "unit_closure_ancestor", "compliance_unit_quarter", "compliance_masks_unit_quarter", "facts_approx")
-
-
-def is_url(location) -> bool:
-    """Whether a --db / DANGJIAN_DB value names a PostgreSQL database rather than a file."""
-    return isinstance(location, str) and location.startswith(SCHEMES)
-
-
-def shown(url: str) -> str:
-    """The URL without its password, fit to print."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/") or "postgres"
 
 
 class TextListDumper(Dumper):

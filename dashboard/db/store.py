@@ -29,7 +29,7 @@ from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
-from . import archive, postgres, rollup
+from . import archive, locations, rollup
 from .backend import Backend
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
@@ -114,12 +114,14 @@ class Store:
         self._tree: Tree | None = None
         self._history: History | None = None
         self._seen_version: int | None = None  # the data version the tree and history above follow
-        if postgres.is_url(self.url):
+        if locations.is_url(self.url):
             # A server: no file to lock (writers queue on an advisory lock); the archive of
             # originals lives in a folder of its own (settings.pg_folder).
-            self.path = conf.pg_folder / postgres.database_name(self.url) / "database"
+            self.path = conf.pg_folder / locations.database_name(self.url) / "database"
             self._lock = None
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            from . import postgres  # only for a server: a DuckDB app never loads psycopg and sqlglot
+
             self._db = postgres.PostgresDatabase(self.url, self.path)
             try:
                 self._prepare()
@@ -177,7 +179,7 @@ class Store:
     @property
     def location(self) -> str:
         """The database as a person names it: the file, or the server's URL without its password."""
-        return postgres.shown(self.url) if self.is_postgres else str(self.path)
+        return locations.shown(self.url) if self.is_postgres else str(self.path)
 
     @property
     def archive_dir(self) -> Path:

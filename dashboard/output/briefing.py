@@ -76,7 +76,6 @@ CHART_WIDTH = Mm(140)
 RED = RGBColor.from_string(style.excel_rgb(style.PARTY_RED))
 BLACK = RGBColor(0, 0, 0)
 FONTS_CONF = Path(__file__).with_name("fonts.conf")  # the Chinese face names onto installed faces
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class OfficeMissing(Exception):

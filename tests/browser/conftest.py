@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.bench.browser import APP, CHROMIUM, CHROMIUM_FLAGS, Server
+from dashboard.bench.browser import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.servers import demo_app
 from tests.conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -49,14 +50,8 @@ def _patient_page(request):
 
 @pytest.fixture(scope="session")
 def app_server(demo_db_file, tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "app.duckdb"
-    shutil.copy(demo_db_file, db)
-    # a secrets file of its own with no [auth]: the open demo mode, whatever .streamlit/secrets.toml
-    # a developer keeps (test_sign_in.py starts its own server with a provider)
-    secrets = db.with_name("secrets.toml")
-    secrets.write_text("# no [auth]: the demo mode\n", encoding="utf-8")
-    server = Server(APP, {"DANGJIAN_DB": str(db)}, db.with_suffix(".log"), args=("--secrets.files", str(secrets)))
-    server.db = db
+    # the open demo mode (test_sign_in.py starts its own server with a provider)
+    server = demo_app(demo_db_file, tmp_path_factory.mktemp("browser"))
     yield server
     server.stop()
 

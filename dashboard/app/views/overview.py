@@ -14,7 +14,6 @@ import streamlit as st
 from dashboard import briefing
 from dashboard.domain import analysis, coverage, figures, headlines, periods
 from dashboard.domain import filters as flt
-from dashboard.output import briefing as briefing_doc
 from dashboard.output import charts
 from dashboard.output.safe import file_part
 from dashboard.settings import current as settings
@@ -60,7 +59,7 @@ def briefing_section(f) -> None:
     name = t("brief_file_name", unit=file_part(state.unit_name(unit)), period=period)
     (c2 if len(f.units) > 1 else c1).download_button(
         t("brief_download", period=periods.report_label(period, lg)), lambda: _briefing_bytes(store, unit, period, lg),
-        file_name=f"{name}.docx", mime=briefing_doc.DOCX_MIME, key="overview_briefing", on_click="ignore",
+        file_name=f"{name}.docx", mime=widgets.DOCX_MIME, key="overview_briefing", on_click="ignore",
         icon=":material/description:", help=t("brief_download_help", period=periods.report_label(period, lg)))
 
 
@@ -72,7 +71,10 @@ def briefing_period(f) -> str:
 
 def _briefing_bytes(store, unit: str, period: str, lang: str) -> bytes:
     """The .docx, read straight from the store (this runs when the button is clicked, outside the
-    page's run, where Streamlit's caches are not to be called)."""
+    page's run, where Streamlit's caches are not to be called).  The writer (python-docx) is imported
+    here, on the click, not by a fresh server's first page."""
+    from dashboard.output import briefing as briefing_doc
+
     return briefing_doc.build(briefing.gather(store, unit, period, lang=lang))[0]
 
 

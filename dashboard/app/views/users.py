@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import i18n
 from dashboard.domain import access
 
 from .. import state, widgets
@@ -15,6 +16,18 @@ from ..escape import md
 from ..state import t
 
 FLASH = "_users_flash"
+UNIT_KEY = "users_unit"
+
+
+def unit_picker(tree) -> str:
+    """The unit of the person being added: tree-aware like the sidebar's picker (the top, its
+    children, and around the unit picked: its ancestors, siblings and children), not every unit of
+    a province at once; outside the form, so picking a unit offers the units under it at once."""
+    current = st.session_state.get(UNIT_KEY)
+    codes, labels = state.unit_choices([current] if current in tree else [])
+    lg = state.lang()  # fixed when drawn: a format_func may be called outside the run (state.unit_fmt)
+    return st.selectbox(t("users_unit"), codes, key=UNIT_KEY, help=t("users_unit_help"),
+                        format_func=lambda c: i18n.t("users_unit_option", lg, name=labels.get(c, c), code=c))
 
 
 def render() -> None:
@@ -42,18 +55,15 @@ def render() -> None:
         st.info(t("users_empty"))
 
     st.subheader(t("users_add_title"))
+    unit = unit_picker(tree)
     with st.form("users_add", clear_on_submit=False, border=True):
         c1, c2 = st.columns(2)
         login = c1.text_input(t("users_login"), key="users_login")
         name = c2.text_input(t("users_name"), key="users_user_name")
+        role = st.selectbox(t("users_role"), list(access.ROLES), key="users_role", format_func=lambda r: t(f"role_{r}"))
         c3, c4 = st.columns(2)
-        role = c3.selectbox(t("users_role"), list(access.ROLES), key="users_role", format_func=lambda r: t(f"role_{r}"))
-        units = [u.code for u in tree.units]
-        unit = c4.selectbox(t("users_unit"), units, key="users_unit",
-                            format_func=lambda c: f"{c} {tree[c].name(lg)}")
-        c5, c6 = st.columns(2)
-        email = c5.text_input(t("users_email"), key="users_email", help=t("users_email_help"))
-        mobile = c6.text_input(t("users_mobile"), key="users_mobile")
+        email = c3.text_input(t("users_email"), key="users_email", help=t("users_email_help"))
+        mobile = c4.text_input(t("users_mobile"), key="users_mobile")
         if st.form_submit_button(t("users_add_button"), type="primary"):
             entry = access.clean_entry(tree, login, name, role, tree.root.code if role == "admin" else unit, email,
                                        mobile)
