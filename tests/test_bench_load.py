@@ -4,10 +4,10 @@ Times are reported, never asserted."""
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
+from dashboard import aio
 from dashboard.bench import load
 from dashboard.bench.protocol import ProtocolError, Session
 from dashboard.domain.catalog import catalog
@@ -28,7 +28,7 @@ def _title(page: str) -> str:
 
 
 def test_two_leaders_switching_twice_each_get_the_pages_they_asked_for(app):
-    runs, failures, client_cpu, wall = asyncio.run(load._leaders([app.url], 2, 2))
+    runs, failures, client_cpu, wall = aio.run(load._leaders([app.url], 2, 2))
     assert failures == []
     assert len(runs) == 2 * 2
     # leader i opens PAGES[i] and switches to the next two pages in turn
@@ -53,7 +53,7 @@ def test_opening_the_default_page_gives_the_overview_and_the_navigation(app):
             await session.close()
         return session, first, again, back
 
-    session, first, again, back = asyncio.run(go())
+    session, first, again, back = aio.run(go())
     assert first.ok and first.title == t("page_overview")
     assert first.kinds["metric"] >= 1  # the headline figures
     assert set(load.PAGES) <= set(session.pages)  # the page hashes the server's navigation named
@@ -70,7 +70,7 @@ def test_a_page_the_navigation_does_not_name_is_an_error_not_a_hang(app):
             await session.close()
 
     with pytest.raises(ProtocolError, match="no-such-page"):
-        asyncio.run(go())
+        aio.run(go())
 
 
 def test_the_load_run_on_postgresql_measures_each_instance_count_against_one_leader_alone(pg_server, pg_templates,

@@ -4,12 +4,12 @@ by itself, so the first visitor is served from the caches; Streamlit's own cache
 
 from __future__ import annotations
 
-import asyncio
 import re
 import urllib.request
 
 import pytest
 
+from dashboard import aio
 from dashboard.bench.browser import Server
 from dashboard.bench.protocol import Session
 from dashboard.i18n import t
@@ -45,7 +45,7 @@ def test_the_server_warms_the_default_page_before_the_first_visitor(fresh_app):
         await session.close()
         return run
 
-    run = asyncio.run(visit())
+    run = aio.run(visit())
     assert run.ok and run.title == t("page_overview") and run.kinds["metric"] >= 1
     after = _lookups(fresh_app)
     # the visitor's page was built from the warm caches: no figure or query computed again

@@ -25,6 +25,7 @@ from dashboard.demo import load_demo
 from dashboard.ingest import build_template
 from dashboard.settings import ROOT
 
+from dashboard import aio
 from .browser import APP, CHROMIUM, CHROMIUM_FLAGS, Server
 
 BURST = 20
@@ -138,12 +139,12 @@ def run(workdir: Path, say) -> dict:
     app = Server(APP, {"DANGJIAN_DB": str(db)}, workdir / "app.log")
     try:
         say("concurrency: the app is up; opening a page so it holds the database")
-        asyncio.run(_browser_open(app.url))
+        aio.run(_browser_open(app.url))
         say(f"concurrency: {BURST} command-line imports at once ...")
         cli = _cli_burst(db, cli_files)
         say(f"concurrency: {cli}")
         say(f"concurrency: {BURST} uploads through the app in {BURST} browser contexts at once ...")
-        web = asyncio.run(_browser_burst(app.url, web_files))
+        web = aio.run(_browser_burst(app.url, web_files))
         say(f"concurrency: {web}")
         rss = app.peak_rss_mb()
     finally:

@@ -27,6 +27,7 @@ import statistics
 import time
 from pathlib import Path
 
+from .. import aio
 from .browser import APP, Server
 from .protocol import Run, Session
 
@@ -85,7 +86,7 @@ async def _leaders(bases: list[str], n: int, switches: int) -> tuple[list[Run], 
 def measure(servers: list[Server], leaders: int, switches: int) -> dict:
     """One row: `leaders` at once on `servers`, each switching `switches` times."""
     cpu0 = sum(s.cpu_seconds() for s in servers)
-    runs, failures, client_cpu, wall = asyncio.run(_leaders([s.url for s in servers], leaders, switches))
+    runs, failures, client_cpu, wall = aio.run(_leaders([s.url for s in servers], leaders, switches))
     server_cpu = sum(s.cpu_seconds() for s in servers) - cpu0
     times = [r.ms for r in runs]
     row = {"instances": len(servers), "leaders": leaders, "switches": len(runs),
@@ -179,7 +180,7 @@ def first_open(location: str, workdir: Path, say) -> dict:
             if when == "after_warmup":
                 warm = server.wait_warm()
                 figures.update(warmup_state=warm["state"], warmup_s=warm["seconds"])
-            run = asyncio.run(visit(server.url))
+            run = aio.run(visit(server.url))
         finally:
             server.stop()
         if not run.ok:

@@ -47,7 +47,8 @@ BOTTOM_N = 2  # units named as behind per level group (the summaries interview t
 
 Query = Callable[..., pd.DataFrame]
 COLUMNS = ["rank", "unit_code", "unit_name", "current_name", "group", "value", "raw", "denominator", "quarters_in",
-           "state", "done", "total", "coverage", "n_ranked", "tied", "behind", "meets_rule", "approx"]
+           "state", "done", "total", "coverage", "n_ranked", "tied", "behind", "meets_rule", "approx",
+           "no_figure"]  # no_figure: why a unit without a figure has none, in words (no_figure_text)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,14 @@ def state_text(state: str, lang: str = "zh", short: bool = False) -> str:
     """已报送 / 部分报送 / 未报送 / 已报送·未填写 / 不适用 / 本期无此项; `short` where a card's figure
     stands (未填写: the card's caption says the rest)."""
     return t(f"state_{state}_short" if short and state == BLANK else f"state_{state}", lang)
+
+
+def no_figure_text(state: str, rate_per: str | None, lang: str = "zh") -> str:
+    """Why a unit has no figure to rank: its state (未报送 …), or, where it reported but a rate has
+    no base — a general branch with no branches under it, a unit with no members — that base."""
+    if state in WITH_FIGURE and rate_per:
+        return t(f"no_rate_base_{rate_per}", lang)
+    return state_text(state, lang)
 
 
 def approx_number(value: float, value_type: str, lang: str = "zh", fmt: str | None = None) -> str:
@@ -316,6 +325,8 @@ def ranking(src: Source, units, quarters, period: str, code: str, *, measure: st
             "denominator": den, "quarters_in": int(s.quarters_in), "state": state, "done": int(s.done),
             "total": int(s.total), "coverage": s.coverage, "meets_rule": bool(meets),
             "approx": value is not None and s.unit_code in approx,
+            "no_figure": "" if figure is not None else no_figure_text(state, ind.rate_per if measure == "rate" else None,
+                                                                      lang),
         })
     frame = rank_rows(pd.DataFrame(rows), ind)
     every = {q: sorted({r for u in units for r in due.get(u, {}).get(q, ())}) for q in quarters}
@@ -328,6 +339,9 @@ def rank_rows(rows: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     columns; `approx` False where not given) ranked and marked: who is behind.  The one place a rank is given."""
     if "approx" not in rows:
         rows = rows.assign(approx=False)
+    if "no_figure" not in rows:  # no rate asked of these rows: a unit without a figure has its state
+        rows = rows.assign(no_figure=[no_figure_text(s, None) if pd.isna(v) else ""
+                                      for s, v in zip(rows["state"], rows["value"])])
     return _mark_behind(_ranked(rows, ind), ind)
 
 

@@ -30,14 +30,12 @@ no line break, escape or field comes from them, and plotly draws them through ch
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +49,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from .. import aio
 from ..domain import figures, periods
 from ..i18n import t
 from ..settings import current as settings
@@ -560,7 +559,7 @@ def _domains(w: _Writer, images: dict[str, bytes], chart_problem: tuple[str, dic
                   w.t("brief_col_figure", indicator=ind.name(lang), uom=d.unit)]
         rows = [["—" if pd.isna(r.rank) else str(int(r.rank)),
                  *([t(f"level_group_{r.group}", lang)] if by_group else []), printable(r.unit_name),
-                 figures.state_text(r.state, lang) if pd.isna(r.value) else
+                 r.no_figure if pd.isna(r.value) else
                  figures.approx_number(r.value, value_type, lang, fmt) if r.approx else format(r.value, fmt)]
                 for r in d.ranking.itertuples()]
         w.table(header, rows, [18, 30, 70, 48] if by_group else [20, 86, 50], align_right=(len(header) - 1,))
@@ -820,20 +819,10 @@ def chart_images(figures: dict) -> tuple[dict[str, bytes], tuple[str, dict] | No
                                                         "scale": 2})
         return out
 
-    result: dict = {}
-
-    def run() -> None:  # its own thread and event loop: safe whether or not the caller runs one
-        try:
-            result["images"] = asyncio.run(draw())
-        except Exception as exc:  # a browser that will not start, a render that times out
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, name="briefing-charts", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        return {}, ("brief_chart_failed", {"error": printable(result["error"])})
-    return result["images"], None
+    try:
+        return aio.run(draw()), None
+    except Exception as exc:  # a browser that will not start, a render that times out
+        return {}, ("brief_chart_failed", {"error": printable(exc)})
 
 
 def soffice_path() -> str | None:

@@ -174,11 +174,12 @@ def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, va
     groups = rank["group"] if "group" in rank else pd.Series(["all"] * len(rank), index=rank.index)
     behind = rank["behind"] if "behind" in rank else pd.Series([False] * len(rank), index=rank.index)
     approx = rank["approx"] if "approx" in rank else pd.Series([False] * len(rank), index=rank.index)
+    why = rank["no_figure"] if "no_figure" in rank else state.map(lambda s: figures.state_text(s, lang))
     colors, texts, xs = [], [], []
-    for r, st, low, near in zip(rank.itertuples(), state, behind, approx):
+    for r, reason, low, near in zip(rank.itertuples(), why, behind, approx):
         missing = pd.isna(r.value)
         xs.append(0 if missing else r.value)
-        texts.append(figures.state_text(st, lang) if missing else
+        texts.append(reason if missing else
                      figures.approx_number(r.value, value_type, lang, fmt) if near else format(r.value, fmt))
         colors.append(LAGGARD if missing or low else PARTY_RED)
     ranks = [("—" if pd.isna(r) else int(r)) for r in rank["rank"]]

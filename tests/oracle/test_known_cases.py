@@ -149,3 +149,21 @@ def test_export_ratio_of_stocks_is_of_one_quarter(bureau_store):
     assert expected["state"] == "reported" and math.isnan(expected["value"])
     assert export_value(store, "C1", "2024Q1", "2024Q4", "year", "xxqg_rate") is None, \
         "the export divides Q4's 15 active by Q3's 20 registered: 75%"
+
+
+def test_a_unit_with_nothing_to_divide_by_says_so_on_the_bar(bureau_store):
+    # theme days 2024Q4 per branch: C5, a general branch with no branch under it, reported 1 theme
+    # day; C1 …C4 one each.  C5's return is in (已报送) but there is no rate: its bar says why
+    # (无下属支部), not 已报送 beside a grey 0 (found by test_page_faces on a generated bureau).
+    from dashboard.output import charts
+
+    rows = TREE + [("C5", "general_branch", "G")]
+    units = COMMITTEES + ["C5"]
+    facts = [(b, "2024Q4", "theme_party_days", 1) for b in ("C1B1", "C2B1", "C3B1", "C4B1", "C5")]
+    expected, got = both(bureau_store, facts, "theme_party_days", measure="rate", units=units, rows=rows,
+                         returns=ALL_IN + [("C5", "2024Q4")])
+    assert expected.loc["C5", "state"] == got.loc["C5", "state"] == "reported"
+    assert math.isnan(expected.loc["C5", "value"]) and math.isnan(got.loc["C5", "value"])
+    bar = charts.ranking_bar(got.reset_index(), title="t", indicator="主题党日", unit="次/支部·季度",
+                             value_type="score").data[0]
+    assert {c[2]: txt for c, txt in zip(bar.customdata, bar.text)}["C5"] == "无下属支部"
