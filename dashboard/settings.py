@@ -1,8 +1,8 @@
 """Every setting of the product, in one typed, frozen structure.
 
 Each field is a knob with its default, the environment variable that sets it and a one-line
-help.  The command line (`python -m dashboard settings`), the defaults and the README's
-settings table all come from here (a test holds the README to it).  Nothing reads the
+help.  The command line (`python -m dashboard settings`), the defaults and docs/settings.md's
+settings table all come from here (a test holds the document to it).  Nothing reads the
 environment at import time: `current()` reads it when asked, so a test or a server that
 sets a variable is heard.
 """
@@ -220,7 +220,7 @@ def _shown(value) -> str:
 
 
 def markdown_table() -> str:
-    """The settings as README's table shows them (a test holds the README to this)."""
+    """The settings as docs/settings.md's table shows them (a test holds the document to this)."""
     lines = ["| variable | default | what it sets |", "|---|---|---|"]
     lines += [f"| `{env}` | {f'`{default}`' if default else '(unset)'} | {help_} |" for env, default, _, help_ in describe()]
     return "\n".join(lines)

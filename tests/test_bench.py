@@ -230,7 +230,7 @@ def test_growth_sizes_are_units_by_quarters():
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
 def test_growth_measures_each_size_on_each_backend(backend, tmp_path, request):
-    """A very small growth run: the figures the README's growth table is made of, per backend and
+    """A very small growth run: the figures docs/performance.md's growth table is made of, per backend and
     size, and the data as big as asked (the longer span holds more facts)."""
     from dashboard.bench import growth
 

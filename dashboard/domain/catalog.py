@@ -38,7 +38,7 @@ FORMULA_OPS = ("ratio", "sum", "count", "count_high", "branches")
 # What a size-dependent indicator is divided by to compare units of different sizes fairly:
 # per 100 members (the unit's 党员总数 at the period's end) or per branch (its branches then).
 RATE_BASES = ("members_total", "branches")
-# Which way a unit is behind (README 看数须知): a low value (higher_better), a high one
+# Which way a unit is behind (docs/reading.md, 看数须知): a low value (higher_better), a high one
 # (lower_better), or never named for it at all (none: discipline cases, pure size).
 RANK_DIRECTIONS = ("higher_better", "lower_better", "none")
 

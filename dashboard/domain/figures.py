@@ -5,7 +5,7 @@ answers per unit: the figure (raw, or its rate with the denominator from the sam
 same returns), its state, its coverage, its level group, its rank with exact ties, and whether it
 is named as behind (排名靠后).  The domain pages, the overview's bottom list, the 通报, the
 projector and compare all call `ranking`; they format, they never compute.  The rules it applies
-are README's 看数须知 and the catalog's columns (`rank`, `rate_per`, `levels`, `quarters`):
+are docs/reading.md (看数须知) and the catalog's columns (`rank`, `rate_per`, `levels`, `quarters`):
 
 - **states** — 已报送 (every return due in), 部分报送 (some), 未报送 (none of the returns due came
   in), 已报送·未填写 (returns in, the figure left blank), 不适用 (no unit of the subtree is asked it),

@@ -14,7 +14,7 @@ Two kinds:
   The derived total sums the parts and the entered total (catalog.csv), so nothing counts twice.
 
 The validator, the study page's 三会一课 shares (bound into queries/charts/compliance_*.sql),
-the template's 填报说明 and README's rule table all read these rows.  A rule may only name
+the template's 填报说明 and docs/reporters.md's rule table all read these rows.  A rule may only name
 stored indicators: a rule on a derived figure could never fire (catalog.check_catalog refuses it).
 """
 

@@ -16,7 +16,7 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
    and 'not_asked' have none (NaN) and no rank.  So 支部数 (branches(star_rating)) of a unit whose
    returns came in without a single star rating is blank, not the branches counted.
 3. `tied` is 0 for a unit without a value.
-4. behind (README 看数须知): the tie-groups are walked from the worst value upward; in each, the
+4. behind (docs/reading.md, 看数须知): the tie-groups are walked from the worst value upward; in each, the
    units short of their 三会一课 rule are named; the walk stops once >= 2 units are named, at a
    tie-group holding the whole group (never named), or after a tie-group in which some unit meets its
    rule (nobody above a figure that meets the rule is behind).  A unit without a value is never
@@ -34,7 +34,7 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
    of the last relevant quarter only (members_total is a stock asked every quarter: the same
    figure as over the whole period); its state must be reported/partial with a value, else the rate
    is NaN and the state is the members figure's own (missing: no return at the period's end; blank:
-   the return came and left the members blank), as README 看数须知 says a rate without members does.  A rate on branches with 0 branches is NaN, the state unchanged.
+   the return came and left the members blank), as docs/reading.md (看数须知) says a rate without members does.  A rate on branches with 0 branches is NaN, the state unchanged.
    n_q (flows): the quarters of R in which at least one of the unit's due returns came in.
 8. Meeting a 三会一课 rule: the per branch·quarter figure (raw / branches of the last relevant
    quarter / n_q, which is the rate itself for measure='rate' of a rate_per-branches flow) >= the
@@ -47,11 +47,11 @@ Choices where the brief (the spec) left room, made here and held by tests/oracle
 10. count(x) / count_high(x) count the facts of x that count (after 9) in the subtree, in the last
    relevant quarter; count_high those >= the catalog's threshold of x.  branches(x) counts the units
    of level branch/temp_branch in the subtree in the tree of the last relevant quarter whose
-   carrier's return came in that quarter (README: a share of all branches counts those the returns
+   carrier's return came in that quarter (docs/reading.md: a share of all branches counts those the returns
    that came in speak for; a missing return is not that many unrated branches).
 11. People and teams in a period (time_agg max with unit_agg sum: test takers, commando and youth
    teams, retirees, temporary branches): NOT the brief's "max of the quarterly subtree figures" but
-   ../shared/DESIGN.md §8 and README 看数须知, "each unit's peak, then summed": per unit d of the
+   ../shared/DESIGN.md §8 and docs/reading.md (看数须知), "each unit's peak, then summed": per unit d of the
    subtree, the largest of its figures that count for the unit (rule 9, the tree of each quarter)
    over the relevant quarters, then those peaks summed.  Units test different people, so the peak
    of the sums undercounts.  (time_agg max with unit_agg max is the max of both, either way.)

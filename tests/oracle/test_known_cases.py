@@ -1,6 +1,6 @@
 """The disagreements the property tests (test_faces.py) found between the figures layer and the
 oracle, each reduced by hand to a bureau of a few units, so that each says in one line what
-the product answers and what the spec asks (the spec: tests/oracle/oracle.py's brief, README's
+the product answers and what the spec asks (the spec: tests/oracle/oracle.py's brief, docs/reading.md's
 看数须知).  Each compares figures.ranking with the oracle AND states the spec's answer itself."""
 
 from __future__ import annotations
