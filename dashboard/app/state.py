@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -55,8 +57,26 @@ def _open_store(path: str) -> dict:
     return opened
 
 
+@dataclass(frozen=True)
+class View:
+    """What a built figure may depend on besides its own arguments: the database and its data
+    version, the language, and whose view it is (the top unit of their scope and their role).  It
+    is the cached builders' key, and while a builder runs, db_path(), data_version(), lang() and
+    principal() answer from it, never from the session: what the key leaves out, a builder cannot read."""
+
+    path: str
+    version: int
+    lang: str
+    scope: str
+    role: str
+
+
+_BUILDING: ContextVar[tuple[View, Principal] | None] = ContextVar("dangjian_building", default=None)
+
+
 def db_path() -> str:
-    return str(settings().db)
+    building = _BUILDING.get()
+    return building[0].path if building else str(settings().db)
 
 
 def store() -> Store:
@@ -77,6 +97,9 @@ def begin_run() -> int:
 
 def data_version() -> int:
     """The data version this run reads at (read once per run; begin_run)."""
+    building = _BUILDING.get()
+    if building:
+        return building[0].version
     version = st.session_state.get(VERSION_STATE)
     return begin_run() if version is None else version
 
@@ -118,6 +141,9 @@ def query(name: str, **params) -> pd.DataFrame:
 
 def principal() -> Principal:
     """Who is looking (identity.resolve sets it each run); nothing is shown to no one."""
+    building = _BUILDING.get()
+    if building:
+        return building[1]
     p = st.session_state.get(PRINCIPAL)
     if not isinstance(p, Principal):
         raise AccessDenied("acc_no_admin", role="—")
@@ -146,9 +172,20 @@ def quarters_with_data() -> list[str]:
 _BUILDERS: dict[str, Callable] = {}
 
 
-@st.cache_resource(show_spinner=False, max_entries=settings().built_cache_entries)
-def _built(path: str, version: int, lg: str, name: str, args_json: str, scope: str):
-    return _BUILDERS[name](**json.loads(args_json))
+@st.cache_resource(show_spinner=False, max_entries=settings().built_cache_entries,
+                   hash_funcs={Principal: lambda p: None})  # the principal is the view's; the view keys
+def _built(path: str, version: int, lg: str, scope: str, role: str, name: str, args_json: str,
+           principal: Principal):
+    token = _BUILDING.set((View(path, version, lg, scope, role), principal))
+    try:
+        return _BUILDERS[name](**json.loads(args_json))
+    finally:
+        _BUILDING.reset(token)
+
+
+def view() -> View:
+    """This session's view, as the cached builders are keyed by it."""
+    return View(db_path(), data_version(), lang(), top_unit(), principal().role)
 
 
 def built(builder: Callable, **args):
@@ -159,9 +196,10 @@ def built(builder: Callable, **args):
     calls.  What it returns is shared by every session, as built: never change it."""
     name = f"{builder.__module__}:{builder.__qualname__}"
     _BUILDERS[name] = builder
-    # keyed by the scope too: a figure built for one scope is never handed to another
-    return _built(db_path(), data_version(), lang(), name,
-                  json.dumps(args, sort_keys=True, ensure_ascii=False), top_unit())
+    # keyed by the whole view: a figure built for one scope, role or language is never handed to another
+    v = view()
+    return _built(v.path, v.version, v.lang, v.scope, v.role, name, json.dumps(args, sort_keys=True, ensure_ascii=False),
+                  principal())
 
 
 def invalidate() -> None:
@@ -201,6 +239,9 @@ def remember_actor(login: str) -> None:
 
 
 def lang() -> str:
+    building = _BUILDING.get()
+    if building:
+        return building[0].lang
     value = st.session_state.get(flt.KEY_LANG)
     return value if value in LANGS else DEFAULT_LANG
 
