@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from . import clock, i18n
+from . import i18n
 from .domain import periods
 from .domain.acting import acting
 from .domain.audit import words
@@ -321,7 +321,7 @@ def cmd_export(args) -> int:
             known = ", ".join(d.code for d in store.catalog.domains)
             raise UsageError(f"未知领域 unknown domain: {args.domain} (one of {known})")
         unit = _unit_arg(store, args.unit)
-        span = store.quarter_span() or (first or last or clock.current_quarter(),) * 2
+        span = store.quarter_span() or (first or last or periods.current_quarter(),) * 2
         first = first or span[0]
         last = last or span[1]
         frame = export_frame(store, unit=unit, first=first, last=last, granularity=args.granularity,
