@@ -77,7 +77,7 @@ def test_each_outside_library_is_imported_in_its_one_layer(module, home):
 def test_the_product_imports_nothing_of_the_benchmark():
     strays = [f for f in _importers("dashboard.bench") if not f.startswith("dashboard/bench/")]
     assert strays == []
-    cli = (PACKAGE / "cli.py").read_text(encoding="utf-8")
+    cli = (PACKAGE / "cli" / "bench.py").read_text(encoding="utf-8")
     assert 'importlib.import_module("dashboard.bench.run")' in cli  # loaded by name, only when asked
 
 

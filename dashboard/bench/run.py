@@ -330,7 +330,7 @@ def format_table(report: Report, settings: Settings) -> str:
 
 
 def main(args) -> int:
-    """`python -m dashboard bench` (its arguments: dashboard/cli.py)."""
+    """`python -m dashboard bench` (its arguments: dashboard/cli/bench.py)."""
     if getattr(args, "concurrency", False):
         return _concurrency(args)
     if getattr(args, "part", None) == "growth":
