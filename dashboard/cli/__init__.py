@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args, actor: str | None = None) -> int:
-    """Run a parsed command here as `actor` (default: its --user or the login name, see _user), via
+    """Run a parsed command here as `actor` (default: its --user or the login name, see common.user_of), via
     "cli", turning the errors a person can act on into messages."""
     from ..db import StoreUnavailable
 
@@ -100,7 +100,6 @@ def _through_app(args) -> int | None:
         echo(f"错误 error: {i18n.both('svc_failed', error='no answer')}", err=True)
         return EXIT_REJECTED
     return code
-
 
 
 def run_for_client(command: str, values: dict, files: list[Path], store, out, err, actor: str | None = None) -> int:

@@ -18,6 +18,8 @@ from .. import i18n
 from ..domain import periods
 from ..output.safe import cell, printable
 
+# When the running app executes a command for a client (service.py), its store and the client's
+# output streams; otherwise unset, and a command opens the file itself and prints to the terminal.
 SHARED_STORE: contextvars.ContextVar = contextvars.ContextVar("shared_store", default=None)
 OUT: contextvars.ContextVar = contextvars.ContextVar("out", default=None)
 ERR: contextvars.ContextVar = contextvars.ContextVar("err", default=None)
@@ -146,7 +148,6 @@ def administrator(login: str):
     from ..domain.access import administrator as admin
 
     return admin(login)
-
 
 
 def date_arg(text: str) -> str:
