@@ -3,7 +3,7 @@
 The flow, one folder a step: domain/ (what the data means: catalog, tree, rules, periods,
 filters, sums) → ingest/ (template, read, validate, load a return) → db/ (the only importer
 of duckdb: connection, roll-up, store) → output/ (figures, CSV, Excel) → app/ (the only
-importer of streamlit).  cli.py is the command line, settings.py every knob, demo.py the demo
+importer of streamlit).  cli/ is the command line, settings.py every knob, demo.py the demo
 bureau's data; bench/ is the benchmark, imported by nothing here.
 """
 

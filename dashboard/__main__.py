@@ -1,4 +1,4 @@
-"""`python -m dashboard COMMAND`: see dashboard/cli.py."""
+"""`python -m dashboard COMMAND`: see dashboard/cli/."""
 
 import sys
 

@@ -1,5 +1,5 @@
-"""The one clock of the product: which day it is, and so which quarter is current, what is due
-or late, and on which day a reminder went out.
+"""The one clock of the product: which day it is, and so (periods.current_quarter) which quarter
+is current, what is due or late, and on which day a reminder went out.
 
 Every "today" and "now" of the product comes from here.  `settings.today` (DANGJIAN_TODAY) fixes
 the date — tests and rehearsals set it; unset, it is the machine's clock.  A fixed date keeps the
@@ -34,9 +34,3 @@ def now() -> datetime:
     fixed = settings().today.strip()
     return datetime.combine(today(), moment.time()) if fixed else moment
 
-
-def current_quarter() -> str:
-    """The quarter today falls in."""
-    from .domain.periods import quarter_of
-
-    return quarter_of(today())

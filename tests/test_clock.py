@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import clock
 from dashboard.db import Store
-from dashboard.domain import analysis, deadlines, filters
+from dashboard.domain import analysis, deadlines, filters, periods
 from dashboard.domain.tree import History, read_tree
 from dashboard.ingest import build_template
 from dashboard.settings import ROOT
@@ -23,7 +23,7 @@ from tests.support.clocked import database_from, tree_from
 def test_the_clock_is_the_setting_when_set(monkeypatch):
     monkeypatch.setenv("DANGJIAN_TODAY", "2025-08-10")
     assert clock.today() == date(2025, 8, 10) and clock.now().date() == date(2025, 8, 10)
-    assert clock.current_quarter() == "2025Q3"
+    assert periods.current_quarter() == "2025Q3"
     monkeypatch.setenv("DANGJIAN_TODAY", "10/08/2025")
     with pytest.raises(clock.ClockError, match="10/08/2025"):
         clock.today()

@@ -10,6 +10,8 @@
 5. Every folder of the package says in its __init__ what lives there and what it may import.
 6. A rank, a rate, a figure's state and who is behind are worked out in dashboard/domain/figures.py
    alone: every face (page, 通报, export, projector, command line) asks it.
+7. The modules of dashboard/ import each other in layers (LAYERS, lowest first): none imports one of
+   a higher layer, and no two import each other, however indirectly (no circle).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def test_each_outside_library_is_imported_in_its_one_layer(module, home):
 def test_the_product_imports_nothing_of_the_benchmark():
     strays = [f for f in _importers("dashboard.bench") if not f.startswith("dashboard/bench/")]
     assert strays == []
-    cli = (PACKAGE / "cli.py").read_text(encoding="utf-8")
+    cli = (PACKAGE / "cli" / "bench.py").read_text(encoding="utf-8")
     assert 'importlib.import_module("dashboard.bench.run")' in cli  # loaded by name, only when asked
 
 
@@ -213,3 +215,186 @@ def test_both_databases_implement_the_declared_backend():
             if callable(want) and not isinstance(inspect.getattr_static(Backend, name), property):
                 assert list(inspect.signature(want).parameters) == list(inspect.signature(have).parameters), \
                     (cls.__name__, name)
+
+
+# --- 7. layers and circles ------------------------------------------------------------------------
+
+# Every module of the package in one layer, lowest first, and why it sits there.  A module may import
+# its own layer and those ALLOWED_LAYERS below it, never one above; a new top-level module must be placed.
+LAYERS = {
+    # settings, words, today, exit codes, the event loop: what everything reads, needing nothing else
+    "base": ("dashboard", "dashboard.settings", "dashboard.i18n", "dashboard.clock", "dashboard.exits", "dashboard.aio"),
+    # what the data means (catalog, tree, periods, rules, figures), in plain Python over data handed in
+    "domain": ("dashboard.domain",),
+    # the one owner of a database: keeps and queries the domain's records
+    "db": ("dashboard.db",),
+    # charts, exports, documents and safe text drawn from the domain's figures: no database
+    "output": ("dashboard.output",),
+    # reads a return or a tree file, checks it by the domain's rules, loads it through db
+    "ingest": ("dashboard.ingest",),
+    # one job each, shared by the command line and the app: backups, 通报, reminders, the health
+    # check, the demo bureau, the service the running app answers commands on
+    "services": ("dashboard.backup", "dashboard.summary", "dashboard.briefing", "dashboard.remind",
+                 "dashboard.health", "dashboard.demo", "dashboard.service"),
+    # the command line: arguments in, a service or the layers below called, words out
+    "cli": ("dashboard.cli", "dashboard.__main__"),
+    # the Streamlit app: pages over everything below; it starts the service with the command line's runner
+    "app": ("dashboard.app",),
+    # the benchmark measures the product from outside (its pages too): nothing of the product imports it
+    "bench": ("dashboard.bench",),
+}
+_ORDER = list(LAYERS)
+ALLOWED_LAYERS = {
+    "base": set(),
+    "domain": {"base"},
+    "db": {"base", "domain"},
+    "output": {"base", "domain"},  # db and output stand side by side: neither needs the other
+    "ingest": {"base", "domain", "db", "output"},
+    "services": {"base", "domain", "db", "output", "ingest"},
+    "cli": {"base", "domain", "db", "output", "ingest", "services"},
+    "app": {"base", "domain", "db", "output", "ingest", "services", "cli"},
+    "bench": {"base", "domain", "db", "output", "ingest", "services", "cli", "app"},
+}
+
+
+def _module_of(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_names(tree: ast.AST, package: str):
+    """Each module an import statement of `tree` names, with the names it takes from it (`import m`:
+    none), at any depth (inside functions too: an import put off until a call is still a
+    dependency), leaving out `if TYPE_CHECKING:` blocks (read by a type checker only, never run)."""
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from (n for c in child.orelse for n in walk_one(c))
+                continue
+            yield from walk_one(child)
+
+    def walk_one(node):
+        if isinstance(node, ast.Import):
+            yield from ((a.name, ()) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            yield module, [a.name for a in node.names]
+        else:
+            yield from walk(node)
+
+    yield from walk(tree)
+
+
+def import_graph(root: Path = ROOT, package: str = "dashboard") -> dict[str, set[str]]:
+    """Each module of `package` (under `root`) -> the modules of the package it imports."""
+    files = sorted(p for p in (root / package).rglob("*.py") if "__pycache__" not in p.parts)
+    modules = {_module_of(p, root): p for p in files}
+    graph = {}
+    for name, path in modules.items():
+        home = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for module, taken in _imported_names(ast.parse(path.read_text(encoding="utf-8")), home):
+            # `from a import b`: the module a.b if there is one, else a (b is a name defined in a)
+            for imported in [f"{module}.{n}" if f"{module}.{n}" in modules else module for n in taken] or [module]:
+                while imported and imported not in modules:  # `import a.b.c` of a name a.b defines
+                    imported = imported.rpartition(".")[0]
+                if imported and imported != name:
+                    found.add(imported)
+        graph[name] = found
+    return graph
+
+
+def layer_of(module: str) -> str | None:
+    best = max(((layer, m) for layer, members in LAYERS.items() for m in members
+                if module == m or (m != "dashboard" and module.startswith(f"{m}."))),
+               key=lambda lm: len(lm[1]), default=(None, ""))
+    return best[0]
+
+
+def climbs(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a higher layer (or of, or by, a module placed in no layer)."""
+    out = [f"{m} is in no layer: place it in LAYERS" for m in sorted(graph) if layer_of(m) is None]
+    for module, imported in sorted(graph.items()):
+        mine = layer_of(module)
+        for other in sorted(imported):
+            theirs = layer_of(other)
+            if mine and theirs and theirs != mine and theirs not in ALLOWED_LAYERS[mine]:
+                out.append(f"{module} ({mine}) imports {other} ({theirs})")
+    return out
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The modules of each import circle (Tarjan's strongly connected components of two or more)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def test_the_layers_name_every_layer_once_in_order():
+    assert set(ALLOWED_LAYERS) == set(LAYERS)
+    for layer, below in ALLOWED_LAYERS.items():
+        assert all(_ORDER.index(b) < _ORDER.index(layer) for b in below), layer
+
+
+def test_no_module_imports_a_higher_layer():
+    assert climbs(import_graph()) == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    assert circles(import_graph()) == []
+
+
+def test_the_graph_checks_find_a_circle_and_a_climb():
+    """The checks above can fail: a circle of three, and the domain reaching up to the app."""
+    graph = {"dashboard.domain.headlines": {"dashboard.domain.figures", "dashboard.app.state"},
+             "dashboard.domain.figures": {"dashboard.domain.periods"},
+             "dashboard.domain.periods": {"dashboard.domain.headlines", "dashboard.i18n"},
+             "dashboard.app.state": set(), "dashboard.i18n": set()}
+    assert circles(graph) == [["dashboard.domain.figures", "dashboard.domain.headlines", "dashboard.domain.periods"]]
+    assert climbs(graph) == ["dashboard.domain.headlines (domain) imports dashboard.app.state (app)"]
+    assert climbs({"dashboard.extra": {"dashboard.i18n"}, "dashboard.i18n": set()}) == [
+        "dashboard.extra is in no layer: place it in LAYERS"]
+
+
+def test_the_graph_sees_imports_inside_functions_and_not_for_the_type_checker(tmp_path):
+    pkg = tmp_path / "dashboard"
+    for folder in (pkg, pkg / "domain", pkg / "app"):
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "app" / "state.py").write_text("from ..domain import headlines\n", encoding="utf-8")
+    (pkg / "domain" / "headlines.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from dashboard.output import charts\n"
+        "def late():\n    from dashboard.app import state\n    return state\n", encoding="utf-8")
+    graph = import_graph(tmp_path)
+    assert graph["dashboard.domain.headlines"] == {"dashboard.app.state"}
+    assert graph["dashboard.app.state"] == {"dashboard.domain.headlines"}
+    assert circles(graph) == [["dashboard.app.state", "dashboard.domain.headlines"]]
+    assert climbs(graph) == ["dashboard.domain.headlines (domain) imports dashboard.app.state (app)"]

@@ -162,9 +162,7 @@ def _drill_once(key: str, picked, drill) -> None:
     st.session_state[seen] = mark
     where = drill(picked)
     if where:
-        from .views import sources  # the panel draws with these widgets
-
-        sources.open_panel(where)
+        where.open()  # a sources.Target: the panel draws with these widgets, so they never import it
 
 
 def _displayable(frame: pd.DataFrame) -> pd.DataFrame:

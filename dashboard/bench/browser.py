@@ -35,6 +35,8 @@ from pathlib import Path
 
 from dashboard.settings import ROOT
 
+from .common import say
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -214,8 +216,6 @@ def _open(browser, url: str):
 
 
 def run(db: Path, workdir: Path, settings, report) -> None:
-    from .run import _say
-
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -249,7 +249,7 @@ def run(db: Path, workdir: Path, settings, report) -> None:
                 ctx.close()
                 trivial_ms = statistics.median(trivial[1:])
                 four_ms = statistics.median(four[1:])
-                _say(f"pages: trivial {trivial_ms:.0f} ms, four charts + table {four_ms:.0f} ms")
+                say(f"pages: trivial {trivial_ms:.0f} ms, four charts + table {four_ms:.0f} ms")
 
                 # the app: its first visitor on a fresh server once its start-up warm-up is over
                 # (waited for above; a readiness probe waits for the same), then every page in turn
@@ -288,9 +288,9 @@ def run(db: Path, workdir: Path, settings, report) -> None:
             report.pages[path] = {"ms": round(warm), "trivial_ms": round(trivial_ms),
                                   "ratio": round(warm / trivial_ms, 2), "cold_ms": round(cold),
                                   "cold_ratio": round(cold / trivial_ms, 2), "charts": charts[path]}
-            _say(f"pages: {path}: {warm:.0f} ms warm, {cold:.0f} ms cold, {charts[path]} charts")
+            say(f"pages: {path}: {warm:.0f} ms warm, {cold:.0f} ms cold, {charts[path]} charts")
         report.server_cpu_ms_per_switch = round(cpu_ms, 1)
-        _say(f"pages: server CPU {cpu_ms:.0f} ms per warm switch ({warm_switches} switches)")
+        say(f"pages: server CPU {cpu_ms:.0f} ms per warm switch ({warm_switches} switches)")
         report.peak_rss_mb = app.peak_rss_mb()
     finally:
         app.stop()

@@ -8,7 +8,7 @@ the run, each database dropped when measured).  For each backend and size:
 - load: seconds to load the tree and bulk-load every return (one transaction, one roll-up
   rebuild; PostgreSQL also ANALYZEs) -- drawing the data is not counted;
 - size: the database on disk (DuckDB: the file and its .wal; PostgreSQL: pg_database_size);
-- chart queries: every chart query of the benchmark at province scope (run.query_cases, the
+- chart queries: every chart query of the benchmark at province scope (cases.query_cases, the
   whole province selected), the median of `runs` runs each; the median over them and the
   slowest one;
 - app memory: the app started on that database, each page opened once in Debian's Chromium,
@@ -36,6 +36,8 @@ from dashboard.db import Store
 from dashboard.settings import ROOT
 
 from . import province
+from .cases import query_cases
+from .common import times_ms
 
 DEFAULT_SIZES = "5000x12,20000x12,80000x12,20000x40"
 BACKENDS = ("duckdb", "postgresql")
@@ -78,14 +80,12 @@ def load(location: str, tree, submissions, facts) -> float:
 
 def chart_queries(location: str, first: str, last: str, runs: int) -> dict:
     """Every chart query at province scope: each one's median ms; their median and the slowest."""
-    from .run import _ms, query_cases
-
     with Store(location) as store:
         size = store.size_bytes()
         cases = [c for c in query_cases(store, first, last) if c.name.startswith("province")]
         each = {}
         for case in cases:
-            each[case.name] = round(statistics.median(_ms(lambda: store.query(case.query, **case.params), runs)), 1)
+            each[case.name] = round(statistics.median(times_ms(lambda: store.query(case.query, **case.params), runs)), 1)
     slowest = max(each, key=each.get)
     return {"size_mb": round(size / 2**20, 1), "query_median_ms": round(statistics.median(each.values()), 1),
             "query_slowest": {"name": slowest, "ms": each[slowest]}, "queries": each}

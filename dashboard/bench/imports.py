@@ -41,6 +41,7 @@ from dashboard.ingest import build_template, import_return
 from dashboard.ingest.layout import GUIDE_SHEET, META_SHEET
 
 from . import province
+from .common import SCALES, say
 
 SINGLE_SAMPLE = 30  # files imported one at a time, as the upload page does
 PLAIN_SAMPLE = 150  # files read the plain way (ms per return is an average either way)
@@ -169,31 +170,29 @@ def plain_import(paths: list[Path], db: Path) -> float:
 
 
 def run(db: Path, workdir: Path, settings, report) -> None:
-    from .run import SCALES, _say
-
     n_target = SCALES[settings.scale]
     files = workdir / "returns"
     t = time.perf_counter()
     paths = generate(db, files, settings.returns, n_target)
-    _say(f"import: generated {len(paths)} filled returns in {time.perf_counter() - t:.0f} s")
+    say(f"import: generated {len(paths)} filled returns in {time.perf_counter() - t:.0f} s")
     target = workdir / "import.duckdb"
     shutil.copy(db, target)
 
     seconds, statuses, problems = import_all(target, paths, bulk=True)
     ms = 1000 * seconds / len(paths)
-    _say(f"import: {len(paths)} returns in {seconds:.1f} s ({ms:.1f} ms each): {statuses}")
+    say(f"import: {len(paths)} returns in {seconds:.1f} s ({ms:.1f} ms each): {statuses}")
 
     single = paths[:min(SINGLE_SAMPLE, len(paths))]
     shutil.copy(db, target)
     shutil.rmtree(workdir / "archive", ignore_errors=True)
     s_seconds, s_statuses, _ = import_all(target, single, bulk=False)
     single_ms = 1000 * s_seconds / len(single)
-    _say(f"import: one at a time with roll-up refresh: {single_ms:.1f} ms each: {s_statuses}")
+    say(f"import: one at a time with roll-up refresh: {single_ms:.1f} ms each: {s_statuses}")
 
     sample = paths[:min(PLAIN_SAMPLE, len(paths))]
     plain_s = plain_import(sample, workdir / "plain.duckdb")
     plain_ms = 1000 * plain_s / len(sample)
-    _say(f"import: plain way {plain_ms:.1f} ms per return over {len(sample)} files")
+    say(f"import: plain way {plain_ms:.1f} ms per return over {len(sample)} files")
     avg_kb = sum(p.stat().st_size for p in paths) / len(paths) / 1024
     report.import_ = {
         "returns": len(paths), "ms_per_return": round(ms, 1), "baseline_ms_per_return": round(plain_ms, 1),

@@ -27,24 +27,19 @@ import gc
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from dashboard import demo
 from dashboard.db import Store
-from dashboard.domain import analysis, periods
-from dashboard.domain.filters import values_params
 from dashboard.settings import current as current_settings
 
 from . import baseline as plain
 from . import browser, imports, province
+from .cases import query_cases
+from .common import SCALES, p95, say, times_ms
 
-SCALES = {"small": 2_000, "province": 20_000}
-FIRST, LAST = province.PROVINCE_FIRST_QUARTER, province.PROVINCE_LAST_QUARTER
 TARGET_QUERY_MS = 50.0
 TARGET_QUERY_RATIO = 5.0
 TARGET_IMPORT_MS = 10.0
@@ -95,27 +90,6 @@ class Report:
                 "targets": issue_targets(self)}
 
 
-def _ms(fn: Callable, runs: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-
-
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
 # --- 1. data ----------------------------------------------------------------------------
 
 
@@ -132,114 +106,32 @@ def build_database(path: Path, n_target: int) -> dict:
 # --- 2. queries -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueryCase:
-    """One chart query with the parameters a page passes, and its plain-pandas twin."""
-
-    name: str
-    query: str
-    params: dict
-    baseline: Callable[[plain.PlainData, dict], object]
-    key: tuple[str, ...] = tuple(plain.KEY)
-    value: str = "value"
-
-
-def _iv_plain(data: plain.PlainData, p: dict):
-    return plain.indicator_values(data, p["units"], p["from"], p["to"], p["granularity"], p["indicators"],
-                                  p["scope"])
-
-
-def _iv(units, indicators=(), first=FIRST, last=LAST, granularity="quarter", scope="subtree") -> dict:
-    return values_params(units, first, last, granularity, indicators, scope)
-
-
-def query_cases(store: Store, first: str = FIRST, last: str = LAST) -> list[QueryCase]:
-    """Every named query behind a chart, with the parameters its page passes when the
-    sidebar selects the whole province, one city, or one committee (see dashboard/app), over
-    the quarters `first`..`last` (the data's span: the growth run loads longer ones)."""
-    tree, cat = store.tree(), store.catalog
-
-    def iv(units, indicators=(), first=first, last=last, **more) -> dict:
-        return _iv(units, indicators, first, last, **more)
-
-    root = tree.root.code
-    city = tree.kids(root)[0].code
-    committee = tree.kids(city)[0].code
-    quarters = periods.quarter_range(first, last)
-    heads = [i.code for i in cat.headlines]
-    study = cat.headline("study")
-    season = cat.chart("flood", "season_panels").indicators
-    rule_codes = [r.left[0] for r in cat.compliance_rules]  # the plain way applies the rules itself
-    needs = [float(r.minimum) for r in cat.compliance_rules]
-    cases = []
-    for scope, code in (("province", root), ("city", city), ("committee", committee)):
-        kids = analysis.scope_units(tree, [code], quarters)
-        compliance = analysis.compliance_params(kids, first, last)  # as the study page asks
-        cases += [
-            QueryCase(f"{scope} · ranking (indicator_values)", "indicator_values", iv(kids, [study]), _iv_plain),
-            QueryCase(f"{scope} · trend (indicator_values)", "indicator_values", iv([code], [study]), _iv_plain),
-            QueryCase(f"{scope} · headlines (indicator_values)", "indicator_values",
-                      iv([code], heads, first=last, last=last), _iv_plain),
-            QueryCase(f"{scope} · star heatmap (indicator_values)", "indicator_values",
-                      iv(kids, ["star_rating"], granularity="year"), _iv_plain),
-            QueryCase(f"{scope} · flood panels (indicator_values)", "indicator_values",
-                      iv(kids, season, first=demo.FLOOD_QUARTER, last=demo.FLOOD_QUARTER), _iv_plain),
-            QueryCase(f"{scope} · explorer, whole catalog (indicator_values)", "indicator_values",
-                      iv([code] + kids), _iv_plain),
-            QueryCase(f"{scope} · 三会一课 shares (compliance_shares)", "compliance_shares", compliance,
-                      lambda d, p: plain.compliance_shares(d, p["groups"], rule_codes, needs, p["from"],
-                                                           p["to"]),
-                      key=("group_code", "rule", "branch_quarters"), value="n_ok"),
-            QueryCase(f"{scope} · 三会一课 short (compliance_short)", "compliance_short",
-                      compliance | {"limit": current_settings().short_list_limit},
-                      lambda d, p: plain.compliance_short(d, p["groups"], rule_codes, needs, p["from"],
-                                                          p["to"], p["limit"]),
-                      key=("group_code", "unit_code", "quarter", "n_short"), value="reported"),
-            QueryCase(f"{scope} · star distribution (star_distribution)", "star_distribution",
-                      {"groups": kids, "indicator": "star_rating", "from": first, "to": last},
-                      lambda d, p: plain.star_distribution(d, p["groups"], p["indicator"], p["from"], p["to"]),
-                      key=("group_code", "stars"), value="n_branches"),
-            QueryCase(f"{scope} · completeness (submission_status)", "submission_status",
-                      analysis.expected_returns(store.history(), [code], quarters, whole=True),
-                      lambda d, p: plain.submission_status(d, p["units"], p["quarters"], p["deadlines"],
-                                                             p["today"]),
-                      key=("unit_code", "quarter"), value="status"),
-        ]
-    cases.append(QueryCase("committee · own rows (indicator_values)", "indicator_values",
-                           iv([u.code for u in tree.return_units(committee)], scope="own"), _iv_plain))
-    cases.append(QueryCase("committee · history (submission_history)", "submission_history",
-                           {"units": [committee], "from": last, "to": last},
-                           lambda d, p: plain.submission_history(d, p["units"], p["from"], p["to"]),
-                           key=("submission_id",), value="n_values"))
-    return cases
-
-
 def bench_queries(path: Path, settings: Settings, report: Report) -> None:
     with Store(path) as store:
         cases = query_cases(store)
         t = time.perf_counter()
         data = plain.PlainData.load(store)
         load_s = time.perf_counter() - t
-        _say(f"plain way: loaded {len(data.facts):,} facts into pandas in {load_s:.1f} s")
+        say(f"plain way: loaded {len(data.facts):,} facts into pandas in {load_s:.1f} s")
         for case in cases:
-            times = _ms(lambda: store.query(case.query, **case.params), settings.query_runs)
+            times = times_ms(lambda: store.query(case.query, **case.params), settings.query_runs)
             answer = store.query(case.query, **case.params)
             t = time.perf_counter()
             baseline = case.baseline(data, case.params)
             base_times = [(time.perf_counter() - t) * 1000]
             if base_times[0] < 300:  # a slow plain way is timed once: it is slow either way
-                base_times += _ms(lambda: case.baseline(data, case.params), settings.baseline_runs - 1, warmup=0)
+                base_times += times_ms(lambda: case.baseline(data, case.params), settings.baseline_runs - 1, warmup=0)
             mismatch = plain.compare(answer, baseline, key=list(case.key), value=case.value)
             med, base = statistics.median(times), statistics.median(base_times)
             report.queries[case.name] = {
                 "query": case.query, "rows": len(answer), "median_ms": round(med, 1),
-                "p95_ms": round(_p95(times), 1), "baseline_ms": round(base, 1),
+                "p95_ms": round(p95(times), 1), "baseline_ms": round(base, 1),
                 "ratio": round(base / med, 1) if med else None, "match": mismatch is None,
             }
             if mismatch:
                 report.problems.append(f"MISMATCH {case.name}: {mismatch}")
-                _say(f"!!! MISMATCH between SQL and the plain way for {case.name}: {mismatch}")
-            _say(f"{case.name}: {med:.1f} ms median, plain {base:.0f} ms")
+                say(f"!!! MISMATCH between SQL and the plain way for {case.name}: {mismatch}")
+            say(f"{case.name}: {med:.1f} ms median, plain {base:.0f} ms")
         data = None  # the facts go before the next part (not `del`: the timing lambdas close over it)
         gc.collect()
 
@@ -253,30 +145,30 @@ def bench_postgres(path: Path, url: str, settings: Settings, report: Report) -> 
             report.problems.append(f"{store.location} already held returns: the figures add the benchmark's to them")
         figures = province.load_province(store, SCALES[settings.scale])
     report.postgres["data"] = {**figures, "seconds": round(time.perf_counter() - t, 1)}
-    _say(f"loaded into PostgreSQL in {report.postgres['data']['seconds']} s")
+    say(f"loaded into PostgreSQL in {report.postgres['data']['seconds']} s")
     with Store(path) as duck, Store(url) as pg:
         report.postgres["data"]["url"] = pg.location
         queries = report.postgres.setdefault("queries", {})
         for case in query_cases(duck):
-            times = _ms(lambda: pg.query(case.query, **case.params), settings.query_runs)
+            times = times_ms(lambda: pg.query(case.query, **case.params), settings.query_runs)
             answer, want = pg.query(case.query, **case.params), duck.query(case.query, **case.params)
             med = statistics.median(times)
             duck_ms = report.queries.get(case.name, {}).get("median_ms") or statistics.median(
-                _ms(lambda: duck.query(case.query, **case.params), settings.query_runs))
+                times_ms(lambda: duck.query(case.query, **case.params), settings.query_runs))
             queries[case.name] = {"query": case.query, "rows": len(answer), "median_ms": round(med, 1),
-                                  "p95_ms": round(_p95(times), 1), "duckdb_ms": duck_ms,
+                                  "p95_ms": round(p95(times), 1), "duckdb_ms": duck_ms,
                                   "ratio": round(med / duck_ms, 1) if duck_ms else None,
                                   "match": len(answer) == len(want)}
             if len(answer) != len(want):
                 report.problems.append(f"MISMATCH {case.name}: PostgreSQL {len(answer)} rows, DuckDB {len(want)}")
-            _say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
+            say(f"{case.name}: PostgreSQL {med:.1f} ms median, DuckDB {duck_ms:.1f} ms")
 
 
 def bench_first_open(db: Path, workdir: Path, report: Report) -> None:
     """A fresh server's first visitor, through Streamlit's protocol (load.first_open)."""
     from . import load
 
-    report.first_open = load.first_open(str(db), workdir, _say)
+    report.first_open = load.first_open(str(db), workdir, say)
     if "problem" in report.first_open:
         report.problems.append(f"FIRST OPEN: {report.first_open['problem']}")
 
@@ -292,7 +184,7 @@ def bench_load(args, db: Path, workdir: Path, settings: Settings, report: Report
     else:
         report.problems.append("LOAD: PostgreSQL not measured: give --db postgresql://… (1, 2 and 4 instances "
                                "share one server); DuckDB's one instance only")
-    report.load = load.run(locations, workdir, quick=settings.quick, say=_say)
+    report.load = load.run(locations, workdir, quick=settings.quick, say=say)
     if "problem" in report.load:
         report.problems.append(f"LOAD: {report.load['problem']}")
 
@@ -438,21 +330,21 @@ def format_table(report: Report, settings: Settings) -> str:
 
 
 def main(args) -> int:
-    """`python -m dashboard bench` (its arguments: dashboard/cli.py)."""
+    """`python -m dashboard bench` (its arguments: dashboard/cli/bench.py)."""
     if getattr(args, "concurrency", False):
         return _concurrency(args)
     if getattr(args, "part", None) == "growth":
         from . import growth
 
-        return growth.main(args, _say)
+        return growth.main(args, say)
     settings = Settings.of(args)
     report = Report()
     workdir = Path(tempfile.mkdtemp(prefix="dangjian-bench-"))
     db = workdir / "province.duckdb"
     try:
-        _say(f"building the {settings.scale} database in {workdir} ...")
+        say(f"building the {settings.scale} database in {workdir} ...")
         report.data = build_database(db, SCALES[settings.scale])
-        _say(f"built: {report.data}")
+        say(f"built: {report.data}")
         bench_queries(db, settings, report)
         gc.collect()
         if getattr(args, "db", None):
@@ -477,7 +369,7 @@ def _concurrency(args) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="dangjian-concurrency-"))
     try:
-        figures = concurrency.run(workdir, _say)
+        figures = concurrency.run(workdir, say)
     finally:
         if not current_settings().bench_keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -8,7 +8,7 @@ or deletes it.
 
 Where each action is recorded (so a new write knows where its entry goes):
 
-- `return.import`  ingest/pipeline.py import_return (and cli.py for a file never read);
+- `return.import`  ingest/pipeline.py import_return (and cli/returns.py for a file never read);
                    target the file name; ok (in the submission's own transaction), duplicate,
                    rejected (nothing written but the entry), failed (the disk was in the way).
                    A dry run writes nothing and is not recorded.

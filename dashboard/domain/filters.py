@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import clock
 from ..i18n import DEFAULT_LANG, LANGS
 from ..settings import current as settings
 from . import periods
@@ -84,7 +83,7 @@ def default_range(available: list[str], span: int | None = None) -> tuple[str, s
     current quarter by the product's clock."""
     span = span or settings().default_span_quarters
     if not available:
-        now = clock.current_quarter()
+        now = periods.current_quarter()
         return (now, now)
     return (available[max(0, len(available) - span)], available[-1])
 
@@ -93,7 +92,7 @@ def fileable_quarters(history, available: list[str]) -> list[str]:
     """The quarters a return may be filed for, the current one first: from the tree's first quarter
     (History.first_quarter; a tree open at its start: the first quarter with data, else the
     current one) to the current quarter by the product's clock."""
-    now = clock.current_quarter()
+    now = periods.current_quarter()
     first = (history.first_quarter() if history is not None else None) or (available[0] if available else now)
     if periods.quarter_index(first) > periods.quarter_index(now):
         return []

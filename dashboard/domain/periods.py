@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from .. import clock
 from ..i18n import t
 
 GRANULARITIES = ("quarter", "half", "year")
@@ -68,6 +69,11 @@ def report_label(text: str, lang: str = "zh") -> str:
 def quarter_of(day) -> str:
     """The quarter a date (or datetime) falls in."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def current_quarter() -> str:
+    """The quarter the product's today (clock.today) falls in."""
+    return quarter_of(clock.today())
 
 
 def quarter_label(text: str, lang: str = "zh") -> str:

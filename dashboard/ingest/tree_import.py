@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import clock
+from ..domain import periods
 from ..domain.audit import Note, words
 from ..domain.tree import History
 from . import tree_file
@@ -50,7 +50,7 @@ class TreeImport:
 def prepare(store, data: bytes, file_name: str, *, effective: str | None = None, rehome: bool = False) -> TreeImport:
     """Check the tree file `data` against the database and work out what loading it would change.
     A rejected or refused import is audited (tree.import, rejected); nothing else is written."""
-    effective = effective or clock.current_quarter()
+    effective = effective or periods.current_quarter()
     out = TreeImport(file_name, effective, rehome)
     reading = tree_file.read(data, file_name)
     out.old = store.history() if store.has_tree() else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock
 from dashboard.domain import periods
 from dashboard.domain.tree import History
 from dashboard.ingest import tree_file, tree_import
@@ -51,7 +50,7 @@ def import_section(principal, history: History | None) -> None:
     files = st.file_uploader(t("org_file"), type=list(TREE_TYPES), key="org_file", help=t("org_file_help"),
                              max_upload_size=upload_limit_mb())
     c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
-    now = clock.current_quarter()
+    now = periods.current_quarter()
     choices = periods.quarter_range(periods.shift(now, -8), periods.shift(now, 4))[::-1]
     effective = c1.selectbox(t("org_effective"), choices, index=choices.index(now), key="org_effective",
                              format_func=state.period_fmt(), help=t("org_effective_help"),
@@ -115,7 +114,7 @@ def show(found) -> None:
 
 def browse_section(history: History) -> None:
     st.subheader(t("org_browse_title"))
-    now = clock.current_quarter()
+    now = periods.current_quarter()
     first = history.first_quarter() or (state.quarters_with_data() or [now])[0]
     starts = [b for b in history.boundaries() if b < first]
     first = min([first, *starts])

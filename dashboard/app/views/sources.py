@@ -31,15 +31,23 @@ ADDRESS_KEY = "source"  # ?source=members_total:SW:2024Q4 opens the panel (a lin
 _FROM_ADDRESS = "_source_from_address"  # the address's value already opened in this session
 
 
-def target(code: str, unit: str, quarters, period: str, note: str = "") -> dict:
+class Target(dict):
+    """What the panel is asked to open (see `target`), able to open it: a widget that drills to a
+    figure's sources (widgets.chart, widgets.grid) calls `open()` without importing this page."""
+
+    def open(self) -> None:
+        open_panel(self)
+
+
+def target(code: str, unit: str, quarters, period: str, note: str = "") -> Target:
     """What the panel is asked to open: indicator, unit, period and its quarters; `note`, what the
     face showed if not the figure itself (a rate: the panel lists the figure it divides)."""
-    return {"code": code, "unit": unit, "quarters": list(quarters), "period": str(period), "note": note}
+    return Target(code=code, unit=unit, quarters=list(quarters), period=str(period), note=note)
 
 
 def open_panel(where: dict) -> None:
     """Show the panel for `where` (a `target`), over the page."""
-    st.session_state[OPEN] = where
+    st.session_state[OPEN] = dict(where)
     st.dialog(t("src_title"), width="large")(_panel)()
 
 

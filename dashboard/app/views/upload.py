@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboard.db import StoreUnavailable
 from dashboard import clock, remind
-from dashboard.domain import deadlines
+from dashboard.domain import deadlines, periods
 from dashboard.domain import filters as flt
 from dashboard.ingest import build_template, import_return, problems_frame, report_workbook
 from dashboard.output.safe import file_part
@@ -64,7 +64,7 @@ def template_section(f) -> bool:
     due = deadlines.due(quarter, store.deadlines())
     days = deadlines.days_left(due, clock.today())
     st.caption(t("upload_deadline", date=due.isoformat(), days=remind.days_text(days, state.lang()))
-               if quarter != clock.current_quarter() else t("upload_deadline_open", date=due.isoformat()))
+               if quarter != periods.current_quarter() else t("upload_deadline_open", date=due.isoformat()))
     return True
 
 
