@@ -42,6 +42,15 @@ def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
+class Key(str):
+    """A field that is itself a text key (a role, a state): `both` writes it in each
+    language, so a Chinese line never carries an English word."""
+
+
+def _fields(lang: str, fields: dict) -> dict:
+    return {k: t(v, lang) if isinstance(v, Key) else v for k, v in fields.items()}
+
+
 def both(key: str, **fields) -> str:
     """'中文 | English', for command-line output read by either."""
-    return f"{t(key, 'zh', **fields)} | {t(key, 'en', **fields)}"
+    return f"{t(key, 'zh', **_fields('zh', fields))} | {t(key, 'en', **_fields('en', fields))}"

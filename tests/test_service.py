@@ -103,9 +103,12 @@ def test_every_command_that_writes_a_file_works_through_the_app(db, holder, tmp_
         assert "经由应用执行" in result.stderr and target.is_file() and target.stat().st_size > 0, name
     added = cli("users", "add", "--db", str(db), "r@x.org", "--role", "reporter", "--unit", "SW02", "--name", "张三")
     assert added.returncode == 0, added.stderr
+    zh, en = added.stdout.strip().split(" | ")
+    assert "报送人" in zh and "reporter" not in zh and "reporter" in en  # the role in each line's language
     again = cli("users", "--db", str(db), "add", "r@x.org", "--role", "reporter", "--unit", "SW01")
     listed = cli("users", "list", "--db", str(db))
     row = next(line.split() for line in listed.stdout.splitlines() if line.startswith("r@x.org"))
+    assert "原为 报送人" in again.stdout.split(" | ")[0]  # an update names the old role in Chinese too
     assert again.returncode == 0 and row[:4] == ["r@x.org", "张三", "reporter", "SW01"]  # a role change keeps the name
 
 

@@ -8,7 +8,7 @@ from .common import command, csv_out, echo, open_store
 
 
 def _settings_args(p) -> None:
-    p.add_argument("--markdown", action="store_true", help="as README's table: variable, default, what it sets")
+    p.add_argument("--markdown", action="store_true", help="as docs/settings.md's table: variable, default, what it sets")
 
 
 @command("settings", "every setting: environment variable, default, value now, what it does", args=_settings_args,

@@ -111,9 +111,9 @@ def cmd_users(args) -> int:
         echo(i18n.both("usr_import_done", file=printable(target), added=added, updated=len(done) - added))
         return EXIT_OK
     for e, old in done:
-        fields = {"login": printable(e.login), "role": e.role, "unit": e.unit}
+        fields = {"login": printable(e.login), "role": i18n.Key(f"role_{e.role}"), "unit": e.unit}
         if old is None:
             echo(i18n.both("usr_added", **fields))
         else:
-            echo(i18n.both("usr_updated", **fields, old_role=old.role, old_unit=old.unit))
+            echo(i18n.both("usr_updated", **fields, old_role=i18n.Key(f"role_{old.role}"), old_unit=old.unit))
     return EXIT_OK

@@ -74,7 +74,7 @@ def render() -> None:
                     st.error(md(problem.split(" | ")[1 if lg == "en" else 0]))
             else:
                 key = "usr_updated" if old else "usr_added"
-                extra = {"old_role": old.role, "old_unit": old.unit} if old else {}
+                extra = {"old_role": t(f"role_{old.role}"), "old_unit": old.unit} if old else {}
                 st.session_state[FLASH] = t(key, login=md(done.login), role=t(f"role_{done.role}"), unit=done.unit,
                                             **extra)
                 st.rerun()
