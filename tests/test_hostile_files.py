@@ -364,8 +364,8 @@ def test_the_largest_return_the_container_admits_costs_under_100_mb_to_read(good
     """A sheet at the container's bounds (100,000 text cells in a 2,500 x 40 range), imported in a
     fresh process: what the import adds to that process's peak, plus its parse worker's peak, stays
     under 100 MB (some 50 MB measured; with the 175 MB the process holds once its libraries are
-    loaded, some 225 MB in all: `python -m dashboard.ingest.parse_cost FILE`)."""
-    from dashboard.ingest.safe_read import peak_rss_mb
+    loaded, some 225 MB in all: `python -m dashboard.bench.parse_cost FILE`)."""
+    from dashboard.bench.parse_cost import peak_rss_mb
     from tests.test_container import _extra_sheet
 
     def col(n: int) -> str:

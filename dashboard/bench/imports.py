@@ -34,7 +34,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from dashboard.db import Store
-from dashboard.db.scratch import ScratchTable
+from .scratch import ScratchTable
 from dashboard.domain import periods
 from dashboard.domain.catalog import catalog
 from dashboard.ingest import build_template, import_return

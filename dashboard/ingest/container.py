@@ -47,7 +47,7 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 # has 2 header rows, one row per unit (a few hundred at most) and settings.sheet_extra_rows of slack,
 # at most settings.sheet_max_cols columns, some thousands of cells; the guide and the hidden sheet are
 # smaller.  validate.py then checks each sheet against its own return's shape.  At these bounds
-# an import peaks at some 225 MB, this process and its parse worker together (parse_cost.py).
+# an import peaks at some 225 MB, this process and its parse worker together (bench/parse_cost.py).
 _UNSAFE_XML = tuple(tag.encode(enc) for tag in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
 _XML_ERRORS = (DefusedXmlException, SafeET.ParseError, ValueError, UnicodeError)
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")

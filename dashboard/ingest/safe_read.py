@@ -12,7 +12,7 @@ answer comes back as a pickle that may hold plain values only.
 
     sheets = read_workbook(data)   # {name: Sheet or Unreadable}, in workbook order
 
-What it costs (`python -m dashboard.ingest.parse_cost FILE`, SW01's 7-sheet return, on the
+What it costs (`python -m dashboard.bench.parse_cost FILE`, SW01's 7-sheet return, on the
 2-core project machine while other work ran on it): some 1-5 ms a workbook over reading it in
 this process (1.3 ms at the quietest), 60-140 ms once for a new worker; the worker itself holds
 some 13 MB for a return, 35 MB for a sheet at the container's bounds.
@@ -215,7 +215,7 @@ class _Pool:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(settings().parse_workers)
-        self.last_peak_kb = 0  # the worker's peak RSS after the last read, for peak_rss_mb()
+        self.last_peak_kb = 0  # the worker's peak RSS after the last read (bench/parse_cost.py)
 
     def read(self, data: bytes) -> tuple:
         conf = settings()
@@ -352,15 +352,3 @@ def read_overhead_ms(data: bytes, repeats: int = 200) -> dict[str, float]:
     here.sort(), there.sort()
     return {"in_process_ms": 1000 * here[repeats // 2], "worker_ms": 1000 * there[repeats // 2],
             "overhead_ms": 1000 * (there[repeats // 2] - here[repeats // 2]), "first_read_ms": 1000 * cold}
-
-
-def peak_rss_mb(path: Path) -> dict:
-    """Import `path` (dry run, into a new temporary database) in a fresh Python process and report
-    the peak resident memory of that process and of its parse worker, in MB (parse_cost.py)."""
-    import json
-
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "dashboard.ingest.parse_cost", "--peak-here", str(path)],
-                          capture_output=True, text=True, env=env, cwd=root, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])

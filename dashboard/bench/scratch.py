@@ -1,5 +1,6 @@
 """A throwaway database the benchmark's plain way writes into: pandas rows, one insert a file,
-no validation, no history (what the importer is measured against)."""
+no validation, no history (what the importer is measured against).  The one file outside
+dashboard/db/ that imports duckdb: the plain way is DuckDB without the product's store around it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import queries
+from dashboard.db import queries
 
 
 class ScratchTable:
