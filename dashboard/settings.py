@@ -34,6 +34,10 @@ class Settings:
     pg_folder: Path = _knob(DATA_DIR / "postgres", "DANGJIAN_PG_FOLDER",
                             "with PostgreSQL: the folder of each database's archive of original returns "
                             "(share it between app instances)")
+    pg_connections: int = _knob(20, "DANGJIAN_PG_CONNECTIONS",
+                                "with PostgreSQL: most connections one app instance or command opens; a page run "
+                                "past them waits for one to come back (keep instances × this under the server's "
+                                "max_connections)")
     lock_timeout_s: float = _knob(10.0, "DANGJIAN_LOCK_TIMEOUT",
                                   "seconds a second process waits for the database file before saying who holds it")
     duckdb_memory: str = _knob("1GB", "DANGJIAN_DUCKDB_MEMORY",

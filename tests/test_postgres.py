@@ -391,6 +391,54 @@ def test_a_rerun_in_a_new_thread_takes_over_the_connection_of_an_ended_one(pg_se
     pg_server.drop("reruns")
 
 
+def test_more_runs_at_once_than_connections_wait_their_turn_and_none_is_refused(pg_server, pg_templates,
+                                                                                 monkeypatch):
+    """30 page runs at once on an instance allowed 4 connections (DANGJIAN_PG_CONNECTIONS): each
+    gets its answer, the server never sees more than 4 of the instance's connections, and a run
+    that gives its connection back (the app's end of a run) hands it to a waiting one.  Before, each
+    run opened its own: 100 leaders on two instances passed the server's max_connections and 18 of
+    them got an error page (the province benchmark's load run)."""
+    import threading
+
+    import psycopg
+
+    monkeypatch.setenv("DANGJIAN_PG_CONNECTIONS", "4")
+    url = pg_server.create("capped", template=pg_templates["demo"])
+    seen: list[int] = []
+    answers: list[int] = []
+    errors: list[BaseException] = []
+    gate = threading.Barrier(30)
+
+    def connections() -> int:
+        with psycopg.connect(pg_server.url()) as con:
+            return con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = 'capped'").fetchone()[0]
+
+    try:
+        with Store(url) as store:
+            store.release()  # the opening thread's connection back, as the app's run ends
+
+            def run():
+                try:
+                    gate.wait()
+                    answers.append(store.table_counts()["facts"])
+                    seen.append(connections() - 1)  # less the one that counts
+                    store.release()
+                except BaseException as exc:  # noqa: BLE001 - every failure is reported below
+                    errors.append(exc)
+
+            runs = [threading.Thread(target=run) for _ in range(30)]
+            for r in runs:
+                r.start()
+            for r in runs:
+                r.join()
+            assert not errors, errors[:3]
+            assert len(answers) == 30 and len(set(answers)) == 1 and answers[0] > 0
+            assert max(seen) <= 4, seen
+        assert connections() == 0
+    finally:
+        pg_server.drop("capped")
+
+
 def test_opening_a_store_takes_no_table_lock_a_writer_in_another_process_holds(pg_server, pg_templates, tmp_path,
                                                                                 monkeypatch):
     """A command opened while an instance writes must not build its indexes again: CREATE INDEX IF

@@ -96,6 +96,16 @@ def notices(*, open_demo: bool, demo_data: bool) -> None:
             st.warning(state.t(key), icon=icon)
 
 
+def run() -> None:
+    """One run of the page asked for; the run's database connection goes back when it ends, so
+    a hundred leaders clicking share a bounded set (PostgreSQL)."""
+    try:
+        main()
+    finally:
+        for opened in state.opened_stores():
+            opened.release()
+
+
 def main() -> None:
     # An emoji icon is drawn by the browser; a :material/...: one is fetched from fonts.gstatic.com,
     # a call to the outside on every page view (the browser injection test catches it).
@@ -153,4 +163,4 @@ def main() -> None:
             st.code(f"{type(exc).__name__}: {exc}")
 
 
-main()
+run()

@@ -87,6 +87,11 @@ def store() -> Store:
     return _open_store(path)["store"]
 
 
+def opened_stores() -> list[Store]:
+    """The stores this process has open (one per database file it serves)."""
+    return [opened["store"] for opened in _OPENED]
+
+
 def begin_run() -> int:
     """Read the database's data version for this run: every cache below keys on it, and reading it
     refreshes the store's tree when another instance or a command changed the data."""

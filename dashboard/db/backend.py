@@ -48,4 +48,8 @@ class Backend(Protocol):
     def table_counts(self) -> dict[str, int]:
         """How many rows each table holds, by table name."""
 
+    def release(self) -> None:
+        """This thread is done with the database for now (a page run has ended): what it holds for
+        reading goes back (PostgreSQL: its connection, to the instance's bounded set)."""
+
     def close(self) -> None: ...

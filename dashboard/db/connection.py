@@ -218,6 +218,9 @@ class Database:
         with self._write_lock:
             self.rows("checkpoint")
 
+    def release(self) -> None:
+        """Nothing to give back: a thread's cursor is the file's own connection's, gone with the thread."""
+
     def analyze(self) -> None:
         """Nothing to do: DuckDB keeps its statistics as it writes (PostgreSQL's planner needs ANALYZE)."""
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 from psycopg.adapt import Dumper
 
+from ..settings import current as settings
 from . import dialect, queries
 from .connection import StoreUnavailable
 from .locations import shown
@@ -133,34 +135,68 @@ class PostgresDatabase:
     def __init__(self, url: str, path: Path):
         self.url, self.path = url, path
         self._by_thread: dict[threading.Thread, psycopg.Connection] = {}
+        self._idle: list[psycopg.Connection] = []  # given back by a finished run, ready for the next
+        self._cap = max(1, settings().pg_connections)
+        self._wait_s = settings().lock_timeout_s
         self._guard = threading.Lock()
+        self._returned = threading.Condition(self._guard)
         self._write_lock = _WriterLock(self)
         self._tx_lock = threading.RLock()
         self.connection()  # fail now, in words, if the server cannot be reached
 
     def connection(self) -> psycopg.Connection:
-        """This thread's connection (autocommit: each read sees the latest commit).  Streamlit runs
-        every rerun in a new thread, so a connection whose thread has ended is taken over (or
-        closed if a transaction was left open), not kept: 50 leaders clicking would otherwise
-        open a connection per click until the server refuses more."""
+        """This thread's connection (autocommit: each read sees the latest commit), one of at most
+        DANGJIAN_PG_CONNECTIONS.  Streamlit runs every rerun in a new thread: the app gives the
+        run's connection back when the run ends (release), and one whose thread has ended is taken
+        over; past the cap a run waits for one rather than have the server refuse it — 100 leaders
+        on two instances otherwise opened a connection each and the server's max_connections
+        turned the rest away."""
         me = threading.current_thread()
         con = self._by_thread.get(me)
         if con is not None and not con.closed:
             return con
-        with self._guard:
-            for thread, old in list(self._by_thread.items()):
-                if thread.is_alive():
-                    continue
-                del self._by_thread[thread]
-                if con is None and not old.closed and old.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                    con = old
-                else:
-                    with contextlib.suppress(Exception):
-                        old.close()
-            if con is None or con.closed:
-                con = self._connect()
-            self._by_thread[me] = con
-        return con
+        deadline = time.monotonic() + self._wait_s
+        with self._returned:
+            while True:
+                self._reclaim()
+                while self._idle and con is None:
+                    con = self._idle.pop()
+                    if con.closed:
+                        con = None
+                if con is None and len(self._by_thread) + len(self._idle) < self._cap:
+                    con = self._connect()
+                if con is not None:
+                    self._by_thread[me] = con
+                    return con
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreUnavailable("db_pool_busy", shown(self.url), n=self._cap, seconds=f"{self._wait_s:g}")
+                # a release wakes us; a thread that ended without one does not, so look again soon
+                self._returned.wait(min(left, 0.05))
+
+    def _reclaim(self) -> None:
+        """The connections of threads that have ended: idle ones ready for the next run, the rest closed."""
+        for thread, old in list(self._by_thread.items()):
+            if thread.is_alive():
+                continue
+            del self._by_thread[thread]
+            self._give_back(old)
+
+    def _give_back(self, con: psycopg.Connection) -> None:
+        if not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            self._idle.append(con)
+        else:
+            with contextlib.suppress(Exception):
+                con.close()
+
+    def release(self) -> None:
+        """This thread is done with the database for now (a page run has ended): its connection
+        goes back for the next run; the thread gets one again if it asks."""
+        with self._returned:
+            con = self._by_thread.pop(threading.current_thread(), None)
+            if con is not None:
+                self._give_back(con)
+                self._returned.notify()
 
     def _connect(self) -> psycopg.Connection:
         try:
@@ -175,10 +211,11 @@ class PostgresDatabase:
 
     def close(self) -> None:
         with self._guard:
-            for con in self._by_thread.values():
+            for con in [*self._by_thread.values(), *self._idle]:
                 with contextlib.suppress(Exception):
                     con.close()
             self._by_thread.clear()
+            self._idle.clear()
 
     def read(self, name: str, params: dict | None = None) -> pd.DataFrame:
         return frame(execute(self.connection(), name, params))

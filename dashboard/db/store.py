@@ -161,6 +161,10 @@ class Store:
         if self.dirty_quarters():
             self.refresh_dirty_rollup()  # a bulk load was cut short before its refresh
 
+    def release(self) -> None:
+        """This thread is done reading for now (the end of a page run): see Backend.release."""
+        self._db.release()
+
     def close(self) -> None:
         self._db.close()
         if self._lock is not None:
