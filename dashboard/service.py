@@ -63,6 +63,32 @@ class _Lines:
         return False
 
 
+def encode_args(values: dict) -> dict:
+    """A command's parsed arguments as the request carries them: JSON, a path (made absolute on the
+    client's side, where it was typed) tagged as one, so the app gets back the same types without
+    knowing the command's parser."""
+    def enc(v):
+        if isinstance(v, Path):
+            return {"path": str(v.resolve())}
+        if isinstance(v, list):
+            return [enc(x) for x in v]
+        return v
+
+    return {k: enc(v) for k, v in values.items()}
+
+
+def decode_args(values: dict) -> dict:
+    """encode_args undone: each tagged path a Path again."""
+    def dec(v):
+        if isinstance(v, dict) and set(v) == {"path"}:
+            return Path(v["path"])
+        if isinstance(v, list):
+            return [dec(x) for x in v]
+        return v
+
+    return {k: dec(v) for k, v in values.items()}
+
+
 def _send(wfile, message: dict, lock: threading.Lock) -> None:
     with lock:
         wfile.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8"))
@@ -91,7 +117,7 @@ class _Handler(socketserver.StreamRequestHandler):
             out, err = _Lines(self.wfile, "out", lock), _Lines(self.wfile, "err", lock)
             actor = request.get("actor")  # the client's login: who acts, for the audit trail
             try:
-                code = self.server.run(request["command"], request["args"], files, self.server.store, out, err,
+                code = self.server.run(request["command"], decode_args(request["args"]), files, self.server.store, out, err,
                                        actor=actor if isinstance(actor, str) else None)
             except Exception as exc:  # noqa: BLE001 - the client hears of it; the app keeps serving
                 LOG.exception("command %s from the command line failed", request.get("command"))
@@ -175,7 +201,7 @@ def forward(db: Path, command: str, args: dict, files: list[tuple[str, bytes]], 
     info = _read_info(db)
     if info is None:
         return None
-    request = {"token": info["token"], "command": command, "args": args, "actor": actor,
+    request = {"token": info["token"], "command": command, "args": encode_args(args), "actor": actor,
                "files": [{"name": name, "data": base64.b64encode(data).decode("ascii")} for name, data in files]}
     try:
         sock = socket.create_connection(("127.0.0.1", int(info["port"])), timeout=CONNECT_TIMEOUT_S)

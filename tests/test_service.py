@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +163,18 @@ def test_without_an_app_concurrent_imports_queue_instead_of_failing(db, tmp_path
     with Store(db) as store:
         loaded = submission_rows(store, quarter="2025Q1", status="active")
     assert sorted(loaded["submitted_by"]) == sorted(f.stem for f in files)
+
+
+def test_a_request_carries_paths_as_paths_and_text_as_text(tmp_path, monkeypatch):
+    """The command's arguments travel typed: a path typed relative to the client's folder arrives
+    absolute and a Path, a list of paths a list of Paths, a code that looks like a path stays text
+    (the app no longer reads the command's parser to guess which is which)."""
+    from dashboard import service
+
+    monkeypatch.chdir(tmp_path)
+    sent = {"out": Path("组织架构.xlsx"), "files": [Path("a.xlsx"), Path("b/c.xlsx")], "unit": "SW01/x",
+            "dry_run": True, "since": None, "n": 3}
+    got = service.decode_args(json.loads(json.dumps(service.encode_args(sent), ensure_ascii=False)))
+    assert got == {"out": tmp_path / "组织架构.xlsx", "files": [tmp_path / "a.xlsx", tmp_path / "b" / "c.xlsx"],
+                   "unit": "SW01/x", "dry_run": True, "since": None, "n": 3}
+    assert isinstance(got["unit"], str) and all(isinstance(p, Path) for p in got["files"])

@@ -85,8 +85,7 @@ def _through_app(args) -> int | None:
     db = db_path(args)
     if not isinstance(db, Path):  # PostgreSQL: every process works on the server itself
         return None
-    values = {k: (str(Path(v).resolve()) if isinstance(v, Path) else v) for k, v in vars(args).items()
-              if k not in ("func", "db", INPUT_FILES.get(args.command))}
+    values = {k: v for k, v in vars(args).items() if k not in ("func", "db", INPUT_FILES.get(args.command))}
     files = []
     for path in getattr(args, INPUT_FILES.get(args.command, ""), None) or []:
         if not Path(path).is_file():
@@ -105,13 +104,10 @@ def _through_app(args) -> int | None:
 def run_for_client(command: str, values: dict, files: list[Path], store, out, err, actor: str | None = None) -> int:
     """Run a command the way `main` would, on the app's open store, printing to the client's
     streams, as the client's login `actor` (service.py calls this in the app's process; the
-    app's own login is not who acts)."""
-    help_, configure, func, db = COMMANDS[command]
-    parser = argparse.ArgumentParser()
-    configure(parser)
-    # the client sent paths as text, a subcommand's too (`tree template --out F`)
-    paths = {a.dest for p in _parsers(parser) for a in p._actions if a.type is Path}
-    args = argparse.Namespace(**{k: (Path(v) if k in paths and isinstance(v, str) else v) for k, v in values.items()})
+    app's own login is not who acts).  `values`: the arguments the client parsed, typed as it
+    parsed them (service.encode_args / decode_args)."""
+    func = COMMANDS[command][2]
+    args = argparse.Namespace(**values)  # paths came back as paths (service.decode_args)
     args.command, args.func, args.db = command, func, store.path
     if command in INPUT_FILES:
         setattr(args, INPUT_FILES[command], files)
