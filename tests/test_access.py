@@ -78,11 +78,38 @@ def store(demo_db_file, tmp_path_factory):
     s.close()
 
 
+def _scope(name: str) -> access.QueryScope:
+    return queries.named(name).scope
+
+
 def test_every_chart_query_says_how_it_is_scoped():
-    declared = set(access.QUERY_UNITS) | set(access.QUERY_SUBMISSIONS) | access.QUERY_ADMIN | access.QUERY_WHOLE
-    assert declared == set(CHART_QUERIES)
-    for name, keys in {**access.QUERY_UNITS, **access.QUERY_SUBMISSIONS}.items():
-        assert set(keys) <= queries.parameters(name), name  # the parameters checked are the query's own
+    """Each file of queries/charts/ has its `-- scope:` line; the parameters it checks are the
+    query's own; and a chart query without one is refused at its first use, in words."""
+    assert set(queries.chart_queries()) == set(CHART_QUERIES)
+    for name in CHART_QUERIES:
+        assert _scope(name) is not None, name
+        assert set(_scope(name).params) <= queries.parameters(name), name
+    assert _scope("submission_diff") == access.QueryScope("submissions", ("new_id", "old_id"))
+    assert _scope("audit_list").kind == "admin" and _scope("anomaly_checks_list").kind == "whole"
+
+
+def test_a_chart_query_that_says_no_scope_is_refused_at_first_use(tmp_path, monkeypatch):
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "leak_everything.sql").write_text("-- leak_everything: every fact\nSELECT * FROM facts\n")
+    (tmp_path / "charts" / "scoped_badly.sql").write_text("-- scoped_badly: …\n-- scope: units unit\nSELECT $units\n")
+    monkeypatch.setattr(queries, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(queries, "CHARTS_DIR", tmp_path / "charts")
+    for f in (queries.files, queries.sql, queries.parameters, queries.named):
+        f.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="says no scope"):
+            queries.named("leak_everything")
+        with pytest.raises(ValueError, match="does not bind"):
+            queries.named("scoped_badly")
+    finally:
+        monkeypatch.undo()
+        for f in (queries.files, queries.sql, queries.parameters, queries.named):
+            f.cache_clear()
 
 
 @pytest.mark.parametrize("name", CHART_QUERIES)
@@ -90,10 +117,10 @@ def test_every_chart_query_says_how_it_is_scoped():
 def test_each_query_runs_inside_the_scope_and_is_refused_outside(store, role, name):
     who = ADMIN if role == "admin" else READER[role]
     mine, theirs = _params(store, name, SCOPE), _params(store, name, OTHER)
-    if name in access.QUERY_WHOLE:  # read whole by anyone; pages join it to figures they may read
+    if _scope(name).kind == "whole":  # read whole by anyone; pages join it to figures they may read
         assert store.query(name, who, **mine).equals(store.query(name, who, **theirs))  # the same, whole
         return
-    if name in access.QUERY_ADMIN:  # administrators only
+    if _scope(name).kind == "admin":  # administrators only
         if role == "admin":
             store.query(name, who, **mine)
         else:
@@ -111,8 +138,8 @@ def test_each_query_runs_inside_the_scope_and_is_refused_outside(store, role, na
     with pytest.raises(AccessDenied) as refused:
         store.query(name, who, **theirs)
     assert OTHER in str(refused.value) or name == "submission_diff"
-    if name in access.QUERY_UNITS:  # a list reaching outside anywhere is refused whole, not trimmed
-        key = access.QUERY_UNITS[name][0]
+    if _scope(name).kind == "units":  # a list reaching outside anywhere is refused whole, not trimmed
+        key = _scope(name).params[0]
         with pytest.raises(AccessDenied):
             store.query(name, who, **{**mine, key: [SCOPE, OTHER]})
         with pytest.raises(AccessDenied):  # the committee's parent, the bureau, is outside too
@@ -122,8 +149,8 @@ def test_each_query_runs_inside_the_scope_and_is_refused_outside(store, role, na
 
 def test_a_query_no_rule_covers_is_refused(store):
     with pytest.raises(AccessDenied):
-        READER["leader"].check_query(store.tree(), "units_all", {})
-    ADMIN.check_query(store.tree(), "units_all", {})  # the administrator is not limited
+        READER["leader"].check_query(store.tree(), "units_all", queries.named("units_all").scope, {})
+    ADMIN.check_query(store.tree(), "units_all", queries.named("units_all").scope, {})  # the administrator is not limited
 
 
 def test_the_rules_of_each_role(store):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ..domain.access import QueryScope
 from ..settings import QUERIES_DIR
 
 MIGRATIONS_DIR = QUERIES_DIR / "migrations"
@@ -54,6 +56,43 @@ def parameters(name: str) -> frozenset[str]:
     """The $names a query binds (comments excluded)."""
     text = re.sub(r"--[^\n]*", "", sql(name))
     return frozenset(_PARAM_RE.findall(text))
+
+
+CHARTS_DIR = QUERIES_DIR / "charts"
+_SCOPE_RE = re.compile(r"^-- scope: *(.*?) *$", re.M)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query as its file declares it: its name, the parameters it binds and, for a chart query
+    (what a page or an export may run for a principal), how it is scoped — the `-- scope:` line of
+    its header, beside the SQL it guards."""
+
+    name: str
+    params: frozenset[str]
+    scope: QueryScope | None
+
+
+@cache
+def named(name: str) -> NamedQuery:
+    """The query called `name` (KeyError, naming it, if there is none)."""
+    text = sql(name)
+    declared = _SCOPE_RE.search(text)
+    scope = None
+    if declared:
+        kind, *keys = declared.group(1).split()
+        scope = QueryScope(kind, tuple(keys))
+        if not set(keys) <= parameters(name):
+            raise ValueError(f"query {name}: its scope names {sorted(set(keys) - parameters(name))}, "
+                             "which it does not bind")
+    elif files()[name].parent == CHARTS_DIR:
+        raise ValueError(f"chart query {name} says no scope: add a `-- scope:` line to its header")
+    return NamedQuery(name, parameters(name), scope)
+
+
+def chart_queries() -> dict[str, NamedQuery]:
+    """Every query a page or an export may run for a principal, by name."""
+    return {name: named(name) for name, path in files().items() if path.parent == CHARTS_DIR}
 
 
 def execute(cursor, name: str, params: dict | None = None):

@@ -29,7 +29,7 @@ from ..domain import catalog as catalog_mod
 from ..domain.catalog import Catalog
 from ..domain.tree import History, Tree, Unit
 from ..settings import current as settings
-from . import archive, locations, rollup
+from . import archive, locations, queries, rollup
 from .backend import Backend
 from .connection import Database, DatabaseBusy, StoreUnavailable, faults_explained, file_table_counts
 from .filelock import FileLock
@@ -234,7 +234,7 @@ class Store:
             found = self.submission(submission_id)
             return found[0] if found else None
 
-        principal.check_query(self.tree(), name, params, submission_unit)
+        principal.check_query(self.tree(), name, queries.named(name).scope, params, submission_unit)
 
     def table(self, name: str) -> pd.DataFrame:
         """Every row of one table, in a fixed order (health checks, backups, tests)."""

@@ -36,27 +36,23 @@ LOGIN_MAX = 254  # an e-mail address at most
 EMAIL = re.compile(r"[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}", re.ASCII)
 MOBILE = re.compile(r"\+?[0-9][0-9 -]{4,19}")
 
-# Every named chart query a page or an export may run, and the parameters that name units
-# (a test holds this list to queries/charts/: a new query must say how it is scoped).
-QUERY_UNITS: dict[str, tuple[str, ...]] = {
-    "indicator_values": ("units",),
-    "approx_marks": ("units",),
-    "compliance_shares": ("groups",),
-    "compliance_short": ("groups",),
-    "star_distribution": ("groups",),
-    "submission_status": ("units",),
-    "submission_history": ("units",),
-    "anomaly_facts": ("units",),
-    "return_parts": ("units",),
-    "fact_sources": ("units", "own"),
-}
-# Queries naming submissions by id: allowed when each submission's reporting unit is in scope.
-QUERY_SUBMISSIONS: dict[str, tuple[str, ...]] = {"submission_diff": ("new_id", "old_id")}
-# Queries for administrators only.
-QUERY_ADMIN = frozenset({"audit_list", "audit_actors"})
-# Queries read whole that name no figure: the 「已核实」 marks, which a page only joins to the
-# anomalies of figures it was allowed to read.
-QUERY_WHOLE = frozenset({"anomaly_checks_list"})
+@dataclass(frozen=True)
+class QueryScope:
+    """How a named chart query is kept within a principal's scope, as its SQL file's header says
+    (`-- scope: units units`, read by db/queries.NamedQuery): `units` — the parameters `params`
+    name units, each must be inside; `submissions` — they name submissions, whose reporting units
+    must be; `admin` — administrators only; `whole` — read whole by anyone (it names no figure)."""
+
+    kind: str
+    params: tuple[str, ...] = ()
+
+    KINDS = ("units", "submissions", "admin", "whole")
+
+    def __post_init__(self):
+        if self.kind not in self.KINDS:
+            raise ValueError(f"scope kind must be one of {self.KINDS}, not {self.kind!r}")
+        if (self.kind in ("units", "submissions")) != bool(self.params):
+            raise ValueError(f"scope {self.kind!r} {'needs' if self.params == () else 'takes no'} parameters")
 
 
 class AccessDenied(Exception):
@@ -164,28 +160,27 @@ class Principal:
         if not self.may_administer:
             raise AccessDenied("acc_no_admin", role=self.role)
 
-    def check_query(self, tree: Tree, name: str, params: dict,
+    def check_query(self, tree: Tree, name: str, scope: QueryScope | None, params: dict,
                     submission_unit: Callable[[int], str | None] | None = None) -> None:
-        """Refuse a named chart query that reaches outside the scope (or that no rule covers)."""
+        """Refuse a named chart query that reaches outside the scope (or that says no scope)."""
         if self.is_admin:
             return
-        if name in QUERY_ADMIN:
+        if scope is None:
+            raise AccessDenied("acc_query_unknown", name=name)
+        if scope.kind == "admin":
             raise AccessDenied("acc_no_admin", role=self.role)
-        if name in QUERY_WHOLE:
+        if scope.kind == "whole":
             return
-        if name in QUERY_UNITS:
-            for key in QUERY_UNITS[name]:
+        if scope.kind == "units":
+            for key in scope.params:
                 value = params.get(key)
                 named = [value] if isinstance(value, str) else list(value or [])
                 self.check_units(tree, [v for v in named if v != ""])  # "": no unit named
             return
-        if name in QUERY_SUBMISSIONS:
-            units = [submission_unit(int(params[k])) if submission_unit else None for k in QUERY_SUBMISSIONS[name]]
-            if any(u is None for u in units):
-                raise AccessDenied("acc_query_unknown", name=name)
-            self.check_units(tree, units)
-            return
-        raise AccessDenied("acc_query_unknown", name=name)
+        units = [submission_unit(int(params[k])) if submission_unit else None for k in scope.params]
+        if any(u is None for u in units):
+            raise AccessDenied("acc_query_unknown", name=name)
+        self.check_units(tree, units)
 
 
 def administrator(login: str, name: str | None = None, tree: Tree | None = None) -> Principal:

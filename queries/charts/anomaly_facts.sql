@@ -2,6 +2,7 @@
 -- subtrees of $units (an empty list: every unit) for the quarters $from .. $to, with the unit's
 -- level in that quarter, the return (submission and reporting unit) it came in, and whether the
 -- indicator is a flow (time_agg 'sum').
+-- scope: units units
 SELECT f.unit_code, f.quarter, f.indicator_code, f.value, v.level AS unit_level,
        f.submission_id, s.unit_code AS reporting_unit, i.time_agg, i.value_type
 FROM facts f

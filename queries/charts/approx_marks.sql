@@ -3,6 +3,7 @@
 -- (「50余」): with $scope 'subtree' every unit whose subtree holds one, with 'own' the unit itself.
 -- A figure that includes an approximation is itself approximate (the figures layer marks the
 -- indicators derived from a marked one).
+-- scope: units units
 WITH period_of AS (
     SELECT unnest($quarters) AS quarter, unnest($periods) AS period
 )

@@ -7,6 +7,7 @@
 -- The shares (n_ok / branch_quarters, in %) are taken in dashboard/analysis.py.  Which rules each
 -- branch-quarter did not meet is kept in compliance_masks (a bit per rule, with the roll-up:
 -- dashboard/db/rollup.py), so a province counts one row per branch-quarter.
+-- scope: units groups
 WITH branches AS (
     SELECT c.ancestor AS group_code, u.code AS unit_code, c.valid_from, c.valid_to
     FROM unit_closure c

@@ -4,6 +4,7 @@
 -- and how many fell short in all (`n_short`, on every row).  The names are joined to the listed
 -- rows only: a province has ~130,000 short branch-quarters to order, and sorting them with their
 -- names took PostgreSQL most of a second.
+-- scope: units groups
 WITH branches AS (
     SELECT c.ancestor AS group_code, g.sort_order AS group_order, u.code AS unit_code, u.sort_order AS unit_order,
            c.valid_from, c.valid_to

@@ -4,6 +4,7 @@
 -- row when $own_only) — with the submission that carries it (reporting unit, file, who, when,
 -- template version, whether its original is kept).  sheet and cell are NULL for a value imported
 -- before positions were kept.
+-- scope: units units own
 SELECT c.ancestor AS part, c.distance, f.unit_code, f.quarter, f.indicator_code, f.value, f.sheet, f.cell,
        s.id AS submission_id, s.unit_code AS return_unit, s.file_name, s.submitted_by, s.submitted_at,
        s.template_version, s.is_demo, s.archive_path IS NOT NULL AS has_original

@@ -9,6 +9,7 @@
 -- a period of several quarters — $several — each unit's own peak, summed).  Derived indicators are
 -- recomputed from their stored parts after both roll-ups, never averaged.  (The figures layer,
 -- dashboard/domain/figures.py, reads a stock at its period's last quarter only.)
+-- scope: units units
 WITH requested AS (
     SELECT code FROM indicators WHERE len($indicators) = 0 OR list_contains($indicators, code)
 ),

@@ -5,6 +5,7 @@
 -- periods (dashboard/domain/coverage.py combines them by the catalog's rules, as indicator_values does).
 -- People and teams in a period (time rule max, unit rule sum) are split by the unit that reported
 -- them too (`member`): a period's figure is each unit's own peak, then summed.
+-- scope: units units
 SELECT c.ancestor AS unit_code, f.quarter, s.unit_code AS return_unit, f.indicator_code,
        CASE WHEN i.time_agg = 'max' AND i.unit_agg = 'sum' THEN f.unit_code END AS member,
        sum(f.value) AS total,

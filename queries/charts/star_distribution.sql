@@ -1,6 +1,7 @@
 -- star_distribution: how many branches under each unit of $groups hold each star rating, taking
 -- each branch's latest rating ($indicator, 1-5) reported in $from..$to (active returns only),
 -- counted under the groups the branch was in when it was rated (the tree of that quarter).
+-- scope: units groups
 WITH branches AS (
     SELECT c.ancestor AS group_code, c.descendant AS unit_code, c.valid_from, c.valid_to
     FROM unit_closure c

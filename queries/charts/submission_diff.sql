@@ -1,5 +1,6 @@
 -- submission_diff: what a return changed against the one it superseded: every unit and
 -- indicator whose value in submission $new_id differs from (or is missing in) $old_id.
+-- scope: submissions new_id old_id
 WITH new AS (SELECT unit_code, indicator_code, value FROM facts WHERE submission_id = $new_id),
 old AS (SELECT unit_code, indicator_code, value FROM facts WHERE submission_id = $old_id)
 SELECT coalesce(n.unit_code, o.unit_code) AS unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en,

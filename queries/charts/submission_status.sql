@@ -3,6 +3,7 @@
 -- says when) — its active return, if any: who sent it and when, whether it is demo data, and
 -- whether it came in by the deadline, as of $today (the product's clock, dashboard/clock.py).
 --   status: submitted (on time) | late | missing (deadline passed, nothing in) | pending (not yet due)
+-- scope: units units
 WITH grid AS (
     SELECT e.unit_code, u.name_zh AS unit_name_zh, u.name_en AS unit_name_en, u.sort_order AS unit_order,
            e.quarter, e.deadline
