@@ -454,6 +454,39 @@ def test_compare_charts_show_exactly_their_queries_numbers(app_db):
         assert all(close(a, b) for a, b in zip(trace["y"], part["value"]))
 
 
+def test_a_units_profile_draws_the_figures_layers_points_a_partial_year_hollow(app_db):
+    """SW08 sent no 2024Q4 return.  Its profile's small trends are the figures layer's, as the
+    domain pages' trend: no 2024 党员总数 at all (never its Q3 58, a drop that is a missing return),
+    2024's flows drawn as a hollow point with the coverage in the hover; its cards say the coverage."""
+    from dashboard.domain import figures as figures_layer
+
+    at = open_app("compare", unit=["SW08"], gran="year", profile_unit=["SW08"])
+    at.toggle(key="profile_trend_all").set_value(True)
+    at.run()
+    assert_clean(at)
+    store = app_store(app_db)
+    profile = figures(at)["profile_trend"]
+    meta = profile["layout"]["meta"]["params"]
+    want = figures_layer.table(figures_layer.Source.of_store(store), ["SW08"], meta["from"], meta["to"], "year",
+                               meta["indicators"])
+    want = want[want["value"].notna()]
+    seen = set()
+    for trace in profile["data"]:
+        part = want[want["indicator_code"] == trace["meta"]]
+        assert trace["x"] == part["period"].tolist(), trace["meta"]
+        assert all(close(a, b) for a, b in zip(trace["y"], part["value"]))
+        for period, symbol, hover in zip(trace["x"], trace["marker"]["symbol"], trace["customdata"]):
+            state = part.loc[part["period"] == period, "state"].iloc[0]
+            assert (symbol == "circle-open") == (state != "reported"), (trace["meta"], period, state)
+            seen.add((trace["meta"], period, symbol))
+            if state != "reported":
+                assert "不完整" in hover[0] or "未" in hover[0], hover
+    assert ("members_total", "2024") not in {(c, p) for c, p, _ in seen}  # no stock without its year's end
+    assert any(p == "2024" and sym == "circle-open" for _, p, sym in seen)  # 2024's flows: hollow
+    captions = [c.value for c in at.caption]
+    assert any("已报送" in c for c in captions), captions  # a card says what its figure covers
+
+
 def test_a_domain_added_as_data_gets_a_working_page(tmp_path, monkeypatch):
     """A new row of domains.csv and two indicators in catalog.csv, in a copy of data/: its page is
     in the navigation with a ranking and a trend of the figures loaded, and the overview and the

@@ -395,7 +395,9 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
                     x_col: str, lang: str = "zh", kind: str = "bar", cols: int = 3) -> go.Figure:
     """A grid of panels, one per indicator: bars per unit (kind='bar') or a line over periods (kind='line').
     A bar panel is one trace, each unit its colour in it (a trace per unit per panel made the browser
-    draw three times the traces for the same bars: the names are under the bars, there is no legend)."""
+    draw three times the traces for the same bars: the names are under the bars, there is no legend).
+    On a line, a period whose figure misses some returns (`complete` False) is a hollow point, its
+    `coverage` in the hover, as on trend_lines."""
     if frame.empty:
         return empty_figure(title, lang)
     rows = math.ceil(len(indicators) / cols)
@@ -411,11 +413,18 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             for name in names:
                 s = part[part["unit_name"] == name]
                 shown = plain(name)
+                complete = s["complete"].tolist() if "complete" in s else [True] * len(s)
+                notes = [plain(cov) + ("" if ok else "（" + t("coverage_incomplete", lang) + "）")
+                         for cov, ok in zip(s["coverage"] if "coverage" in s else [""] * len(s), complete)]
                 fig.add_trace(go.Scatter(
                     x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
                     line={"color": colour[name], "width": 3}, name=shown, legendgroup=shown, showlegend=(k == 0),
-                    meta=code, hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}"
-                                             "<extra>%{x}</extra>"), row=r, col=c)
+                    marker={"size": [7 if ok else 10 for ok in complete],
+                            "symbol": ["circle" if ok else "circle-open" for ok in complete],
+                            "line": {"width": 2, "color": colour[name]}},
+                    customdata=[[n] for n in notes], meta=code,
+                    hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}"
+                                  "<br>%{customdata[0]}<extra>%{x}</extra>"), row=r, col=c)
         else:
             part = part.assign(_order=part["unit_name"].map(names.index)).sort_values("_order", kind="stable")
             fig.add_trace(go.Bar(

@@ -52,7 +52,8 @@ def figures(units: tuple[str, ...], codes: tuple[str, ...], last: str, granulari
                          "value": float("nan") if row is None else float(row["raw"]),
                          "rank": pd.NA if row is None else row["rank"],
                          "n": 0 if row is None else int(row["n_ranked"]),
-                         "state": "" if row is None else figures_layer.state_text(row["state"], lang)})
+                         "state": "" if row is None else figures_layer.state_text(row["state"], lang),
+                         "coverage": "" if row is None else row["coverage"]})
     out = pd.DataFrame(rows)
     out["rank"] = out["rank"].astype("Int64")
     return out
@@ -160,9 +161,11 @@ def profile_figures(code: str, params: dict, period: str):
     metrics = []
     for ind in inds:
         r = frame[frame["indicator_code"] == ind.code].iloc[0]
-        value = "—" if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
+        value = (r["state"] or "—") if pd.isna(r["value"]) else format(r["value"], charts.number_format(ind.value_type, [r["value"]]))
         rank = (t("rank_among", rank=int(r["rank"]), n=int(r["n"])) if pd.notna(r["rank"]) and r["n"] > 1
-                else t("rank_none"))
+                else t("rank_top") if parent is None else t("rank_none"))
+        if r["coverage"]:  # which returns the figure covers, as every card says it
+            rank = f"{r['coverage']} · {rank}"
         metrics.append((charts.with_unit(ind.name(lg), ind.unit(lg), lg), value, t("metric_help", period=r["period"] or "—"), rank))
     return caption, metrics
 
@@ -173,8 +176,11 @@ def profile_parts(code: str, params: dict, panels: int | None = None):
     lg = state.lang()
     inds = _indicators(False)
     params = {**params, "indicators": [i.code for i in inds]}
-    trend = state.query("indicator_values", **params)
-    have = set(trend.loc[trend["value"].notna(), "indicator_code"])  # no empty panel
+    # the figures layer's, as the domain pages' trend: a stock at its period's end, a partial period hollow
+    rows = figures_layer.table(state.figures_source(), params["units"], params["from"], params["to"],
+                               params["granularity"], params["indicators"], lang=lg)
+    trend = rows[rows["value"].notna()].assign(complete=lambda d: d["state"] == figures_layer.REPORTED)
+    have = set(trend["indicator_code"])  # no empty panel
     spec = [(i.code, i.name(lg), i.unit(lg), i.value_type) for i in inds if i.code in have]
     fig = charts.small_multiples(trend.assign(unit_name=trend[state.name_col()]), spec[:panels],
                                  title=t("profile_trend_title", unit=state.unit_name(code)), x_col="period",
