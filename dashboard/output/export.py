@@ -200,7 +200,7 @@ def export_frame(
         return table
     if with_source:
         raise ValueError("with_source needs the long layout")
-    return wide_table(long_table(rows, lang, every=True), store, lang)
+    return wide_table(rows, store, lang)
 
 
 def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.DataFrame:
@@ -228,18 +228,27 @@ def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.
     )
 
 
-def wide_table(long: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
+def wide_table(rows: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
     """What a person reads: one row per unit and period, one column per indicator (名称(单位)); a
-    cell with no figure says why (its state: 未报送, 不适用 …).  `long` is long_table's."""
+    cell with no figure says why (its state: 未报送, 不适用 …); the last column says which returns
+    the row's figures cover (「11/13 个单位已报送」), so a partial year never reads as complete.
+    `rows` are figures.table's."""
     cat = store.catalog
     heads = {"zh": ("单位代码", "单位名称", "期间"), "en": ("Unit code", "Unit", "Period")}[lang]
+    covered = {"zh": "报送情况", "en": "Coverage"}[lang]
+    long = long_table(rows, lang, every=True)
     if long.empty:
-        return pd.DataFrame(columns=list(heads))
+        return pd.DataFrame(columns=[*heads, covered])
     shown = long["value"].astype(object).where(long["value"].notna(), long["state"])
     shown = shown.where(long["shown"] == "", long["shown"])  # an approximation as words: 「34万余元」
     wide = long.assign(shown=shown).pivot_table(index=["unit_code", "unit_name", "period"], columns="indicator_code",
                                                 values="shown", aggfunc="first", sort=False)
     codes = [i.code for i in cat.indicators if i.code in wide.columns]
     wide = wide[codes].reset_index()  # long_table keeps the tree's order
+    # the coverages of the row's figures, the most common first (a stock's may differ: its period's end)
+    asked = rows[~rows["state"].isin([figures.NOT_APPLICABLE, figures.NOT_ASKED]) & (rows["coverage"] != "")]
+    said = (asked.groupby(["unit_code", "period"], sort=False)["coverage"]
+            .agg(lambda c: "；".join(c.value_counts(sort=True).index)))
     wide.columns = list(heads) + [f"{cat[c].name(lang)}({cat[c].unit(lang)})" for c in codes]
+    wide[covered] = [said.get((u, p), "") for u, p in zip(wide[heads[0]], wide[heads[2]])]
     return wide.reset_index(drop=True)

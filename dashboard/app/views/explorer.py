@@ -49,10 +49,10 @@ def render() -> None:
     if rows.empty or rows["value"].isna().all():
         st.info(t("empty_selection"))
         return
-    long = export.long_table(rows, state.lang(), every=layout == "wide")
     if layout == "wide":
-        frame = export.wide_table(long, store, state.lang())
+        frame = export.wide_table(rows, store, state.lang())
     else:
+        long = export.long_table(rows, state.lang())
         frame = long.assign(domain=long["domain"].map(lambda d: cat.domain(d).name(state.lang())))
         frame.columns = [t(k) for k in ("col_unit_code", "col_unit", "col_period", "col_domain", "col_indicator_code",
                                             "col_indicator", "col_value", "col_uom", "col_figure_state", "col_shown")]
