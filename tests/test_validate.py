@@ -262,6 +262,17 @@ def test_a_compliance_shortfall_is_a_warning_never_a_refusal(good, history, tmp_
     assert "警告 warning" in line and "支部党员大会 0 次" in line
 
 
+def test_a_blank_meeting_count_is_said_as_blank_not_as_zero_held(good, history, tmp_path, capsys):
+    """A branch that entered its other 三会一课 figures and left 支委会 blank: the count takes it as none
+    held (as the study page does), and the warning says the cell is blank — never 「支委会 0 次」 beside
+    an empty cell."""
+    data, where = set_value(good, "学习教育", "SW0106", "branch_committee_meetings", None)
+    code, printed, _ = import_by_cli(history, tmp_path, data, "blank.xlsx", capsys)
+    assert code == 0
+    line = next(ln for ln in printed.splitlines() if f"学习教育!{where}" in ln)
+    assert "警告 warning" in line and "「支委会」未填写" in line and "支委会 0 次" not in line
+
+
 def test_a_reordered_column_still_loads_by_its_code(history):
     from dashboard.db import Store
 

@@ -682,9 +682,11 @@ def _check_compliance(unit: Unit, r: int, rules: list[Rule], where: dict, sheet:
         v = got[0] if got else 0
         if v < rule.minimum:
             minimum = _fmt(rule.minimum)
-            out.warn(rule.message, sheet=sheet, cell=address(r, c), unit=unit, indicator=ind,
+            # a blank is counted as none held, and says so: 「支委会 0 次」 beside an empty cell read as a misreading
+            key, names = (rule.message, {}) if got else ("val_comp_blank", {"name": (ind.name("zh"), ind.name("en"))})
+            out.warn(key, sheet=sheet, cell=address(r, c), unit=unit, indicator=ind,
                      expected=expectation("val_exp_at_least", minimum=minimum), found=got[0] if got else "",
-                     value=_fmt(v), minimum=minimum)
+                     value=_fmt(v), minimum=minimum, **names)
 
 
 # --- rules across cells ---------------------------------------------------------------------------
