@@ -90,7 +90,8 @@ def ranking_and_trend(domain: str, f: flt.Filters) -> list[str]:
                 return sources.target(code, unit, qs, at, rate_note) if unit else None
 
             widgets.chart(fig, key=f"{domain}_ranking", drill=by_point)
-            st.caption(t("ranking_coverage_note", coverage=rank.together)
+            ruled = any(r.left[0] == ind.code for r in state.store().catalog.compliance_rules)
+            st.caption(t("ranking_coverage_note", coverage=rank.together, rule=t("ranking_rule_clause") if ruled else "")
                        + ("" if ind.names_laggards else t("ranking_names_nobody")))
             widgets.table(shown, f"{domain}_ranking_{ind.code}_{period}", f"{domain}_ranking",
                           drill=by_cell(ind.code, lambda _p, qs=quarters: qs))

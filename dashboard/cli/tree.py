@@ -60,7 +60,7 @@ def cmd_tree(args) -> int:
         if found.state == "rejected":
             echo(i18n.both("treef_problems", n=len(found.problems)), err=True)
             for where, message in found.problems:
-                echo(f"  {where or '—'}: {printable(message)}", err=True)
+                echo(f"  {where}: {printable(message)}" if where else f"  {printable(message)}", err=True)
             return EXIT_REJECTED
         counts = found.counts
         echo(i18n.both("treef_changes", **counts))

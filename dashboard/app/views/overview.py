@@ -117,7 +117,7 @@ def card(ind, row, unit: str) -> None:
         st.metric(label, shown,
                   delta=None if dp is None else _signed(dp, ind.value_type),
                   delta_color="inverse" if ind.lower_is_better else "normal",
-                  delta_description=t("lfl_previous"),
+                  delta_description=None if dp is None else t("lfl_previous"),  # no label beside no change
                   help=t("metric_help", period=row["period"] if row is not None else "—")
                   + ("" if row is None else f"\n\n{t('vs_previous')}{t('sep_label')}{row['lfl_previous']}"
                      f"\n\n{t('vs_year', delta='')}{t('sep_label')}{row['lfl_year']}\n\n{year}"))
