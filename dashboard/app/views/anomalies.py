@@ -91,8 +91,9 @@ def section(f, domain: str | None = None) -> None:
     if open_rows.empty or viewer.role not in ("leader", "admin"):  # leaders and administrators verify
         return
     with st.form(f"{key}_verify"):
+        # the language in the key: the same options under a new format_func kept the old language's labels
         pick = st.selectbox(t("anomalies_pick"), range(len(labels)), format_func=lambda i: labels[i],
-                            key=f"{key}_pick")
+                            key=f"{key}_pick_{state.lang()}")
         if state.auth_mode() == "demo":  # no sign-in: the verifier says who they are
             who = st.text_input(t("anomalies_verifier"), key=f"{key}_who")
         else:
