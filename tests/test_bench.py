@@ -149,7 +149,8 @@ def test_bench_quick_writes_every_figure(tmp_path):
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert {"queries", "import", "pages", "peak_rss_mb", "load", "server_cpu_ms_per_switch", "first_open_ms",
-            "first_open"} <= figures.keys()
+            "first_open", "import_ms_per_return"} <= figures.keys()
+    assert figures["import_ms_per_return"] == figures["import"]["ms_per_return"] > 0
     # the load run: DuckDB's one instance, 1 and 2 leaders through Streamlit's protocol; PostgreSQL's
     # instances need --db, and the problems say it was not measured (tests/test_bench_load.py runs it)
     load = figures["load"]

@@ -83,7 +83,8 @@ class Report:
     load: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {"data": self.data, "queries": self.queries, "import": self.import_, "pages": self.pages,
+        return {"data": self.data, "queries": self.queries, "import": self.import_,
+                "import_ms_per_return": self.import_.get("ms_per_return"), "pages": self.pages,
                 "peak_rss_mb": self.peak_rss_mb, "server_cpu_ms_per_switch": self.server_cpu_ms_per_switch,
                 "first_open_ms": self.first_open_ms, "first_open": self.first_open,
                 "problems": self.problems, "postgres": self.postgres, "load": self.load,
