@@ -230,8 +230,8 @@ def long_table(rows: pd.DataFrame, lang: str = "zh", every: bool = False) -> pd.
 
 def wide_table(rows: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
     """What a person reads: one row per unit and period, one column per indicator (名称(单位)); a
-    cell with no figure says why (its state: 未报送, 不适用 …); the last column says which returns
-    the row's figures cover (「11/13 个单位已报送」), so a partial year never reads as complete.
+    cell with no figure says why (its state: 未报送, 不适用 …); the column after the period says which
+    returns the row's figures cover (「11/13 个单位已报送」), so a partial year never reads as complete.
     `rows` are figures.table's."""
     cat = store.catalog
     heads = {"zh": ("单位代码", "单位名称", "期间"), "en": ("Unit code", "Unit", "Period")}[lang]
@@ -250,5 +250,6 @@ def wide_table(rows: pd.DataFrame, store, lang: str = "zh") -> pd.DataFrame:
     said = (asked.groupby(["unit_code", "period"], sort=False)["coverage"]
             .agg(lambda c: "；".join(c.value_counts(sort=True).index)))
     wide.columns = list(heads) + [f"{cat[c].name(lang)}({cat[c].unit(lang)})" for c in codes]
-    wide[covered] = [said.get((u, p), "") for u, p in zip(wide[heads[0]], wide[heads[2]])]
+    # beside the period, where a reader looks before the figures
+    wide.insert(3, covered, [said.get((u, p), "") for u, p in zip(wide[heads[0]], wide[heads[2]])])
     return wide.reset_index(drop=True)
