@@ -5,6 +5,8 @@ nothing."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from dashboard.bench.browser import APP, Server
 from dashboard.db import Store
 from dashboard.settings import DATA_DIR
@@ -59,6 +61,8 @@ def test_an_administrator_loads_the_tree_in_the_browser_and_a_cycle_changes_noth
                          encoding="utf-8")
         _check(page, cycle)
         main.get_by_text("cycle.csv 有 5 处问题，未作任何更改").wait_for()
+        wait_for_app(page)  # the run that said it has drawn the problems too (the table comes after the line)
+        expect(page.locator(".st-key-org_problems")).to_contain_text("D62")
         problems = page.locator(".st-key-org_problems").inner_text()
         for cell in ("D62", "E62", "E63", "E64", "E65"):
             assert cell in problems
