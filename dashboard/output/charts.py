@@ -163,6 +163,18 @@ def _period_ticks(fig: go.Figure, shown, lang: str) -> None:
                      ticktext=[periods.label(c, lang) for c in codes])
 
 
+def _coverage_marks(part: pd.DataFrame, colour: str, size: int, lang: str) -> tuple[dict, list[str]]:
+    """A line's markers and hover notes: a period whose figure misses some returns (`complete`
+    False) a larger hollow point, its `coverage` said with 「数据不完整」."""
+    complete = part["complete"].tolist() if "complete" in part else [True] * len(part)
+    notes = [plain(c) + ("" if ok else "（" + t("coverage_incomplete", lang) + "）")
+             for c, ok in zip(part["coverage"] if "coverage" in part else [""] * len(part), complete)]
+    marker = {"size": [size if ok else size + 3 for ok in complete],
+              "symbol": ["circle" if ok else "circle-open" for ok in complete],
+              "line": {"width": 2, "color": colour}}
+    return marker, notes
+
+
 def ranking_bar(rank: pd.DataFrame, *, title: str, indicator: str, unit: str, value_type: str, lang: str = "zh") -> go.Figure:
     """Horizontal bars, best on top; the units the figures layer names as behind (`behind`) in
     grey; a unit with no figure is a grey 0 labelled with its state (未报送, 已报送·未填写, 不适用 …)."""
@@ -228,15 +240,11 @@ def trend_lines(values: pd.DataFrame, *, title: str, indicator: str, unit: str, 
     fig = go.Figure()
     for i, ((_, name), part) in enumerate(values.groupby(["unit_order", name_col], sort=True)):
         name = plain(name)
-        complete = part["complete"].tolist() if "complete" in part else [True] * len(part)
-        notes = [plain(c) + ("" if ok else "（" + t("coverage_incomplete", lang) + "）")
-                 for c, ok in zip(part["coverage"] if "coverage" in part else [""] * len(part), complete)]
+        marker, notes = _coverage_marks(part, PALETTE[i % len(PALETTE)], 8, lang)
         fig.add_trace(go.Scatter(
             x=_listed(part["period"]), y=_listed(part["value"]), mode="lines+markers", name=name,
             line={"color": PALETTE[i % len(PALETTE)], "width": 3},
-            marker={"size": [8 if ok else 11 for ok in complete],
-                    "symbol": ["circle" if ok else "circle-open" for ok in complete],
-                    "line": {"width": 2, "color": PALETTE[i % len(PALETTE)]}},
+            marker=marker,
             customdata=[[c, n, plain(w)] for c, n, w in zip(_listed(part["unit_code"]), notes, written(part))],
             hovertemplate=(f"<b>{name}</b><br>%{{x}}{t('sep_colon', lang)}" + (
                 "%{customdata[2]}" if approx else f"%{{y:{fmt}}}") + f" {plain(unit)}<br>%{{customdata[1]}}<extra></extra>"),
@@ -413,15 +421,11 @@ def small_multiples(frame: pd.DataFrame, indicators: list[tuple[str, str, str, s
             for name in names:
                 s = part[part["unit_name"] == name]
                 shown = plain(name)
-                complete = s["complete"].tolist() if "complete" in s else [True] * len(s)
-                notes = [plain(cov) + ("" if ok else "（" + t("coverage_incomplete", lang) + "）")
-                         for cov, ok in zip(s["coverage"] if "coverage" in s else [""] * len(s), complete)]
+                marker, notes = _coverage_marks(s, colour[name], 7, lang)
                 fig.add_trace(go.Scatter(
                     x=_plain_list(s[x_col]), y=_listed(s["value"]), mode="lines+markers",
                     line={"color": colour[name], "width": 3}, name=shown, legendgroup=shown, showlegend=(k == 0),
-                    marker={"size": [7 if ok else 10 for ok in complete],
-                            "symbol": ["circle" if ok else "circle-open" for ok in complete],
-                            "line": {"width": 2, "color": colour[name]}},
+                    marker=marker,
                     customdata=[[n] for n in notes], meta=code,
                     hovertemplate=f"<b>{shown}</b><br>{label}{t('sep_colon', lang)}%{{y:{fmt}}} {unit}"
                                   "<br>%{customdata[0]}<extra>%{x}</extra>"), row=r, col=c)
